@@ -1,0 +1,123 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * What goes to FCGI_STDIN. PHP needs CONTENT_LENGTH up front, so a body of
+ * known length streams straight from the client, while a chunked body is
+ * spooled first (memory, then a temp file past a threshold, as nginx's
+ * client_body_buffer_size does) and sent once its length is known.
+ */
+export interface RequestBody {
+  /** CONTENT_LENGTH to announce. */
+  readonly length: number;
+  /** A fresh reader of the body, or null when there is none. */
+  open(): Readable | null;
+  /** Whether open() may be called again (a retry on another process). */
+  readonly replayable: boolean;
+  /** Removes any spool file. */
+  dispose(): void;
+}
+
+/** Chunked bodies up to this size stay in memory. */
+export const SPOOL_MEMORY_LIMIT = 1024 * 1024;
+
+const EMPTY: RequestBody = {
+  length: 0,
+  open: () => null,
+  replayable: true,
+  dispose: () => {},
+};
+
+export function hasChunkedBody(req: IncomingMessage): boolean {
+  return req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined;
+}
+
+/** A body whose Content-Length the client sent: streamed, read once. */
+export function streamedBody(req: IncomingMessage): RequestBody {
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (!(length > 0) || req.readableEnded) return EMPTY;
+  let opened = false;
+  return {
+    length,
+    open: () => {
+      opened = true;
+      return req;
+    },
+    get replayable() {
+      return !opened;
+    },
+    dispose: () => {},
+  };
+}
+
+/**
+ * Reads a chunked body to its end. Resolves with a replayable body; rejects
+ * if the client's upload fails. Temp files go to `spoolDir` and are removed
+ * by dispose().
+ */
+export function spoolBody(req: IncomingMessage, spoolDir: string, name: string): Promise<RequestBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let file: fs.WriteStream | null = null;
+    let filePath: string | null = null;
+    let failed = false;
+
+    const fail = (err: Error): void => {
+      if (failed) return;
+      failed = true;
+      req.off('data', onData);
+      if (file) {
+        file.destroy();
+        if (filePath) fs.rm(filePath, { force: true }, () => {});
+      }
+      reject(err);
+    };
+
+    const onData = (chunk: Buffer): void => {
+      length += chunk.length;
+      if (!file && length <= SPOOL_MEMORY_LIMIT) {
+        chunks.push(chunk);
+        return;
+      }
+      if (!file) {
+        filePath = path.join(spoolDir, `${name}.body`);
+        file = fs.createWriteStream(filePath, { mode: 0o600 });
+        file.on('error', fail);
+        for (const earlier of chunks) file.write(earlier);
+        chunks.length = 0;
+      }
+      if (!file.write(chunk)) {
+        req.pause();
+        file.once('drain', () => req.resume());
+      }
+    };
+
+    req.on('data', onData);
+    req.once('error', fail);
+    req.once('aborted', () => fail(new Error('client aborted the upload')));
+    req.once('end', () => {
+      if (failed) return;
+      if (!file) {
+        const buffered = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+        resolve(
+          length === 0
+            ? EMPTY
+            : { length, open: () => Readable.from([buffered]), replayable: true, dispose: () => {} },
+        );
+        return;
+      }
+      const spoolPath = filePath as string;
+      file.end(() => {
+        resolve({
+          length,
+          open: () => fs.createReadStream(spoolPath, { highWaterMark: 64 * 1024 }),
+          replayable: true,
+          dispose: () => fs.rm(spoolPath, { force: true }, () => {}),
+        });
+      });
+    });
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * Config shape, mirroring applicationHost.config attribute names exactly.
+ * Defaults and ranges live in schemas/fastcgi-config.schema.json (the single
+ * source of truth); the `@default` tags here repeat them for editors.
+ */
+
+export type FastCgiProtocolName = 'NamedPipe' | 'Tcp';
+export type StderrMode = 'ReturnStdErrIn500' | 'ReturnGeneric500' | 'IgnoreAndReturn200' | 'TerminateProcess';
+export type ResourceType = 'File' | 'Directory' | 'Either' | 'Unspecified';
+export type RequireAccess = 'None' | 'Read' | 'Write' | 'Script' | 'Execute';
+
+export interface EnvironmentVariable {
+  name: string;
+  /** @default "" */
+  value?: string;
+}
+
+/** One `<fastCgi><application>`: a process pool, keyed by fullPath + arguments. */
+export interface ApplicationConfig {
+  /** Executable to start (php-cgi or any FastCGI responder). */
+  fullPath: string;
+  /** Command line, split like a shell would (quotes, backslash escapes). @default "" */
+  arguments?: string;
+  /** Most processes at once; 0 = automatic. Range 0–10000. @default 0 */
+  maxInstances?: number;
+  /** Requests a process serves before it is recycled. Range 1–10000000. @default 200 */
+  instanceMaxRequests?: number;
+  /** Seconds an idle process lives. Range 10–2592000. @default 300 */
+  idleTimeout?: number;
+  /** Seconds without I/O from the process before the request fails. Range 10–2592000. @default 70 */
+  activityTimeout?: number;
+  /** Seconds one request may take. Range 10–2592000. @default 90 */
+  requestTimeout?: number;
+  /** Requests that may wait for a process; beyond it 503. Range 1–100000000. @default 1000 */
+  queueLength?: number;
+  /** NamedPipe = Unix-domain socket here; Tcp = loopback TCP. @default "NamedPipe" */
+  protocol?: FastCgiProtocolName;
+  /** @default false */
+  flushNamedPipe?: boolean;
+  /** Range 0–1000. @default 10 */
+  rapidFailsPerMinute?: number;
+  /** File whose change recycles the pool. @default "" */
+  monitorChangesTo?: string;
+  /** @default "ReturnStdErrIn500" */
+  stderrMode?: StderrMode;
+  /** Range 0–60. @default 0 */
+  signalBeforeTerminateSeconds?: number;
+  /** @default [] */
+  environmentVariables?: EnvironmentVariable[];
+}
+
+/** One `<handlers><add>`. */
+export interface HandlerConfig {
+  name: string;
+  /** `*.php`, a file name such as `index.php`, `*` or `*.`. */
+  path: string;
+  /** `GET,HEAD,POST` or `*`. */
+  verb: string;
+  /** `FastCgiModule` for FastCGI mappings. @default "ManagedPipelineHandler" */
+  modules?: string;
+  /** `fullPath` or `fullPath|arguments` of an application. */
+  scriptProcessor?: string;
+  /** @default "Unspecified" */
+  resourceType?: ResourceType;
+  /** @default "Script" */
+  requireAccess?: RequireAccess;
+  /** @default false */
+  allowPathInfo?: boolean;
+  /** @default "" */
+  preCondition?: string;
+  /** @default 4194304 */
+  responseBufferLimit?: number;
+  /** Restricts the mapping to one site (fcgiext.ini `ext:siteId`). */
+  siteId?: number;
+  /** Wildcard mappings: existing files go to next(). @default false */
+  ignoreExistingFiles?: boolean;
+  /** Wildcard mappings: existing directories go to next(). @default false */
+  ignoreDirectories?: boolean;
+  /** Front-controller script (relative to physicalPath) a wildcard mapping runs. */
+  script?: string;
+  /** Managed type (not used by FastCGI mappings). */
+  type?: string;
+}
+
+export interface FastCgiConfig {
+  $schema?: string;
+  /** Site root; SCRIPT_FILENAME never leaves it. */
+  physicalPath: string;
+  /** Site id (INSTANCE_ID). @default 1 */
+  siteId?: number;
+  /** Site name (INSTANCE_NAME). @default "Default Web Site" */
+  siteName?: string;
+  fastCgi: { application: ApplicationConfig[] };
+  handlers: HandlerConfig[];
+  /** @default ["index.php","Default.htm","Default.asp","index.htm","index.html","iisstart.htm","default.aspx"] */
+  defaultDocument?: string[];
+  /** Server variables sent as UTF-8 (FastCGIUtf8ServerVariables). @default [] */
+  utf8ServerVariables?: string[];
+  /** Encoding of every other server variable (iconv-lite name). @default "windows-1252" */
+  serverVariableEncoding?: string;
+}
+
+type Resolved<T> = { readonly [K in keyof T]-?: T[K] };
+
+export type ResolvedApplication = Resolved<Omit<ApplicationConfig, 'environmentVariables'>> & {
+  readonly environmentVariables: readonly Required<EnvironmentVariable>[];
+};
+
+export type ResolvedHandler = Resolved<Omit<HandlerConfig, 'siteId' | 'script' | 'scriptProcessor' | 'type'>> &
+  Pick<HandlerConfig, 'siteId' | 'script' | 'scriptProcessor' | 'type'>;
+
+/** A validated config with every default filled in; frozen. */
+export interface ResolvedConfig {
+  readonly physicalPath: string;
+  readonly siteId: number;
+  readonly siteName: string;
+  readonly fastCgi: { readonly application: readonly ResolvedApplication[] };
+  readonly handlers: readonly ResolvedHandler[];
+  readonly defaultDocument: readonly string[];
+  readonly utf8ServerVariables: readonly string[];
+  readonly serverVariableEncoding: string;
+}

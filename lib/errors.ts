@@ -1,0 +1,150 @@
+/**
+ * Every failure the package reports is one of these classes. Match on `code`,
+ * never on message text: codes are stable across releases.
+ *
+ * `status` is the HTTP status IIS answers with for the same condition
+ * (500.0 for process failures, 503 for a full queue, 502 for a response
+ * without a valid header block, as the CGI module does).
+ */
+
+export interface FastCgiErrorOptions {
+  /** Detail that may reach a client only where IIS would show it (stderr text under ReturnStdErrIn500). */
+  detail?: string;
+  cause?: unknown;
+}
+
+export class FastCgiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly detail?: string;
+
+  constructor(code: string, status: number, message: string, options: FastCgiErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.detail = options.detail;
+  }
+}
+
+/** One problem found in a configuration, addressed by JSON pointer. */
+export interface ConfigProblem {
+  /** JSON pointer into the config, e.g. `/fastCgi/application/0/stderrMode`. */
+  path: string;
+  /** What is wrong and what would be accepted. */
+  message: string;
+  /** The offending value, when there is one. */
+  value?: unknown;
+  /** Source file the value came from (XML, INI or JSON), when known. */
+  file?: string;
+  /** 1-based line in `file`, when known. */
+  line?: number;
+}
+
+export class FastCgiConfigError extends FastCgiError {
+  readonly errors: readonly ConfigProblem[];
+
+  constructor(errors: readonly ConfigProblem[], source?: string) {
+    const lines = errors.map((e) => {
+      const where = e.file ? `${e.file}${e.line ? `:${e.line}` : ''} ` : '';
+      return `  - ${where}${e.path || '/'}: ${e.message}`;
+    });
+    const head = `Invalid iis-fastcgi configuration${source ? ` in ${source}` : ''} (${errors.length} problem${errors.length === 1 ? '' : 's'}):`;
+    super('ERR_FASTCGI_CONFIG', 500, [head, ...lines].join('\n'));
+    this.errors = Object.freeze([...errors]);
+  }
+}
+
+/** The FastCGI application sent bytes that are not FastCGI 1.0 records. */
+export class FastCgiProtocolError extends FastCgiError {
+  constructor(message: string) {
+    super('ERR_FASTCGI_PROTOCOL', 502, message);
+  }
+}
+
+/** The response ended (or the header block exceeded its limit) without a valid CGI header block. */
+export class FastCgiBadHeaderError extends FastCgiError {
+  constructor(message = 'The FastCGI application misbehaved by not returning a complete set of HTTP headers') {
+    super('ERR_FASTCGI_BAD_HEADER', 502, message);
+  }
+}
+
+/** The process died, or its connection closed, while it was serving a request. */
+export class FastCgiProcessExitedError extends FastCgiError {
+  constructor(exitDescription?: string, options: FastCgiErrorOptions = {}) {
+    super(
+      'ERR_FASTCGI_PROCESS_EXITED',
+      500,
+      `The FastCGI process exited unexpectedly${exitDescription ? ` (${exitDescription})` : ''}`,
+      options,
+    );
+  }
+}
+
+/** The process could not be started at all (missing executable, permissions, bind failure). */
+export class FastCgiSpawnError extends FastCgiError {
+  constructor(fullPath: string, reason: string, options: FastCgiErrorOptions = {}) {
+    super('ERR_FASTCGI_SPAWN', 500, `The FastCGI process ${fullPath} could not be started: ${reason}`, options);
+  }
+}
+
+/** Every process and every queue slot of the pool is taken. */
+export class FastCgiQueueFullError extends FastCgiError {
+  constructor(queueLength: number) {
+    super('ERR_FASTCGI_QUEUE_FULL', 503, `The FastCGI queue is full (queueLength ${queueLength})`);
+  }
+}
+
+/** The pool is shutting down and accepts no new requests. */
+export class FastCgiPoolClosedError extends FastCgiError {
+  constructor() {
+    super('ERR_FASTCGI_POOL_CLOSED', 503, 'The FastCGI application pool is shutting down');
+  }
+}
+
+/** No I/O from the process for `activityTimeout` seconds. */
+export class FastCgiActivityTimeoutError extends FastCgiError {
+  constructor(seconds: number) {
+    super('ERR_FASTCGI_ACTIVITY_TIMEOUT', 500, `The FastCGI process exceeded configured activity timeout (${seconds} s)`);
+  }
+}
+
+/** The request ran longer than `requestTimeout` seconds. */
+export class FastCgiRequestTimeoutError extends FastCgiError {
+  constructor(seconds: number) {
+    super('ERR_FASTCGI_REQUEST_TIMEOUT', 500, `The FastCGI process exceeded configured request timeout (${seconds} s)`);
+  }
+}
+
+/** The application wrote to FCGI_STDERR and the stderrMode turns that into a failure. */
+export class FastCgiStderrError extends FastCgiError {
+  constructor(detail: string | undefined) {
+    super('ERR_FASTCGI_STDERR', 500, 'The FastCGI application wrote to its error stream', { detail });
+  }
+}
+
+/** The application refused the request in its END_REQUEST record (overloaded, unknown role, cannot multiplex). */
+export class FastCgiRequestRejectedError extends FastCgiError {
+  constructor(protocolStatus: number) {
+    const reasons: Record<number, string> = { 1: 'cannot multiplex connections', 2: 'overloaded', 3: 'unknown role' };
+    super(
+      'ERR_FASTCGI_REJECTED',
+      protocolStatus === 2 ? 503 : 500,
+      `The FastCGI application rejected the request: ${reasons[protocolStatus] ?? `protocol status ${protocolStatus}`}`,
+    );
+  }
+}
+
+/** A handler matched by path and verb, but the file its resourceType requires does not exist (IIS 404.0). */
+export class FastCgiScriptNotFoundError extends FastCgiError {
+  constructor(urlPath: string) {
+    super('ERR_FASTCGI_SCRIPT_NOT_FOUND', 404, `No file for ${urlPath}`);
+  }
+}
+
+/** The request path cannot be mapped safely inside physicalPath (traversal, NUL bytes, ...). */
+export class FastCgiBadPathError extends FastCgiError {
+  constructor(reason: string) {
+    super('ERR_FASTCGI_BAD_PATH', 400, `Bad request path: ${reason}`);
+  }
+}

@@ -1,0 +1,108 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import createError from 'http-errors';
+import createDebug from 'debug';
+import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './config/types';
+import { applicationKey, splitScriptProcessor, validateConfig } from './config/validate';
+import { FastCgiError } from './errors';
+import { hasChunkedBody, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
+import { ServerVariables } from './cgi/server-variables';
+import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
+import type { PoolStats, ProcessPool } from './pool/process-pool';
+import { encodeParams } from './protocol/records';
+import { REQUEST_ID } from './transport/connection';
+import { runRequest } from './request-runner';
+import { RequestMapper } from './routing/map-request';
+
+const debug = createDebug('iis-fastcgi:middleware');
+
+export type NextFunction = (err?: unknown) => void;
+
+/** The Express/Connect middleware returned by fastCgi(). */
+export interface FastCgiMiddleware {
+  (req: IncomingMessage, res: ServerResponse, next: NextFunction): void;
+  /** Drains in-flight requests and ends every child process this middleware's pools own. Idempotent. */
+  close(): Promise<void>;
+  /** Counters per pool this middleware uses. */
+  stats(): PoolStats[];
+  /** The validated config, defaults filled in. */
+  readonly config: ResolvedConfig;
+}
+
+/** Seams for tests; not needed in applications. */
+export type FastCgiOptions = PoolOverrides;
+
+let spoolSequence = 0;
+
+/**
+ * Creates the middleware: validates the config (throws FastCgiConfigError),
+ * compiles the handler mappings and takes a reference on each application's
+ * pool. Processes start on the first request that needs them.
+ */
+export function fastCgi(config: FastCgiConfig, options: FastCgiOptions = {}): FastCgiMiddleware {
+  const resolved = validateConfig(config);
+  const mapper = new RequestMapper(resolved);
+  const variables = new ServerVariables(resolved);
+
+  const applications = new Map<string, ResolvedApplication>();
+  for (const app of resolved.fastCgi.application) applications.set(applicationKey(app.fullPath, app.arguments), app);
+
+  // handler index → its pool; validation guarantees every FastCGI handler names an application.
+  const pools = new Map<number, ProcessPool>();
+  const byKey = new Map<string, ProcessPool>();
+  resolved.handlers.forEach((handler, index) => {
+    if (!handler.scriptProcessor || !handler.modules.split(',').some((m) => m.trim() === 'FastCgiModule')) return;
+    const { fullPath, arguments: args } = splitScriptProcessor(handler.scriptProcessor);
+    const key = applicationKey(fullPath, args);
+    let pool = byKey.get(key);
+    if (!pool) {
+      pool = acquirePool(applications.get(key) as ResolvedApplication, options);
+      byKey.set(key, pool);
+    }
+    pools.set(index, pool);
+  });
+
+  let closing: Promise<void> | null = null;
+
+  const middleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction): void => {
+    const fail = (err: unknown): void => next(toHttpError(err));
+    mapper.map(req).then((mapped) => {
+      if (!mapped) return next();
+      const pool = pools.get(mapped.handlerIndex) as ProcessPool;
+      const app = pool.app;
+      const run = (body: RequestBody): void => {
+        const params = encodeParams(REQUEST_ID, variables.build(req, mapped, body.length));
+        runRequest({ req, res, pool, app, handler: mapped.handler, params, body, onError: fail });
+      };
+      if (hasChunkedBody(req)) {
+        spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`).then(run, (err: Error) => {
+          debug('request body failed: %s', err.message);
+          fail(createError(400, 'The request body could not be read', { cause: err }));
+        });
+      } else {
+        run(streamedBody(req));
+      }
+    }, fail);
+  }) as FastCgiMiddleware;
+
+  Object.defineProperties(middleware, {
+    config: { value: resolved, enumerable: true },
+    close: {
+      value: (): Promise<void> => {
+        closing ??= Promise.all([...byKey.values()].map((pool) => releasePool(pool))).then(() => undefined);
+        return closing;
+      },
+    },
+    stats: { value: (): PoolStats[] => [...byKey.values()].map((pool) => pool.stats()) },
+  });
+  return middleware;
+}
+
+/**
+ * An http-errors error for next(err): our error object itself, with status
+ * and `expose` (false for 5xx, so error pages stay generic by default).
+ */
+function toHttpError(err: unknown): Error {
+  if (err instanceof FastCgiError) return createError(err.status, err, { expose: err.status < 500 });
+  if (createError.isHttpError(err)) return err;
+  return createError(500, err instanceof Error ? err : String(err), { expose: false });
+}

@@ -1,0 +1,105 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ResolvedApplication } from '../config/types';
+import { applicationKey } from '../config/validate';
+import { splitCommandLine } from './command-line';
+import { ProcessPool } from './process-pool';
+import type { SpawnFunction } from './process-instance';
+
+/**
+ * Process-wide pools keyed by fullPath|arguments, reference-counted: IIS
+ * keeps one pool per application, shared by every site and handler naming it.
+ */
+interface Entry {
+  pool: ProcessPool;
+  refs: number;
+}
+
+const entries = new Map<string, Entry>();
+let socketDir: string | null = null;
+let exitHookInstalled = false;
+
+export interface PoolOverrides {
+  spawn?: SpawnFunction;
+}
+
+export function acquirePool(app: ResolvedApplication, overrides: PoolOverrides = {}): ProcessPool {
+  const key = applicationKey(app.fullPath, app.arguments);
+  const existing = entries.get(key);
+  if (existing) {
+    existing.refs++;
+    return existing.pool;
+  }
+  const pool = new ProcessPool(app, {
+    key,
+    argv: splitCommandLine(app.arguments),
+    env: childEnvironment(app),
+    socketDir: ensureSocketDir(),
+    spawn: overrides.spawn,
+  });
+  entries.set(key, { pool, refs: 1 });
+  installExitHook();
+  return pool;
+}
+
+/** Drops one reference; the last one closes the pool. */
+export async function releasePool(pool: ProcessPool): Promise<void> {
+  const entry = entries.get(pool.key);
+  if (!entry || entry.pool !== pool) return;
+  entry.refs--;
+  if (entry.refs > 0) return;
+  entries.delete(pool.key);
+  await pool.close();
+  if (entries.size === 0) removeSocketDir();
+}
+
+/** The private temp directory for sockets and spooled request bodies. */
+export function socketDirectory(): string {
+  return ensureSocketDir();
+}
+
+/** Snapshot of every live pool, for diagnostics. */
+export function allPools(): ProcessPool[] {
+  return [...entries.values()].map((entry) => entry.pool);
+}
+
+/**
+ * IIS gives the process the worker's environment plus the configured
+ * variables. Two adjustments keep one-request-per-process honest here:
+ * PHP_FCGI_CHILDREN is dropped from the inherited environment (php-cgi would
+ * otherwise fork children the pool cannot see), and when PHP_FCGI_MAX_REQUESTS
+ * is not set anywhere it is set to instanceMaxRequests, so php-cgi and the pool
+ * agree on when a process is recycled (the classic IIS pitfall, reference §8).
+ */
+function childEnvironment(app: ResolvedApplication): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.PHP_FCGI_CHILDREN;
+  for (const variable of app.environmentVariables) env[variable.name] = variable.value;
+  if (env.PHP_FCGI_MAX_REQUESTS === undefined) env.PHP_FCGI_MAX_REQUESTS = String(app.instanceMaxRequests);
+  return env;
+}
+
+function ensureSocketDir(): string {
+  if (socketDir && fs.existsSync(socketDir)) return socketDir;
+  // Private directory: only this user may connect to the processes' sockets.
+  socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-'));
+  fs.chmodSync(socketDir, 0o700);
+  return socketDir;
+}
+
+function removeSocketDir(): void {
+  if (!socketDir) return;
+  fs.rmSync(socketDir, { recursive: true, force: true });
+  socketDir = null;
+}
+
+/** Last resort when Node exits without close(): no child outlives it. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const { pool } of entries.values()) pool.killAll();
+    removeSocketDir();
+  });
+}

@@ -1,0 +1,245 @@
+import * as childProcess from 'node:child_process';
+import * as net from 'node:net';
+import createDebug from 'debug';
+import { FastCgiError, FastCgiProcessExitedError, FastCgiSpawnError } from '../errors';
+import type { ResolvedApplication } from '../config/types';
+import { FastCgiConnection } from '../transport/connection';
+import { openListenEndpoint, type ListenEndpoint } from '../transport/listen-endpoint';
+
+const debug = createDebug('iis-fastcgi:instance');
+
+/**
+ * starting → idle ⇄ busy → stopping → exited, and any state → exited when the
+ * process dies. Only `idle` instances are handed out; `busy` ones have exactly
+ * one lease; `exited` is final and the endpoint is gone by then.
+ */
+export type InstanceState = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited';
+
+const TRANSITIONS: Record<InstanceState, readonly InstanceState[]> = {
+  starting: ['idle', 'stopping', 'exited'],
+  idle: ['busy', 'stopping', 'exited'],
+  busy: ['idle', 'stopping', 'exited'],
+  stopping: ['exited'],
+  exited: [],
+};
+
+export type SpawnFunction = typeof childProcess.spawn;
+
+export interface ProcessInstanceOptions {
+  app: ResolvedApplication;
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  socketDir: string;
+  name: string;
+  spawn?: SpawnFunction;
+  /** Called once when the process is gone, whatever the reason. */
+  onExit(instance: ProcessInstance, description: string): void;
+}
+
+/** Keeps the tail of the child's own stderr (start-up errors) for error messages. */
+const STDERR_TAIL = 2048;
+
+/** One FastCGI process: its child, its listening endpoint and its connection. */
+export class ProcessInstance {
+  state: InstanceState = 'starting';
+  /** Requests this process has completed. */
+  served = 0;
+  pid: number | undefined;
+  private child: childProcess.ChildProcess | null = null;
+  private endpoint: ListenEndpoint | null = null;
+  private connection: FastCgiConnection | null = null;
+  private stderrTail = '';
+  private exitDescription: string | null = null;
+  private exitWaiters: Array<() => void> = [];
+  private killTimer: NodeJS.Timeout | null = null;
+  private readonly options: ProcessInstanceOptions;
+
+  constructor(options: ProcessInstanceOptions) {
+    this.options = options;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  transition(next: InstanceState): void {
+    if (!TRANSITIONS[this.state].includes(next)) {
+      throw new Error(`illegal instance transition ${this.state} → ${next} (${this.name})`);
+    }
+    this.state = next;
+  }
+
+  /** Binds the endpoint, starts the process with it as fd 0, and connects. */
+  async start(): Promise<void> {
+    const { app } = this.options;
+    try {
+      this.endpoint = await openListenEndpoint(app.protocol, this.options.socketDir, this.options.name);
+    } catch (err) {
+      throw new FastCgiSpawnError(app.fullPath, `cannot open a listening socket: ${(err as Error).message}`, { cause: err });
+    }
+    const endpoint = this.endpoint;
+    const env = { _FCGI_X_PIPE_: endpoint.address, ...this.options.env };
+    const spawn = this.options.spawn ?? childProcess.spawn;
+
+    let child: childProcess.ChildProcess;
+    try {
+      child = spawn(app.fullPath, this.options.argv as string[], {
+        stdio: [endpoint.fd, 'ignore', 'pipe'],
+        env,
+        windowsHide: true,
+      });
+    } catch (err) {
+      await this.discardEndpoint();
+      throw new FastCgiSpawnError(app.fullPath, (err as Error).message, { cause: err });
+    }
+    this.child = child;
+    this.pid = child.pid;
+
+    const spawned = new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (err) => reject(new FastCgiSpawnError(app.fullPath, err.message, { cause: err })));
+    });
+    child.stderr?.setEncoding('latin1');
+    child.stderr?.on('data', (text: string) => {
+      debug('%s stderr: %s', this.name, text.trimEnd());
+      this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL);
+    });
+    child.once('exit', (code, signal) => this.onChildExit(code, signal));
+
+    try {
+      await spawned;
+    } catch (err) {
+      await this.discardEndpoint();
+      this.markExited('spawn failed');
+      throw err;
+    } finally {
+      // The child holds its own copy now; ours must go so only the child accepts.
+      await endpoint.release().catch(() => {});
+    }
+    debug('%s started pid %d on %s', this.name, child.pid, endpoint.address);
+    this.connection = await this.connect();
+    if (this.state === 'starting') this.transition('idle');
+  }
+
+  /**
+   * A connection ready for the next request: the kept-alive one, or a new one
+   * if the process closed it (a responder that ignores FCGI_KEEP_CONN).
+   */
+  async getConnection(): Promise<FastCgiConnection> {
+    if (this.connection?.usable) return this.connection;
+    this.connection = await this.connect();
+    return this.connection;
+  }
+
+  /** The connection to use without waiting, or null when a reconnect is needed. */
+  readyConnection(): FastCgiConnection | null {
+    return this.connection?.usable ? this.connection : null;
+  }
+
+  /** Why the process ended, once it has. */
+  get exitReason(): string | null {
+    return this.exitDescription;
+  }
+
+  /**
+   * Ends the process: SIGTERM and `signalBeforeTerminateSeconds` to exit, then
+   * SIGKILL; with 0 seconds it is killed at once, as IIS terminates it.
+   */
+  stop(): Promise<void> {
+    if (this.state === 'exited') return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+    if (this.state === 'stopping') return done;
+    this.transition('stopping');
+    this.connection?.destroy();
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      void this.discardEndpoint().then(() => this.markExited('stopped'));
+      return done;
+    }
+    const grace = this.options.app.signalBeforeTerminateSeconds;
+    if (grace > 0) {
+      child.kill('SIGTERM');
+      this.killTimer = setTimeout(() => child.kill('SIGKILL'), grace * 1000);
+    } else {
+      child.kill('SIGKILL');
+    }
+    return done;
+  }
+
+  /** Resolves once the process has exited, or after `ms` if it is still running. */
+  whenExited(ms: number): Promise<void> {
+    if (this.state === 'exited') return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.exitWaiters = this.exitWaiters.filter((waiter) => waiter !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.exitWaiters.push(done);
+    });
+  }
+
+  /** Kills the process now, synchronously (process exit, timeouts). */
+  killNow(): void {
+    this.connection?.destroy();
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  /** An error describing this process's exit, for a request that was in flight. */
+  exitError(fallback: FastCgiError): FastCgiError {
+    if (this.exitDescription) return new FastCgiProcessExitedError(this.exitDescription, { detail: this.stderrTail || undefined });
+    return fallback;
+  }
+
+  private async connect(): Promise<FastCgiConnection> {
+    const endpoint = this.endpoint;
+    if (!endpoint || this.state === 'stopping' || this.state === 'exited') {
+      throw this.exitError(new FastCgiProcessExitedError('process is gone'));
+    }
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect(endpoint.connectOptions);
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    }).catch((err: Error) => {
+      throw this.exitError(new FastCgiProcessExitedError(`cannot connect: ${err.message}`, { cause: err }));
+    });
+    return new FastCgiConnection(socket);
+  }
+
+  private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
+    const description = signal ? `killed by ${signal}` : `exit code ${code}`;
+    debug('%s pid %d exited: %s', this.name, this.pid, description);
+    if (this.killTimer) {
+      clearTimeout(this.killTimer);
+      this.killTimer = null;
+    }
+    this.child?.stderr?.destroy();
+    this.exitDescription = description;
+    void this.discardEndpoint().then(() => this.markExited(description));
+  }
+
+  private async discardEndpoint(): Promise<void> {
+    const endpoint = this.endpoint;
+    this.endpoint = null;
+    if (!endpoint) return;
+    await endpoint.release().catch(() => {});
+    endpoint.dispose();
+  }
+
+  private markExited(description: string): void {
+    if (this.state === 'exited') return;
+    this.exitDescription ??= description;
+    this.state = 'exited';
+    this.connection?.destroy();
+    this.connection = null;
+    const waiters = this.exitWaiters;
+    this.exitWaiters = [];
+    for (const resolve of waiters) resolve();
+    this.options.onExit(this, this.exitDescription);
+  }
+}

@@ -1,0 +1,279 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import createDebug from 'debug';
+import type { ResolvedApplication, ResolvedHandler } from './config/types';
+import { FastCgiBadHeaderError, FastCgiError, FastCgiStderrError } from './errors';
+import type { RequestBody } from './cgi/request-body';
+import { ResponseHeadParser, type CgiResponseHead } from './cgi/response-head-parser';
+import { STDERR_LIMIT, stderrVerdict } from './cgi/stderr-policy';
+import type { Lease, ProcessPool } from './pool/process-pool';
+import { Exchange, type ExchangeFailure, type ExchangeListener } from './transport/exchange';
+
+const debug = createDebug('iis-fastcgi:request');
+
+/** Times a request may move to another process when its process was found gone before it ran. */
+const MAX_RETRIES = 2;
+/** How long to wait for a dying process's exit status, so the error can name it. */
+const EXIT_STATUS_WAIT_MS = 250;
+
+export interface RunRequestOptions {
+  req: IncomingMessage;
+  res: ServerResponse;
+  pool: ProcessPool;
+  app: ResolvedApplication;
+  handler: ResolvedHandler;
+  /** Encoded PARAMS stream. */
+  params: Buffer;
+  body: RequestBody;
+  /** Called at most once, only while nothing has been sent to the client. */
+  onError(error: FastCgiError): void;
+}
+
+type Phase = 'waiting' | 'head' | 'buffering' | 'streaming' | 'done';
+
+/**
+ * One mapped request from queue to last byte: acquire a process, run the
+ * exchange, turn STDOUT into the HTTP response. The response is buffered up
+ * to the handler's responseBufferLimit (IIS's default 4 MiB) so a small
+ * response gets a Content-Length and stderr can still turn it into a 500;
+ * past the limit it streams with back-pressure both ways.
+ */
+export function runRequest(options: RunRequestOptions): void {
+  new RequestRun(options).start();
+}
+
+class RequestRun implements ExchangeListener {
+  private phase: Phase = 'waiting';
+  private lease: Lease | null = null;
+  private exchange: Exchange | null = null;
+  private cancelWait: (() => void) | null = null;
+  private readonly parser = new ResponseHeadParser();
+  private head: CgiResponseHead | null = null;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private stderr: Buffer[] = [];
+  private stderrBytes = 0;
+  private retries = 0;
+  private readonly isHead: boolean;
+
+  constructor(private readonly o: RunRequestOptions) {
+    this.isHead = o.req.method === 'HEAD';
+  }
+
+  start(): void {
+    this.o.res.once('close', this.onClientClose);
+    this.acquire();
+  }
+
+  private acquire(): void {
+    this.phase = 'waiting';
+    this.cancelWait = this.o.pool.acquire((error, lease) => {
+      this.cancelWait = null;
+      if (this.phase === 'done') {
+        lease?.release('reuse');
+        return;
+      }
+      if (error || !lease) return this.fail(error as FastCgiError);
+      this.lease = lease;
+      this.phase = 'head';
+      this.exchange = new Exchange(lease.connection, this, this.o.app);
+      this.exchange.start(this.o.params, this.o.body.open());
+    });
+  }
+
+  // ExchangeListener --------------------------------------------------------
+
+  onStdout(chunk: Buffer): boolean {
+    if (this.phase === 'head') {
+      let parsed;
+      try {
+        parsed = this.parser.push(chunk);
+      } catch (err) {
+        this.abandon(err as FastCgiError);
+        return true;
+      }
+      if (!parsed) return true;
+      this.head = parsed.head;
+      this.phase = 'buffering';
+      chunk = parsed.body;
+      if (chunk.length === 0 && this.o.handler.responseBufferLimit > 0) return true;
+    }
+    if (this.phase === 'buffering') {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+      if (this.buffered <= this.o.handler.responseBufferLimit) return true;
+      if (!this.startStreaming()) return true;
+      return this.flushBuffered();
+    }
+    if (this.phase === 'streaming') return this.write(chunk);
+    return true;
+  }
+
+  onStderr(chunk: Buffer): void {
+    if (this.stderrBytes < STDERR_LIMIT) {
+      const room = STDERR_LIMIT - this.stderrBytes;
+      this.stderr.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+      this.stderrBytes += Math.min(room, chunk.length);
+    }
+    if (this.o.app.stderrMode === 'TerminateProcess' && this.phase !== 'done') {
+      this.exchange?.abort();
+      this.releaseLease('kill', 'stderr under TerminateProcess');
+      this.fail(new FastCgiStderrError(undefined));
+    } else if (this.phase === 'streaming') {
+      debug('stderr after the response started: %s', chunk.toString('latin1').trimEnd());
+    }
+  }
+
+  onComplete(): void {
+    this.releaseLease('reuse');
+    if (this.phase === 'done') return;
+    if (!this.head) return this.fail(new FastCgiBadHeaderError());
+    if (this.phase === 'streaming') {
+      this.finish();
+      this.o.res.end();
+      return;
+    }
+    const verdict = stderrVerdict(this.o.app.stderrMode, this.stderrBytes > 0);
+    if (verdict === 'stderr-500') return this.respondWithStderr();
+    if (verdict === 'generic-500') return this.fail(new FastCgiStderrError(undefined));
+    if (!this.writeHead(this.buffered)) return;
+    const chunks = this.chunks;
+    this.finish();
+    const res = this.o.res;
+    if (chunks.length === 1) {
+      res.end(chunks[0]);
+      return;
+    }
+    for (const chunk of chunks) res.write(chunk);
+    res.end();
+  }
+
+  onError(error: FastCgiError, outcome: ExchangeFailure): void {
+    if (this.phase === 'done') return;
+    const lease = this.lease;
+    if (outcome.notStarted && this.o.body.replayable && this.retries < MAX_RETRIES && !this.head) {
+      this.retries++;
+      debug('retrying on another process: %s', error.message);
+      this.releaseLease('retire', error.message);
+      this.chunks = [];
+      this.stderr = [];
+      this.stderrBytes = 0;
+      this.acquire();
+      return;
+    }
+    this.releaseLease(outcome.terminate ? 'kill' : 'retire', error.message);
+    if (outcome.terminate || !lease) return this.fail(error);
+    // Name the exit code or signal, as IIS's "exited unexpectedly" page does.
+    lease.instance.whenExited(EXIT_STATUS_WAIT_MS).then(() => this.fail(lease.instance.exitError(error)));
+  }
+
+  // -------------------------------------------------------------------------
+
+  private readonly onClientClose = (): void => {
+    if (this.phase === 'done' || this.o.res.writableFinished) return;
+    debug('client closed before the response finished');
+    this.phase = 'done';
+    this.cancelWait?.();
+    this.exchange?.abort();
+    this.releaseLease('reuse');
+    this.cleanUp();
+  };
+
+  /** Head is known and the buffer limit is passed: send the head, keep the app's framing. */
+  private startStreaming(): boolean {
+    if (!this.writeHead(undefined)) return false;
+    this.phase = 'streaming';
+    return true;
+  }
+
+  private flushBuffered(): boolean {
+    let ok = true;
+    for (const chunk of this.chunks) ok = this.o.res.write(chunk);
+    this.chunks = [];
+    if (!ok) this.o.res.once('drain', this.onDrain);
+    return ok;
+  }
+
+  private write(chunk: Buffer): boolean {
+    if (this.o.res.write(chunk)) return true;
+    this.o.res.once('drain', this.onDrain);
+    return false;
+  }
+
+  private readonly onDrain = (): void => {
+    this.exchange?.resume();
+  };
+
+  /**
+   * Writes status and headers. With a known body length (whole response
+   * buffered) the length is ours; otherwise the application's framing stands.
+   */
+  private writeHead(bodyLength: number | undefined): boolean {
+    const head = this.head as CgiResponseHead;
+    let headers = head.headers;
+    const noBody = head.status === 204 || head.status === 304 || head.status < 200;
+    if (bodyLength !== undefined && !this.isHead) {
+      headers = stripContentLength(headers);
+      if (!noBody) headers.push('Content-Length', String(bodyLength));
+    }
+    try {
+      const res = this.o.res;
+      if (head.statusMessage) res.writeHead(head.status, head.statusMessage, headers);
+      else res.writeHead(head.status, headers);
+      return true;
+    } catch (err) {
+      this.abandon(new FastCgiBadHeaderError(`The FastCGI response head was refused: ${(err as Error).message}`));
+      return false;
+    }
+  }
+
+  private respondWithStderr(): void {
+    const text = Buffer.concat(this.stderr, this.stderrBytes);
+    this.finish();
+    this.o.pool.recordFailure();
+    const res = this.o.res;
+    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(text.length) });
+    res.end(this.isHead ? undefined : text);
+  }
+
+  /** Gives up on the exchange mid-response (bad head): the process lives on. */
+  private abandon(error: FastCgiError): void {
+    this.exchange?.abort();
+    this.releaseLease('reuse');
+    this.fail(error);
+  }
+
+  private fail(error: FastCgiError): void {
+    if (this.phase === 'done') return;
+    const started = this.phase === 'streaming' || this.o.res.headersSent;
+    this.finish();
+    this.o.pool.recordFailure();
+    debug('request failed: %s', error.message);
+    if (started) this.o.res.destroy(error);
+    else this.o.onError(error);
+  }
+
+  private releaseLease(outcome: 'reuse' | 'retire' | 'kill', reason?: string): void {
+    const lease = this.lease;
+    this.lease = null;
+    lease?.release(outcome, reason);
+  }
+
+  private finish(): void {
+    this.phase = 'done';
+    this.cleanUp();
+  }
+
+  private cleanUp(): void {
+    this.o.res.off('close', this.onClientClose);
+    this.o.body.dispose();
+    this.chunks = [];
+  }
+}
+
+function stripContentLength(headers: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i].toLowerCase() !== 'content-length') out.push(headers[i], headers[i + 1]);
+  }
+  return out;
+}

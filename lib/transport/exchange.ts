@@ -1,0 +1,211 @@
+import type { Readable } from 'node:stream';
+import {
+  FastCgiActivityTimeoutError,
+  FastCgiError,
+  FastCgiRequestRejectedError,
+  FastCgiRequestTimeoutError,
+} from '../errors';
+import { FCGI_KEEP_CONN, ProtocolStatus, RecordType, Role } from '../protocol/constants';
+import { encodeAbortRequest, encodeBeginRequest, encodeStreamEnd, encodeStreamRecords } from '../protocol/records';
+import { FastCgiConnection, REQUEST_ID, type ExchangeSink } from './connection';
+
+/** Where the exchange delivers what the application sends back. */
+export interface ExchangeListener {
+  /** Return false to stop reading from the process until `resume()`. */
+  onStdout(chunk: Buffer): boolean;
+  onStderr(chunk: Buffer): void;
+  onComplete(appStatus: number): void;
+  onError(error: FastCgiError, outcome: ExchangeFailure): void;
+}
+
+export interface ExchangeFailure {
+  /** The process never answered on a reused connection: nothing ran, another process may take the request. */
+  notStarted: boolean;
+  /** The process must be terminated (timeout) rather than reused. */
+  terminate: boolean;
+}
+
+export interface ExchangeTimeouts {
+  /** Seconds without any I/O from the process. */
+  activityTimeout: number;
+  /** Seconds for the whole request. */
+  requestTimeout: number;
+}
+
+const BEGIN_KEEP_CONN = encodeBeginRequest(REQUEST_ID, Role.RESPONDER, FCGI_KEEP_CONN);
+const STDIN_END = encodeStreamEnd(RecordType.STDIN, REQUEST_ID);
+const ABORT = encodeAbortRequest(REQUEST_ID);
+
+/**
+ * One request on one connection: BEGIN_REQUEST → PARAMS → STDIN (streamed with
+ * back-pressure) → STDOUT/STDERR → END_REQUEST. Owns the activity and request
+ * timeouts, a single timer re-armed lazily so that busy streams cost no timer
+ * churn.
+ */
+export class Exchange implements ExchangeSink {
+  private readonly connection: FastCgiConnection;
+  private readonly listener: ExchangeListener;
+  private readonly timeouts: ExchangeTimeouts;
+  private body: Readable | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private startedAt = 0;
+  private lastActivity = 0;
+  private finished = false;
+  private paused = false;
+  private readonly onSocketDrain = (): void => {
+    this.body?.resume();
+  };
+
+  constructor(connection: FastCgiConnection, listener: ExchangeListener, timeouts: ExchangeTimeouts) {
+    this.connection = connection;
+    this.listener = listener;
+    this.timeouts = timeouts;
+  }
+
+  /** Sends the request. `params` is the encoded PARAMS stream (including its empty terminator). */
+  start(params: Buffer, body: Readable | null): void {
+    const socket = this.connection.socket;
+    this.connection.attach(this);
+    this.startedAt = this.lastActivity = Date.now();
+    this.armTimer(Math.min(this.timeouts.activityTimeout, this.timeouts.requestTimeout) * 1000);
+
+    socket.cork();
+    socket.write(BEGIN_KEEP_CONN);
+    socket.write(params);
+    if (!body) socket.write(STDIN_END);
+    process.nextTick(uncork, socket);
+    if (body) this.pumpBody(body);
+  }
+
+  /** Stops reading the process's output (the client is slow). */
+  pause(): void {
+    if (!this.paused && !this.finished) {
+      this.paused = true;
+      this.connection.socket.pause();
+    }
+  }
+
+  resume(): void {
+    if (this.paused) {
+      this.paused = false;
+      this.lastActivity = Date.now(); // waiting on the client is not the process's silence
+      this.connection.socket.resume();
+    }
+  }
+
+  /**
+   * The client went away: tell the application and drop the connection, so a
+   * script still writing gets EPIPE and ends early, as under IIS and nginx.
+   */
+  abort(): void {
+    if (this.finished) return;
+    this.finish();
+    this.connection.detach();
+    if (this.connection.usable) this.connection.socket.write(ABORT);
+    this.connection.destroy();
+  }
+
+  // ExchangeSink ------------------------------------------------------------
+
+  onStdout(chunk: Buffer): void {
+    this.lastActivity = Date.now();
+    if (!this.listener.onStdout(chunk)) this.pause();
+  }
+
+  onStderr(chunk: Buffer): void {
+    this.lastActivity = Date.now();
+    this.listener.onStderr(chunk);
+  }
+
+  onEnd(appStatus: number, protocolStatus: number): void {
+    if (this.finished) return;
+    this.finish();
+    if (protocolStatus !== ProtocolStatus.REQUEST_COMPLETE) {
+      this.listener.onError(new FastCgiRequestRejectedError(protocolStatus), { notStarted: true, terminate: false });
+      return;
+    }
+    this.listener.onComplete(appStatus);
+  }
+
+  onConnectionError(error: FastCgiError, anyRecordSeen: boolean): void {
+    if (this.finished) return;
+    this.finish();
+    // A reused keep-alive connection that closes before the process answered
+    // at all means the process had already decided to exit (php-cgi's own
+    // request limit): the request never ran.
+    const notStarted = !anyRecordSeen && this.connection.completed > 0;
+    this.listener.onError(error, { notStarted, terminate: false });
+  }
+
+  // -------------------------------------------------------------------------
+
+  private pumpBody(body: Readable): void {
+    this.body = body;
+    const socket = this.connection.socket;
+    body.on('data', (chunk: Buffer) => {
+      if (this.finished || chunk.length === 0) return;
+      this.lastActivity = Date.now();
+      const pieces = encodeStreamRecords(RecordType.STDIN, REQUEST_ID, chunk);
+      socket.cork();
+      let ok = true;
+      for (const piece of pieces) ok = socket.write(piece);
+      process.nextTick(uncork, socket);
+      if (!ok) {
+        body.pause();
+        socket.once('drain', this.onSocketDrain);
+      }
+    });
+    body.once('end', () => {
+      if (!this.finished) socket.write(STDIN_END);
+    });
+    body.once('error', () => {
+      // The client's upload broke off: nothing sensible can reach the application.
+      this.abort();
+    });
+  }
+
+  private armTimer(ms: number): void {
+    this.timer = setTimeout(this.onTimer, ms);
+    this.timer.unref();
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    if (this.finished) return;
+    const now = Date.now();
+    const activityLeft = this.lastActivity + this.timeouts.activityTimeout * 1000 - now;
+    const requestLeft = this.startedAt + this.timeouts.requestTimeout * 1000 - now;
+    let error: FastCgiError | null = null;
+    if (requestLeft <= 0) error = new FastCgiRequestTimeoutError(this.timeouts.requestTimeout);
+    else if (activityLeft <= 0 && !this.paused) error = new FastCgiActivityTimeoutError(this.timeouts.activityTimeout);
+    if (!error) {
+      this.armTimer(Math.max(1, Math.min(this.paused ? requestLeft : activityLeft, requestLeft)));
+      return;
+    }
+    this.finish();
+    this.connection.detach();
+    this.connection.destroy();
+    this.listener.onError(error, { notStarted: false, terminate: true });
+  };
+
+  private finish(): void {
+    this.finished = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.body) {
+      this.body.removeAllListeners('data');
+      this.connection.socket.removeListener('drain', this.onSocketDrain);
+      this.body = null;
+    }
+    if (this.paused) {
+      this.paused = false;
+      this.connection.socket.resume();
+    }
+  }
+}
+
+function uncork(socket: { uncork(): void }): void {
+  socket.uncork();
+}
