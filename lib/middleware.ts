@@ -38,7 +38,7 @@ let spoolSequence = 0;
  * compiles the handler mappings and takes a reference on each application's
  * pool. Processes start on the first request that needs them.
  */
-export function fastCgi(config: FastCgiConfig, options: FastCgiOptions = {}): FastCgiMiddleware {
+export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgiOptions = {}): FastCgiMiddleware {
   const resolved = validateConfig(config);
   const mapper = new RequestMapper(resolved);
   const variables = new ServerVariables(resolved);

@@ -217,8 +217,11 @@ class RequestRun implements ExchangeListener {
     }
     try {
       const res = this.o.res;
-      if (head.statusMessage) res.writeHead(head.status, head.statusMessage, headers);
-      else res.writeHead(head.status, headers);
+      // setHeader with an array keeps repeated fields (Set-Cookie) as separate
+      // lines and replaces what earlier middleware set under the same name.
+      for (const [name, values] of groupHeaders(headers)) res.setHeader(name, values.length === 1 ? values[0] : values);
+      if (head.statusMessage) res.writeHead(head.status, head.statusMessage);
+      else res.writeHead(head.status);
       return true;
     } catch (err) {
       this.abandon(new FastCgiBadHeaderError(`The FastCGI response head was refused: ${(err as Error).message}`));
@@ -268,6 +271,20 @@ class RequestRun implements ExchangeListener {
     this.o.body.dispose();
     this.chunks = [];
   }
+}
+
+function groupHeaders(flat: string[]): Map<string, string[]> {
+  const grouped = new Map<string, string[]>();
+  const names = new Map<string, string>();
+  for (let i = 0; i < flat.length; i += 2) {
+    const lower = flat[i].toLowerCase();
+    const name = names.get(lower) ?? flat[i];
+    names.set(lower, name);
+    const values = grouped.get(name);
+    if (values) values.push(flat[i + 1]);
+    else grouped.set(name, [flat[i + 1]]);
+  }
+  return grouped;
 }
 
 function stripContentLength(headers: string[]): string[] {

@@ -1,0 +1,42 @@
+/** iis-fastcgi: the IIS FastCGI module for Node.js. Public surface only. */
+import { fastCgi } from './middleware';
+
+export { fastCgi };
+export default fastCgi;
+export type { FastCgiMiddleware, FastCgiOptions, NextFunction } from './middleware';
+export { loadConfig } from './config/load-config';
+export type { LoadConfigOptions } from './config/load-config';
+export { validateConfig, checkConfig } from './config/validate';
+export type { ValidateOptions } from './config/validate';
+export type {
+  FastCgiConfig,
+  ApplicationConfig,
+  HandlerConfig,
+  EnvironmentVariable,
+  ResolvedConfig,
+  ResolvedApplication,
+  ResolvedHandler,
+  FastCgiProtocolName,
+  StderrMode,
+  ResourceType,
+  RequireAccess,
+} from './config/types';
+export type { PoolStats } from './pool/process-pool';
+export {
+  FastCgiError,
+  FastCgiConfigError,
+  FastCgiProtocolError,
+  FastCgiBadHeaderError,
+  FastCgiProcessExitedError,
+  FastCgiSpawnError,
+  FastCgiQueueFullError,
+  FastCgiPoolClosedError,
+  FastCgiActivityTimeoutError,
+  FastCgiRequestTimeoutError,
+  FastCgiStderrError,
+  FastCgiRequestRejectedError,
+  FastCgiScriptNotFoundError,
+  FastCgiBadPathError,
+} from './errors';
+export type { ConfigProblem } from './errors';
+export { VERSION } from './version';

@@ -1,0 +1,146 @@
+import * as http from 'node:http';
+import { startSite, phpConfig } from '../support/site';
+import { request } from '../support/http';
+import { childPids, processAlive } from '../support/php';
+
+describe('the php-cgi process pool', () => {
+  it('serves 50 sequential requests on one keep-alive connection from kept-alive processes', async () => {
+    const site = await startSite(phpConfig({ maxInstances: 1 }));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let connections = 0;
+    site.server.on('connection', () => connections++);
+    try {
+      const pids = new Set<string>();
+      for (let i = 0; i < 50; i++) {
+        const res = await request(`${site.url}/pid.php`, { agent });
+        expect(res.status).toBe(200);
+        pids.add(res.text);
+      }
+      expect(connections).toBe(1);
+      expect(pids.size).toBe(1);
+      expect(site.php.stats()[0]).toMatchObject({ served: 50, failed: 0, instances: 1 });
+    } finally {
+      agent.destroy();
+      await site.close();
+    }
+  });
+
+  it('spreads 6 concurrent requests over maxInstances processes and never more', async () => {
+    const site = await startSite(phpConfig({ maxInstances: 3 }));
+    try {
+      let peakChildren = 0;
+      const sampler = setInterval(() => {
+        peakChildren = Math.max(peakChildren, childPids().length);
+      }, 20);
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, () => request(`${site.url}/pid.php?sleep=300`)),
+      ).finally(() => clearInterval(sampler));
+      const pids = new Set(responses.map((res) => res.text));
+      expect(responses.every((res) => res.status === 200)).toBe(true);
+      expect(pids.size).toBe(3);
+      expect(peakChildren).toBeLessThanOrEqual(3);
+      expect(site.php.stats()[0]).toMatchObject({ instances: 3, served: 6, failed: 0 });
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('queues requests in arrival order when every process is busy', async () => {
+    const site = await startSite(phpConfig({ maxInstances: 1 }));
+    try {
+      const order: number[] = [];
+      const requests = [0, 1, 2, 3].map(async (i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 20));
+        await request(`${site.url}/pid.php?sleep=100&i=${i}`);
+        order.push(i);
+      });
+      await Promise.all(requests);
+      expect(order).toEqual([0, 1, 2, 3]);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('never fails a request when php-cgi exits by itself (PHP_FCGI_MAX_REQUESTS below instanceMaxRequests)', async () => {
+    const site = await startSite(
+      phpConfig({
+        maxInstances: 2,
+        instanceMaxRequests: 1000,
+        environmentVariables: [{ name: 'PHP_FCGI_MAX_REQUESTS', value: '3' }],
+      }),
+    );
+    try {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+      const pids = new Set<string>();
+      for (let round = 0; round < 10; round++) {
+        const batch = await Promise.all([0, 1, 2].map(() => request(`${site.url}/pid.php`, { agent })));
+        for (const res of batch) {
+          expect(res.status).toBe(200);
+          pids.add(res.text);
+        }
+      }
+      agent.destroy();
+      expect(pids.size).toBeGreaterThanOrEqual(10);
+      expect(site.php.stats()[0].failed).toBe(0);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('recycles a process after instanceMaxRequests without failing a request', async () => {
+    const site = await startSite(phpConfig({ maxInstances: 1, instanceMaxRequests: 5 }));
+    try {
+      const pids: string[] = [];
+      for (let i = 0; i < 12; i++) pids.push((await request(`${site.url}/pid.php`)).text);
+      expect(new Set(pids).size).toBe(3);
+      expect(pids.slice(0, 5).every((pid) => pid === pids[0])).toBe(true);
+      expect(site.php.stats()[0]).toMatchObject({ recycled: 2, failed: 0, served: 12 });
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('runs over loopback TCP when protocol is Tcp', async () => {
+    const site = await startSite(phpConfig({ protocol: 'Tcp' }));
+    try {
+      const res = await request(`${site.url}/vars.php`);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.text)._FCGI_X_PIPE_).toMatch(/^127\.0\.0\.1:\d+$/);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('gives the process its pipe name in _FCGI_X_PIPE_ over a Unix socket by default', async () => {
+    const site = await startSite(phpConfig());
+    try {
+      const res = await request(`${site.url}/vars.php`);
+      expect(JSON.parse(res.text)._FCGI_X_PIPE_).toMatch(/\.sock$/);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('close() ends every child process and a second close() is harmless', async () => {
+    const site = await startSite(phpConfig({ maxInstances: 3 }));
+    const responses = await Promise.all([0, 1, 2].map(() => request(`${site.url}/pid.php?sleep=100`)));
+    const pids = responses.map((res) => Number(res.text));
+    expect(pids.every(processAlive)).toBe(true);
+    await site.close();
+    await site.php.close();
+    expect(pids.filter(processAlive)).toEqual([]);
+    expect(childPids()).toEqual([]);
+  });
+
+  it('answers a request that arrives after close() with 503, never with the file', async () => {
+    const site = await startSite(phpConfig());
+    await site.php.close();
+    try {
+      const res = await request(`${site.url}/hello.php`);
+      expect(res.status).toBe(503);
+      expect(res.headers['x-error-code']).toBe('ERR_FASTCGI_POOL_CLOSED');
+    } finally {
+      await site.close();
+    }
+  });
+});
