@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
 import type { ResolvedApplication, ResolvedHandler } from './config/types';
-import { FastCgiBadHeaderError, FastCgiError, FastCgiStderrError } from './errors';
+import { FastCgiBadHeaderError, FastCgiError, FastCgiProcessExitedError, FastCgiStderrError } from './errors';
 import type { RequestBody } from './cgi/request-body';
 import { ResponseHeadParser, type CgiResponseHead } from './cgi/response-head-parser';
 import { STDERR_LIMIT, stderrVerdict } from './cgi/stderr-policy';
@@ -160,10 +160,20 @@ class RequestRun implements ExchangeListener {
       this.acquire();
       return;
     }
-    this.releaseLease(outcome.terminate ? 'kill' : 'retire', error.message);
-    if (outcome.terminate || !lease) return this.fail(error);
-    // Name the exit code or signal, as IIS's "exited unexpectedly" page does.
-    lease.instance.whenExited(EXIT_STATUS_WAIT_MS).then(() => this.fail(lease.instance.exitError(error)));
+    if (outcome.processHealthy || !lease) {
+      this.releaseLease('reuse');
+      return this.fail(error);
+    }
+    if (outcome.terminate || !(error instanceof FastCgiProcessExitedError)) {
+      this.releaseLease(outcome.terminate ? 'kill' : 'retire', error.message);
+      return this.fail(error);
+    }
+    // The connection dropped: give the process a moment to be reaped so the
+    // error names its exit code or signal, as IIS's "exited unexpectedly" does.
+    lease.instance.whenExited(EXIT_STATUS_WAIT_MS).then(() => {
+      this.releaseLease('retire', error.message);
+      this.fail(lease.instance.exitError(error));
+    });
   }
 
   // -------------------------------------------------------------------------

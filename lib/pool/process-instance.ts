@@ -50,6 +50,7 @@ export class ProcessInstance {
   private connection: FastCgiConnection | null = null;
   private stderrTail = '';
   private exitDescription: string | null = null;
+  private exitedOnItsOwn = false;
   private exitWaiters: Array<() => void> = [];
   private killTimer: NodeJS.Timeout | null = null;
   private readonly options: ProcessInstanceOptions;
@@ -182,6 +183,7 @@ export class ProcessInstance {
 
   /** Kills the process now, synchronously (process exit, timeouts). */
   killNow(): void {
+    if (this.state !== 'stopping' && this.state !== 'exited') this.transition('stopping');
     this.connection?.destroy();
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -189,7 +191,8 @@ export class ProcessInstance {
 
   /** An error describing this process's exit, for a request that was in flight. */
   exitError(fallback: FastCgiError): FastCgiError {
-    if (this.exitDescription) return new FastCgiProcessExitedError(this.exitDescription, { detail: this.stderrTail || undefined });
+    // Only an exit the process chose (crash, exit(), a signal from outside) explains a failure.
+    if (this.exitDescription && this.exitedOnItsOwn) return new FastCgiProcessExitedError(this.exitDescription, { detail: this.stderrTail || undefined });
     return fallback;
   }
 
@@ -220,6 +223,7 @@ export class ProcessInstance {
     }
     this.child?.stderr?.destroy();
     this.exitDescription = description;
+    this.exitedOnItsOwn = this.state !== 'stopping';
     void this.discardEndpoint().then(() => this.markExited(description));
   }
 

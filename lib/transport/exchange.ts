@@ -23,6 +23,8 @@ export interface ExchangeFailure {
   notStarted: boolean;
   /** The process must be terminated (timeout) rather than reused. */
   terminate: boolean;
+  /** The connection ended cleanly with END_REQUEST and the process can take the next request. */
+  processHealthy: boolean;
 }
 
 export interface ExchangeTimeouts {
@@ -121,7 +123,11 @@ export class Exchange implements ExchangeSink {
     if (this.finished) return;
     this.finish();
     if (protocolStatus !== ProtocolStatus.REQUEST_COMPLETE) {
-      this.listener.onError(new FastCgiRequestRejectedError(protocolStatus), { notStarted: true, terminate: false });
+      this.listener.onError(new FastCgiRequestRejectedError(protocolStatus), {
+        notStarted: false,
+        terminate: false,
+        processHealthy: true,
+      });
       return;
     }
     this.listener.onComplete(appStatus);
@@ -134,7 +140,7 @@ export class Exchange implements ExchangeSink {
     // at all means the process had already decided to exit (php-cgi's own
     // request limit): the request never ran.
     const notStarted = !anyRecordSeen && this.connection.completed > 0;
-    this.listener.onError(error, { notStarted, terminate: false });
+    this.listener.onError(error, { notStarted, terminate: false, processHealthy: false });
   }
 
   // -------------------------------------------------------------------------
@@ -185,7 +191,7 @@ export class Exchange implements ExchangeSink {
     this.finish();
     this.connection.detach();
     this.connection.destroy();
-    this.listener.onError(error, { notStarted: false, terminate: true });
+    this.listener.onError(error, { notStarted: false, terminate: true, processHealthy: false });
   };
 
   private finish(): void {

@@ -47,11 +47,10 @@ export async function startSite(config: FastCgiConfig, setup?: (app: express.Exp
   setup?.(app);
   app.use(php);
   app.use(express.static(config.physicalPath));
-  app.use((req, res) => {
+  app.use((_req: express.Request, res: express.Response) => {
     res.status(404).set('X-Passed-To-Next', '1').send('not found by express');
   });
-  app.use((err: { status?: number; code?: string; message: string }, req: express.Request, res: express.Response, next: express.NextFunction) => {
-    void next;
+  app.use((err: { status?: number; code?: string; message: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(err.status ?? 500).set('X-Error-Code', err.code ?? '').send(err.message);
   });
   const server = http.createServer(app);
