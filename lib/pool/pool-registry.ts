@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResolvedApplication } from '../config/types';
-import { applicationKey } from '../config/validate';
+import { applicationKey } from '../config/application-key';
 import { splitCommandLine } from './command-line';
 import { ProcessPool } from './process-pool';
 import type { SpawnFunction } from './process-instance';

@@ -1,0 +1,157 @@
+/**
+ * The rules JSON Schema cannot express: references between attributes,
+ * uniqueness of IIS collection keys, and values that need code to check
+ * (paths, encodings, command lines).
+ */
+import iconv from 'iconv-lite';
+import type { ConfigProblem } from '../errors';
+import { splitCommandLine } from '../pool/command-line';
+import { applicationKey, splitScriptProcessor } from './application-key';
+import { didYouMean } from './did-you-mean';
+import { describe as describeValue, isRecord, quote, withValue } from './problem-text';
+
+const FAST_CGI_MODULE = 'FastCgiModule';
+/** RFC 7230 token: the characters an HTTP method may contain. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export function crossFieldProblems(config: unknown): ConfigProblem[] {
+  if (!isRecord(config)) return [];
+  const problems: ConfigProblem[] = [];
+  const report = (pointer: string, message: string, value: unknown) => problems.push(withValue({ path: pointer, message }, value));
+
+  // physicalPath: an absolute POSIX path.
+  const root = config.physicalPath;
+  if (typeof root === 'string' && root !== '' && !root.startsWith('/')) {
+    const windows = /^[A-Za-z]:/.test(root) || root.includes('\\');
+    report('/physicalPath', windows
+      ? `must be an absolute POSIX path (got ${quote(root)}); this is a Windows path: translate it with the pathMap option of loadConfig (e.g. pathMap: { ${JSON.stringify(root)}: "/srv/www" }) or write the POSIX path of the site root`
+      : `must be an absolute POSIX path starting with "/" (got ${quote(root)})`, root);
+  }
+
+  // Applications: unique fullPath + arguments; unique environment variable names.
+  const applications = isRecord(config.fastCgi) && Array.isArray(config.fastCgi.application) ? config.fastCgi.application : [];
+  const keys = new Map<string, number>();
+  // Applications whose key is unusable (their own schema errors say why): a
+  // scriptProcessor that may have meant one of them is not blamed twice.
+  const unkeyed: { pointer: string; fullPath?: string }[] = [];
+  applications.forEach((app: unknown, i) => {
+    const pointer = `/fastCgi/application/${i}`;
+    if (!isRecord(app)) {
+      unkeyed.push({ pointer });
+      return;
+    }
+    const args = app.arguments ?? '';
+    if (typeof args === 'string') {
+      try {
+        splitCommandLine(args);
+      } catch (err) {
+        report(`${pointer}/arguments`, `cannot be split into arguments: ${(err as Error).message}; close the quote or escape it with a backslash`, args);
+      }
+    }
+    if (typeof app.fullPath === 'string' && app.fullPath !== '' && typeof args === 'string') {
+      const key = applicationKey(app.fullPath, args);
+      const first = keys.get(key);
+      if (first === undefined) keys.set(key, i);
+      else report(pointer, `duplicate application: fullPath ${quote(app.fullPath)} with arguments ${quote(args)} is already defined at /fastCgi/application/${first}; an application is identified by fullPath + arguments, so remove one or give them different arguments`, app);
+    } else {
+      unkeyed.push({ pointer, fullPath: typeof app.fullPath === 'string' ? app.fullPath : undefined });
+    }
+    if (Array.isArray(app.environmentVariables)) {
+      const names = new Map<string, number>();
+      app.environmentVariables.forEach((variable: unknown, j) => {
+        if (!isRecord(variable) || typeof variable.name !== 'string' || variable.name === '') return;
+        const first = names.get(variable.name);
+        if (first === undefined) names.set(variable.name, j);
+        else report(`${pointer}/environmentVariables/${j}/name`, `duplicate environment variable ${quote(variable.name)}: already defined at ${pointer}/environmentVariables/${first}`, variable.name);
+      });
+    }
+  });
+  const knownApplications = [...keys.keys()];
+
+  // Handlers.
+  const handlers = Array.isArray(config.handlers) ? config.handlers : [];
+  const names = new Map<string, number>();
+  handlers.forEach((handler: unknown, i) => {
+    if (!isRecord(handler)) return;
+    const pointer = `/handlers/${i}`;
+
+    if (typeof handler.name === 'string' && handler.name !== '') {
+      const first = names.get(handler.name);
+      if (first === undefined) names.set(handler.name, i);
+      else report(`${pointer}/name`, `duplicate handler name ${quote(handler.name)}: already used by /handlers/${first}; handler names must be unique (case-sensitive)`, handler.name);
+    }
+
+    if (typeof handler.verb === 'string' && handler.verb !== '' && handler.verb !== '*') {
+      const bad = handler.verb.split(',').map((v) => v.trim()).filter((v) => !TOKEN.test(v));
+      if (bad.length > 0) {
+        const what = bad.map((v) => (v === '' ? 'an empty entry' : quote(v))).join(' and ');
+        report(`${pointer}/verb`, `must be "*" or a comma-separated list of HTTP methods such as "GET,HEAD,POST" (got ${quote(handler.verb)}: ${what} ${bad.length === 1 ? 'is not a method' : 'are not methods'})`, handler.verb);
+      }
+    }
+
+    let fastCgi = false;
+    if (typeof handler.modules === 'string') {
+      const modules = handler.modules.split(',').map((m) => m.trim());
+      fastCgi = modules.includes(FAST_CGI_MODULE);
+      const miscased = modules.find((m) => m !== FAST_CGI_MODULE && m.toLowerCase() === FAST_CGI_MODULE.toLowerCase());
+      if (miscased !== undefined) {
+        report(`${pointer}/modules`, `module names are case-sensitive: ${quote(miscased)} is not a module; did you mean ${quote(FAST_CGI_MODULE)}?`, handler.modules);
+      }
+    }
+    if (fastCgi) {
+      const processor = handler.scriptProcessor;
+      if (processor === undefined) {
+        report(`${pointer}/scriptProcessor`, `missing required attribute "scriptProcessor": a handler with modules ${quote(FAST_CGI_MODULE)} must name a <fastCgi> application as "fullPath" or "fullPath|arguments"`, undefined);
+      } else if (typeof processor === 'string' && processor !== '') {
+        const { fullPath, arguments: args } = splitScriptProcessor(processor);
+        const key = applicationKey(fullPath, args);
+        if (!keys.has(key) && !unkeyed.some((app) => app.fullPath === fullPath)) {
+          report(`${pointer}/scriptProcessor`, unknownProcessorMessage(processor, key, knownApplications, unkeyed), processor);
+        }
+      }
+    }
+
+    if (typeof handler.script === 'string' && handler.script !== '') {
+      const script = handler.script;
+      if (handler.path !== '*') {
+        report(`${pointer}/script`, `only applies to a wildcard handler (path "*"), but this handler's path is ${describeValue(handler.path)}; remove script or set path to "*"`, script);
+      }
+      if (/^([\\/]|[A-Za-z]:)/.test(script)) {
+        report(`${pointer}/script`, `must be a path relative to physicalPath, such as "index.php" (got ${quote(script)})`, script);
+      } else if (script.split(/[\\/]/).includes('..')) {
+        report(`${pointer}/script`, `must not contain ".." segments: the script must stay inside physicalPath (got ${quote(script)})`, script);
+      }
+    }
+  });
+
+  // serverVariableEncoding: an encoding iconv-lite can produce.
+  const encoding = config.serverVariableEncoding;
+  if (typeof encoding === 'string' && encoding !== '' && !iconv.encodingExists(encoding)) {
+    report('/serverVariableEncoding', `unknown encoding ${quote(encoding)}; use an encoding name iconv-lite knows, such as "windows-1252", "windows-1251", "iso-8859-1", "shift_jis" or "utf-8"`, encoding);
+  }
+  return problems;
+}
+
+function unknownProcessorMessage(
+  processor: string,
+  key: string,
+  known: readonly string[],
+  unkeyed: readonly { pointer: string }[],
+): string {
+  let message = `scriptProcessor ${quote(processor)} could not be found in <fastCgi> application configuration; `;
+  if (known.length === 0) {
+    message += unkeyed.length === 0 ? 'no <fastCgi> application is defined' : 'no valid <fastCgi> application is defined';
+  } else {
+    message += `known applications: ${known.map(quote).join(', ')}`;
+    const suggestion = didYouMean(key, known);
+    if (suggestion !== undefined) {
+      const { fullPath, arguments: args } = splitScriptProcessor(suggestion);
+      message += `; did you mean ${quote(args === '' ? fullPath : suggestion)}?`;
+    }
+  }
+  if (unkeyed.length > 0) {
+    message += ` (not counting ${unkeyed.map((app) => app.pointer).join(', ')}, which ${unkeyed.length === 1 ? 'has' : 'have'} no valid fullPath/arguments)`;
+  }
+  return message;
+}
+
