@@ -132,6 +132,23 @@ describe('the php-cgi process pool', () => {
     expect(childPids()).toEqual([]);
   });
 
+  it('close() lets in-flight requests finish, refuses new ones, then ends the processes', async () => {
+    const site = await startSite(phpConfig({ maxInstances: 1 }));
+    try {
+      const inFlight = request(`${site.url}/pid.php?sleep=400`);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const closed = site.php.close();
+      const refused = await request(`${site.url}/hello.php`);
+      expect(refused.status).toBe(503);
+      const finished = await inFlight;
+      expect(finished.status).toBe(200);
+      await closed;
+      expect(processAlive(Number(finished.text))).toBe(false);
+    } finally {
+      await site.close();
+    }
+  });
+
   it('answers a request that arrives after close() with 503, never with the file', async () => {
     const site = await startSite(phpConfig());
     await site.php.close();
