@@ -25,7 +25,7 @@ const USAGE = `usage: npm run bench -- [options]
   --threads T          wrk threads (each one takes a core from the servers)                                    [1]
   --nginx-workers W    nginx worker_processes: 1 (like Node's one event loop) or auto                          [1]
   --cases LIST         hello,big,post                                                                          [all]
-  --targets LIST       iis-fastcgi,nginx-php-cgi,nginx-php-fpm                                                 [all found]
+  --targets LIST       iis-fastcgi,iis-fastcgi-express,nginx-php-cgi,nginx-php-fpm                             [all found]
   --tool wrk|autocannon  load generator                                                                        [wrk if installed]
   --php-cgi PATH       php-cgi binary                                                                          [php-cgi on PATH]
   --profile            run the iis-fastcgi server under node --cpu-prof and print its hot spots`;
@@ -83,7 +83,7 @@ function options() {
     threads: int('threads', 1),
     nginxWorkers,
     cases: CASES.filter((c) => (list('cases', CASES.map((k) => k.id)) ?? [c.id]).includes(c.id)),
-    only: list('targets', ['iis-fastcgi', 'nginx-php-cgi', 'nginx-php-fpm']),
+    only: list('targets', ['iis-fastcgi', 'iis-fastcgi-express', 'nginx-php-cgi', 'nginx-php-fpm']),
     tool,
     wrk,
     phpCgi,

@@ -3,25 +3,32 @@
 // and CPU are its own and the load generator never shares its event loop.
 // Started by targets.js with the config in BENCH_FASTCGI_CONFIG; talks over IPC.
 
-const fs = require('node:fs');
+const http = require('node:http');
 const path = require('node:path');
-const express = require('express');
 
-function loadFastCgi() {
-  // The package entry (dist/index.js) does not exist on every branch yet; the
-  // middleware module exports the same function.
-  const dist = path.join(__dirname, '..', 'dist');
-  if (fs.existsSync(path.join(dist, 'index.js'))) return require(dist).fastCgi;
-  return require(path.join(dist, 'middleware')).fastCgi;
+const { fastCgi } = require(path.join(__dirname, '..', 'dist'));
+const php = fastCgi(JSON.parse(process.env.BENCH_FASTCGI_CONFIG));
+
+function notFound(req, res) {
+  res.statusCode = 404;
+  res.end();
 }
 
-const fastCgi = loadFastCgi();
-const php = fastCgi(JSON.parse(process.env.BENCH_FASTCGI_CONFIG));
-const app = express();
-app.use(php);
-app.use((req, res) => res.status(404).end());
+// BENCH_FRONT=express: app.use(php) in an Express app; otherwise the
+// middleware called straight from a node:http server.
+function requestListener() {
+  if (process.env.BENCH_FRONT !== 'express') {
+    return (req, res) => php(req, res, (err) => (err ? (res.statusCode = err.status || 500, res.end()) : notFound(req, res)));
+  }
+  const express = require('express');
+  const app = express();
+  app.use(php);
+  app.use(notFound);
+  return app;
+}
 
-const server = app.listen(0, '127.0.0.1', () => {
+const server = http.createServer(requestListener());
+server.listen(0, '127.0.0.1', () => {
   process.send({ type: 'listening', port: server.address().port });
 });
 

@@ -36,10 +36,13 @@ function sumMemory(list) {
 
 // iis-fastcgi ----------------------------------------------------------------
 
-function iisFastCgi({ workers, phpCgi, profileDir }) {
+// Two front ends: the middleware on node:http alone, and under Express (what
+// most applications run), so Express's own cost per request is visible.
+function iisFastCgi({ workers, phpCgi, profileDir }, front) {
+  const express = front === 'express';
   return {
-    id: 'iis-fastcgi',
-    label: `iis-fastcgi (${workers} php-cgi)`,
+    id: express ? 'iis-fastcgi-express' : 'iis-fastcgi',
+    label: `iis-fastcgi${express ? ' + express' : ''} (${workers} php-cgi)`,
     async start() {
       const config = {
         physicalPath: WWW,
@@ -60,7 +63,7 @@ function iisFastCgi({ workers, phpCgi, profileDir }) {
       const execArgv = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
       const server = procs.forkNode(path.join(__dirname, 'server.js'), [], {
         execArgv,
-        env: { ...process.env, BENCH_FASTCGI_CONFIG: JSON.stringify(config) },
+        env: { ...process.env, BENCH_FASTCGI_CONFIG: JSON.stringify(config), BENCH_FRONT: front },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       });
       const port = await nextMessage(server, 'listening', 15000).then((m) => m.port);
@@ -70,7 +73,7 @@ function iisFastCgi({ workers, phpCgi, profileDir }) {
         async snapshot() {
           const stats = await nextMessage(server, 'stats', 5000, { type: 'stats' }).then((m) => m.stats);
           return {
-            frontEnd: { name: 'node (express + iis-fastcgi)', ...sumMemory([server.pid]) },
+            frontEnd: { name: `node (${express ? 'express + ' : ''}iis-fastcgi)`, ...sumMemory([server.pid]) },
             php: { name: 'php-cgi', ...sumMemory(procs.descendants(server.pid).filter(isPhp)) },
             poolStats: stats,
           };
@@ -261,7 +264,7 @@ function availableTargets(options) {
   const phpCgi = options.phpCgi;
   const nginx = procs.which(['nginx']);
   const phpFpm = procs.which(['php-fpm', 'php-fpm8.2', 'php-fpm8.3', 'php-fpm8.1']);
-  const all = [iisFastCgi({ ...options, phpCgi })];
+  const all = [iisFastCgi({ ...options, phpCgi }, 'http'), iisFastCgi({ ...options, phpCgi }, 'express')];
   if (nginx) all.push(nginxPhpCgi({ ...options, phpCgi, nginx }));
   if (nginx && phpFpm) all.push(nginxPhpFpm({ ...options, phpCgi, phpFpm, nginx }));
   return { targets: all.filter((t) => !options.only || options.only.includes(t.id)), nginx, phpFpm };

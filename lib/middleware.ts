@@ -5,11 +5,10 @@ import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './confi
 import { applicationKey, splitScriptProcessor } from './config/application-key';
 import { validateConfig } from './config/validate';
 import { FastCgiError } from './errors';
-import { hasChunkedBody, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
+import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
 import type { PoolStats, ProcessPool } from './pool/process-pool';
-import { encodeParams } from './protocol/records';
 import { REQUEST_ID } from './transport/connection';
 import { runRequest } from './request-runner';
 import { RequestMapper } from './routing/map-request';
@@ -71,10 +70,10 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
       const pool = pools.get(mapped.handlerIndex) as ProcessPool;
       const app = pool.app;
       const run = (body: RequestBody): void => {
-        const params = encodeParams(REQUEST_ID, variables.build(req, mapped, body.length));
+        const params = variables.encode(req, mapped, body.length, REQUEST_ID);
         runRequest({ req, res, pool, app, handler: mapped.handler, params, body, onError: fail });
       };
-      if (hasChunkedBody(req)) {
+      if (shouldSpool(req)) {
         spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`).then(run, (err: Error) => {
           debug('request body failed: %s', err.message);
           fail(createError(400, 'The request body could not be read', { cause: err }));

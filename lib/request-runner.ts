@@ -76,7 +76,7 @@ class RequestRun implements ExchangeListener {
       this.lease = lease;
       this.phase = 'head';
       this.exchange = new Exchange(lease.connection, this, this.o.app);
-      this.exchange.start(this.o.params, this.o.body.open());
+      this.exchange.start(this.o.params, this.o.body.bytes ?? this.o.body.open());
     });
   }
 

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import serveStatic from 'serve-static';
 import type { ResolvedConfig } from './config/types';
 import { fastCgi, type FastCgiMiddleware } from './middleware';
 import { compileHandler } from './routing/handler-matcher';
@@ -15,20 +16,25 @@ export interface SiteServer {
 /**
  * A whole site as IIS serves it: FastCGI handlers first, then static files
  * for everything else (IIS's StaticFile handler), with the scripts that the
- * FastCGI handlers own never served as files.
+ * FastCGI handlers own never served as files. Plain node:http, no framework:
+ * the chain is three fixed steps.
  */
 export async function serveSite(config: ResolvedConfig, port: number, host: string): Promise<SiteServer> {
-  // express is a peer dependency; the library itself never needs it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const express = require('express') as typeof import('express');
   const middleware = fastCgi(config);
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(middleware);
-  app.use(refuseScriptSource(config));
-  app.use(express.static(config.physicalPath, { dotfiles: 'ignore', index: [...config.defaultDocument] }));
+  const isScript = scriptNameTest(config);
+  const guard = refuseScriptSource(isScript);
+  // Default documents that are scripts are the FastCGI side's job, never static index files.
+  const index = config.defaultDocument.filter((name) => !isScript(name));
+  const statics = serveStatic(config.physicalPath, { dotfiles: 'ignore', index });
 
-  const server = http.createServer(app);
+  const server = http.createServer((req, res) => {
+    middleware(req, res, (err) => {
+      if (err) return sendError(res, err);
+      guard(req, res, () =>
+        statics(req, res, (staticErr?: unknown) => (staticErr ? sendError(res, staticErr) : sendStatus(res, 404))),
+      );
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -53,12 +59,39 @@ export async function serveSite(config: ResolvedConfig, port: number, host: stri
   };
 }
 
-/** 404 for any URL whose file a FastCGI handler maps, so a script is never sent as text. */
-function refuseScriptSource(config: ResolvedConfig): http.RequestListener {
+/** IIS-style short error page: the status line only, details stay in the log. */
+function sendError(res: http.ServerResponse, err: unknown): void {
+  const status = (err as { status?: number }).status ?? 500;
+  const expose = (err as { expose?: boolean }).expose === true;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendStatus(res, status, expose ? (err as Error).message : undefined);
+}
+
+function sendStatus(res: http.ServerResponse, status: number, message?: string): void {
+  const body = `${status} ${message ?? http.STATUS_CODES[status] ?? 'Error'}\n`;
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+type Step = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
+
+/** Whether a file name is one a (non-wildcard) FastCGI handler maps; trailing dots and spaces ignored. */
+function scriptNameTest(config: ResolvedConfig): (name: string) => boolean {
   const patterns = config.handlers
     .map((handler, index) => compileHandler(handler, index))
     .filter((compiled) => compiled.isFastCgi && !compiled.wildcard);
-  return ((req: http.IncomingMessage, res: http.ServerResponse, next: (err?: unknown) => void) => {
+  return (name) => {
+    const trimmed = name.replace(/[. ]+$/, '');
+    return patterns.some((compiled) => compiled.matchesName(trimmed));
+  };
+}
+
+/** 404 for any URL whose file a FastCGI handler maps, so a script is never sent as text. */
+function refuseScriptSource(isScript: (name: string) => boolean): Step {
+  return (req, res, next) => {
     const pathname = (req.url ?? '/').split('?')[0];
     let segments: string[];
     try {
@@ -66,10 +99,7 @@ function refuseScriptSource(config: ResolvedConfig): http.RequestListener {
     } catch {
       segments = pathname.split('/');
     }
-    const mapped = segments.some((segment) => patterns.some((compiled) => compiled.matchesName(segment.replace(/[. ]+$/, ''))));
-    if (!mapped) return next();
-    res.statusCode = 404;
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-    res.end('Not Found');
-  }) as unknown as http.RequestListener;
+    if (!segments.some(isScript)) return next();
+    sendStatus(res, 404);
+  };
 }

@@ -4,15 +4,19 @@ import { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 
 /**
- * What goes to FCGI_STDIN. PHP needs CONTENT_LENGTH up front, so a body of
- * known length streams straight from the client, while a chunked body is
+ * What goes to FCGI_STDIN. PHP needs CONTENT_LENGTH up front, so a large body
+ * of known length streams straight from the client, while a chunked body is
  * spooled first (memory, then a temp file past a threshold, as nginx's
- * client_body_buffer_size does) and sent once its length is known.
+ * client_body_buffer_size does) and sent once its length is known. Small
+ * bodies are read before a process is taken, as nginx does: a slow client
+ * then never holds a PHP process, and the body goes out in one write.
  */
 export interface RequestBody {
   /** CONTENT_LENGTH to announce. */
   readonly length: number;
-  /** A fresh reader of the body, or null when there is none. */
+  /** The whole body when it is held in memory (sent in the same write as the request head). */
+  readonly bytes: Buffer | null;
+  /** A fresh reader of the body, or null when there is none (or `bytes` holds it). */
   open(): Readable | null;
   /** Whether open() may be called again (a retry on another process). */
   readonly replayable: boolean;
@@ -22,16 +26,23 @@ export interface RequestBody {
 
 /** Chunked bodies up to this size stay in memory. */
 export const SPOOL_MEMORY_LIMIT = 1024 * 1024;
+/** Bodies with a Content-Length up to this size are read whole before a process is taken. */
+export const SMALL_BODY_LIMIT = 64 * 1024;
 
 const EMPTY: RequestBody = {
   length: 0,
+  bytes: null,
   open: () => null,
   replayable: true,
   dispose: () => {},
 };
 
-export function hasChunkedBody(req: IncomingMessage): boolean {
-  return req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined;
+/** Whether the body must (chunked) or should (small) be read before the request is sent. */
+export function shouldSpool(req: IncomingMessage): boolean {
+  const declared = req.headers['content-length'];
+  if (declared === undefined) return req.headers['transfer-encoding'] !== undefined;
+  const length = Number(declared);
+  return length > 0 && length <= SMALL_BODY_LIMIT && !req.readableEnded;
 }
 
 /** A body whose Content-Length the client sent: streamed, read once. */
@@ -41,6 +52,7 @@ export function streamedBody(req: IncomingMessage): RequestBody {
   let opened = false;
   return {
     length,
+    bytes: null,
     open: () => {
       opened = true;
       return req;
@@ -105,7 +117,7 @@ export function spoolBody(req: IncomingMessage, spoolDir: string, name: string):
         resolve(
           length === 0
             ? EMPTY
-            : { length, open: () => Readable.from([buffered]), replayable: true, dispose: () => {} },
+            : { length, bytes: buffered, open: () => Readable.from([buffered]), replayable: true, dispose: () => {} },
         );
         return;
       }
@@ -113,6 +125,7 @@ export function spoolBody(req: IncomingMessage, spoolDir: string, name: string):
       file.end(() => {
         resolve({
           length,
+          bytes: null,
           open: () => fs.createReadStream(spoolPath, { highWaterMark: 64 * 1024 }),
           replayable: true,
           dispose: () => fs.rm(spoolPath, { force: true }, () => {}),

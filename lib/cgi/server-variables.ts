@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import * as iconv from 'iconv-lite';
 import type { ResolvedConfig } from '../config/types';
-import type { NameValue } from '../protocol/name-value';
+import { encodeNameValuePairs, type NameValue } from '../protocol/name-value';
+import { ParamsWriter } from '../protocol/params-writer';
 import type { MappedRequest } from '../routing/map-request';
 import { SERVER_SOFTWARE } from '../version';
 
@@ -42,8 +43,15 @@ const ASCII = /^[\x00-\x7f]*$/;
  * (IIS ALL_HTTP form), then the fixed IIS set (reference §4.2) and the CGI/1.1
  * variables PHP relies on. Site-level values are computed once.
  */
+/** Where variables go: an array for inspection, or the PARAMS writer on the hot path. */
+interface VariableSink {
+  add(name: string, value: string | Buffer): void;
+}
+
 export class ServerVariables {
   private readonly fixed: NameValue[];
+  private readonly fixedEncoded: Buffer;
+  private readonly writer = new ParamsWriter();
   private readonly utf8: ReadonlySet<string>;
   private readonly encoding: string;
   private readonly documentRoot: string;
@@ -66,13 +74,32 @@ export class ServerVariables {
       ['REMOTE_USER', ''],
       ['REDIRECT_STATUS', '200'],
       this.pair('DOCUMENT_ROOT', config.physicalPath),
+      this.pair('APPL_PHYSICAL_PATH', `${config.physicalPath}/`),
     ];
+    this.fixedEncoded = encodeNameValuePairs(this.fixed);
   }
 
+  /** The variables as pairs, in the order they are sent. */
   build(req: IncomingMessage, mapped: MappedRequest, contentLength: number): NameValue[] {
     const params: NameValue[] = [];
-    appendHeaders(params, req.rawHeaders);
+    const sink = { add: (name: string, value: string | Buffer) => void params.push([name, value]) };
+    appendHeaders(sink, req.rawHeaders);
+    for (const [name, value] of this.fixed) params.push([name, value]);
+    this.emitRequest(sink, req, mapped, contentLength);
+    return params;
+  }
 
+  /** The variables encoded as the PARAMS stream of request `requestId` (the hot path). */
+  encode(req: IncomingMessage, mapped: MappedRequest, contentLength: number, requestId: number): Buffer {
+    const writer = this.writer;
+    writer.begin();
+    appendHeaders(writer, req.rawHeaders);
+    writer.addEncoded(this.fixedEncoded);
+    this.emitRequest(writer, req, mapped, contentLength);
+    return writer.finish(requestId);
+  }
+
+  private emitRequest(sink: VariableSink, req: IncomingMessage, mapped: MappedRequest, contentLength: number): void {
     const socket = req.socket;
     const secure = (socket as TLSSocket).encrypted === true;
     const rawUrl = mapped.requestUri;
@@ -81,33 +108,29 @@ export class ServerVariables {
     const remoteAddress = stripIpv4Mapped(socket.remoteAddress ?? '');
     const localAddress = stripIpv4Mapped(socket.localAddress ?? '');
 
-    params.push(...this.fixed);
-    params.push(
-      ['APPL_MD_PATH', `/LM/W3SVC/${mapped.siteId}/ROOT${mapped.mountPath}`],
-      this.pair('APPL_PHYSICAL_PATH', `${this.documentRoot}/`),
-      ['CONTENT_LENGTH', String(contentLength)],
-      ['CONTENT_TYPE', req.headers['content-type'] ?? ''],
-      ['HTTPS', secure ? 'on' : 'off'],
-      ['SERVER_PORT_SECURE', secure ? '1' : '0'],
-      ['REQUEST_SCHEME', secure ? 'https' : 'http'],
-      ['LOCAL_ADDR', localAddress],
-      ['SERVER_ADDR', localAddress],
-      ['REMOTE_ADDR', remoteAddress],
-      ['REMOTE_HOST', remoteAddress],
-      ['REMOTE_PORT', String(socket.remotePort ?? '')],
-      ['REQUEST_METHOD', req.method ?? 'GET'],
-      ['REQUEST_URI', rawUrl],
-      ['QUERY_STRING', query === -1 ? '' : rawUrl.slice(query + 1)],
-      ['SERVER_NAME', host],
-      ['SERVER_PORT', String(socket.localPort ?? '')],
-      ['SERVER_PROTOCOL', `HTTP/${req.httpVersion}`],
-      this.pair('URL', mapped.urlPath),
-      this.pair('SCRIPT_NAME', mapped.scriptName),
-      this.pair('SCRIPT_FILENAME', mapped.scriptFilename),
-      this.pair('PATH_INFO', mapped.pathInfo),
-      this.pair('PATH_TRANSLATED', mapped.pathInfo ? this.documentRoot + mapped.pathInfo : mapped.scriptFilename),
-    );
-    return params;
+    sink.add('APPL_MD_PATH', `/LM/W3SVC/${mapped.siteId}/ROOT${mapped.mountPath}`);
+    sink.add('CONTENT_LENGTH', String(contentLength));
+    sink.add('CONTENT_TYPE', req.headers['content-type'] ?? '');
+    sink.add('HTTPS', secure ? 'on' : 'off');
+    sink.add('SERVER_PORT_SECURE', secure ? '1' : '0');
+    sink.add('REQUEST_SCHEME', secure ? 'https' : 'http');
+    sink.add('LOCAL_ADDR', localAddress);
+    sink.add('SERVER_ADDR', localAddress);
+    sink.add('REMOTE_ADDR', remoteAddress);
+    sink.add('REMOTE_HOST', remoteAddress);
+    sink.add('REMOTE_PORT', String(socket.remotePort ?? ''));
+    sink.add('REQUEST_METHOD', req.method ?? 'GET');
+    sink.add('REQUEST_URI', rawUrl);
+    sink.add('QUERY_STRING', query === -1 ? '' : rawUrl.slice(query + 1));
+    sink.add('SERVER_NAME', host);
+    sink.add('SERVER_PORT', String(socket.localPort ?? ''));
+    sink.add('SERVER_PROTOCOL', `HTTP/${req.httpVersion}`);
+    sink.add('URL', this.encoded('URL', mapped.urlPath));
+    sink.add('SCRIPT_NAME', this.encoded('SCRIPT_NAME', mapped.scriptName));
+    sink.add('SCRIPT_FILENAME', this.encoded('SCRIPT_FILENAME', mapped.scriptFilename));
+    sink.add('PATH_INFO', this.encoded('PATH_INFO', mapped.pathInfo));
+    const translated = mapped.pathInfo ? this.documentRoot + mapped.pathInfo : mapped.scriptFilename;
+    sink.add('PATH_TRANSLATED', this.encoded('PATH_TRANSLATED', translated));
   }
 
   /**
@@ -115,32 +138,68 @@ export class ServerVariables {
    * utf8ServerVariables, else the configured code page with `?` for what it
    * cannot hold.
    */
+  private encoded(name: string, value: string): string | Buffer {
+    if (!ENCODED_VARIABLES.has(name) || ASCII.test(value)) return value;
+    if (this.utf8.has(name)) return Buffer.from(value, 'utf8');
+    return iconv.encode(value, this.encoding);
+  }
+
   private pair(name: string, value: string): NameValue {
-    if (!ENCODED_VARIABLES.has(name) || ASCII.test(value)) return [name, value];
-    if (this.utf8.has(name)) return [name, Buffer.from(value, 'utf8')];
-    return [name, iconv.encode(value, this.encoding)];
+    return [name, this.encoded(name, value)];
   }
 }
 
-/** HTTP_* from the raw header list; repeated headers joined as CGI requires (cookies with "; "). */
-function appendHeaders(params: NameValue[], rawHeaders: string[]): void {
-  const seen = new Map<string, number>();
+/**
+ * HTTP_* from the raw header list; repeated headers joined as CGI requires
+ * (cookies with "; "). The common case, no repeats, allocates nothing extra.
+ */
+function appendHeaders(sink: VariableSink, rawHeaders: string[]): void {
+  let joined: Map<string, string> | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const lower = rawHeaders[i].toLowerCase();
+    if (joined?.has(lower)) continue;
+    for (let j = i + 2; j < rawHeaders.length; j += 2) {
+      if (rawHeaders[j].toLowerCase() === lower) {
+        joined ??= new Map();
+        joined.set(lower, joinRepeated(rawHeaders, lower));
+        break;
+      }
+    }
+  }
+  const emitted = joined ? new Set<string>() : null;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i];
     const lower = name.toLowerCase();
     // Underscores would let a client spoof another header's variable
     // (X_Forwarded_For → HTTP_X_FORWARDED_FOR); nginx drops them too.
     if (SKIPPED_HEADERS.has(lower) || name.includes('_')) continue;
-    const value = rawHeaders[i + 1];
-    const at = seen.get(lower);
-    if (at !== undefined) {
-      const previous = params[at][1] as string;
-      params[at] = [params[at][0], previous + (lower === 'cookie' ? '; ' : ', ') + value];
-      continue;
+    let value = rawHeaders[i + 1];
+    const combined = joined?.get(lower);
+    if (combined !== undefined) {
+      if (emitted!.has(lower)) continue;
+      emitted!.add(lower);
+      value = combined;
     }
-    seen.set(lower, params.length);
-    params.push([`HTTP_${lower.toUpperCase().replace(/-/g, '_')}`, value]);
+    sink.add(variableName(lower), value);
   }
+}
+
+function joinRepeated(rawHeaders: string[], lower: string): string {
+  const values: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === lower) values.push(rawHeaders[i + 1]);
+  return values.join(lower === 'cookie' ? '; ' : ', ');
+}
+
+const variableNames = new Map<string, string>();
+
+/** `user-agent` → `HTTP_USER_AGENT`, memoised: the same few names arrive on every request. */
+function variableName(lower: string): string {
+  let name = variableNames.get(lower);
+  if (name === undefined) {
+    name = `HTTP_${lower.toUpperCase().replace(/-/g, '_')}`;
+    if (variableNames.size < 1000) variableNames.set(lower, name);
+  }
+  return name;
 }
 
 function hostWithoutPort(host: string | undefined): string {

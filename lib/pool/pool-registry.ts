@@ -81,7 +81,7 @@ function childEnvironment(app: ResolvedApplication): NodeJS.ProcessEnv {
 }
 
 function ensureSocketDir(): string {
-  if (socketDir && fs.existsSync(socketDir)) return socketDir;
+  if (socketDir) return socketDir;
   // Private directory: only this user may connect to the processes' sockets.
   socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-'));
   fs.chmodSync(socketDir, 0o700);

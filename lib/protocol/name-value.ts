@@ -118,7 +118,7 @@ export function writeNameValuePairs(buf: Buffer, offset: number, list: readonly 
   return pos;
 }
 
-function writeLength(buf: Buffer, pos: number, length: number): number {
+export function writeLength(buf: Buffer, pos: number, length: number): number {
   if (length < 0x80) {
     buf[pos] = length;
     return pos + 1;
@@ -130,7 +130,7 @@ function writeLength(buf: Buffer, pos: number, length: number): number {
   return pos + 4;
 }
 
-function writeBytes(buf: Buffer, pos: number, data: string | Buffer): number {
+export function writeBytes(buf: Buffer, pos: number, data: string | Buffer): number {
   const length = data.length;
   if (typeof data !== 'string') {
     buf.set(data, pos);

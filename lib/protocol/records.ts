@@ -31,7 +31,7 @@ const ZEROS = Buffer.alloc(FCGI_HEADER_LEN);
 const PADDING: readonly Buffer[] = Array.from({ length: FCGI_HEADER_LEN }, (_, n) => ZEROS.subarray(0, n));
 
 /** Bytes of padding that bring `contentLength` to a multiple of 8. */
-function paddingFor(contentLength: number): number {
+export function paddingFor(contentLength: number): number {
   return -contentLength & 7;
 }
 
@@ -44,7 +44,7 @@ function checkTypeAndId(type: number, requestId: number): void {
   }
 }
 
-function writeHeader(
+export function writeHeader(
   buf: Buffer,
   pos: number,
   type: number,

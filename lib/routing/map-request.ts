@@ -1,8 +1,8 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { ResolvedConfig, ResolvedHandler } from '../config/types';
 import { FastCgiScriptNotFoundError } from '../errors';
+import { FileProbe } from './file-probe';
 import { compileHandler, type CompiledHandler } from './handler-matcher';
 import { decodePathSegments } from './request-path';
 
@@ -30,8 +30,6 @@ interface ExpressLikeRequest extends IncomingMessage {
   originalUrl?: string;
 }
 
-type StatKind = 'file' | 'directory' | 'missing' | 'notdir';
-
 /**
  * IIS handler mapping: walk the ordered list, the first entry whose path
  * pattern matches a segment of the URL and whose verb list holds the method
@@ -41,10 +39,11 @@ type StatKind = 'file' | 'directory' | 'missing' | 'notdir';
 export class RequestMapper {
   private readonly handlers: CompiledHandler[];
   private readonly root: string;
-  private realRoot: string | null = null;
+  private readonly probe: FileProbe;
 
   constructor(private readonly config: ResolvedConfig) {
     this.root = path.resolve(config.physicalPath);
+    this.probe = new FileProbe(this.root);
     this.handlers = config.handlers
       .map((handler, index) => compileHandler(handler, index))
       .filter((compiled) => compiled.handler.siteId === undefined || compiled.handler.siteId === config.siteId);
@@ -100,7 +99,7 @@ export class RequestMapper {
       throw new FastCgiScriptNotFoundError(scriptPath);
     }
 
-    const kind = await statKind(scriptFilename);
+    const { kind, inside } = await this.probe.inspect(scriptFilename);
     const { resourceType } = compiled.handler;
     const allowed =
       resourceType === 'File'
@@ -113,7 +112,8 @@ export class RequestMapper {
               // (`avatar.jpg/x.php`), which php-cgi's fix_pathinfo would execute.
               kind !== 'notdir';
     if (!allowed) throw new FastCgiScriptNotFoundError(scriptPath);
-    if (kind !== 'missing') await this.assertInsideRoot(scriptFilename, scriptPath);
+    // Symlinks may not lead SCRIPT_FILENAME out of physicalPath.
+    if (kind !== 'missing' && !inside) throw new FastCgiScriptNotFoundError(scriptPath);
 
     const pathInfo = extra.length ? `/${extra.join('/')}${trailing}` : '';
     return {
@@ -131,28 +131,10 @@ export class RequestMapper {
 
   private async defaultDocument(segments: string[]): Promise<string | null> {
     const dir = path.join(this.root, ...segments);
-    if ((await statKind(dir)) !== 'directory') return null;
+    if ((await this.probe.inspect(dir)).kind !== 'directory') return null;
     for (const name of this.config.defaultDocument) {
-      if ((await statKind(path.join(dir, name))) === 'file') return name;
+      if ((await this.probe.inspect(path.join(dir, name))).kind === 'file') return name;
     }
     return null;
   }
-
-  /** Symlinks may not lead SCRIPT_FILENAME out of physicalPath. */
-  private async assertInsideRoot(file: string, scriptPath: string): Promise<void> {
-    this.realRoot ??= await fs.promises.realpath(this.root);
-    const real = await fs.promises.realpath(file).catch(() => null);
-    if (!real || (real !== this.realRoot && !real.startsWith(this.realRoot + path.sep))) {
-      throw new FastCgiScriptNotFoundError(scriptPath);
-    }
-  }
-}
-
-function statKind(file: string): Promise<StatKind> {
-  return new Promise((resolve) => {
-    fs.stat(file, (err, stats) => {
-      if (err) resolve(err.code === 'ENOTDIR' ? 'notdir' : 'missing');
-      else resolve(stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'missing');
-    });
-  });
 }

@@ -64,8 +64,11 @@ export class Exchange implements ExchangeSink {
     this.timeouts = timeouts;
   }
 
-  /** Sends the request. `params` is the encoded PARAMS stream (including its empty terminator). */
-  start(params: Buffer, body: Readable | null): void {
+  /**
+   * Sends the request. `params` is the encoded PARAMS stream (including its
+   * empty terminator); a body held in memory goes out in the same write.
+   */
+  start(params: Buffer, body: Readable | Buffer | null): void {
     const socket = this.connection.socket;
     this.connection.attach(this);
     this.startedAt = this.lastActivity = Date.now();
@@ -74,9 +77,11 @@ export class Exchange implements ExchangeSink {
     socket.cork();
     socket.write(BEGIN_KEEP_CONN);
     socket.write(params);
-    if (!body) socket.write(STDIN_END);
+    const streamed = body !== null && !Buffer.isBuffer(body);
+    if (Buffer.isBuffer(body)) for (const piece of encodeStreamRecords(RecordType.STDIN, REQUEST_ID, body)) socket.write(piece);
+    if (!streamed) socket.write(STDIN_END);
     process.nextTick(uncork, socket);
-    if (body) this.pumpBody(body);
+    if (streamed) this.pumpBody(body as Readable);
   }
 
   /** Stops reading the process's output (the client is slow). */

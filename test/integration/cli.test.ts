@@ -79,8 +79,17 @@ describe('iis-fastcgi CLI', () => {
   it('serve never sends a mapped script as a file, even for a verb the handler does not take', async () => {
     const { child, url } = await startServe(['--config', EXAMPLE, '--port', '0']);
     try {
-      const res = await request(`${url}/index.php`, { method: 'OPTIONS' });
-      expect(res.text).not.toContain('<?php');
+      for (const [method, target] of [
+        ['OPTIONS', '/index.php'],
+        ['GET', '/index.php.'],
+        ['GET', '/index.php%20'],
+        ['GET', '/INDEX.PHP'],
+        ['PUT', '/'],
+      ]) {
+        const res = await request(`${url}${target}`, { method });
+        expect(res.text).not.toContain('<?php');
+        expect(res.text).not.toContain('htmlspecialchars');
+      }
     } finally {
       child.kill('SIGTERM');
       await exited(child);

@@ -1,0 +1,60 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type FileKind = 'file' | 'directory' | 'missing' | 'notdir';
+
+/** How long a positive answer is reused. IIS keeps file metadata cached too. */
+const TTL_MS = 1000;
+const MAX_ENTRIES = 10000;
+
+interface Entry {
+  kind: FileKind;
+  /** Real path lies inside the root (only computed for existing entries). */
+  inside: boolean;
+  expires: number;
+}
+
+/**
+ * What the mapper needs to know about a path: its kind, and whether its real
+ * path (symlinks resolved) stays inside the root. Existing paths are cached
+ * for a second, so a busy script costs no file-system round trips; missing
+ * ones are always asked again, so a new file is visible at once.
+ */
+export class FileProbe {
+  private readonly cache = new Map<string, Entry>();
+  private realRoot: string | null = null;
+
+  constructor(private readonly root: string) {}
+
+  inspect(file: string): Promise<{ kind: FileKind; inside: boolean }> {
+    const cached = this.cache.get(file);
+    if (cached && cached.expires > Date.now()) return Promise.resolve(cached);
+    return this.probe(file);
+  }
+
+  private async probe(file: string): Promise<Entry> {
+    const kind = await statKind(file);
+    if (kind === 'missing' || kind === 'notdir') return { kind, inside: false, expires: 0 };
+    this.realRoot ??= await fs.promises.realpath(this.root);
+    const real = await realpath(file);
+    const inside = real !== null && (real === this.realRoot || real.startsWith(this.realRoot + path.sep));
+    const entry = { kind, inside, expires: Date.now() + TTL_MS };
+    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
+    this.cache.set(file, entry);
+    return entry;
+  }
+}
+
+function statKind(file: string): Promise<FileKind> {
+  return new Promise((resolve) => {
+    fs.stat(file, (err, stats) => {
+      if (err) resolve(err.code === 'ENOTDIR' ? 'notdir' : 'missing');
+      else resolve(stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'missing');
+    });
+  });
+}
+
+/** One realpath(3) call (fs.realpath.native), not a readlink per component. */
+function realpath(file: string): Promise<string | null> {
+  return new Promise((resolve) => fs.realpath.native(file, (err, real) => resolve(err ? null : real)));
+}

@@ -1,0 +1,264 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { shouldSpool, spoolBody, streamedBody, SPOOL_MEMORY_LIMIT } from '../../../lib/cgi/request-body';
+
+type FakeRequest = PassThrough & { headers: Record<string, string> };
+
+/** A readable "request": a PassThrough with the headers the body code looks at. */
+function fakeRequest(headers: Record<string, string> = {}): FakeRequest {
+  const req = new PassThrough() as FakeRequest;
+  req.headers = headers;
+  return req;
+}
+
+const asRequest = (req: FakeRequest): IncomingMessage => req as unknown as IncomingMessage;
+
+async function readAll(stream: Readable | null): Promise<Buffer> {
+  if (!stream) throw new Error('no stream');
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Deterministic bytes, different at every offset modulo 251. */
+function pattern(length: number, seed = 0): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) buf[i] = (i + seed) % 251;
+  return buf;
+}
+
+/** Writes `data` into the fake request in 64 KiB chunks, then ends it. */
+function upload(req: FakeRequest, data: Buffer, end = true): void {
+  for (let off = 0; off < data.length; off += 64 * 1024) req.write(data.subarray(off, off + 64 * 1024));
+  if (end) req.end();
+}
+
+/** Polls (bounded) until `check` is true; the spool code removes files with fs.rm callbacks. */
+async function eventually(check: () => boolean, what: string, ms = 2000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('shouldSpool', () => {
+  test.each([
+    [{ 'transfer-encoding': 'chunked' }, true],
+    [{ 'transfer-encoding': 'chunked', 'content-length': '5' }, true],
+    [{ 'content-length': '5' }, true],
+    [{ 'content-length': '65536' }, true],
+    [{ 'content-length': '65537' }, false],
+    [{ 'content-length': '0' }, false],
+    [{}, false],
+  ])('%j → %s', (headers, expected) => {
+    expect(shouldSpool(asRequest(fakeRequest(headers as Record<string, string>)))).toBe(expected);
+  });
+});
+
+describe('streamedBody', () => {
+  test('length comes from Content-Length; open() hands out the request itself', () => {
+    const req = fakeRequest({ 'content-length': '11' });
+    const body = streamedBody(asRequest(req));
+    expect(body.length).toBe(11);
+    expect(body.replayable).toBe(true);
+    expect(body.open()).toBe(req);
+    req.destroy();
+  });
+
+  test('replayable only until opened', () => {
+    const req = fakeRequest({ 'content-length': '3' });
+    const body = streamedBody(asRequest(req));
+    expect(body.replayable).toBe(true);
+    body.open();
+    expect(body.replayable).toBe(false);
+    req.destroy();
+  });
+
+  test('the bytes stream through', async () => {
+    const req = fakeRequest({ 'content-length': '5' });
+    const body = streamedBody(asRequest(req));
+    const reading = readAll(body.open());
+    req.end(Buffer.from('hello'));
+    expect((await reading).toString()).toBe('hello');
+  });
+
+  test.each([{}, { 'content-length': '0' }, { 'content-length': 'abc' }, { 'content-length': '-4' }])(
+    'no usable length %j → the empty body',
+    (headers) => {
+      const req = fakeRequest(headers as Record<string, string>);
+      const body = streamedBody(asRequest(req));
+      expect(body.length).toBe(0);
+      expect(body.open()).toBeNull();
+      expect(body.replayable).toBe(true);
+      expect(() => body.dispose()).not.toThrow();
+      req.destroy();
+    },
+  );
+
+  test('a request already read to its end → the empty body', () => {
+    const req = fakeRequest({ 'content-length': '5' });
+    Object.defineProperty(req, 'readableEnded', { value: true });
+    expect(streamedBody(asRequest(req)).open()).toBeNull();
+    req.destroy();
+  });
+});
+
+describe('spoolBody', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-spool-'));
+  });
+
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const files = (): string[] => fs.readdirSync(dir);
+
+  test('a small chunked body stays in memory and is replayable', async () => {
+    const req = fakeRequest({ 'transfer-encoding': 'chunked' });
+    const spooling = spoolBody(asRequest(req), dir, 'small');
+    req.write('hello ');
+    req.write('chunked ');
+    req.end('world');
+    const body = await spooling;
+    expect(body.length).toBe(19);
+    expect(body.replayable).toBe(true);
+    expect(files()).toEqual([]);
+    expect((await readAll(body.open())).toString()).toBe('hello chunked world');
+    expect((await readAll(body.open())).toString()).toBe('hello chunked world');
+    body.dispose();
+  });
+
+  test('exactly SPOOL_MEMORY_LIMIT bytes still stays in memory', async () => {
+    const data = pattern(SPOOL_MEMORY_LIMIT);
+    const req = fakeRequest({ 'transfer-encoding': 'chunked' });
+    const spooling = spoolBody(asRequest(req), dir, 'limit');
+    upload(req, data);
+    const body = await spooling;
+    expect(body.length).toBe(SPOOL_MEMORY_LIMIT);
+    expect(files()).toEqual([]);
+    expect((await readAll(body.open())).equals(data)).toBe(true);
+  });
+
+  test('an empty chunked body → length 0, open() gives nothing', async () => {
+    const req = fakeRequest({ 'transfer-encoding': 'chunked' });
+    const spooling = spoolBody(asRequest(req), dir, 'empty');
+    req.end();
+    const body = await spooling;
+    expect(body.length).toBe(0);
+    expect(body.open()).toBeNull();
+    expect(files()).toEqual([]);
+  });
+
+  test('a body over SPOOL_MEMORY_LIMIT goes to a file, is replayable, and dispose() removes the file', async () => {
+    const data = pattern(SPOOL_MEMORY_LIMIT + 300 * 1024 + 7, 3);
+    const req = fakeRequest({ 'transfer-encoding': 'chunked' });
+    const spooling = spoolBody(asRequest(req), dir, 'big');
+    upload(req, data);
+    const body = await spooling;
+    expect(body.length).toBe(data.length);
+    expect(body.replayable).toBe(true);
+    expect(files()).toEqual(['big.body']);
+    const file = path.join(dir, 'big.body');
+    expect(fs.statSync(file).size).toBe(data.length);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+
+    expect((await readAll(body.open())).equals(data)).toBe(true);
+    expect((await readAll(body.open())).equals(data)).toBe(true);
+
+    body.dispose();
+    await eventually(() => files().length === 0, 'the spool file to be removed');
+    expect(() => body.dispose()).not.toThrow();
+  });
+
+  test('the in-memory chunks written before the switch keep their order in the file', async () => {
+    // First a few small chunks (memory), then one that crosses the limit.
+    const head = pattern(1000, 11);
+    const big = pattern(SPOOL_MEMORY_LIMIT, 17);
+    const req = fakeRequest({ 'transfer-encoding': 'chunked' });
+    const spooling = spoolBody(asRequest(req), dir, 'order');
+    req.write(head.subarray(0, 10));
+    req.write(head.subarray(10));
+    req.end(big);
+    const body = await spooling;
+    expect((await readAll(body.open())).equals(Buffer.concat([head, big]))).toBe(true);
+    body.dispose();
+    await eventually(() => files().length === 0, 'the spool file to be removed');
+  });
+
+  test("a request that emits 'error' while in memory rejects and leaves no file", async () => {
+    const req = fakeRequest({ 'transfer-encoding': 'chunked' });
+    const spooling = spoolBody(asRequest(req), dir, 'err-small');
+    req.write('partial');
+    req.destroy(new Error('socket hang up'));
+    await expect(spooling).rejects.toThrow('socket hang up');
+    expect(files()).toEqual([]);
+  });
+
+  test("a request that emits 'aborted' rejects", async () => {
+    const req = fakeRequest({ 'transfer-encoding': 'chunked' });
+    const spooling = spoolBody(asRequest(req), dir, 'aborted-small');
+    req.write('partial');
+    req.emit('aborted');
+    await expect(spooling).rejects.toThrow(/abort/);
+    expect(files()).toEqual([]);
+    req.destroy();
+  });
+
+  test("'error' after the body went to a file rejects and the file is removed", async () => {
+    const req = fakeRequest({ 'transfer-encoding': 'chunked' });
+    const spooling = spoolBody(asRequest(req), dir, 'err-big');
+    upload(req, pattern(SPOOL_MEMORY_LIMIT + 100 * 1024), false);
+    await eventually(() => files().includes('err-big.body'), 'the spool file to appear');
+    req.destroy(new Error('ECONNRESET'));
+    await expect(spooling).rejects.toThrow('ECONNRESET');
+    await eventually(() => files().length === 0, 'the spool file to be removed');
+  });
+
+  test("'aborted' right after the switch to a file (still opening) leaves no file", async () => {
+    const req = fakeRequest({ 'transfer-encoding': 'chunked' });
+    const spooling = spoolBody(asRequest(req), dir, 'aborted-big');
+    upload(req, pattern(SPOOL_MEMORY_LIMIT + 1), false);
+    req.emit('aborted');
+    await expect(spooling).rejects.toThrow(/abort/);
+    await eventually(() => files().length === 0, 'the spool file to be removed');
+    // …and it does not come back once the write stream has finished opening/closing.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(files()).toEqual([]);
+    req.destroy();
+  });
+
+  // BUG: spoolBody resolves even when the spool file could not be written.
+  // lib/cgi/request-body.ts, the 'end' handler: `file.end(() => resolve(...))`
+  // ignores the callback's error argument (since Node 15 end()'s callback is
+  // also called with the stream's error), and it runs before the 'error'
+  // listener's fail(), so the promise resolves with `length` = bytes received
+  // and a spool path that does not exist (ENOENT/EACCES) or holds fewer bytes
+  // (ENOSPC): PHP is then told CONTENT_LENGTH N and sent a short or failing
+  // STDIN. Fix: `file.end((err) => { if (err || failed) return fail(err ?? ...); resolve(...) })`
+  // (or resolve on 'finish' only, and check `failed` first).
+  it.failing('a spool file that cannot be written rejects instead of resolving a body that is not there', async () => {
+    const req = fakeRequest({ 'transfer-encoding': 'chunked' });
+    const spooling = spoolBody(asRequest(req), path.join(dir, 'missing'), 'nodir');
+    upload(req, pattern(SPOOL_MEMORY_LIMIT + 1));
+    await expect(spooling).rejects.toThrow(/ENOENT/);
+  });
+
+  test('a spool file that cannot be written never passes for a complete body', async () => {
+    const req = fakeRequest({ 'transfer-encoding': 'chunked' });
+    const spooling = spoolBody(asRequest(req), path.join(dir, 'missing'), 'nodir2');
+    upload(req, pattern(SPOOL_MEMORY_LIMIT + 1));
+    const settled = await spooling.then(
+      async (body) => readAll(body.open()).then(() => 'read', (err: Error) => `open failed: ${err.message}`),
+      (err: Error) => `rejected: ${err.message}`,
+    );
+    // Either way the bytes never reach the application as if they were complete.
+    expect(settled).toMatch(/ENOENT/);
+  });
+});
