@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 import { startSite, phpConfig } from '../support/site';
 import { request } from '../support/http';
 import { childPids, processAlive } from '../support/php';
@@ -111,14 +113,20 @@ describe('the php-cgi process pool', () => {
     }
   });
 
-  it('gives the process its pipe name in _FCGI_X_PIPE_ over a Unix socket by default', async () => {
+  it('gives the process its pipe name in _FCGI_X_PIPE_ over a Unix socket, and leaves no socket file after close()', async () => {
     const site = await startSite(phpConfig());
+    let pipe = '';
     try {
       const res = await request(`${site.url}/vars.php`);
-      expect(JSON.parse(res.text)._FCGI_X_PIPE_).toMatch(/\.sock$/);
+      pipe = JSON.parse(res.text)._FCGI_X_PIPE_;
+      expect(pipe).toMatch(/\.sock$/);
+      expect(fs.statSync(pipe).isSocket()).toBe(true);
+      expect(fs.statSync(path.dirname(pipe)).mode & 0o777).toBe(0o700);
     } finally {
       await site.close();
     }
+    expect(fs.existsSync(pipe)).toBe(false);
+    expect(fs.existsSync(path.dirname(pipe))).toBe(false);
   });
 
   it('close() ends every child process and a second close() is harmless', async () => {
