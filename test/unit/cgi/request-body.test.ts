@@ -135,6 +135,30 @@ describe('spoolBody', () => {
     body.dispose();
   });
 
+  test('an in-memory body exposes its bytes (sent with the request head); a spooled file does not', async () => {
+    const small = fakeRequest({ 'content-length': '5' });
+    const spoolingSmall = spoolBody(asRequest(small), dir, 'bytes-small');
+    small.write('he');
+    small.end('llo');
+    const smallBody = await spoolingSmall;
+    expect(smallBody.bytes?.toString()).toBe('hello');
+
+    const big = fakeRequest({ 'transfer-encoding': 'chunked' });
+    const spoolingBig = spoolBody(asRequest(big), dir, 'bytes-big');
+    upload(big, pattern(SPOOL_MEMORY_LIMIT + 1));
+    const bigBody = await spoolingBig;
+    expect(bigBody.bytes).toBeNull();
+    bigBody.dispose();
+    await eventually(() => files().length === 0, 'the spool file to be removed');
+  });
+
+  test('streamed and empty bodies have no bytes', () => {
+    const req = fakeRequest({ 'content-length': '100000' });
+    expect(streamedBody(asRequest(req)).bytes).toBeNull();
+    expect(streamedBody(asRequest(fakeRequest({}))).bytes).toBeNull();
+    req.destroy();
+  });
+
   test('exactly SPOOL_MEMORY_LIMIT bytes still stays in memory', async () => {
     const data = pattern(SPOOL_MEMORY_LIMIT);
     const req = fakeRequest({ 'transfer-encoding': 'chunked' });

@@ -40,7 +40,7 @@ afterEach(async () => {
   await pair.close();
 });
 
-function startExchange(body: Readable | null = null, timeouts: ExchangeTimeouts = TIMEOUTS): Exchange {
+function startExchange(body: Readable | Buffer | null = null, timeouts: ExchangeTimeouts = TIMEOUTS): Exchange {
   const exchange = new Exchange(pair.connection, listener, timeouts);
   exchange.start(PARAMS, body);
   return exchange;
@@ -108,6 +108,23 @@ describe('Exchange: what goes on the wire', () => {
     const firstStdin = pair.records.findIndex((r) => r.type === RecordType.STDIN);
     const lastParams = pair.records.map((r) => r.type).lastIndexOf(RecordType.PARAMS);
     expect(firstStdin).toBeGreaterThan(lastParams);
+  });
+
+  test('a body held in memory (Buffer) goes out as STDIN records and the terminator right after the params', async () => {
+    const bytes = Buffer.alloc(70_000, 0x62);
+    startExchange(bytes);
+    await pair.changes.until(hasStdinEnd);
+    const stdin = stdinOf(pair.records);
+    expect(stdin.data.equals(bytes)).toBe(true);
+    expect(stdin.emptyBeforeEnd).toBe(0);
+    const raw = pair.raw();
+    expect(raw.subarray(16, 16 + PARAMS.length).equals(PARAMS)).toBe(true);
+  });
+
+  test('an empty Buffer body is just the empty STDIN', async () => {
+    startExchange(Buffer.alloc(0));
+    await pair.changes.until(hasStdinEnd);
+    expect(pair.raw().length).toBe(16 + PARAMS.length + 8);
   });
 
   test('an empty body stream still ends STDIN', async () => {
