@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Transpile only: `npm test` type-checks everything with tsc first.
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   detectOpenHandles: true,
   testTimeout: 20000,
   // Integration tests start real php-cgi processes; two cores, so keep parallelism modest.

@@ -428,9 +428,9 @@ describe('RequestMapper: SCRIPT_FILENAME never leaves physicalPath', () => {
 
   // BUG: with physicalPath "/" every script is refused. lib/routing/map-request.ts
   // finish() tests `scriptFilename.startsWith(this.root + path.sep)`, i.e. "//",
-  // and assertInsideRoot() does the same with realRoot. Fix: compute the prefix
-  // as `root.endsWith(path.sep) ? root : root + path.sep` (or use path.relative
-  // and refuse results starting with ".." or absolute).
+  // and lib/routing/file-probe.ts probe() does the same with realRoot for
+  // `inside`. Fix: compute the prefix as `root.endsWith(path.sep) ? root : root + path.sep`
+  // (or use path.relative and refuse results starting with ".." or absolute).
   it.failing('physicalPath "/" maps scripts under it', async () => {
     const m = new RequestMapper(
       validateConfig({
