@@ -135,6 +135,13 @@ export class FastCgiRequestRejectedError extends FastCgiError {
   }
 }
 
+/** The client's request body broke off (or its spool failed) while it was being sent. */
+export class FastCgiRequestBodyError extends FastCgiError {
+  constructor(cause: unknown) {
+    super('ERR_FASTCGI_REQUEST_BODY', 400, 'The request body could not be read', { cause });
+  }
+}
+
 /** A handler matched by path and verb, but the file its resourceType requires does not exist (IIS 404.0). */
 export class FastCgiScriptNotFoundError extends FastCgiError {
   constructor(urlPath: string) {

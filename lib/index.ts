@@ -37,6 +37,7 @@ export {
   FastCgiRequestRejectedError,
   FastCgiScriptNotFoundError,
   FastCgiBadPathError,
+  FastCgiRequestBodyError,
 } from './errors';
 export type { ConfigProblem } from './errors';
 export { VERSION } from './version';

@@ -4,7 +4,7 @@ import createDebug from 'debug';
 import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './config/types';
 import { applicationKey, splitScriptProcessor } from './config/application-key';
 import { validateConfig } from './config/validate';
-import { FastCgiError } from './errors';
+import { FastCgiError, FastCgiRequestBodyError } from './errors';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
@@ -76,7 +76,7 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
       if (shouldSpool(req)) {
         spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`).then(run, (err: Error) => {
           debug('request body failed: %s', err.message);
-          fail(createError(400, 'The request body could not be read', { cause: err }));
+          fail(new FastCgiRequestBodyError(err));
         });
       } else {
         run(streamedBody(req));

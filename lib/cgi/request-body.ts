@@ -76,9 +76,11 @@ export function spoolBody(req: IncomingMessage, spoolDir: string, name: string):
     let file: fs.WriteStream | null = null;
     let filePath: string | null = null;
     let failed = false;
+    // Once resolved, a late client error must not touch the spool file the request is reading.
+    let settled = false;
 
     const fail = (err: Error): void => {
-      if (failed) return;
+      if (failed || settled) return;
       failed = true;
       req.off('data', onData);
       if (file) {
@@ -113,6 +115,7 @@ export function spoolBody(req: IncomingMessage, spoolDir: string, name: string):
     req.once('end', () => {
       if (failed) return;
       if (!file) {
+        settled = true;
         const buffered = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
         resolve(
           length === 0
@@ -122,7 +125,9 @@ export function spoolBody(req: IncomingMessage, spoolDir: string, name: string):
         return;
       }
       const spoolPath = filePath as string;
-      file.end(() => {
+      file.end((err?: Error | null) => {
+        if (err || failed) return fail(err ?? new Error('the request body spool file failed'));
+        settled = true;
         resolve({
           length,
           bytes: null,

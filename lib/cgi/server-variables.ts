@@ -104,9 +104,9 @@ export class ServerVariables {
     const secure = (socket as TLSSocket).encrypted === true;
     const rawUrl = mapped.requestUri;
     const query = rawUrl.indexOf('?');
-    const host = hostWithoutPort(req.headers.host) || socket.localAddress || '';
     const remoteAddress = stripIpv4Mapped(socket.remoteAddress ?? '');
     const localAddress = stripIpv4Mapped(socket.localAddress ?? '');
+    const host = hostWithoutPort(req.headers.host) || localAddress;
 
     sink.add('APPL_MD_PATH', `/LM/W3SVC/${mapped.siteId}/ROOT${mapped.mountPath}`);
     sink.add('CONTENT_LENGTH', String(contentLength));

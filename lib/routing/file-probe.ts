@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { isInsideRoot } from './inside-root';
 
 export type FileKind = 'file' | 'directory' | 'missing' | 'notdir';
 
@@ -37,7 +37,7 @@ export class FileProbe {
     if (kind === 'missing' || kind === 'notdir') return { kind, inside: false, expires: 0 };
     this.realRoot ??= await fs.promises.realpath(this.root);
     const real = await realpath(file);
-    const inside = real !== null && (real === this.realRoot || real.startsWith(this.realRoot + path.sep));
+    const inside = real !== null && isInsideRoot(this.realRoot, real);
     const entry = { kind, inside, expires: Date.now() + TTL_MS };
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
     this.cache.set(file, entry);

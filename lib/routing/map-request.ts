@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ResolvedConfig, ResolvedHandler } from '../config/types';
 import { FastCgiScriptNotFoundError } from '../errors';
 import { FileProbe } from './file-probe';
+import { isInsideRoot } from './inside-root';
 import { compileHandler, type CompiledHandler } from './handler-matcher';
 import { decodePathSegments } from './request-path';
 
@@ -95,7 +96,7 @@ export class RequestMapper {
     const extra = segments.slice(scriptEnd + 1);
     const scriptPath = scriptSegments.length ? `/${scriptSegments.join('/')}` : '/';
     const scriptFilename = scriptSegments.length ? path.join(this.root, ...scriptSegments) : this.root;
-    if (scriptFilename !== this.root && !scriptFilename.startsWith(this.root + path.sep)) {
+    if (!isInsideRoot(this.root, scriptFilename)) {
       throw new FastCgiScriptNotFoundError(scriptPath);
     }
 

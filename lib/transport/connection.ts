@@ -68,6 +68,9 @@ export class FastCgiConnection {
   }
 
   private onData(chunk: Buffer): void {
+    // Any byte means the process took the request, even bytes that fail to decode:
+    // such a request must not be retried elsewhere.
+    if (this.sink) this.recordSeen = true;
     try {
       this.reader.push(chunk);
     } catch (err) {

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import {
   FastCgiActivityTimeoutError,
   FastCgiError,
+  FastCgiRequestBodyError,
   FastCgiRequestRejectedError,
   FastCgiRequestTimeoutError,
 } from '../errors';
@@ -97,6 +98,10 @@ export class Exchange implements ExchangeSink {
       this.paused = false;
       this.lastActivity = Date.now(); // waiting on the client is not the process's silence
       this.connection.socket.resume();
+      // While paused the timer only watched the request deadline; watch activity again.
+      if (this.timer) clearTimeout(this.timer);
+      const requestLeft = this.startedAt + this.timeouts.requestTimeout * 1000 - this.lastActivity;
+      this.armTimer(Math.max(1, Math.min(this.timeouts.activityTimeout * 1000, requestLeft)));
     }
   }
 
@@ -169,9 +174,12 @@ export class Exchange implements ExchangeSink {
     body.once('end', () => {
       if (!this.finished) socket.write(STDIN_END);
     });
-    body.once('error', () => {
-      // The client's upload broke off: nothing sensible can reach the application.
+    body.once('error', (err: Error) => {
+      // The upload broke off: nothing sensible can reach the application.
+      if (this.finished) return;
       this.abort();
+      // The process did nothing wrong: it gets a new connection for its next request.
+      this.listener.onError(new FastCgiRequestBodyError(err), { notStarted: false, terminate: false, processHealthy: true });
     });
   }
 

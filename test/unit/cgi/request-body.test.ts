@@ -258,16 +258,7 @@ describe('spoolBody', () => {
     req.destroy();
   });
 
-  // BUG: spoolBody resolves even when the spool file could not be written.
-  // lib/cgi/request-body.ts, the 'end' handler: `file.end(() => resolve(...))`
-  // ignores the callback's error argument (since Node 15 end()'s callback is
-  // also called with the stream's error), and it runs before the 'error'
-  // listener's fail(), so the promise resolves with `length` = bytes received
-  // and a spool path that does not exist (ENOENT/EACCES) or holds fewer bytes
-  // (ENOSPC): PHP is then told CONTENT_LENGTH N and sent a short or failing
-  // STDIN. Fix: `file.end((err) => { if (err || failed) return fail(err ?? ...); resolve(...) })`
-  // (or resolve on 'finish' only, and check `failed` first).
-  it.failing('a spool file that cannot be written rejects instead of resolving a body that is not there', async () => {
+  it('a spool file that cannot be written rejects instead of resolving a body that is not there', async () => {
     const req = fakeRequest({ 'transfer-encoding': 'chunked' });
     const spooling = spoolBody(asRequest(req), path.join(dir, 'missing'), 'nodir');
     upload(req, pattern(SPOOL_MEMORY_LIMIT + 1));

@@ -189,12 +189,7 @@ describe('ServerVariables: connection variables', () => {
     expect(vars.get('SERVER_PROTOCOL')).toBe('HTTP/1.0');
   });
 
-  // BUG: without a Host header SERVER_NAME falls back to socket.localAddress
-  // unstripped, so a dual-stack server (the default `listen(port)`) sends
-  // "::ffff:127.0.0.1" although LOCAL_ADDR/SERVER_ADDR say "127.0.0.1".
-  // lib/cgi/server-variables.ts build(): `hostWithoutPort(...) || socket.localAddress`
-  // should use the already stripped `localAddress`.
-  it.failing('no Host header on a dual-stack socket → SERVER_NAME without the ::ffff: prefix', () => {
+  it('no Host header on a dual-stack socket → SERVER_NAME without the ::ffff: prefix', () => {
     const vars = build({ rawHeaders: [], httpVersion: '1.0', socket: { localAddress: '::ffff:127.0.0.1' } });
     expect(vars.get('SERVER_NAME')).toBe('127.0.0.1');
   });

@@ -426,12 +426,7 @@ describe('RequestMapper: SCRIPT_FILENAME never leaves physicalPath', () => {
     await notFound(m, '/evil.php');
   });
 
-  // BUG: with physicalPath "/" every script is refused. lib/routing/map-request.ts
-  // finish() tests `scriptFilename.startsWith(this.root + path.sep)`, i.e. "//",
-  // and lib/routing/file-probe.ts probe() does the same with realRoot for
-  // `inside`. Fix: compute the prefix as `root.endsWith(path.sep) ? root : root + path.sep`
-  // (or use path.relative and refuse results starting with ".." or absolute).
-  it.failing('physicalPath "/" maps scripts under it', async () => {
+  it('physicalPath "/" maps scripts under it', async () => {
     const m = new RequestMapper(
       validateConfig({
         physicalPath: '/',

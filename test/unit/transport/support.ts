@@ -58,6 +58,15 @@ export interface Pair {
 
 export async function connectedPair(): Promise<Pair> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iisfcgi-tr-'));
+  try {
+    return await connectIn(dir);
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function connectIn(dir: string): Promise<Pair> {
   const socketPath = path.join(dir, 'app.sock');
   const server = net.createServer();
   await new Promise<void>((resolve, reject) => {
