@@ -1,6 +1,6 @@
 'use strict';
 // npm run bench [-- --workers N --duration S --connections C ...]
-// iis-fastcgi (express + the middleware) against nginx → php-cgi and
+// iis-fastcgi (on node:http, and under Express) against nginx → php-cgi and
 // nginx → php-fpm, same scripts, same number of PHP workers, same php.ini.
 // Prints a table and writes bench/results/latest.json.
 

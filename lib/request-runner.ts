@@ -143,8 +143,11 @@ class RequestRun implements ExchangeListener {
       res.end(chunks[0]);
       return;
     }
+    // One writev for the whole buffered body instead of a syscall per record.
+    res.cork();
     for (const chunk of chunks) res.write(chunk);
     res.end();
+    res.uncork();
   }
 
   onError(error: FastCgiError, outcome: ExchangeFailure): void {
@@ -197,7 +200,9 @@ class RequestRun implements ExchangeListener {
 
   private flushBuffered(): boolean {
     let ok = true;
+    this.o.res.cork();
     for (const chunk of this.chunks) ok = this.o.res.write(chunk);
+    this.o.res.uncork();
     this.chunks = [];
     if (!ok) this.o.res.once('drain', this.onDrain);
     return ok;
