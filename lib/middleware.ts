@@ -65,8 +65,14 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction): void => {
     const fail = (err: unknown): void => next(toHttpError(err));
-    mapper.map(req).then((mapped) => {
-      if (!mapped) return next();
+    mapper.map(req).then((result) => {
+      if (!result) return next();
+      if (result.kind === 'redirect') {
+        res.writeHead(301, { Location: result.location, 'Content-Length': '0' });
+        res.end();
+        return;
+      }
+      const { mapped } = result;
       const pool = pools.get(mapped.handlerIndex) as ProcessPool;
       const app = pool.app;
       const run = (body: RequestBody): void => {

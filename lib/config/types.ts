@@ -8,6 +8,7 @@ export type FastCgiProtocolName = 'NamedPipe' | 'Tcp';
 export type StderrMode = 'ReturnStdErrIn500' | 'ReturnGeneric500' | 'IgnoreAndReturn200' | 'TerminateProcess';
 export type ResourceType = 'File' | 'Directory' | 'Either' | 'Unspecified';
 export type RequireAccess = 'None' | 'Read' | 'Write' | 'Script' | 'Execute';
+export type PathInfoStyle = 'CGI' | 'IIS';
 
 export interface EnvironmentVariable {
   name: string;
@@ -98,6 +99,12 @@ export interface FastCgiConfig {
   utf8ServerVariables?: string[];
   /** Encoding of every other server variable (iconv-lite name). @default "windows-1252" */
   serverVariableEncoding?: string;
+  /** SCRIPT_NAME/PATH_INFO form: CGI-correct, or IIS's own. @default "CGI" */
+  pathInfoStyle?: PathInfoStyle;
+  /** Pass header names containing "_" as HTTP_* variables. @default false */
+  allowUnderscoreHeaders?: boolean;
+  /** Let symlinks inside physicalPath lead to scripts outside it. @default false */
+  followSymlinksOutsideRoot?: boolean;
 }
 
 type Resolved<T> = { readonly [K in keyof T]-?: T[K] };
@@ -119,4 +126,7 @@ export interface ResolvedConfig {
   readonly defaultDocument: readonly string[];
   readonly utf8ServerVariables: readonly string[];
   readonly serverVariableEncoding: string;
+  readonly pathInfoStyle: PathInfoStyle;
+  readonly allowUnderscoreHeaders: boolean;
+  readonly followSymlinksOutsideRoot: boolean;
 }

@@ -24,7 +24,11 @@ export class FileProbe {
   private readonly cache = new Map<string, Entry>();
   private realRoot: string | null = null;
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    /** followSymlinksOutsideRoot: every existing path counts as inside. */
+    private readonly anyRealPath = false,
+  ) {}
 
   inspect(file: string): Promise<{ kind: FileKind; inside: boolean }> {
     const cached = this.cache.get(file);
@@ -35,10 +39,14 @@ export class FileProbe {
   private async probe(file: string): Promise<Entry> {
     const kind = await statKind(file);
     if (kind === 'missing' || kind === 'notdir') return { kind, inside: false, expires: 0 };
+    if (this.anyRealPath) return this.remember(file, { kind, inside: true, expires: Date.now() + TTL_MS });
     this.realRoot ??= await fs.promises.realpath(this.root);
     const real = await realpath(file);
     const inside = real !== null && isInsideRoot(this.realRoot, real);
-    const entry = { kind, inside, expires: Date.now() + TTL_MS };
+    return this.remember(file, { kind, inside, expires: Date.now() + TTL_MS });
+  }
+
+  private remember(file: string, entry: Entry): Entry {
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
     this.cache.set(file, entry);
     return entry;

@@ -2,10 +2,11 @@ import * as path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { ResolvedConfig, ResolvedHandler } from '../config/types';
 import { FastCgiScriptNotFoundError } from '../errors';
-import { FileProbe } from './file-probe';
-import { isInsideRoot } from './inside-root';
+import { FileProbe, type FileKind } from './file-probe';
 import { compileHandler, type CompiledHandler } from './handler-matcher';
 import { decodePathSegments } from './request-path';
+import { orderHandlers } from './handler-order';
+import { isInsideRoot } from './inside-root';
 
 /** A request that a FastCGI handler takes, with every path worked out. */
 export interface MappedRequest {
@@ -20,22 +21,36 @@ export interface MappedRequest {
   readonly urlPath: string;
   /** Decoded virtual path of the script (SCRIPT_NAME). */
   readonly scriptName: string;
-  /** Decoded extra path after the script, CGI style (PATH_INFO). */
+  /** Decoded extra path after the script (PATH_INFO), in the configured style. */
   readonly pathInfo: string;
   /** Absolute file name of the script, proven inside physicalPath. */
   readonly scriptFilename: string;
 }
+
+/** What the middleware does with a request. */
+export type MapResult =
+  | { readonly kind: 'fastcgi'; readonly mapped: MappedRequest }
+  | { readonly kind: 'redirect'; readonly location: string }
+  | null;
 
 interface ExpressLikeRequest extends IncomingMessage {
   baseUrl?: string;
   originalUrl?: string;
 }
 
+/** A handler has been chosen: FastCGI with its script, or "not ours". */
+type Selection =
+  | { compiled: CompiledHandler; scriptFile: string; scriptPath: string; extra: string[] }
+  | 'not-ours';
+
 /**
- * IIS handler mapping: walk the ordered list, the first entry whose path
- * pattern matches a segment of the URL and whose verb list holds the method
- * wins. The matching segment is the script; what follows it is PATH_INFO.
- * A winner that is not a FastCGI handler (StaticFile …) means "not ours".
+ * IIS handler mapping. The ordered list is walked; the first entry whose
+ * path pattern, verb and resourceType fit the request wins (reference §2.4).
+ * `*.php`-style patterns match a URL segment, and what follows that segment
+ * is PATH_INFO; a wildcard (`*`) takes the whole path, honours
+ * ignoreExistingFiles / ignoreDirectories and may name a front-controller
+ * `script`. A winner that is not a FastCGI handler (StaticFile …) means
+ * "not ours": the request goes to next() untouched.
  */
 export class RequestMapper {
   private readonly handlers: CompiledHandler[];
@@ -44,98 +59,166 @@ export class RequestMapper {
 
   constructor(private readonly config: ResolvedConfig) {
     this.root = path.resolve(config.physicalPath);
-    this.probe = new FileProbe(this.root);
-    this.handlers = config.handlers
-      .map((handler, index) => compileHandler(handler, index))
-      .filter((compiled) => compiled.handler.siteId === undefined || compiled.handler.siteId === config.siteId);
+    this.probe = new FileProbe(this.root, config.followSymlinksOutsideRoot);
+    this.handlers = orderHandlers(
+      config.handlers.map((handler, index) => compileHandler(handler, index)),
+      config.siteId,
+    );
   }
 
-  /** Resolves to the mapping, to null when no FastCGI handler takes the request, or rejects with a FastCgiError. */
-  async map(req: ExpressLikeRequest): Promise<MappedRequest | null> {
+  async map(req: ExpressLikeRequest): Promise<MapResult> {
     const method = req.method ?? 'GET';
     const relativeUrl = req.url ?? '/';
-    const query = relativeUrl.indexOf('?');
-    const rawPath = query === -1 ? relativeUrl : relativeUrl.slice(0, query);
+    const queryAt = relativeUrl.indexOf('?');
+    const rawPath = queryAt === -1 ? relativeUrl : relativeUrl.slice(0, queryAt);
     const { segments, trailingSlash } = decodePathSegments(rawPath);
 
-    let match = this.match(segments, method);
-    if (trailingSlash && (!match || match.compiled.wildcard)) {
-      // A directory URL runs its default document when a FastCGI handler takes that document.
+    const directory = trailingSlash || (await this.probe.inspect(this.file(segments))).kind === 'directory';
+    if (directory) {
+      // IIS's DefaultDocumentModule: the first existing default document of a
+      // directory URL is the request, whichever handler then takes it.
       const document = await this.defaultDocument(segments);
-      if (document) {
-        const withDocument = this.match([...segments, document], method);
-        if (withDocument?.compiled.isFastCgi) {
-          return this.finish(req, withDocument.compiled, [...segments, document], segments.length, '');
+      if (document !== null) {
+        const withDocument = [...segments, document];
+        const selection = await this.select(withDocument, method);
+        if (selection === 'not-ours') return null;
+        if (selection) {
+          if (!trailingSlash) {
+            // `/dir` → `/dir/`, as IIS answers before running a default document.
+            const query = queryAt === -1 ? '' : relativeUrl.slice(queryAt);
+            return { kind: 'redirect', location: `${req.baseUrl ?? ''}${rawPath}/${query}` };
+          }
+          return { kind: 'fastcgi', mapped: this.mappedRequest(req, selection, withDocument, false) };
         }
       }
     }
-    if (!match || !match.compiled.isFastCgi) return null;
-    return this.finish(req, match.compiled, segments, match.scriptEnd, trailingSlash && segments.length > 0 ? '/' : '');
+    const selection = await this.select(segments, method);
+    if (!selection || selection === 'not-ours') return null;
+    return { kind: 'fastcgi', mapped: this.mappedRequest(req, selection, segments, trailingSlash) };
   }
 
-  private match(segments: string[], method: string): { compiled: CompiledHandler; scriptEnd: number } | null {
+  /** Walks the ordered handlers; null when none takes the request. */
+  private async select(segments: string[], method: string): Promise<Selection | null> {
     for (const compiled of this.handlers) {
       if (!compiled.matchesVerb(method)) continue;
-      if (compiled.wildcard) return { compiled, scriptEnd: segments.length - 1 };
-      for (let i = 0; i < segments.length; i++) {
-        if (compiled.matchesName(segments[i])) return { compiled, scriptEnd: i };
-      }
+      const selection = compiled.wildcard
+        ? await this.selectWildcard(compiled, segments)
+        : await this.selectBySegment(compiled, segments);
+      if (selection) return selection;
     }
     return null;
   }
 
-  private async finish(
-    req: ExpressLikeRequest,
-    compiled: CompiledHandler,
-    segments: string[],
-    scriptEnd: number,
-    trailing: string,
-  ): Promise<MappedRequest> {
-    const mountPath = req.baseUrl ?? '';
-    const scriptSegments = segments.slice(0, scriptEnd + 1);
-    const extra = segments.slice(scriptEnd + 1);
-    const scriptPath = scriptSegments.length ? `/${scriptSegments.join('/')}` : '/';
-    const scriptFilename = scriptSegments.length ? path.join(this.root, ...scriptSegments) : this.root;
-    if (!isInsideRoot(this.root, scriptFilename)) {
-      throw new FastCgiScriptNotFoundError(scriptPath);
+  /** `*.php` and file-name patterns: the leftmost matching segment that passes resourceType is the script. */
+  private async selectBySegment(compiled: CompiledHandler, segments: string[]): Promise<Selection | null> {
+    for (let i = 0; i < segments.length; i++) {
+      if (!compiled.matchesName(segments[i])) continue;
+      const scriptSegments = segments.slice(0, i + 1);
+      const scriptFile = this.file(scriptSegments);
+      if (!(await this.fitsResourceType(compiled, scriptFile))) continue;
+      if (!compiled.isFastCgi) return 'not-ours';
+      return { compiled, scriptFile, scriptPath: `/${scriptSegments.join('/')}`, extra: segments.slice(i + 1) };
     }
+    return null;
+  }
 
-    const { kind, inside } = await this.probe.inspect(scriptFilename);
-    const { resourceType } = compiled.handler;
-    const allowed =
-      resourceType === 'File'
-        ? kind === 'file'
-        : resourceType === 'Directory'
-          ? kind === 'directory'
-          : resourceType === 'Either'
-            ? kind === 'file' || kind === 'directory'
-            : // Unspecified: no existence check, but never a path through a file
-              // (`avatar.jpg/x.php`), which php-cgi's fix_pathinfo would execute.
-              kind !== 'notdir';
-    if (!allowed) throw new FastCgiScriptNotFoundError(scriptPath);
-    // Symlinks may not lead SCRIPT_FILENAME out of physicalPath.
-    if (kind !== 'missing' && !inside) throw new FastCgiScriptNotFoundError(scriptPath);
+  /** `*`: the whole path, unless it names an existing file or directory the handler leaves alone. */
+  private async selectWildcard(compiled: CompiledHandler, segments: string[]): Promise<Selection | null> {
+    const { handler } = compiled;
+    const target = this.file(segments);
+    if (handler.ignoreExistingFiles || handler.ignoreDirectories) {
+      const { kind } = await this.probe.inspect(target);
+      if ((kind === 'file' && handler.ignoreExistingFiles) || (kind === 'directory' && handler.ignoreDirectories)) {
+        return 'not-ours';
+      }
+    }
+    if (!compiled.isFastCgi) return (await this.fitsResourceType(compiled, target)) ? 'not-ours' : null;
+    if (handler.script) {
+      // Front controller: the script runs for every URL; the URL path is its PATH_INFO.
+      const scriptSegments = handler.script.split(/[\\/]+/).filter(Boolean);
+      const scriptFile = this.file(scriptSegments);
+      const { kind, inside } = await this.probe.inspect(scriptFile);
+      if (kind !== 'file' || !inside) throw new FastCgiScriptNotFoundError(`/${scriptSegments.join('/')}`);
+      return { compiled, scriptFile, scriptPath: `/${scriptSegments.join('/')}`, extra: segments };
+    }
+    if (!(await this.fitsResourceType(compiled, target))) return null;
+    return { compiled, scriptFile: target, scriptPath: `/${segments.join('/')}`, extra: [] };
+  }
 
-    const pathInfo = extra.length ? `/${extra.join('/')}${trailing}` : '';
+  /**
+   * resourceType against the file system (reference §2.3). A path that runs
+   * through a file (`avatar.jpg/x.php`) fits nothing: php-cgi's
+   * cgi.fix_pathinfo would otherwise execute avatar.jpg. A file whose real
+   * path leaves physicalPath is refused outright, never handed to next(),
+   * where a static handler could send it.
+   */
+  private async fitsResourceType(compiled: CompiledHandler, file: string): Promise<boolean> {
+    const { kind, inside } = await this.probe.inspect(file);
+    if (kind === 'notdir') return false;
+    if (kind !== 'missing' && !inside) throw new FastCgiScriptNotFoundError(path.relative(this.root, file));
+    return fits(compiled.handler.resourceType, kind);
+  }
+
+  private mappedRequest(
+    req: ExpressLikeRequest,
+    selection: Exclude<Selection, 'not-ours'>,
+    segments: string[],
+    trailingSlash: boolean,
+  ): MappedRequest {
+    const mountPath = req.baseUrl ?? '';
+    const { compiled, scriptFile, scriptPath, extra } = selection;
+    const slash = trailingSlash && segments.length > 0 ? '/' : '';
+    const urlPath = `/${segments.join('/')}${slash}`;
+    const extraPath = extra.length ? `/${extra.join('/')}${slash}` : '';
+    const iis = this.config.pathInfoStyle === 'IIS';
+
+    let scriptName = mountPath + scriptPath;
+    let pathInfo = extraPath;
+    if (iis && compiled.wildcard && !compiled.handler.script) {
+      // IIS gives a wildcard handler the whole path as both (reference §4.3).
+      scriptName = pathInfo = mountPath + urlPath;
+    } else if (iis && !compiled.handler.allowPathInfo && !compiled.wildcard) {
+      pathInfo = scriptName + extraPath;
+    }
     return {
       handler: compiled.handler,
       handlerIndex: compiled.index,
       siteId: this.config.siteId,
       mountPath,
       requestUri: req.originalUrl ?? req.url ?? '/',
-      urlPath: mountPath + (segments.length ? `/${segments.join('/')}${trailing}` : '/'),
-      scriptName: mountPath + scriptPath,
+      urlPath: mountPath + urlPath,
+      scriptName,
       pathInfo,
-      scriptFilename,
+      scriptFilename: scriptFile,
     };
   }
 
   private async defaultDocument(segments: string[]): Promise<string | null> {
-    const dir = path.join(this.root, ...segments);
+    const dir = this.file(segments);
     if ((await this.probe.inspect(dir)).kind !== 'directory') return null;
     for (const name of this.config.defaultDocument) {
       if ((await this.probe.inspect(path.join(dir, name))).kind === 'file') return name;
     }
     return null;
+  }
+
+  /** Joins decoded segments under the root; decodePathSegments has refused anything that could climb out. */
+  private file(segments: string[]): string {
+    const file = segments.length ? path.join(this.root, ...segments) : this.root;
+    if (!isInsideRoot(this.root, file)) throw new FastCgiScriptNotFoundError(segments.join('/'));
+    return file;
+  }
+}
+
+function fits(resourceType: ResolvedHandler['resourceType'], kind: FileKind): boolean {
+  switch (resourceType) {
+    case 'File':
+      return kind === 'file';
+    case 'Directory':
+      return kind === 'directory';
+    case 'Either':
+      return kind === 'file' || kind === 'directory';
+    default:
+      return true;
   }
 }

@@ -4,6 +4,9 @@ import { FastCgiBadPathError } from '../errors';
  * Decodes the URL path once into segments and refuses anything that could
  * change which file it names: NUL, CR/LF, encoded or literal backslashes,
  * encoded slashes, and `..` segments. `.` and empty segments are dropped.
+ * Trailing dots and spaces are removed from each segment, as Windows does
+ * for every file name IIS opens, so `/index.php.` and `/index.php%20` name
+ * index.php and cannot slip past a `*.php` mapping to a static handler.
  * The result is safe to join under physicalPath segment by segment.
  */
 export function decodePathSegments(rawPath: string): { segments: string[]; trailingSlash: boolean } {
@@ -18,9 +21,12 @@ export function decodePathSegments(rawPath: string): { segments: string[]; trail
       throw new FastCgiBadPathError('malformed percent-encoding');
     }
     if (/[\x00-\x1f\x7f/\\]/.test(segment)) throw new FastCgiBadPathError('forbidden character in path segment');
-    if (segment === '..') throw new FastCgiBadPathError('parent-directory segment');
     if (segment === '.') continue;
-    segments.push(segment);
+    if (segment === '..') throw new FastCgiBadPathError('parent-directory segment');
+    const trimmed = segment.replace(/[. ]+$/, '');
+    // "...", ". ." and the like are parent or current directory on Windows.
+    if (trimmed === '') throw new FastCgiBadPathError('dot segment');
+    segments.push(trimmed);
   }
   return { segments, trailingSlash: rawPath.endsWith('/') || segments.length === 0 };
 }

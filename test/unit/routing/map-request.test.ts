@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { validateConfig } from '../../../lib/config/validate';
 import type { FastCgiConfig, HandlerConfig } from '../../../lib/config/types';
 import { FastCgiBadPathError, FastCgiScriptNotFoundError } from '../../../lib/errors';
-import { RequestMapper, type MappedRequest } from '../../../lib/routing/map-request';
+import { RequestMapper, type MapResult, type MappedRequest } from '../../../lib/routing/map-request';
 
 /*
  * The site used by every test (created once):
@@ -92,7 +92,14 @@ interface FakeRequest {
   baseUrl?: string;
 }
 
-function map(m: RequestMapper, req: FakeRequest | string): Promise<MappedRequest | null> {
+/** The mapping, or null for "not ours" (a redirect is reported as an error here; tests of it use mapResult). */
+async function map(m: RequestMapper, req: FakeRequest | string): Promise<MappedRequest | null> {
+  const result = await mapResult(m, req);
+  if (result?.kind === 'redirect') throw new Error(`unexpected redirect to ${result.location}`);
+  return result ? result.mapped : null;
+}
+
+function mapResult(m: RequestMapper, req: FakeRequest | string): Promise<MapResult> {
   const fake = typeof req === 'string' ? { method: 'GET', url: req } : { method: 'GET', ...req };
   return m.map(fake as unknown as IncomingMessage);
 }
@@ -101,6 +108,11 @@ async function mapped(m: RequestMapper, req: FakeRequest | string): Promise<Mapp
   const result = await map(m, req);
   if (!result) throw new Error('expected the request to be mapped');
   return result;
+}
+
+/** resourceType did not fit, so no handler took the request: next(), never the application. */
+async function notOurs(m: RequestMapper, req: FakeRequest | string): Promise<void> {
+  expect(await map(m, req)).toBeNull();
 }
 
 async function notFound(m: RequestMapper, req: FakeRequest | string): Promise<FastCgiScriptNotFoundError> {
@@ -148,7 +160,14 @@ describe('RequestMapper: a plain script', () => {
   test('a URL that no handler takes → null (next())', async () => {
     expect(await map(mapper([PHP]), '/uploads/avatar.jpg')).toBeNull();
     expect(await map(mapper([PHP]), '/docs/readme.txt')).toBeNull();
-    expect(await map(mapper([PHP]), '/sub')).toBeNull();
+  });
+
+  test('a directory URL without its slash whose default document is a script → 301 to the slash', async () => {
+    expect(await mapResult(mapper([PHP]), '/sub?x=1')).toEqual({ kind: 'redirect', location: '/sub/?x=1' });
+    expect(await mapResult(mapper([PHP]), { url: '/sub', baseUrl: '/blog', originalUrl: '/blog/sub' })).toEqual({
+      kind: 'redirect',
+      location: '/blog/sub/',
+    });
   });
 
   test('a traversal attempt is a 400, not a mapping', async () => {
@@ -160,7 +179,20 @@ describe('RequestMapper: a plain script', () => {
 
 describe('RequestMapper: ordered handlers, first match wins', () => {
   test('a non-FastCGI handler listed first means "not ours"', async () => {
-    expect(await map(mapper([STATIC, PHP]), '/a.php')).toBeNull();
+    const source: HandlerConfig = { ...STATIC, name: 'PhpAsText', path: '*.php' };
+    expect(await map(mapper([source, PHP]), '/a.php')).toBeNull();
+  });
+
+  test('a wildcard is tried after extension handlers (fcgiext.ini order), wherever it is listed', async () => {
+    const result = await mapped(mapper([STATIC, PHP]), '/a.php');
+    expect(result.handler.name).toBe('PHP');
+  });
+
+  test('resourceType that does not fit moves on to the next handler', async () => {
+    const front: HandlerConfig = { ...PHP, name: 'Front', path: '*', verb: '*', script: 'index.php' };
+    const result = await mapped(mapper([{ ...PHP, resourceType: 'File' }, front]), '/missing.php');
+    expect(result.handler.name).toBe('Front');
+    expect(result.pathInfo).toBe('/missing.php');
   });
 
   test('the same handlers the other way round: PHP wins', async () => {
@@ -205,25 +237,25 @@ describe('RequestMapper: resourceType', () => {
   });
 
   test('File: a missing file → 404', async () => {
-    await notFound(mapper([{ ...PHP, resourceType: 'File' }]), '/missing.php');
+    await notOurs(mapper([{ ...PHP, resourceType: 'File' }]), '/missing.php');
   });
 
-  test('File: a directory named like a script → 404', async () => {
-    await notFound(mapper([{ ...PHP, resourceType: 'File' }]), '/dir.php');
+  test('File: a directory named like a script is not taken', async () => {
+    await notOurs(mapper([{ ...PHP, resourceType: 'File' }]), '/dir.php');
   });
 
   test('Directory: a directory is mapped, a file is not', async () => {
     const m = mapper([{ ...PHP, resourceType: 'Directory' }]);
     expect((await mapped(m, '/dir.php')).scriptFilename).toBe(path.join(root, 'dir.php'));
-    await notFound(m, '/a.php');
-    await notFound(m, '/missing.php');
+    await notOurs(m, '/a.php');
+    await notOurs(m, '/missing.php');
   });
 
   test('Either: file or directory, not missing', async () => {
     const m = mapper([{ ...PHP, resourceType: 'Either' }]);
     expect(await map(m, '/a.php')).not.toBeNull();
     expect(await map(m, '/dir.php')).not.toBeNull();
-    await notFound(m, '/missing.php');
+    await notOurs(m, '/missing.php');
   });
 
   test('Unspecified: a missing file is mapped (the application answers)', async () => {
@@ -231,15 +263,15 @@ describe('RequestMapper: resourceType', () => {
     expect(result.scriptFilename).toBe(path.join(root, 'missing.php'));
   });
 
-  test('Unspecified: a path through a file (uploads/avatar.jpg/x.php) → 404, never mapped', async () => {
+  test('Unspecified: a path through a file (uploads/avatar.jpg/x.php) is never mapped', async () => {
     const m = mapper([{ ...PHP, resourceType: 'Unspecified' }]);
-    await notFound(m, '/uploads/avatar.jpg/x.php');
-    await notFound(m, '/uploads/avatar.jpg/x.php/more');
-    await notFound(m, '/uploads/avatar.jpg/inner.php');
+    await notOurs(m, '/uploads/avatar.jpg/x.php');
+    await notOurs(m, '/uploads/avatar.jpg/x.php/more');
+    await notOurs(m, '/uploads/avatar.jpg/inner.php');
   });
 
-  test('File: a path through a file → 404 as well', async () => {
-    await notFound(mapper([{ ...PHP, resourceType: 'File' }]), '/uploads/avatar.jpg/x.php');
+  test('File: a path through a file is never mapped either', async () => {
+    await notOurs(mapper([{ ...PHP, resourceType: 'File' }]), '/uploads/avatar.jpg/x.php');
   });
 });
 
@@ -308,15 +340,15 @@ describe('RequestMapper: default documents', () => {
 
   test('a directory named dir.php/ with a trailing slash is a script-looking segment, not a default document', async () => {
     const m = mapper([{ ...PHP, resourceType: 'File' }]);
-    await notFound(m, '/dir.php/');
+    await notOurs(m, '/dir.php/');
   });
 
   test('a default document that no FastCGI handler takes → null', async () => {
     expect(await map(mapper([{ ...PHP, path: '*.php5' }]), '/')).toBeNull();
   });
 
-  test('a non-FastCGI wildcard listed first also wins for the default document', async () => {
-    expect(await map(mapper([STATIC, PHP]), '/sub/')).toBeNull();
+  test('a default document taken by a non-FastCGI handler → null', async () => {
+    expect(await map(mapper([{ ...STATIC, path: '*.php' }, PHP]), '/sub/')).toBeNull();
   });
 
   test('a FastCGI wildcard handler runs the default document of a directory URL', async () => {
@@ -374,15 +406,7 @@ describe('RequestMapper: handler siteId', () => {
     expect((await mapped(mapper([PHP], { siteId: 9 }), '/a.php')).siteId).toBe(9);
   });
 
-  // BUG (contract deviation): shared/spec/contract.md says the lookup order
-  // with siteId follows fcgiext.ini: "extension for this site, wildcard for
-  // this site, extension for any site, wildcard for any site". RequestMapper
-  // only filters other sites' handlers out and keeps config order, so an
-  // any-site handler listed before a this-site handler wins.
-  // lib/routing/map-request.ts constructor: after filtering, sort stably by
-  // (handler.siteId === config.siteId ? 0 : 1), then (wildcard ? 1 : 0) within
-  // the siteId-bearing group, or document that config order always decides.
-  it.failing('a handler for this site beats an any-site handler listed before it', async () => {
+  it('a handler for this site beats an any-site handler listed before it', async () => {
     const m = mapper(
       [
         { ...PHP, name: 'AnySite' },
@@ -409,8 +433,8 @@ describe('RequestMapper: SCRIPT_FILENAME never leaves physicalPath', () => {
     await notFound(mapper([{ ...PHP, resourceType: 'File' }]), '/linkdir/secret.php/extra');
   });
 
-  test('a dangling symlink escaping the root is not a file (File → 404)', async () => {
-    await notFound(mapper([{ ...PHP, resourceType: 'File' }]), '/dangling.php');
+  test('a dangling symlink escaping the root is not a file (never mapped with File)', async () => {
+    await notOurs(mapper([{ ...PHP, resourceType: 'File' }]), '/dangling.php');
   });
 
   test('physicalPath given through a symlink still works', async () => {
@@ -462,32 +486,17 @@ describe('RequestMapper: wildcard handlers', () => {
     expect(result.pathInfo).toBe('');
   });
 
-  // BUG (contract deviation): `ignoreExistingFiles` / `ignoreDirectories` are
-  // validated but never read anywhere in lib/ (grep finds them only in
-  // config/types.ts and the schema). The contract says a wildcard handler with
-  // them passes requests for existing files / directories to next(); today
-  // they reach the FastCGI application (a static file would be "executed").
-  // lib/routing/map-request.ts map(): when the winning handler is a wildcard
-  // with ignoreExistingFiles (ignoreDirectories), stat the URL's path under
-  // the root and return null for an existing file (directory).
-  it.failing('ignoreExistingFiles: an existing file goes to next()', async () => {
+  it('ignoreExistingFiles: an existing file goes to next()', async () => {
     const m = mapper([{ ...WILD, ignoreExistingFiles: true }]);
     expect(await map(m, '/uploads/avatar.jpg')).toBeNull();
   });
 
-  it.failing('ignoreDirectories: an existing directory goes to next()', async () => {
+  it('ignoreDirectories: an existing directory goes to next()', async () => {
     const m = mapper([{ ...WILD, ignoreDirectories: true }]);
     expect(await map(m, '/docs/')).toBeNull();
   });
 
-  // BUG (contract deviation): a wildcard handler's `script` (front controller,
-  // contract example `"script": "index.php"`) is ignored, so SCRIPT_FILENAME is
-  // the virtual path (<root>/virtual/route), which php-cgi answers with
-  // "No input file specified". lib/routing/map-request.ts finish(): for a
-  // wildcard handler with `script`, use path.join(root, script) as
-  // SCRIPT_FILENAME and `/${script}` as SCRIPT_NAME, and the request path as
-  // PATH_INFO.
-  it.failing('script: a wildcard front controller runs that script', async () => {
+  it('script: a wildcard front controller runs that script', async () => {
     const m = mapper([{ ...WILD, script: 'index.php' }]);
     const result = await mapped(m, '/virtual/route');
     expect(result.scriptFilename).toBe(path.join(root, 'index.php'));

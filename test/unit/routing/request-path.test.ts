@@ -26,9 +26,11 @@ describe('decodePathSegments: accepted paths', () => {
     ['/a+b', ['a+b'], false],
     ['/caf%C3%A9/%E6%97%A5%E6%9C%AC.php', ['café', '日本.php'], false],
     ['/café/日本.php', ['café', '日本.php'], false],
-    ['/...', ['...'], false],
-    ['/..a/a..', ['..a', 'a..'], false],
-    ['/%2e%2e%2e', ['...'], false],
+    ['/..a/a..', ['..a', 'a'], false],
+    ['/index.php.', ['index.php'], false],
+    ['/index.php%20', ['index.php'], false],
+    ['/index.php.%20.', ['index.php'], false],
+    ['/dir. /x.php', ['dir', 'x.php'], false],
     ['/a%25b', ['a%b'], false],
     ['/a%3Fb%23c', ['a?b#c'], false],
   ])('%j → %j (trailingSlash %s)', (raw, segments, trailingSlash) => {
@@ -43,6 +45,9 @@ describe('decodePathSegments: accepted paths', () => {
 describe('decodePathSegments: refused paths (400 ERR_FASTCGI_BAD_PATH)', () => {
   test.each([
     ['literal ..', '/a/../etc/passwd'],
+    ['... (dots only: a parent directory on Windows)', '/...'],
+    ['%2e%2e%2e', '/%2e%2e%2e'],
+    ['dots and spaces only', '/. ./x.php'],
     ['leading ..', '/../x.php'],
     ['trailing ..', '/a/..'],
     ['%2e%2e', '/a/%2e%2e/x.php'],
