@@ -55,11 +55,13 @@ export class ServerVariables {
   private readonly utf8: ReadonlySet<string>;
   private readonly encoding: string;
   private readonly documentRoot: string;
+  private readonly allowUnderscores: boolean;
 
   constructor(config: ResolvedConfig) {
     this.utf8 = new Set(config.utf8ServerVariables.map((name) => name.toUpperCase()));
     this.encoding = config.serverVariableEncoding;
     this.documentRoot = config.physicalPath;
+    this.allowUnderscores = config.allowUnderscoreHeaders;
     const metaPath = `/LM/W3SVC/${config.siteId}`;
     this.fixed = [
       ['GATEWAY_INTERFACE', 'CGI/1.1'],
@@ -83,7 +85,7 @@ export class ServerVariables {
   build(req: IncomingMessage, mapped: MappedRequest, contentLength: number): NameValue[] {
     const params: NameValue[] = [];
     const sink = { add: (name: string, value: string | Buffer) => void params.push([name, value]) };
-    appendHeaders(sink, req.rawHeaders);
+    appendHeaders(sink, req.rawHeaders, this.allowUnderscores);
     for (const [name, value] of this.fixed) params.push([name, value]);
     this.emitRequest(sink, req, mapped, contentLength);
     return params;
@@ -93,7 +95,7 @@ export class ServerVariables {
   encode(req: IncomingMessage, mapped: MappedRequest, contentLength: number, requestId: number): Buffer {
     const writer = this.writer;
     writer.begin();
-    appendHeaders(writer, req.rawHeaders);
+    appendHeaders(writer, req.rawHeaders, this.allowUnderscores);
     writer.addEncoded(this.fixedEncoded);
     this.emitRequest(writer, req, mapped, contentLength);
     return writer.finish(requestId);
@@ -153,7 +155,7 @@ export class ServerVariables {
  * HTTP_* from the raw header list; repeated headers joined as CGI requires
  * (cookies with "; "). The common case, no repeats, allocates nothing extra.
  */
-function appendHeaders(sink: VariableSink, rawHeaders: string[]): void {
+function appendHeaders(sink: VariableSink, rawHeaders: string[], allowUnderscores: boolean): void {
   let joined: Map<string, string> | null = null;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const lower = rawHeaders[i].toLowerCase();
@@ -172,7 +174,7 @@ function appendHeaders(sink: VariableSink, rawHeaders: string[]): void {
     const lower = name.toLowerCase();
     // Underscores would let a client spoof another header's variable
     // (X_Forwarded_For → HTTP_X_FORWARDED_FOR); nginx drops them too.
-    if (SKIPPED_HEADERS.has(lower) || name.includes('_')) continue;
+    if (SKIPPED_HEADERS.has(lower) || (!allowUnderscores && name.includes('_'))) continue;
     let value = rawHeaders[i + 1];
     const combined = joined?.get(lower);
     if (combined !== undefined) {

@@ -183,9 +183,19 @@ describe('RequestMapper: ordered handlers, first match wins', () => {
     expect(await map(mapper([source, PHP]), '/a.php')).toBeNull();
   });
 
-  test('a wildcard is tried after extension handlers (fcgiext.ini order), wherever it is listed', async () => {
-    const result = await mapped(mapper([STATIC, PHP]), '/a.php');
-    expect(result.handler.name).toBe('PHP');
+  test('IIS list order: a wildcard listed first takes .php requests too', async () => {
+    const wild: HandlerConfig = { ...PHP, name: 'Wild', path: '*', verb: '*' };
+    expect((await mapped(mapper([wild, PHP]), '/a.php')).handler.name).toBe('Wild');
+    expect(await map(mapper([STATIC, PHP]), '/a.php')).toBeNull();
+  });
+
+  test('with siteId in use, fcgiext.ini order: extension before wildcard, this site before any site', async () => {
+    const wildHere: HandlerConfig = { ...PHP, name: 'WildHere', path: '*', verb: '*', siteId: 1 };
+    const phpAny: HandlerConfig = { ...PHP, name: 'PhpAny' };
+    const phpHere: HandlerConfig = { ...PHP, name: 'PhpHere', siteId: 1 };
+    const m = mapper([wildHere, phpAny, phpHere], { siteId: 1 });
+    expect((await mapped(m, '/a.php')).handler.name).toBe('PhpHere');
+    expect((await mapped(m, '/x.txt')).handler.name).toBe('WildHere');
   });
 
   test('resourceType that does not fit moves on to the next handler', async () => {
@@ -349,6 +359,7 @@ describe('RequestMapper: default documents', () => {
 
   test('a default document taken by a non-FastCGI handler → null', async () => {
     expect(await map(mapper([{ ...STATIC, path: '*.php' }, PHP]), '/sub/')).toBeNull();
+    expect(await map(mapper([STATIC, PHP]), '/sub/')).toBeNull();
   });
 
   test('a FastCGI wildcard handler runs the default document of a directory URL', async () => {
