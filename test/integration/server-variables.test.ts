@@ -85,3 +85,65 @@ describe('server variables', () => {
     expect(v.PATH_INFO).toBe('2f803f');
   });
 });
+
+describe('server variables that depend on the connection and the mount', () => {
+  it('PATH_TRANSLATED maps PATH_INFO under the root; APPL_MD_PATH carries the mount path', async () => {
+    const { startSite: start, phpConfig: config } = await import('../support/site');
+    const express = (await import('express')).default;
+    const { fastCgi } = await import('../../lib/middleware');
+    const site = await start(config(), (app: ReturnType<typeof express>) => {
+      app.use('/shop', fastCgi(config()));
+    });
+    try {
+      const direct = JSON.parse((await request(`${site.url}/vars.php/a/b`)).text);
+      expect(direct.PATH_TRANSLATED).toBe(`${WWW}/a/b`);
+      expect(direct.APPL_MD_PATH).toBe('/LM/W3SVC/1/ROOT');
+      const mounted = JSON.parse((await request(`${site.url}/shop/vars.php`)).text);
+      expect(mounted.APPL_MD_PATH).toBe('/LM/W3SVC/1/ROOT/shop');
+      expect(mounted.SCRIPT_NAME).toBe('/shop/vars.php');
+      expect(mounted.URL).toBe('/shop/vars.php');
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('HTTPS is on and SERVER_PORT_SECURE 1 over TLS', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const https = await import('node:https');
+    const express = (await import('express')).default;
+    const { fastCgi } = await import('../../lib/middleware');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-tls-'));
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=localhost', '-days', '1'], { stdio: 'ignore' });
+    const php = fastCgi(phpConfig());
+    const app = express();
+    app.use(php);
+    const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const body = await new Promise<string>((resolve, reject) => {
+        https
+          .get({ host: '127.0.0.1', port, path: '/vars.php', rejectUnauthorized: false, agent: false }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve(text));
+          })
+          .on('error', reject);
+      });
+      const vars = JSON.parse(body);
+      expect(vars.HTTPS).toBe('on');
+      expect(vars.SERVER_PORT_SECURE).toBe('1');
+      expect(vars.REQUEST_SCHEME).toBe('https');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await php.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
