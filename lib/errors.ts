@@ -155,3 +155,18 @@ export class FastCgiBadPathError extends FastCgiError {
     super('ERR_FASTCGI_BAD_PATH', 400, `Bad request path: ${reason}`);
   }
 }
+
+/**
+ * Rapid-failure protection is on: the pool's processes failed `rapidFailsPerMinute`
+ * times within a minute, so the pool answers at once instead of starting
+ * processes in a loop, until the minute has passed (reference §6.2).
+ */
+export class FastCgiRapidFailError extends FastCgiError {
+  /** When the protection lifts (epoch milliseconds). */
+  readonly retryAt: number;
+
+  constructor(retryAt: number) {
+    super('ERR_FASTCGI_RAPID_FAIL', 500, 'The FastCGI process has failed frequently recently. Try the request again in a while');
+    this.retryAt = retryAt;
+  }
+}

@@ -41,3 +41,12 @@ export {
 } from './errors';
 export type { ConfigProblem } from './errors';
 export { VERSION } from './version';
+export { importConfig, listIisSites } from './config/import-config';
+export type { ImportResult, ConfigFormat, IisSiteSummary } from './config/import-config';
+export type { ImportWarning, ImportWarningCode } from './config/import-warnings';
+export { configToJson } from './config/config-to-json';
+export { WINDOWS_ENVIRONMENT } from './config/path-map';
+export { FastCgiRapidFailError } from './errors';
+export type { RecycleReason, PoolEvents } from './pool/pool-stats';
+export type { RapidFailState } from './pool/rapid-fail-guard';
+export type { AutoTunePolicy } from './pool/auto-tuner';

@@ -9,6 +9,7 @@ import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/re
 import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
 import type { PoolStats, ProcessPool } from './pool/process-pool';
+import type { PoolEvents } from './pool/pool-stats';
 import { REQUEST_ID } from './transport/connection';
 import { runRequest } from './request-runner';
 import { RequestMapper } from './routing/map-request';
@@ -24,6 +25,8 @@ export interface FastCgiMiddleware {
   close(): Promise<void>;
   /** Counters per pool this middleware uses. */
   stats(): PoolStats[];
+  /** Listens to the events of every pool this middleware uses; the payload also carries the pool's `key`. */
+  on<E extends keyof PoolEvents>(event: E, listener: (payload: PoolEvents[E] & { key: string }) => void): FastCgiMiddleware;
   /** The validated config, defaults filled in. */
   readonly config: ResolvedConfig;
 }
@@ -99,6 +102,12 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
       },
     },
     stats: { value: (): PoolStats[] => [...byKey.values()].map((pool) => pool.stats()) },
+    on: {
+      value: (event: string, listener: (payload: object) => void): FastCgiMiddleware => {
+        for (const pool of byKey.values()) pool.on(event, (payload: object) => listener({ ...payload, key: pool.key }));
+        return middleware;
+      },
+    },
   });
   return middleware;
 }

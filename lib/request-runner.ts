@@ -75,7 +75,7 @@ class RequestRun implements ExchangeListener {
       if (error || !lease) return this.fail(error as FastCgiError);
       this.lease = lease;
       this.phase = 'head';
-      this.exchange = new Exchange(lease.connection, this, this.o.app);
+      this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
       this.exchange.start(this.o.params, this.o.body.bytes ?? this.o.body.open());
     });
   }
@@ -153,30 +153,38 @@ class RequestRun implements ExchangeListener {
   onError(error: FastCgiError, outcome: ExchangeFailure): void {
     if (this.phase === 'done') return;
     const lease = this.lease;
-    if (outcome.notStarted && this.o.body.replayable && this.retries < MAX_RETRIES && !this.head) {
-      this.retries++;
-      debug('retrying on another process: %s', error.message);
-      this.releaseLease('retire', error.message);
-      this.chunks = [];
-      this.stderr = [];
-      this.stderrBytes = 0;
-      this.acquire();
-      return;
-    }
     if (outcome.processHealthy || !lease) {
       this.releaseLease('reuse');
       return this.fail(error);
     }
     if (outcome.terminate || !(error instanceof FastCgiProcessExitedError)) {
-      this.releaseLease(outcome.terminate ? 'kill' : 'retire', error.message);
+      // Timeouts and protocol violations: the process cannot be trusted with another request.
+      this.releaseLease('kill', error.message);
       return this.fail(error);
     }
-    // The connection dropped: give the process a moment to be reaped so the
-    // error names its exit code or signal, as IIS's "exited unexpectedly" does.
+    // The connection dropped: give the process a moment to be reaped, so the
+    // error names its exit code or signal as IIS's "exited unexpectedly" does,
+    // and so a request that never ran can move to another process.
+    const mayRetry = outcome.notStarted && this.o.body.replayable && this.retries < MAX_RETRIES && !this.head;
     lease.instance.whenExited(EXIT_STATUS_WAIT_MS).then(() => {
+      if (this.phase === 'done') return;
       this.releaseLease('retire', error.message);
+      // A reused connection closed before any answer: the process did not take
+      // the request if it left cleanly (php-cgi at its own request limit exits
+      // with 0) or is still alive. Killed or crashed, it may have been running
+      // it, so the request fails as on IIS rather than running twice.
+      if (mayRetry && !lease.instance.crashed) return this.retry(error);
       this.fail(lease.instance.exitError(error));
     });
+  }
+
+  private retry(error: FastCgiError): void {
+    this.retries++;
+    debug('retrying on another process: %s', error.message);
+    this.chunks = [];
+    this.stderr = [];
+    this.stderrBytes = 0;
+    this.acquire();
   }
 
   // -------------------------------------------------------------------------

@@ -4,8 +4,7 @@ import * as path from 'node:path';
 import type { ResolvedApplication } from '../config/types';
 import { applicationKey } from '../config/application-key';
 import { splitCommandLine } from './command-line';
-import { ProcessPool } from './process-pool';
-import type { SpawnFunction } from './process-instance';
+import { ProcessPool, type ProcessPoolOptions } from './process-pool';
 
 /**
  * Process-wide pools keyed by fullPath|arguments, reference-counted: IIS
@@ -20,9 +19,8 @@ const entries = new Map<string, Entry>();
 let socketDir: string | null = null;
 let exitHookInstalled = false;
 
-export interface PoolOverrides {
-  spawn?: SpawnFunction;
-}
+/** Test seams passed through fastCgi(config, options) to a pool it creates (see ProcessPoolOptions). */
+export type PoolOverrides = Pick<ProcessPoolOptions, 'spawn' | 'secondMs' | 'autoTune' | 'cpuIdle' | 'monitorDebounceMs'>;
 
 export function acquirePool(app: ResolvedApplication, overrides: PoolOverrides = {}): ProcessPool {
   const key = applicationKey(app.fullPath, app.arguments);
@@ -36,7 +34,7 @@ export function acquirePool(app: ResolvedApplication, overrides: PoolOverrides =
     argv: splitCommandLine(app.arguments),
     env: childEnvironment(app),
     socketDir: ensureSocketDir(),
-    spawn: overrides.spawn,
+    ...overrides,
   });
   entries.set(key, { pool, refs: 1 });
   installExitHook();
@@ -94,7 +92,11 @@ function removeSocketDir(): void {
   socketDir = null;
 }
 
-/** Last resort when Node exits without close(): no child outlives it. */
+/**
+ * Last resort when Node exits without close(): no child outlives it. (When
+ * Node is killed outright no hook runs; the parent-death signal set up in
+ * parent-death.ts covers that case.)
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;

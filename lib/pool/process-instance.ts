@@ -5,6 +5,7 @@ import { FastCgiError, FastCgiProcessExitedError, FastCgiSpawnError } from '../e
 import type { ResolvedApplication } from '../config/types';
 import { FastCgiConnection } from '../transport/connection';
 import { openListenEndpoint, type ListenEndpoint } from '../transport/listen-endpoint';
+import { spawnWithParentDeathSignal } from './parent-death';
 
 const debug = createDebug('iis-fastcgi:instance');
 
@@ -31,7 +32,10 @@ export interface ProcessInstanceOptions {
   env: NodeJS.ProcessEnv;
   socketDir: string;
   name: string;
+  /** Test seam; the default starts the program under a parent-death signal (parent-death.ts). */
   spawn?: SpawnFunction;
+  /** Milliseconds in one configured second (a test seam for signalBeforeTerminateSeconds). @default 1000 */
+  secondMs?: number;
   /** Called once when the process is gone, whatever the reason. */
   onExit(instance: ProcessInstance, description: string): void;
 }
@@ -39,11 +43,15 @@ export interface ProcessInstanceOptions {
 /** Keeps the tail of the child's own stderr (start-up errors) for error messages. */
 const STDERR_TAIL = 2048;
 
+const defaultSpawn = spawnWithParentDeathSignal();
+
 /** One FastCGI process: its child, its listening endpoint and its connection. */
 export class ProcessInstance {
   state: InstanceState = 'starting';
   /** Requests this process has completed. */
   served = 0;
+  /** The pool's configuration generation this process was started in (monitorChangesTo). */
+  generation = 0;
   pid: number | undefined;
   private child: childProcess.ChildProcess | null = null;
   private endpoint: ListenEndpoint | null = null;
@@ -51,6 +59,9 @@ export class ProcessInstance {
   private stderrTail = '';
   private exitDescription: string | null = null;
   private exitedOnItsOwn = false;
+  private cleanExit = false;
+  /** Set by retire(): the process was already leaving by itself when the pool let it go. */
+  private leavingByItself = false;
   private exitWaiters: Array<() => void> = [];
   private killTimer: NodeJS.Timeout | null = null;
   private readonly options: ProcessInstanceOptions;
@@ -80,7 +91,7 @@ export class ProcessInstance {
     }
     const endpoint = this.endpoint;
     const env = { _FCGI_X_PIPE_: endpoint.address, ...this.options.env };
-    const spawn = this.options.spawn ?? childProcess.spawn;
+    const spawn = this.options.spawn ?? defaultSpawn;
 
     let child: childProcess.ChildProcess;
     try {
@@ -137,6 +148,20 @@ export class ProcessInstance {
     return this.connection?.usable ? this.connection : null;
   }
 
+  /** True once the process has exited without being asked to (crash, exit(), a signal from outside). */
+  get exitedUnexpectedly(): boolean {
+    return this.exitedOnItsOwn;
+  }
+
+  /**
+   * True once the process has exited without being asked to and not cleanly:
+   * killed by a signal or a non-zero exit code. (php-cgi leaving at its own
+   * PHP_FCGI_MAX_REQUESTS exits with 0.)
+   */
+  get crashed(): boolean {
+    return this.exitedOnItsOwn && !this.cleanExit;
+  }
+
   /** Why the process ended, once it has. */
   get exitReason(): string | null {
     return this.exitDescription;
@@ -144,7 +169,9 @@ export class ProcessInstance {
 
   /**
    * Ends the process: SIGTERM and `signalBeforeTerminateSeconds` to exit, then
-   * SIGKILL; with 0 seconds it is killed at once, as IIS terminates it.
+   * SIGKILL; with 0 seconds it is killed at once, as IIS terminates it. On
+   * POSIX the SIGTERM is the shutdown signal: there is no event handle, so
+   * `_FCGI_SHUTDOWN_EVENT_` is not set (php-cgi ends cleanly on SIGTERM).
    */
   stop(): Promise<void> {
     if (this.state === 'exited') return Promise.resolve();
@@ -160,10 +187,33 @@ export class ProcessInstance {
     const grace = this.options.app.signalBeforeTerminateSeconds;
     if (grace > 0) {
       child.kill('SIGTERM');
-      this.killTimer = setTimeout(() => child.kill('SIGKILL'), grace * 1000);
+      this.killTimer = setTimeout(() => child.kill('SIGKILL'), grace * (this.options.secondMs ?? 1000));
     } else {
       child.kill('SIGKILL');
     }
+    return done;
+  }
+
+  /**
+   * Lets go of a process that is leaving by itself (its connection broke or
+   * was closed before it took a request): no signal at first, SIGKILL if it
+   * is still there after `graceMs`. Its exit counts as its own (a crash or
+   * kill from outside stays visible to rapid-failure protection; php-cgi
+   * leaving at its own request limit shows its clean exit code 0).
+   */
+  retire(graceMs: number): Promise<void> {
+    if (this.state === 'exited') return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+    if (this.state === 'stopping') return done;
+    this.transition('stopping');
+    this.leavingByItself = true;
+    this.connection?.destroy();
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      void this.discardEndpoint().then(() => this.markExited('stopped'));
+      return done;
+    }
+    this.killTimer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     return done;
   }
 
@@ -223,7 +273,8 @@ export class ProcessInstance {
     }
     this.child?.stderr?.destroy();
     this.exitDescription = description;
-    this.exitedOnItsOwn = this.state !== 'stopping';
+    this.exitedOnItsOwn = this.state !== 'stopping' || this.leavingByItself;
+    this.cleanExit = code === 0 && !signal;
     void this.discardEndpoint().then(() => this.markExited(description));
   }
 

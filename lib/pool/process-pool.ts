@@ -1,11 +1,18 @@
-import * as os from 'node:os';
 import createDebug from 'debug';
 import { EventEmitter } from 'node:events';
 import type { ResolvedApplication } from '../config/types';
-import { FastCgiError, FastCgiPoolClosedError, FastCgiQueueFullError, FastCgiSpawnError } from '../errors';
+import { FastCgiError, FastCgiPoolClosedError, FastCgiQueueFullError, FastCgiRapidFailError, FastCgiSpawnError } from '../errors';
 import type { FastCgiConnection } from '../transport/connection';
+import type { ExchangeTimeouts } from '../transport/exchange';
+import { defaultAutoTunePolicy, TuningLoop, type AutoTunePolicy, type AutoTuneSample } from './auto-tuner';
+import { ChangeMonitor, resolveMonitoredFile } from './change-monitor';
+import { IdleList } from './idle-list';
+import { emptyRecycleCounts, type PoolStats, type RecycleReason } from './pool-stats';
 import { ProcessInstance, type SpawnFunction } from './process-instance';
+import { RapidFailGuard } from './rapid-fail-guard';
 import { WaitQueue } from './wait-queue';
+
+export type { PoolStats, RecycleReason } from './pool-stats';
 
 const debug = createDebug('iis-fastcgi:pool');
 
@@ -14,115 +21,178 @@ export interface Lease {
   readonly instance: ProcessInstance;
   readonly connection: FastCgiConnection;
   /**
-   * `reuse`: the request completed, the process may serve another.
-   * `retire`: the process is suspect (its connection broke); let it go without killing it.
-   * `kill`: terminate the process now (timeouts, protocol violations).
+   * `reuse`: the request completed (or failed through no fault of the process); it may serve another.
+   * `retire`: the process is on its way out by itself (its connection broke); stop it with the signal policy.
+   * `kill`: SIGKILL now — it timed out, broke the protocol, or wrote stderr under TerminateProcess.
    */
   release(outcome: 'reuse' | 'retire' | 'kill', reason?: string): void;
 }
 
 export type AcquireCallback = (error: FastCgiError | null, lease?: Lease) => void;
 
-export interface PoolStats {
-  key: string;
-  maxInstances: number;
-  instances: number;
-  starting: number;
-  busy: number;
-  idle: number;
-  queued: number;
-  served: number;
-  failed: number;
-  recycled: number;
-}
-
 export interface ProcessPoolOptions {
   key: string;
   argv: readonly string[];
   env: NodeJS.ProcessEnv;
   socketDir: string;
+  /** Test seam: replaces the spawn (and with it the parent-death wrapper). */
   spawn?: SpawnFunction;
+  /**
+   * Test seam: milliseconds in one configured second, for idleTimeout,
+   * activityTimeout, requestTimeout, signalBeforeTerminateSeconds and the
+   * rapid-fail minute. @default 1000
+   */
+  secondMs?: number;
+  /** Test seam: the auto-tuning policy for maxInstances 0 (defaults in auto-tuner.ts). */
+  autoTune?: Partial<AutoTunePolicy>;
+  /** Test seam: the CPU's idle fraction since the last call (default: os.cpus() counters). */
+  cpuIdle?: () => number;
+  /** Test seam: monitorChangesTo debounce in ms. @default 200 */
+  monitorDebounceMs?: number;
 }
 
 /** Attempts to obtain a working connection for one request before giving up. */
 const CONNECT_ATTEMPTS = 3;
+/** How long a process that is leaving by itself may take before it is killed. */
+const RETIRE_GRACE_MS = 1000;
+/**
+ * Start-ups that may die in a row (a kill from outside, a crash while
+ * starting) before a waiting request is failed with the reason; one such
+ * death alone is retried without anyone noticing.
+ */
+const START_ATTEMPTS = 2;
 
 /**
  * The processes of one `<fastCgi><application>`: a bounded set of instances,
  * each serving one request at a time, and a FIFO of requests waiting for one.
  * Driven by "idle" signals (release, start, exit), never by polling.
+ *
+ * Events: `spawn` {pid}, `exit` {pid, description, unexpected}, `recycle`
+ * {pid, reason}, `queueFull` {queueLength}, `rapidFail` {until},
+ * `tune` {limit, previous}, `change` {file}.
  */
 export class ProcessPool extends EventEmitter {
   readonly app: ResolvedApplication;
   readonly key: string;
+  /** activityTimeout and requestTimeout for each exchange. */
+  readonly timeouts: ExchangeTimeouts;
   private readonly options: ProcessPoolOptions;
   private readonly instances = new Set<ProcessInstance>();
-  private readonly idle: ProcessInstance[] = [];
+  private readonly idle: IdleList<ProcessInstance>;
   private readonly waiting = new WaitQueue<AcquireCallback>();
+  private readonly guard: RapidFailGuard;
+  private readonly failuresNoted = new WeakSet<ProcessInstance>();
+  private readonly tuning: TuningLoop | null = null;
+  private readonly monitor: ChangeMonitor | null = null;
+  private generation = 0;
   private starting = 0;
+  private startFailuresInARow = 0;
   private sequence = 0;
   private served = 0;
   private failed = 0;
-  private recycled = 0;
+  private crashed = 0;
+  private readonly recycledBy = emptyRecycleCounts();
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
   private readonly maxRequestsPerProcess: number;
-  readonly maxInstances: number;
 
   constructor(app: ResolvedApplication, options: ProcessPoolOptions) {
     super();
     this.app = app;
     this.key = options.key;
     this.options = options;
-    this.maxInstances = app.maxInstances > 0 ? app.maxInstances : Math.max(2, os.availableParallelism());
+    const secondMs = options.secondMs ?? 1000;
+    this.timeouts = { activityTimeout: app.activityTimeout, requestTimeout: app.requestTimeout, secondMs };
     this.maxRequestsPerProcess = Math.min(app.instanceMaxRequests, phpMaxRequests(options.env) ?? Infinity);
+    this.idle = new IdleList(app.idleTimeout * secondMs, (instance) => this.recycle(instance, 'idleTimeout'));
+    this.guard = new RapidFailGuard(app.rapidFailsPerMinute, 60 * secondMs);
+    if (app.maxInstances === 0) {
+      this.tuning = new TuningLoop(
+        { ...defaultAutoTunePolicy(), ...options.autoTune },
+        {
+          queued: () => this.waiting.length,
+          busy: () => this.busyCount(),
+          onLimit: (limit, previous, sample) => this.onLimit(limit, previous, sample),
+          cpuIdle: options.cpuIdle,
+        },
+      );
+    }
+    if (app.monitorChangesTo) {
+      const file = resolveMonitoredFile(app.monitorChangesTo, app.fullPath);
+      this.monitor = new ChangeMonitor(file, () => this.recycleAll(file), { debounceMs: options.monitorDebounceMs });
+    }
+  }
+
+  /** The most processes allowed now: maxInstances, or the auto-tuned limit when it is 0. */
+  get maxInstances(): number {
+    return this.tuning ? this.tuning.limit : this.app.maxInstances;
   }
 
   /**
    * Asks for a process. The callback runs once: with a lease, or with a
-   * queue-full, closed or start-up error. Returns a function that withdraws
-   * the request while it is still waiting.
+   * queue-full, rapid-fail, closed or start-up error. Returns a function
+   * that withdraws the request while it is still waiting.
    */
   acquire(callback: AcquireCallback): () => void {
     if (this.closing) {
       callback(new FastCgiPoolClosedError());
       return noop;
     }
+    if (this.guard.isTripped(Date.now())) {
+      callback(new FastCgiRapidFailError(this.guard.until));
+      return noop;
+    }
+    this.tuning?.start();
     const instance = this.idle.pop();
     if (instance) {
       this.lease(instance, callback, CONNECT_ATTEMPTS);
       return noop;
     }
     if (this.waiting.length >= this.app.queueLength) {
-      this.emit('queueFull');
+      this.emit('queueFull', { queueLength: this.app.queueLength });
       callback(new FastCgiQueueFullError(this.app.queueLength));
       return noop;
     }
     const ticket = this.waiting.push(callback);
+    this.tuning?.noteQueued(this.waiting.length);
     this.spawnForWaiters();
     return () => this.waiting.remove(ticket);
   }
 
-  /** Marks a request as failed in the counters (the caller decides what failed means). */
+  /**
+   * Counts a request that ended in an error response. The request runner
+   * calls it once per failed request, whatever failed (acquire errors
+   * included), so the pool never counts failures itself.
+   */
   recordFailure(): void {
     this.failed++;
   }
 
   stats(): PoolStats {
-    let busy = 0;
-    for (const instance of this.instances) if (instance.state === 'busy') busy++;
+    const now = Date.now();
     return {
       key: this.key,
       maxInstances: this.maxInstances,
+      autoTuned: this.tuning !== null,
       instances: this.instances.size,
       starting: this.starting,
-      busy,
+      busy: this.busyCount(),
       idle: this.idle.length,
       queued: this.waiting.length,
       served: this.served,
       failed: this.failed,
-      recycled: this.recycled,
+      crashed: this.crashed,
+      recycled: Object.values(this.recycledBy).reduce((a, b) => a + b, 0),
+      recycledBy: { ...this.recycledBy },
+      rapidFail: this.guard.state(now),
     };
+  }
+
+  /** Pids of the running processes (diagnostics, tests, the soak script). */
+  pids(): number[] {
+    const pids: number[] = [];
+    for (const instance of this.instances) if (instance.pid !== undefined && instance.state !== 'exited') pids.push(instance.pid);
+    return pids;
   }
 
   /**
@@ -139,19 +209,34 @@ export class ProcessPool extends EventEmitter {
     for (const instance of this.instances) instance.killNow();
   }
 
+  /**
+   * monitorChangesTo fired: idle processes end now, busy and starting ones
+   * when they next come back; new requests get processes started after the change.
+   */
+  recycleAll(file: string): void {
+    if (this.closing) return;
+    this.generation++;
+    debug('%s: %s changed, recycling every process', this.key, file);
+    this.emit('change', { file });
+    for (const instance of this.idle.takeAll()) this.recycle(instance, 'monitorChangesTo');
+  }
+
   private async shutDown(): Promise<void> {
+    this.tuning?.stop();
+    this.monitor?.close();
     for (const callback of this.waiting.drain()) callback(new FastCgiPoolClosedError());
     if (this.busyCount() > 0 || this.starting > 0) {
       await new Promise<void>((resolve) => (this.drained = resolve));
     }
     await Promise.all([...this.instances].map((instance) => instance.stop()));
+    this.idle.close();
     debug('%s closed', this.key);
   }
 
   /** Processes that count against maxInstances: all but those already on their way out. */
   private activeCount(): number {
     let active = 0;
-    for (const instance of this.instances) if (instance.state !== 'stopping') active++;
+    for (const instance of this.instances) if (instance.state !== 'stopping' && instance.state !== 'exited') active++;
     return active;
   }
 
@@ -176,24 +261,32 @@ export class ProcessPool extends EventEmitter {
       socketDir: this.options.socketDir,
       name,
       spawn: this.options.spawn,
+      secondMs: this.timeouts.secondMs,
       onExit: (gone, description) => this.onInstanceExit(gone, description),
     });
+    instance.generation = this.generation;
     this.instances.add(instance);
     this.starting++;
     instance.start().then(
       () => {
         this.starting--;
+        this.startFailuresInARow = 0;
         this.emit('spawn', { pid: instance.pid });
         this.onIdle(instance);
       },
       (err: FastCgiError) => {
         this.starting--;
         this.instances.delete(instance);
-        this.failed++;
         debug('%s failed to start: %s', name, err.message);
+        // A program that cannot be spawned at all fails a waiter at once; a
+        // process that died while starting is replaced once before one does.
         // One waiter learns why; the others get their own attempt.
-        const callback = this.waiting.shift();
-        callback?.(err instanceof FastCgiError ? err : new FastCgiSpawnError(this.app.fullPath, String(err)));
+        if (err instanceof FastCgiSpawnError || !(err instanceof FastCgiError) || ++this.startFailuresInARow >= START_ATTEMPTS) {
+          this.startFailuresInARow = 0;
+          const callback = this.waiting.shift();
+          callback?.(err instanceof FastCgiError ? err : new FastCgiSpawnError(this.app.fullPath, String(err)));
+        }
+        this.noteProcessFailure(instance);
         this.checkDrained();
         this.spawnForWaiters();
       },
@@ -203,14 +296,16 @@ export class ProcessPool extends EventEmitter {
   /** An instance became free: give it to the oldest waiter, or park it. */
   private onIdle(instance: ProcessInstance): void {
     if (instance.state !== 'idle') return;
+    if (this.closing && this.waiting.length === 0) {
+      void instance.stop();
+      this.checkDrained();
+      return;
+    }
+    if (instance.generation !== this.generation) return this.recycle(instance, 'monitorChangesTo');
+    if (this.activeCount() > this.maxInstances) return this.recycle(instance, 'autoTune');
     const callback = this.waiting.shift();
     if (callback) {
       this.lease(instance, callback, CONNECT_ATTEMPTS);
-      return;
-    }
-    if (this.closing) {
-      void instance.stop();
-      this.checkDrained();
       return;
     }
     this.idle.push(instance);
@@ -218,6 +313,7 @@ export class ProcessPool extends EventEmitter {
 
   private lease(instance: ProcessInstance, callback: AcquireCallback, attemptsLeft: number): void {
     instance.transition('busy');
+    this.tuning?.noteBusy(this.busyCount());
     const ready = instance.readyConnection();
     if (ready) {
       callback(null, this.makeLease(instance, ready));
@@ -227,7 +323,7 @@ export class ProcessPool extends EventEmitter {
       (connection) => callback(null, this.makeLease(instance, connection)),
       (err: FastCgiError) => {
         // Nothing was sent yet, so another process may take the request.
-        instance.killNow();
+        void instance.retire(RETIRE_GRACE_MS);
         if (attemptsLeft > 1 && !this.closing) {
           const next = this.idle.pop();
           if (next) return this.lease(next, callback, attemptsLeft - 1);
@@ -235,7 +331,6 @@ export class ProcessPool extends EventEmitter {
           this.spawnForWaiters();
           return;
         }
-        this.failed++;
         callback(err);
       },
     );
@@ -256,31 +351,22 @@ export class ProcessPool extends EventEmitter {
 
   private onRelease(instance: ProcessInstance, outcome: 'reuse' | 'retire' | 'kill', reason?: string): void {
     if (instance.state !== 'busy') return; // exited meanwhile; onInstanceExit did the bookkeeping
-    if (outcome === 'kill') {
-      debug('%s killed: %s', instance.name, reason);
-      instance.killNow();
-      return;
-    }
-    if (outcome === 'retire') {
-      debug('%s retired: %s', instance.name, reason);
-      void instance.stop();
+    if (outcome === 'kill' || outcome === 'retire') {
+      debug('%s %s: %s', instance.name, outcome === 'kill' ? 'killed' : 'retired', reason);
+      if (outcome === 'kill') instance.killNow();
+      else void instance.retire(RETIRE_GRACE_MS);
       this.spawnForWaiters();
       return;
     }
-    if (outcome === 'reuse') {
-      instance.served++;
-      this.served++;
-      if (instance.served >= this.maxRequestsPerProcess) {
-        this.recycle(instance, 'instanceMaxRequests');
-        return;
-      }
-    }
+    instance.served++;
+    this.served++;
+    if (instance.served >= this.maxRequestsPerProcess) return this.recycle(instance, 'instanceMaxRequests');
     instance.transition('idle');
     this.onIdle(instance);
   }
 
-  private recycle(instance: ProcessInstance, reason: string): void {
-    this.recycled++;
+  private recycle(instance: ProcessInstance, reason: RecycleReason): void {
+    this.recycledBy[reason]++;
     this.emit('recycle', { pid: instance.pid, reason });
     debug('%s recycled (%s) after %d requests', instance.name, reason, instance.served);
     void instance.stop();
@@ -289,11 +375,39 @@ export class ProcessPool extends EventEmitter {
 
   private onInstanceExit(instance: ProcessInstance, description: string): void {
     if (!this.instances.delete(instance)) return;
-    const at = this.idle.indexOf(instance);
-    if (at >= 0) this.idle.splice(at, 1);
-    this.emit('exit', { pid: instance.pid, description });
+    this.idle.remove(instance);
+    const unexpected = instance.exitedUnexpectedly;
+    this.emit('exit', { pid: instance.pid, description, unexpected });
+    if (instance.crashed) {
+      this.crashed++;
+      this.noteProcessFailure(instance);
+    }
     this.checkDrained();
     this.spawnForWaiters();
+  }
+
+  /**
+   * A process could not start, or died of a signal or a non-zero exit code:
+   * rapid-failure protection counts it (once per process). A clean exit 0
+   * (php-cgi at its own request limit, say) is not a failure.
+   */
+  private noteProcessFailure(instance: ProcessInstance): void {
+    if (this.failuresNoted.has(instance)) return;
+    this.failuresNoted.add(instance);
+    const now = Date.now();
+    if (!this.guard.record(now)) return;
+    debug('%s: %d failures within a minute, failing requests until %s', this.key, this.app.rapidFailsPerMinute, new Date(this.guard.until).toISOString());
+    this.emit('rapidFail', { until: this.guard.until });
+    for (const callback of this.waiting.drain()) callback(new FastCgiRapidFailError(this.guard.until));
+  }
+
+  /** maxInstances 0: the tuner moved the limit. */
+  private onLimit(limit: number, previous: number, sample: AutoTuneSample): void {
+    debug('%s: auto-tuned limit %d → %d (%o)', this.key, previous, limit, sample);
+    this.emit('tune', { limit, previous });
+    if (limit > previous) return this.spawnForWaiters();
+    // Shrink: end the longest-idle processes above the new limit; busy ones go when released.
+    while (this.activeCount() > limit && this.idle.length > 0) this.recycle(this.idle.shift() as ProcessInstance, 'autoTune');
   }
 
   private checkDrained(): void {

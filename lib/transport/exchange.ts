@@ -33,6 +33,8 @@ export interface ExchangeTimeouts {
   activityTimeout: number;
   /** Seconds for the whole request. */
   requestTimeout: number;
+  /** Milliseconds in one of those seconds (a test seam). @default 1000 */
+  secondMs?: number;
 }
 
 const BEGIN_KEEP_CONN = encodeBeginRequest(REQUEST_ID, Role.RESPONDER, FCGI_KEEP_CONN);
@@ -49,6 +51,9 @@ export class Exchange implements ExchangeSink {
   private readonly connection: FastCgiConnection;
   private readonly listener: ExchangeListener;
   private readonly timeouts: ExchangeTimeouts;
+  private readonly activityMs: number;
+  private readonly requestMs: number;
+  private stdinEnded = false;
   private body: Readable | null = null;
   private timer: NodeJS.Timeout | null = null;
   private startedAt = 0;
@@ -63,6 +68,9 @@ export class Exchange implements ExchangeSink {
     this.connection = connection;
     this.listener = listener;
     this.timeouts = timeouts;
+    const secondMs = timeouts.secondMs ?? 1000;
+    this.activityMs = timeouts.activityTimeout * secondMs;
+    this.requestMs = timeouts.requestTimeout * secondMs;
   }
 
   /**
@@ -73,14 +81,17 @@ export class Exchange implements ExchangeSink {
     const socket = this.connection.socket;
     this.connection.attach(this);
     this.startedAt = this.lastActivity = Date.now();
-    this.armTimer(Math.min(this.timeouts.activityTimeout, this.timeouts.requestTimeout) * 1000);
+    this.armTimer(Math.min(this.activityMs, this.requestMs));
 
     socket.cork();
     socket.write(BEGIN_KEEP_CONN);
     socket.write(params);
     const streamed = body !== null && !Buffer.isBuffer(body);
     if (Buffer.isBuffer(body)) for (const piece of encodeStreamRecords(RecordType.STDIN, REQUEST_ID, body)) socket.write(piece);
-    if (!streamed) socket.write(STDIN_END);
+    if (!streamed) {
+      socket.write(STDIN_END);
+      this.stdinEnded = true;
+    }
     process.nextTick(uncork, socket);
     if (streamed) this.pumpBody(body as Readable);
   }
@@ -100,8 +111,8 @@ export class Exchange implements ExchangeSink {
       this.connection.socket.resume();
       // While paused the timer only watched the request deadline; watch activity again.
       if (this.timer) clearTimeout(this.timer);
-      const requestLeft = this.startedAt + this.timeouts.requestTimeout * 1000 - this.lastActivity;
-      this.armTimer(Math.max(1, Math.min(this.timeouts.activityTimeout * 1000, requestLeft)));
+      const requestLeft = this.startedAt + this.requestMs - this.lastActivity;
+      this.armTimer(Math.max(1, Math.min(this.activityMs, requestLeft)));
     }
   }
 
@@ -132,6 +143,15 @@ export class Exchange implements ExchangeSink {
   onEnd(appStatus: number, protocolStatus: number): void {
     if (this.finished) return;
     this.finish();
+    if (!this.stdinEnded) {
+      // The application answered before reading the whole body. Records of
+      // that body may still be in flight and would open the next request on
+      // this connection: drop the connection (the process reconnects for its
+      // next request). This is what flushNamedPipe is for on IIS; here it is
+      // always done.
+      this.connection.detach();
+      this.connection.destroy();
+    }
     if (protocolStatus !== ProtocolStatus.REQUEST_COMPLETE) {
       this.listener.onError(new FastCgiRequestRejectedError(protocolStatus), {
         notStarted: false,
@@ -172,7 +192,9 @@ export class Exchange implements ExchangeSink {
       }
     });
     body.once('end', () => {
-      if (!this.finished) socket.write(STDIN_END);
+      if (this.finished) return;
+      socket.write(STDIN_END);
+      this.stdinEnded = true;
     });
     body.once('error', (err: Error) => {
       // The upload broke off: nothing sensible can reach the application.
@@ -192,8 +214,8 @@ export class Exchange implements ExchangeSink {
     this.timer = null;
     if (this.finished) return;
     const now = Date.now();
-    const activityLeft = this.lastActivity + this.timeouts.activityTimeout * 1000 - now;
-    const requestLeft = this.startedAt + this.timeouts.requestTimeout * 1000 - now;
+    const activityLeft = this.lastActivity + this.activityMs - now;
+    const requestLeft = this.startedAt + this.requestMs - now;
     let error: FastCgiError | null = null;
     if (requestLeft <= 0) error = new FastCgiRequestTimeoutError(this.timeouts.requestTimeout);
     else if (activityLeft <= 0 && !this.paused) error = new FastCgiActivityTimeoutError(this.timeouts.activityTimeout);

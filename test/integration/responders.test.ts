@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { startSite, type TestSite } from '../support/site';
 import { request } from '../support/http';
-import { FIXTURES, WWW } from '../support/php';
+import { FIXTURES, processAlive, WWW } from '../support/php';
 import type { ApplicationConfig, FastCgiConfig } from '../../lib/config/types';
 
 const RESPONDERS = path.join(FIXTURES, 'responders');
@@ -207,4 +207,22 @@ describe('timeouts', () => {
       await site.close();
     }
   }, 20000);
+});
+
+describe('a process that breaks the protocol', () => {
+  it('is killed at once (SIGKILL, even with signalBeforeTerminateSeconds), never reused', async () => {
+    const site = await startSite(responderConfig('misbehaving-responder.js', { signalBeforeTerminateSeconds: 30 }));
+    try {
+      const before = await request(`${site.url}/x?mode=ok`);
+      const started = Date.now();
+      const res = await request(`${site.url}/x?mode=garbage`);
+      expect(res.headers['x-error-code']).toBe('ERR_FASTCGI_PROTOCOL');
+      const after = await request(`${site.url}/x?mode=ok`);
+      expect(after.headers['x-responder-pid']).not.toBe(before.headers['x-responder-pid']);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(processAlive(Number(before.headers['x-responder-pid']))).toBe(false);
+    } finally {
+      await site.close();
+    }
+  });
 });

@@ -9,10 +9,11 @@ import {
   FastCgiError,
   FastCgiPoolClosedError,
   FastCgiQueueFullError,
+  FastCgiRapidFailError,
   FastCgiSpawnError,
 } from '../../../lib/errors';
 import type { SpawnFunction } from '../../../lib/pool/process-instance';
-import { ProcessPool, type Lease } from '../../../lib/pool/process-pool';
+import { ProcessPool, type Lease, type ProcessPoolOptions } from '../../../lib/pool/process-pool';
 import { encodeParams } from '../../../lib/protocol/records';
 import { REQUEST_ID } from '../../../lib/transport/connection';
 import { Exchange } from '../../../lib/transport/exchange';
@@ -71,15 +72,17 @@ function application(fields: Partial<ApplicationConfig> = {}): ResolvedApplicati
 
 function makePool(
   fields: Partial<ApplicationConfig> = {},
-  options: { spawn?: SpawnFunction | null; env?: NodeJS.ProcessEnv } = {},
+  options: { spawn?: SpawnFunction | null; env?: NodeJS.ProcessEnv } & Omit<Partial<ProcessPoolOptions>, 'spawn' | 'env'> = {},
 ): ProcessPool {
   const app = application(fields);
+  const { spawn, env, ...seams } = options;
   const pool = new ProcessPool(app, {
     key: `${app.fullPath}|${app.arguments}`,
     argv: [],
-    env: options.env ?? { RESPONDER_GREETING: 'hi' },
+    env: env ?? { RESPONDER_GREETING: 'hi' },
     socketDir,
-    spawn: options.spawn === null ? undefined : (options.spawn ?? nodeResponderSpawn),
+    spawn: spawn === null ? undefined : (spawn ?? nodeResponderSpawn),
+    ...seams,
   });
   pools.push(pool);
   return pool;
@@ -358,7 +361,7 @@ describe('ProcessPool: recycling and outcomes', () => {
     const pid = lease.instance.pid as number;
     lease.release('kill', 'test');
     await eventually(() => exits.length === 1, 'the exit event');
-    expect(exits[0]).toEqual({ pid, description: 'killed by SIGKILL' });
+    expect(exits[0]).toEqual({ pid, description: 'killed by SIGKILL', unexpected: false });
     expect(processAlive(pid)).toBe(false);
     expect(pool.stats()).toMatchObject({ instances: 0, busy: 0, idle: 0 });
   });
@@ -388,23 +391,50 @@ describe('ProcessPool: recycling and outcomes', () => {
 });
 
 describe('ProcessPool: idleTimeout', () => {
-  // BUG: idleTimeout is validated but never enforced: nothing in lib/ reads
-  // app.idleTimeout (grep), so an idle php-cgi lives until the pool closes or
-  // instanceMaxRequests recycles it. STYLE.md gives it to the instance. Fix:
-  // in ProcessPool.onIdle() (or ProcessInstance on its idle transition) arm
-  // one unref'd timer per idle instance for idleTimeout * 1000 ms, cleared when
-  // it is leased or stopped, that calls instance.stop() and removes it from
-  // `idle`.
-  it.failing('an idle process is stopped after idleTimeout seconds', async () => {
+  it('an idle process is stopped after idleTimeout seconds', async () => {
     const pool = makePool({ maxInstances: 1, idleTimeout: 10 });
+    const recycles: Array<{ reason: string }> = [];
+    pool.on('recycle', (event) => recycles.push(event));
     const lease = await acquire(pool);
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     try {
       lease.release('reuse');
       expect(lease.instance.state).toBe('idle');
-      jest.advanceTimersByTime(10_001);
+      jest.advanceTimersByTime(9_999);
+      expect(lease.instance.state).toBe('idle');
+      jest.advanceTimersByTime(2);
       expect(lease.instance.state).not.toBe('idle');
       expect(pool.stats().idle).toBe(0);
+      expect(pool.stats().recycledBy.idleTimeout).toBe(1);
+      expect(recycles).toEqual([{ pid: lease.instance.pid, reason: 'idleTimeout' }]);
+    } finally {
+      jest.useRealTimers();
+    }
+    await eventually(() => pool.stats().instances === 0, 'the idle process to exit');
+    // The next request starts a new process.
+    const next = await acquire(pool);
+    expect(next.instance).not.toBe(lease.instance);
+    next.release('reuse');
+  });
+
+  it('one timer serves every idle process: each ends idleTimeout after its own release', async () => {
+    const pool = makePool({ maxInstances: 3, idleTimeout: 10 });
+    const [a, b, c] = await Promise.all([acquire(pool), acquire(pool), acquire(pool)]);
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      a.release('reuse');
+      jest.advanceTimersByTime(4_000);
+      b.release('reuse');
+      jest.advanceTimersByTime(4_000);
+      c.release('reuse');
+      expect(pool.stats().idle).toBe(3);
+      jest.advanceTimersByTime(2_001); // a: 10 s idle
+      expect([a, b, c].map((l) => l.instance.state)).toEqual(['stopping', 'idle', 'idle']);
+      jest.advanceTimersByTime(4_000); // b
+      expect([b, c].map((l) => l.instance.state)).toEqual(['stopping', 'idle']);
+      jest.advanceTimersByTime(4_000); // c
+      expect(c.instance.state).toBe('stopping');
+      expect(pool.stats()).toMatchObject({ idle: 0, recycledBy: { idleTimeout: 3 } });
     } finally {
       jest.useRealTimers();
     }
@@ -440,7 +470,7 @@ describe('ProcessPool: spawn failures', () => {
     expect((err as FastCgiSpawnError).code).toBe('ERR_FASTCGI_SPAWN');
     expect((err as FastCgiSpawnError).status).toBe(500);
     expect((err as FastCgiSpawnError).message).toContain('no-such-php-cgi');
-    expect(pool.stats()).toMatchObject({ instances: 0, starting: 0, queued: 0, failed: 1 });
+    expect(pool.stats()).toMatchObject({ instances: 0, starting: 0, queued: 0, failed: 0 }); // the request runner counts failed requests
     // The listening socket's files are gone too.
     await eventually(() => fs.readdirSync(socketDir).length === 0, 'the socket files to be removed');
   });
@@ -453,7 +483,7 @@ describe('ProcessPool: spawn failures', () => {
       expect(w.error).toBeInstanceOf(FastCgiSpawnError);
       expect(w.calls).toBe(1);
     }
-    expect(pool.stats()).toMatchObject({ instances: 0, starting: 0, queued: 0, failed: 3 });
+    expect(pool.stats()).toMatchObject({ instances: 0, starting: 0, queued: 0 });
   });
 
   test('a spawn seam that throws → FastCgiSpawnError with the reason', async () => {
@@ -571,5 +601,212 @@ describe('ProcessPool: close()', () => {
     lease.release('retire', 'broken connection');
     await closing;
     expect(processAlive(lease.instance.pid as number)).toBe(false);
+  });
+});
+
+describe('ProcessPool: rapidFailsPerMinute', () => {
+  const broken = (() => {
+    throw new Error('cannot start');
+  }) as unknown as SpawnFunction;
+
+  test('start failures trip it: then every acquire fails at once, waiters included, and no process is started', async () => {
+    let attempts = 0;
+    const counting = ((...args: unknown[]) => {
+      attempts++;
+      return (broken as unknown as (...a: unknown[]) => never)(...args);
+    }) as unknown as SpawnFunction;
+    const pool = makePool({ maxInstances: 1, rapidFailsPerMinute: 2 }, { spawn: counting, secondMs: 5 });
+    const trips: Array<{ until: number }> = [];
+    pool.on('rapidFail', (event) => trips.push(event));
+    const waiters = [waiter(pool), waiter(pool), waiter(pool), waiter(pool)];
+    await Promise.all(waiters.map((w) => w.settled));
+    expect(waiters.slice(0, 2).map((w) => w.error)).toEqual([expect.any(FastCgiSpawnError), expect.any(FastCgiSpawnError)]);
+    expect(waiters.slice(2).map((w) => w.error)).toEqual([expect.any(FastCgiRapidFailError), expect.any(FastCgiRapidFailError)]);
+    expect(attempts).toBe(2);
+    expect(trips).toHaveLength(1);
+
+    let refused: FastCgiError | null = null;
+    pool.acquire((err) => (refused = err));
+    expect(refused).toBeInstanceOf(FastCgiRapidFailError);
+    expect(refused!.code).toBe('ERR_FASTCGI_RAPID_FAIL');
+    expect(refused!.status).toBe(500);
+    expect(refused!.message).toBe('The FastCGI process has failed frequently recently. Try the request again in a while');
+    expect((refused as unknown as FastCgiRapidFailError).retryAt).toBe(trips[0].until);
+    expect(attempts).toBe(2);
+    expect(pool.stats().rapidFail).toMatchObject({ threshold: 2, tripped: true, trips: 1 });
+
+    // One "minute" is 300 ms here; then the pool tries again.
+    await new Promise((resolve) => setTimeout(resolve, 320));
+    expect(pool.stats().rapidFail.tripped).toBe(false);
+    await expect(acquire(pool)).rejects.toBeInstanceOf(FastCgiSpawnError);
+    expect(attempts).toBe(3);
+  });
+
+  test('a process killed by a signal counts; one that exits cleanly with code 0 does not', async () => {
+    const pool = makePool({ maxInstances: 1, rapidFailsPerMinute: 2 });
+    const exits: Array<{ description: string; unexpected: boolean }> = [];
+    pool.on('exit', (event) => exits.push(event));
+    const first = await acquire(pool);
+    await fetchOver(first); // the responder is up (and has its SIGTERM handler)
+    first.release('reuse');
+    process.kill(first.instance.pid as number, 'SIGTERM'); // the responder exits 0 on SIGTERM
+    await eventually(() => exits.length === 1, 'the clean exit');
+    expect(pool.stats().rapidFail.recentFailures).toBe(0);
+
+    const second = await acquire(pool);
+    second.release('reuse');
+    process.kill(second.instance.pid as number, 'SIGKILL');
+    await eventually(() => exits.length === 2, 'the crash');
+    expect(exits).toEqual([
+      { pid: first.instance.pid, description: 'exit code 0', unexpected: true },
+      { pid: second.instance.pid, description: 'killed by SIGKILL', unexpected: true },
+    ]);
+    expect(pool.stats()).toMatchObject({ crashed: 1, rapidFail: { recentFailures: 1, tripped: false } });
+  });
+
+  test('0 turns the protection off', async () => {
+    const pool = makePool({ maxInstances: 1, rapidFailsPerMinute: 0 }, { spawn: broken });
+    for (let i = 0; i < 12; i++) await expect(acquire(pool)).rejects.toBeInstanceOf(FastCgiSpawnError);
+    expect(pool.stats().rapidFail).toMatchObject({ threshold: 0, tripped: false, trips: 0 });
+  });
+});
+
+describe('ProcessPool: maxInstances 0 (auto-tuning)', () => {
+  test('grows while requests wait and the CPU has room, then gives processes back when unused', async () => {
+    const pool = makePool(
+      { maxInstances: 0 },
+      { autoTune: { floor: 1, cap: 3, tickMs: 25, shrinkAfterTicks: 2 }, cpuIdle: () => 0.9 },
+    );
+    const tunes: Array<{ limit: number; previous: number }> = [];
+    pool.on('tune', (event) => tunes.push(event));
+    expect(pool.stats()).toMatchObject({ autoTuned: true, maxInstances: 1 });
+    const holder = await acquire(pool);
+    const waiters = [waiter(pool), waiter(pool), waiter(pool)];
+    await Promise.all(waiters.slice(0, 2).map((w) => w.settled));
+    expect(pool.stats()).toMatchObject({ maxInstances: 3, instances: 3, busy: 3, queued: 1 });
+    expect(tunes.slice(0, 2)).toEqual([
+      { limit: 2, previous: 1 },
+      { limit: 3, previous: 2 },
+    ]);
+    expect(spawnCalls).toHaveLength(3); // never above the cap
+
+    holder.release('reuse');
+    await waiters[2].settled;
+    for (const w of waiters) w.lease!.release('reuse');
+    await eventually(() => pool.stats().maxInstances === 1 && pool.stats().instances === 1, 'the pool to shrink back', 3000);
+    expect(pool.stats().recycledBy.autoTune).toBe(2);
+  });
+
+  test('does not grow while the CPU is saturated', async () => {
+    const pool = makePool({ maxInstances: 0 }, { autoTune: { floor: 1, cap: 3, tickMs: 20 }, cpuIdle: () => 0.05 });
+    const holder = await acquire(pool);
+    const w = waiter(pool);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(pool.stats()).toMatchObject({ maxInstances: 1, instances: 1, queued: 1 });
+    holder.release('reuse');
+    await w.settled;
+    w.lease!.release('reuse');
+  });
+});
+
+describe('ProcessPool: recycleAll (monitorChangesTo)', () => {
+  test('idle processes end now, busy ones after their request; new requests get new processes', async () => {
+    const pool = makePool({ maxInstances: 3 });
+    const changes: unknown[] = [];
+    pool.on('change', (event) => changes.push(event));
+    const [busy, idle] = await Promise.all([acquire(pool), acquire(pool)]);
+    idle.release('reuse');
+    pool.recycleAll('/etc/php.ini');
+    expect(changes).toEqual([{ file: '/etc/php.ini' }]);
+    expect(idle.instance.state).toBe('stopping');
+    expect(busy.instance.state).toBe('busy');
+    const fresh = await acquire(pool);
+    expect([busy.instance, idle.instance]).not.toContain(fresh.instance);
+    expect(responseJson((await fetchOver(busy)).text).pid).toBe(busy.instance.pid); // the in-flight one finishes
+    busy.release('reuse');
+    expect(busy.instance.state).toBe('stopping');
+    fresh.release('reuse');
+    expect(fresh.instance.state).toBe('idle');
+    expect(pool.stats().recycledBy).toMatchObject({ monitorChangesTo: 2 });
+  });
+
+  test('a process still starting when the file changes is replaced before it serves anything', async () => {
+    const pool = makePool({ maxInstances: 1 });
+    const w = waiter(pool);
+    pool.recycleAll('/etc/php.ini');
+    await w.settled;
+    expect(spawnCalls).toHaveLength(2);
+    expect(w.lease!.instance.pid).toBe(pids[1]);
+    w.lease!.release('reuse');
+  });
+});
+
+describe('ProcessPool: signalBeforeTerminateSeconds', () => {
+  test('SIGTERM first: a process that leaves on it exits cleanly', async () => {
+    const pool = makePool({ maxInstances: 1, signalBeforeTerminateSeconds: 10 }, { secondMs: 100 });
+    const exits: Array<{ description: string }> = [];
+    pool.on('exit', (event) => exits.push(event));
+    const lease = await acquire(pool);
+    await fetchOver(lease); // the responder is up (and has its SIGTERM handler)
+    lease.release('reuse');
+    const started = Date.now();
+    await pool.close();
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(exits.map((e) => e.description)).toEqual(['exit code 0']);
+  });
+
+  test('a process that ignores SIGTERM is killed after that many seconds', async () => {
+    const pool = makePool(
+      { maxInstances: 1, signalBeforeTerminateSeconds: 3 },
+      { secondMs: 100, env: { RESPONDER_IGNORE_SIGTERM: '1' } },
+    );
+    const exits: Array<{ description: string }> = [];
+    pool.on('exit', (event) => exits.push(event));
+    const lease = await acquire(pool);
+    await fetchOver(lease); // the responder is up (and has its SIGTERM handler)
+    lease.release('reuse');
+    const started = Date.now();
+    await pool.close();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(exits.map((e) => e.description)).toEqual(['killed by SIGKILL']);
+  });
+});
+
+describe('ProcessPool: a process that dies while starting', () => {
+  /**
+   * Starts the responder, but the first `deaths` children die at once (a
+   * kill from outside during start-up); they never get the listening socket,
+   * so connecting to them fails for certain.
+   */
+  function dyingSpawn(deaths: number): SpawnFunction {
+    let count = 0;
+    return ((file: string, args: readonly string[], options: SpawnOptions) => {
+      const dies = ++count <= deaths;
+      const stdio = dies ? ['ignore', 'ignore', 'pipe'] : options.stdio;
+      const child = (nodeResponderSpawn as unknown as (...a: unknown[]) => childProcess.ChildProcess)(file, args, { ...options, stdio });
+      if (dies) child.kill('SIGKILL');
+      return child;
+    }) as unknown as SpawnFunction;
+  }
+
+  test('is replaced once without the waiting request noticing', async () => {
+    const pool = makePool({ maxInstances: 1 }, { spawn: dyingSpawn(1) });
+    const lease = await acquire(pool);
+    expect(spawnCalls).toHaveLength(2);
+    expect(lease.instance.pid).toBe(pids[1]);
+    expect(pool.stats().rapidFail.recentFailures).toBe(1);
+    lease.release('reuse');
+  });
+
+  test('twice in a row: the waiting request is failed with the reason', async () => {
+    const pool = makePool({ maxInstances: 1 }, { spawn: dyingSpawn(2) });
+    const err = await acquire(pool).then(
+      () => null,
+      (error: FastCgiError) => error,
+    );
+    expect(err?.code).toBe('ERR_FASTCGI_PROCESS_EXITED');
+    expect(spawnCalls).toHaveLength(2);
+    const lease = await acquire(pool); // the third start works
+    lease.release('reuse');
   });
 });

@@ -528,3 +528,42 @@ describe('Exchange: timeouts (fake timers)', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 });
+
+describe('Exchange: an answer before the whole body was sent (flushNamedPipe)', () => {
+  test('the connection is dropped, not reused: left-over STDIN records would open the next request', async () => {
+    const body = new Readable({ read() {} });
+    startExchange(body);
+    body.push(Buffer.from('first part'));
+    await pair.changes.until(() => pair.records.some((r) => r.type === RecordType.STDIN));
+    pair.peer.write(Buffer.concat([stdout('Status: 413\r\n\r\ntoo big'), endRequest()]));
+    await pair.changes.until(() => listener.endings > 0);
+    expect(listener.completed).toEqual([0]);
+    expect(pair.connection.usable).toBe(false);
+    await pair.changes.until(() => pair.peerClosed());
+    body.push(Buffer.from('the rest'));
+    body.push(null);
+    expect(listener.endings).toBe(1);
+  });
+
+  test('a request whose body was sent in full keeps its connection', async () => {
+    startExchange(Buffer.from('whole body'));
+    await pair.changes.until(hasStdinEnd);
+    pair.peer.write(Buffer.concat([stdout('Status: 200\r\n\r\nok'), endRequest()]));
+    await pair.changes.until(() => listener.endings > 0);
+    expect(pair.connection.usable).toBe(true);
+  });
+});
+
+describe('Exchange: the secondMs seam', () => {
+  test('scales both timeouts; the error still names the configured seconds', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    startExchange(null, { activityTimeout: 10, requestTimeout: 30, secondMs: 10 });
+    await pair.changes.until(hasStdinEnd);
+    jest.advanceTimersByTime(99);
+    expect(listener.endings).toBe(0);
+    jest.advanceTimersByTime(1);
+    expect(listener.errors).toHaveLength(1);
+    expect(listener.errors[0].error).toBeInstanceOf(FastCgiActivityTimeoutError);
+    expect(listener.errors[0].error.message).toBe('The FastCGI process exceeded configured activity timeout (10 s)');
+  });
+});

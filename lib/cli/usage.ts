@@ -1,0 +1,74 @@
+/** The CLI's help texts, one per command, and the exit codes they document. */
+import { VERSION } from '../version';
+
+export const EXIT_CODES = `Exit codes:
+  0  success: the config is valid / was written / the server stopped cleanly
+  1  invalid config (every problem is printed, with file and line) or start-up failure
+  2  usage error, including an applicationHost.config with several sites and no --site (the sites are listed)
+`;
+
+export const IMPORT_OPTIONS_HELP = `Reading IIS files (applicationHost.config, web.config, fcgiext.ini):
+  --site NAME              site to import: "Default Web Site", "Site/app" or a site id;
+                           for fcgiext.ini and a web.config alone, the site id (INSTANCE_ID)
+  --path-map 'WIN=POSIX'   map a Windows folder to a POSIX one, e.g. 'C:\\PHP=/usr/bin' (repeatable;
+                           case-insensitive, longest prefix wins, php-cgi.exe becomes php-cgi)
+  --physical-path DIR      the site's root folder (required for fcgiext.ini; default for a
+                           web.config alone: its folder)
+  --application-host FILE  applicationHost.config to read <fastCgi> applications and server-level
+                           handlers from when <file> is a web.config
+`;
+
+export const MAIN_USAGE = `iis-fastcgi ${VERSION}
+
+Usage:
+  iis-fastcgi serve    --config <file> [--port 8080] [--host 127.0.0.1] [import options]
+  iis-fastcgi migrate  <file> [--site NAME] [--path-map 'C:\\PHP=/usr/bin'] [import options] > site.json
+  iis-fastcgi validate <file> [import options]
+  iis-fastcgi <command> --help
+  iis-fastcgi --help | --version
+
+<file> is a JSON config, applicationHost.config, web.config or fcgiext.ini.
+
+Commands:
+  serve      Serve the site: FastCGI handlers, then static files. Stops on SIGINT/SIGTERM.
+  migrate    Convert an IIS config to a validated JSON config (stdout); warnings on stderr.
+  validate   Check a config; prints every problem.
+
+${IMPORT_OPTIONS_HELP}
+${EXIT_CODES}`;
+
+export const SERVE_USAGE = `Usage: iis-fastcgi serve --config <file> [--port 8080] [--host 127.0.0.1] [import options]
+
+Serves the site as IIS would: FastCGI handler mappings first, then static files
+(IIS's StaticFile handler, with defaultDocument as index files), never a file a
+FastCGI mapping owns. Prints "iis-fastcgi serving <folder> on <url>"; --port 0
+picks a free port. Stops cleanly on SIGINT/SIGTERM, leaving no child process.
+Import warnings go to stderr.
+
+  -c, --config FILE   config to serve (JSON, applicationHost.config, web.config, fcgiext.ini)
+  -p, --port PORT     port to listen on (default 8080; 0 = any free port)
+      --host HOST     address to listen on (default 127.0.0.1)
+
+${IMPORT_OPTIONS_HELP}
+${EXIT_CODES}`;
+
+export const MIGRATE_USAGE = `Usage: iis-fastcgi migrate <file> [--site NAME] [--path-map 'C:\\PHP=/usr/bin'] [import options] > site.json
+
+Reads applicationHost.config, a web.config or fcgiext.ini and prints the validated
+JSON config, with "$schema" and every value spelled out, to stdout. What could not
+be carried over is listed on stderr as warnings, each with file and line.
+Without --site, an applicationHost.config with several sites lists them (exit 2).
+
+  -o, --output FILE   write the JSON to FILE instead of stdout
+
+${IMPORT_OPTIONS_HELP}
+${EXIT_CODES}`;
+
+export const VALIDATE_USAGE = `Usage: iis-fastcgi validate <file> [import options]
+
+Checks a config (JSON, applicationHost.config, web.config, fcgiext.ini): prints
+"<file>: valid" (and any import warnings on stderr), or every problem with its
+JSON pointer, file and line.
+
+${IMPORT_OPTIONS_HELP}
+${EXIT_CODES}`;

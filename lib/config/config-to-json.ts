@@ -1,0 +1,43 @@
+/**
+ * A resolved config as the JSON file `migrate` writes: every value spelled
+ * out (IIS defaults differ between versions, so the file says what runs),
+ * attributes in the schema's order, and `$schema` first for editors.
+ */
+import * as fs from 'node:fs';
+import type { ResolvedConfig } from './types';
+import { SCHEMA_PATH } from './validate';
+
+/** Where `$schema` points when the JSON file sits in the project root, next to node_modules. */
+export const DEFAULT_SCHEMA_REFERENCE = './node_modules/iis-fastcgi/schemas/fastcgi-config.schema.json';
+
+interface SchemaNode {
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  $ref?: string;
+}
+
+let schema: SchemaNode & { definitions?: Record<string, SchemaNode> } | undefined;
+
+export function configToJson(config: ResolvedConfig, schemaReference = DEFAULT_SCHEMA_REFERENCE): Record<string, unknown> {
+  schema ??= JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')) as SchemaNode;
+  const ordered = order(config, schema) as Record<string, unknown>;
+  return { $schema: schemaReference, ...ordered };
+}
+
+function resolve(node: SchemaNode | undefined): SchemaNode | undefined {
+  if (node?.$ref?.startsWith('#/definitions/')) return schema?.definitions?.[node.$ref.slice('#/definitions/'.length)];
+  return node;
+}
+
+/** A plain, unfrozen copy with object keys in the order the schema lists them (unknown keys last). */
+function order(value: unknown, node: SchemaNode | undefined): unknown {
+  const shape = resolve(node);
+  if (Array.isArray(value)) return value.map((item) => order(item, resolve(shape?.items)));
+  if (typeof value !== 'object' || value === null) return value;
+  const source = value as Record<string, unknown>;
+  const known = Object.keys(shape?.properties ?? {}).filter((key) => key in source && key !== '$schema');
+  const rest = Object.keys(source).filter((key) => !known.includes(key));
+  const out: Record<string, unknown> = {};
+  for (const key of [...known, ...rest]) out[key] = order(source[key], shape?.properties?.[key]);
+  return out;
+}

@@ -1,0 +1,58 @@
+import type { RapidFailState } from './rapid-fail-guard';
+
+/** Why the pool ended a healthy process. */
+export type RecycleReason = 'instanceMaxRequests' | 'idleTimeout' | 'monitorChangesTo' | 'autoTune';
+
+/** One pool's snapshot, as `middleware.stats()` returns it. */
+export interface PoolStats {
+  /** `fullPath|arguments`. */
+  key: string;
+  /** The most processes allowed now: the configured maxInstances, or the auto-tuned limit. */
+  maxInstances: number;
+  /** True when maxInstances is 0 (the limit is tuned automatically). */
+  autoTuned: boolean;
+  /** Processes alive (starting, idle, busy or stopping). */
+  instances: number;
+  starting: number;
+  busy: number;
+  idle: number;
+  /** Requests waiting for a process. */
+  queued: number;
+  /** Requests completed by a process. */
+  served: number;
+  /** Requests that ended in an error response. */
+  failed: number;
+  /**
+   * Processes that died without being asked to, by a signal or with a
+   * non-zero exit code (a crash, a kill from outside). A clean exit 0, such
+   * as php-cgi leaving at its own PHP_FCGI_MAX_REQUESTS, is not counted.
+   */
+  crashed: number;
+  /** Healthy processes the pool ended: the sum of `recycledBy`. */
+  recycled: number;
+  recycledBy: Record<RecycleReason, number>;
+  /** Rapid-failure protection (rapidFailsPerMinute). */
+  rapidFail: RapidFailState;
+}
+
+export function emptyRecycleCounts(): Record<RecycleReason, number> {
+  return { instanceMaxRequests: 0, idleTimeout: 0, monitorChangesTo: 0, autoTune: 0 };
+}
+
+/** What each pool event carries (ProcessPool is an EventEmitter; the middleware's `on()` adds the pool's `key`). */
+export interface PoolEvents {
+  /** A process started and connected. */
+  spawn: { pid: number | undefined };
+  /** A process ended; `description` is `exit code N` or `killed by SIGNAL`; `unexpected` when the pool had not asked it to. */
+  exit: { pid: number | undefined; description: string; unexpected: boolean };
+  /** A healthy process is being ended. */
+  recycle: { pid: number | undefined; reason: RecycleReason };
+  /** A request was refused with 503. */
+  queueFull: { queueLength: number };
+  /** Rapid-failure protection tripped; requests fail at once until `until` (epoch ms). */
+  rapidFail: { until: number };
+  /** The automatic limit (maxInstances 0) changed. */
+  tune: { limit: number; previous: number };
+  /** The monitorChangesTo file changed; the pool recycles. */
+  change: { file: string };
+}

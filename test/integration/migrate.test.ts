@@ -1,0 +1,252 @@
+/**
+ * From IIS to a running site in two commands, as a person would do it:
+ * `iis-fastcgi migrate <IIS file> ... > site.json`, then
+ * `iis-fastcgi serve --config site.json`, and real requests through php-cgi.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { request } from '../support/http';
+import { childPids, phpCgiPath, processAlive } from '../support/php';
+
+const ROOT = path.join(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const IIS = path.join(ROOT, 'test', 'fixtures', 'iis');
+const SITES = path.join(IIS, 'sites');
+const PHP_DIR = path.dirname(phpCgiPath());
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-migrate-'));
+});
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 15000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `migrate` into a JSON file; returns the file, the parsed JSON and the warnings printed. */
+function migrate(name: string, args: string[]): { file: string; json: any; stderr: string } {
+  const result = runCli(['migrate', ...args]);
+  if (result.status !== 0) throw new Error(`migrate exited ${result.status}:\n${result.stderr}`);
+  const file = path.join(tmp, `${name}.json`);
+  fs.writeFileSync(file, result.stdout);
+  return { file, json: JSON.parse(result.stdout), stderr: result.stderr };
+}
+
+/** Starts `serve` and resolves with the URL it prints. */
+function startServe(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start: ${out}`));
+    }, 10000);
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (text: string) => {
+      out += text;
+      const match = /on (http:\/\/\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1].replace(/\/$/, '') });
+      }
+    });
+    child.stderr?.on('data', (text: Buffer) => (out += text.toString()));
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited early: ${out}`));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+  });
+}
+
+/** Serves `config`, runs `check` against it, then SIGTERM: exit 0 and no php-cgi left. */
+async function serving(config: string, check: (url: string) => Promise<void>): Promise<void> {
+  const { child, url } = await startServe(['--config', config, '--port', '0']);
+  try {
+    await check(url);
+    const php = childPids(child.pid);
+    expect(php.length).toBeGreaterThan(0);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    expect(php.filter(processAlive)).toEqual([]);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+describe('iis-fastcgi migrate, then serve', () => {
+  const appHost = path.join(IIS, 'applicationHost.config');
+
+  test('applicationHost.config, site Contoso: the server-level PHP mapping and the site\'s *.phtml mapping run PHP', async () => {
+    const { file, json, stderr } = migrate('contoso', [
+      appHost, '--site', 'Contoso',
+      '--path-map', `C:\\PHP=${PHP_DIR}`,
+      '--path-map', `D:\\sites\\contoso=${path.join(SITES, 'contoso')}`,
+    ]);
+    expect(json.$schema).toBe('./node_modules/iis-fastcgi/schemas/fastcgi-config.schema.json');
+    expect(json.handlers.map((h: { name: string }) => h.name)).toEqual(['PHTML_via_FastCGI', 'PHP_via_FastCGI']);
+    expect(stderr).toMatch(/^warning: .*applicationHost\.config:\d+: <location path="Contoso\/blog"> is not imported/m);
+    expect(stderr).toMatch(/migrated applicationHost\.config .*: 1 FastCGI application\(s\), 2 handler mapping\(s\)/);
+
+    await serving(file, async (url) => {
+      const home = await request(`${url}/`);
+      expect(home.status).toBe(200);
+      expect(home.text).toContain('Contoso home');
+      expect(home.text).toContain('INSTANCE_ID=1');
+      expect(home.text).toContain(`PHPRC=${PHP_DIR}`);
+      expect(home.text).toContain('PHP_FCGI_MAX_REQUESTS=10000');
+      const phtml = await request(`${url}/page.phtml`);
+      expect(phtml.text).toContain('phtml ran: 42');
+      const css = await request(`${url}/style.css`);
+      expect(css.status).toBe(200);
+      expect(css.text).toContain('font-family');
+    });
+  });
+
+  test('applicationHost.config, site "Fabrikam Shop": its own pool (arguments with %SystemDrive%), its default document', async () => {
+    const root = path.join(SITES, 'fabrikam');
+    const { file, json } = migrate('fabrikam', [
+      appHost, '--site', 'Fabrikam Shop', '--path-map', `C:\\PHP=${PHP_DIR}`, '--path-map', `C:\\inetpub\\fabrikam=${root}`,
+    ]);
+    expect(json.fastCgi.application).toHaveLength(1);
+    expect(json.fastCgi.application[0].arguments).toBe(`-d open_basedir=${root}`);
+    await serving(file, async (url) => {
+      const home = await request(`${url}/`);
+      expect(home.status).toBe(200);
+      expect(home.text).toContain('Fabrikam shop');
+      expect(home.text).toContain('INSTANCE_ID=7');
+      expect(home.text).toContain('SHOP_ENV=production');
+      expect(home.text).toContain(`open_basedir=${root}`);
+      expect((await request(`${url}/readme.txt`)).text).toContain('Fabrikam static file.');
+    });
+  });
+
+  test('WordPress web.config: PHP through the mapping, index.php as default document in sub-folders', async () => {
+    const { file, stderr } = migrate('wordpress', [path.join(SITES, 'wordpress', 'web.config'), '--path-map', `C:\\Program Files\\PHP\\v8.2=${PHP_DIR}`]);
+    expect(stderr).toMatch(/<rewrite> in web\.config is not imported/);
+    await serving(file, async (url) => {
+      const home = await request(`${url}/`);
+      expect(home.text).toContain('WordPress front page');
+      expect(home.text).toContain('SCRIPT_NAME=/index.php');
+      expect((await request(`${url}/wp-admin/`)).text).toContain('WordPress dashboard');
+      // The script is never sent as source.
+      expect((await request(`${url}/index.php`)).text).not.toContain('<?php');
+    });
+  });
+
+  test('Drupal web.config with <remove>/<clear/>: PHP runs, uploaded files are static', async () => {
+    const { file, json } = migrate('drupal', [path.join(SITES, 'drupal', 'web.config'), '--path-map', `C:\\PHP=${PHP_DIR}`]);
+    expect(json.handlers.map((h: { name: string }) => h.name)).toEqual(['Drupal_PHP']);
+    await serving(file, async (url) => {
+      const page = await request(`${url}/index.php?q=node/1`);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('Drupal front controller');
+      expect(page.text).toContain('q=node/1');
+      expect((await request(`${url}/sites/default/files/notes.txt`)).text).toContain('An uploaded file.');
+    });
+  });
+
+  test('fcgiext.ini: site 2 gets its own pool and EnvironmentVars; the wildcard mapping of site 3 is written as IIS 6 had it', async () => {
+    const legacy = path.join(SITES, 'legacy');
+    const { file, json } = migrate('legacy', [
+      path.join(IIS, 'fcgiext.ini'), '--site', '2', '--physical-path', legacy,
+      '--path-map', `C:\\PHP=${PHP_DIR}`, '--path-map', `D:\\sites\\legacy=${legacy}`,
+    ]);
+    expect(json.siteId).toBe(2);
+    expect(json.handlers.find((h: { name: string }) => h.name === '*:3')).toEqual({
+      name: '*:3',
+      path: '*',
+      verb: '*',
+      modules: 'FastCgiModule',
+      scriptProcessor: `${PHP_DIR}/php-cgi|-d display_errors=0`,
+      resourceType: 'Unspecified',
+      requireAccess: 'Script',
+      allowPathInfo: false,
+      preCondition: '',
+      responseBufferLimit: 4194304,
+      siteId: 3,
+      ignoreExistingFiles: true,
+      ignoreDirectories: true,
+    });
+    await serving(file, async (url) => {
+      const env = await request(`${url}/env.php`);
+      expect(env.status).toBe(200);
+      expect(env.text).toContain('GREETING=Hello, world');
+      expect(env.text).toContain('DOUBLE_SLASH=a/b');
+      expect(env.text).toContain('SITE_NAME=Site 2');
+      expect(env.text).toContain(`open_basedir=${legacy}`);
+    });
+  });
+
+  test('serve and validate read IIS files directly, with the same options', async () => {
+    const args = [path.join(SITES, 'drupal', 'web.config'), '--path-map', `C:\\PHP=${PHP_DIR}`];
+    const valid = runCli(['validate', ...args]);
+    expect(valid.status).toBe(0);
+    expect(valid.stdout).toMatch(/web\.config: valid/);
+    expect(valid.stderr).toMatch(/^warning: /m);
+    const { child, url } = await startServe(['--config', ...args, '--port', '0']);
+    try {
+      expect((await request(`${url}/index.php`)).text).toContain('Drupal front controller');
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+    }
+  });
+});
+
+describe('iis-fastcgi migrate: failures', () => {
+  test('several sites and no --site: the sites are listed, exit 2', () => {
+    const result = runCli(['migrate', path.join(IIS, 'applicationHost.config')]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/defines 2 sites; choose one with --site/);
+    expect(result.stderr).toMatch(/^ {2}Contoso +1 {2}D:\\sites\\contoso {2}\(applications: \/blog\)$/m);
+    expect(result.stderr).toMatch(/^ {2}Fabrikam Shop +7 {2}%SystemDrive%\\inetpub\\fabrikam$/m);
+  });
+
+  test('a broken file: every problem with file and line, nothing on stdout, exit 1', () => {
+    const file = path.join(IIS, 'broken', 'fcgiext.ini');
+    const result = runCli(['migrate', file, '--physical-path', '/srv/www', '--path-map', 'C:\\PHP=/usr/bin']);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('(8 problems)');
+    expect(result.stderr).toMatch(/fcgiext\.ini:10 \/fastCgi\/application: \[PHP\] MaxInstance: unknown key MaxInstance; did you mean MaxInstances\?/);
+    expect(result.stderr).toMatch(/fcgiext\.ini:11 .*must be one of NamedPipe, Tcp \(got "Pipe"\)/);
+  });
+
+  test('--output writes the file instead of stdout', () => {
+    const output = path.join(tmp, 'output.json');
+    const result = runCli(['migrate', path.join(SITES, 'drupal', 'web.config'), '--path-map', `C:\\PHP=${PHP_DIR}`, '--output', output]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(JSON.parse(fs.readFileSync(output, 'utf8')).handlers[0].name).toBe('Drupal_PHP');
+    expect(result.stderr).toMatch(/migrated web\.config .* to .*output\.json/);
+  });
+
+  test('a bad --path-map is a usage error', () => {
+    const result = runCli(['migrate', path.join(IIS, 'fcgiext.ini'), '--path-map', 'C:\\PHP']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--path-map needs WINDOWS=POSIX/);
+  });
+
+  test('--help for each command, exit 0, with the exit codes', () => {
+    for (const command of ['serve', 'migrate', 'validate']) {
+      const result = runCli([command, '--help']);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^Usage: iis-fastcgi ${command} `));
+      expect(result.stdout).toContain('Exit codes:');
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import * as path from 'node:path';
+import { importConfig } from '../../../../lib/config/import-config';
+import { APPLICATION_HOST, DRUPAL, PATH_MAP, SITES, WORDPRESS, lineOf, problemsOf } from '../iis-fixtures';
+
+describe('web.config alone', () => {
+  test('WordPress: physicalPath is its folder, one application with IIS defaults per scriptProcessor, rewrite reported', async () => {
+    const { config, warnings, format } = await importConfig(WORDPRESS, { pathMap: PATH_MAP });
+    expect(format).toBe('web.config');
+    expect(config.physicalPath).toBe(path.join(SITES, 'wordpress'));
+    expect(config.handlers).toEqual([
+      expect.objectContaining({ name: 'PHP_via_FastCGI', path: '*.php', scriptProcessor: '/usr/bin/php-cgi', resourceType: 'Either' }),
+    ]);
+    // "C:\Program Files\PHP\v8.2\php-cgi.exe" (a folder with spaces) → /usr/bin/php-cgi, IIS 7.5+ defaults.
+    expect(config.fastCgi.application).toEqual([expect.objectContaining({ fullPath: '/usr/bin/php-cgi', instanceMaxRequests: 200, activityTimeout: 70 })]);
+    expect(config.defaultDocument).toEqual(['index.php']);
+    expect(warnings.map((w) => [w.code, w.line])).toEqual([
+      ['ASSUMED', lineOf(WORDPRESS, '<add name="PHP_via_FastCGI"')],
+      ['IGNORED_SETTING', lineOf(WORDPRESS, '<rewrite>')],
+    ]);
+    expect(warnings[1].message).toMatch(/<rewrite> in web\.config is not imported: .*wildcard handler \(path "\*"\) with script "index\.php"/);
+    // Without applicationHost.config the inherited list is unknown: its <remove>s say nothing.
+    expect(warnings.some((w) => w.code === 'NOTHING_TO_REMOVE')).toBe(false);
+  });
+
+  test('Drupal: <remove> and <clear/>, StaticFile re-added last (left out: it changes nothing here), files folder reported', async () => {
+    const { config, warnings } = await importConfig(DRUPAL, { pathMap: PATH_MAP, site: '3' });
+    expect(config.siteId).toBe(3);
+    expect(config.handlers.map((h) => h.name)).toEqual(['Drupal_PHP']);
+    expect(config.defaultDocument).toEqual(['index.php']);
+    const byCode = (code: string) => warnings.filter((w) => w.code === code).map((w) => w.line);
+    expect(byCode('LEFT_OUT')).toEqual([lineOf(DRUPAL, '<add name="StaticFile"')]);
+    expect(byCode('OTHER_LOCATION')).toEqual([lineOf(DRUPAL, '<location path="sites/default/files">')]);
+    expect(byCode('IGNORED_SETTING')).toEqual([
+      lineOf(DRUPAL, '<directoryBrowse'),
+      lineOf(DRUPAL, '<rewrite>'),
+      lineOf(DRUPAL, '<httpErrors>'),
+    ]);
+  });
+});
+
+describe('web.config with applicationHost.config', () => {
+  test('the web.config is the innermost level: its <clear/> drops the server and site mappings, the pool comes from applicationHost', async () => {
+    const { config, warnings } = await importConfig(DRUPAL, { applicationHost: APPLICATION_HOST, site: 'Contoso', pathMap: PATH_MAP });
+    expect(config.physicalPath).toBe(path.join(SITES, 'contoso'));
+    expect(config.handlers.map((h) => h.name)).toEqual(['Drupal_PHP']);
+    expect(config.fastCgi.application).toEqual([
+      expect.objectContaining({ instanceMaxRequests: 10000, environmentVariables: expect.arrayContaining([{ name: 'PHPRC', value: '/usr/bin' }]) }),
+    ]);
+    // The <remove name="WebDAV"/> before <clear/> finds nothing inherited.
+    expect(warnings.find((w) => w.code === 'NOTHING_TO_REMOVE')).toMatchObject({ file: DRUPAL, line: lineOf(DRUPAL, '<remove name="WebDAV"') });
+    expect(warnings.some((w) => w.code === 'ASSUMED')).toBe(false);
+  });
+
+  test('a web.config mapping to an application applicationHost.config lacks is IIS\'s "scriptProcessor could not be found", at its line', async () => {
+    const problems = await problemsOf(() => importConfig(WORDPRESS, { applicationHost: APPLICATION_HOST, site: 'Contoso', pathMap: PATH_MAP }));
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: '/handlers/0/scriptProcessor',
+        file: WORDPRESS,
+        line: lineOf(WORDPRESS, '<add name="PHP_via_FastCGI"'),
+        message: expect.stringMatching(/scriptProcessor "C:\\Program Files\\PHP\\v8\.2\\php-cgi\.exe" could not be found in <fastCgi> application configuration .*known applications: "C:\\PHP\\php-cgi\.exe", /),
+      }),
+    ]);
+  });
+
+  test('without a site, the site whose mapped physicalPath is the web.config\'s folder is taken', async () => {
+    const drupal = path.join(SITES, 'drupal');
+    const { config } = await importConfig(DRUPAL, { applicationHost: APPLICATION_HOST, pathMap: { ...PATH_MAP, 'D:\\sites\\contoso': drupal } });
+    expect(config.siteName).toBe('Contoso');
+    expect(config.physicalPath).toBe(drupal);
+    // No site maps to the folder: the sites are listed.
+    const problems = await problemsOf(() => importConfig(DRUPAL, { applicationHost: APPLICATION_HOST, pathMap: PATH_MAP }));
+    expect(problems[0].message).toMatch(/defines 2 sites; choose one/);
+  });
+});
