@@ -88,12 +88,17 @@ describe('WordPress-style front controller (wildcard + script + ignoreExistingFi
 
 describe('mounting under a prefix', () => {
   let site: TestSite;
+  let blog: ReturnType<typeof fastCgi>;
   beforeAll(async () => {
+    blog = fastCgi({ physicalPath: WORDPRESS, fastCgi: { application: [{ fullPath: phpCgiPath() }] }, handlers: wordpressConfig().handlers });
     site = await startSite({ physicalPath: WWW, fastCgi: { application: [{ fullPath: phpCgiPath() }] }, handlers: [phpHandler()] }, (app) => {
-      app.use('/blog', fastCgi({ physicalPath: WORDPRESS, fastCgi: { application: [{ fullPath: phpCgiPath() }] }, handlers: wordpressConfig().handlers }));
+      app.use('/blog', blog);
     });
   });
-  afterAll(() => site.close());
+  afterAll(async () => {
+    await site.close();
+    await blog.close();
+  });
 
   it('gives SCRIPT_NAME and REQUEST_URI the mount path; SCRIPT_FILENAME stays in the mounted root', async () => {
     const res = await request(`${site.url}/blog/2024/hello/?p=1`);

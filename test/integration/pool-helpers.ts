@@ -1,5 +1,4 @@
 /** Helpers for the pool-*.test.ts integration tests (not a test file itself). */
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -77,10 +76,4 @@ export async function eventually(check: () => boolean, what: string, ms = 5000):
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The command name of a live process, or null. */
-export function commandOf(pid: number): string | null {
-  try {
-    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return null;
-  }
-}
+export { commandOf } from '../support/php';

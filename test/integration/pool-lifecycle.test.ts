@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { allPools } from '../../lib/pool/pool-registry';
 import type { ProcessPool } from '../../lib/pool/process-pool';
 import { request } from '../support/http';
-import { childPids, FIXTURES, phpCgiPath, processAlive } from '../support/php';
-import { commandOf, eventually, poolConfig, sleep, startPoolSite, type PoolSite } from './pool-helpers';
+import { FIXTURES, phpCgiPath, phpChildren, processAlive } from '../support/php';
+import { eventually, poolConfig, sleep, startPoolSite, type PoolSite } from './pool-helpers';
 
 /**
  * Each <application> attribute against real php-cgi. Timers run on a
@@ -18,7 +18,7 @@ let site: PoolSite | null = null;
 afterEach(async () => {
   await site?.close();
   site = null;
-  expect(childPids().filter((pid) => commandOf(pid) === 'php-cgi')).toEqual([]);
+  expect(phpChildren()).toEqual([]);
 });
 
 function poolOf(s: PoolSite): ProcessPool {
@@ -26,8 +26,6 @@ function poolOf(s: PoolSite): ProcessPool {
   return allPools().find((pool) => pool.app === app) as ProcessPool;
 }
 
-/** php-cgi children of this process right now. */
-const phpChildren = (): number[] => childPids().filter((pid) => commandOf(pid) === 'php-cgi');
 
 describe('queueLength', () => {
   it('answers 503 at once beyond busy + queue, and serves the rest in arrival order', async () => {

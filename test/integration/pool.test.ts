@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { startSite, phpConfig } from '../support/site';
 import { request } from '../support/http';
-import { childPids, processAlive } from '../support/php';
+import { phpChildren, processAlive } from '../support/php';
 
 describe('the php-cgi process pool', () => {
   it('serves 50 sequential requests on one keep-alive connection from kept-alive processes', async () => {
@@ -32,7 +32,7 @@ describe('the php-cgi process pool', () => {
     try {
       let peakChildren = 0;
       const sampler = setInterval(() => {
-        peakChildren = Math.max(peakChildren, childPids().length);
+        peakChildren = Math.max(peakChildren, phpChildren().length);
       }, 20);
       const responses = await Promise.all(
         Array.from({ length: 6 }, () => request(`${site.url}/pid.php?sleep=300`)),
@@ -137,7 +137,7 @@ describe('the php-cgi process pool', () => {
     await site.close();
     await site.php.close();
     expect(pids.filter(processAlive)).toEqual([]);
-    expect(childPids()).toEqual([]);
+    expect(phpChildren()).toEqual([]);
   });
 
   it('close() lets in-flight requests finish, refuses new ones, then ends the processes', async () => {

@@ -91,8 +91,9 @@ describe('server variables that depend on the connection and the mount', () => {
     const { startSite: start, phpConfig: config } = await import('../support/site');
     const express = (await import('express')).default;
     const { fastCgi } = await import('../../lib/middleware');
+    const shop = fastCgi(config());
     const site = await start(config(), (app: ReturnType<typeof express>) => {
-      app.use('/shop', fastCgi(config()));
+      app.use('/shop', shop);
     });
     try {
       const direct = JSON.parse((await request(`${site.url}/vars.php/a/b`)).text);
@@ -104,6 +105,7 @@ describe('server variables that depend on the connection and the mount', () => {
       expect(mounted.URL).toBe('/shop/vars.php');
     } finally {
       await site.close();
+      await shop.close();
     }
   });
 

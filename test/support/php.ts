@@ -33,6 +33,23 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** The command name of a process (`/proc/<pid>/comm`), or null once it is gone. */
+export function commandOf(pid: number): string | null {
+  try {
+    return (require('node:fs') as typeof import('node:fs')).readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * php-cgi children of this process. Tests count these, not every child: a
+ * jest worker also runs the responders and helpers of other test files.
+ */
+export function phpChildren(parent = process.pid): number[] {
+  return childPids(parent).filter((pid) => commandOf(pid) === 'php-cgi');
+}
+
 /** Pids of this Node process's direct children, from /proc. */
 export function childPids(parent = process.pid): number[] {
   const fs = require('node:fs') as typeof import('node:fs');
