@@ -3,15 +3,14 @@
  * `iis-fastcgi migrate <IIS file> ... > site.json`, then
  * `iis-fastcgi serve --config site.json`, and real requests through php-cgi.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { exited, runCli, startServe } from '../support/cli';
 import { request } from '../support/http';
 import { childPids, phpCgiPath, processAlive } from '../support/php';
 
 const ROOT = path.join(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 const IIS = path.join(ROOT, 'test', 'fixtures', 'iis');
 const SITES = path.join(IIS, 'sites');
 const PHP_DIR = path.dirname(phpCgiPath());
@@ -24,11 +23,6 @@ afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 15000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
 /** `migrate` into a JSON file; returns the file, the parsed JSON and the warnings printed. */
 function migrate(name: string, args: string[]): { file: string; json: any; stderr: string } {
   const result = runCli(['migrate', ...args]);
@@ -36,39 +30,6 @@ function migrate(name: string, args: string[]): { file: string; json: any; stder
   const file = path.join(tmp, `${name}.json`);
   fs.writeFileSync(file, result.stdout);
   return { file, json: JSON.parse(result.stdout), stderr: result.stderr };
-}
-
-/** Starts `serve` and resolves with the URL it prints. */
-function startServe(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`serve did not start: ${out}`));
-    }, 10000);
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (text: string) => {
-      out += text;
-      const match = /on (http:\/\/\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1].replace(/\/$/, '') });
-      }
-    });
-    child.stderr?.on('data', (text: Buffer) => (out += text.toString()));
-    child.once('exit', () => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited early: ${out}`));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    child.once('exit', (code) => resolve(code));
-  });
 }
 
 /** Serves `config`, runs `check` against it, then SIGTERM: exit 0 and no php-cgi left. */

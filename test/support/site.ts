@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { fastCgi, type FastCgiMiddleware } from '../../lib/middleware';
+import { fastCgi, type FastCgiMiddleware, type FastCgiOptions } from '../../lib/middleware';
 import type { ApplicationConfig, FastCgiConfig, HandlerConfig } from '../../lib/config/types';
 import { phpCgiPath, WWW } from './php';
 
@@ -41,8 +41,12 @@ export function phpConfig(app: Partial<ApplicationConfig> = {}, extra: Partial<F
  * express app on 127.0.0.1:0 with the middleware first, then the fixtures as
  * static files and a route that marks requests passed on by next().
  */
-export async function startSite(config: FastCgiConfig, setup?: (app: express.Express) => void): Promise<TestSite> {
-  const php = fastCgi(config);
+export async function startSite(
+  config: FastCgiConfig,
+  setup?: (app: express.Express) => void,
+  options: FastCgiOptions = {},
+): Promise<TestSite> {
+  const php = fastCgi(config, options);
   const app = express();
   setup?.(app);
   app.use(php);

@@ -1,0 +1,44 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+
+/** The built CLI; `npm test` builds before jest runs. */
+export const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+
+export function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 15000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Starts `iis-fastcgi serve` and resolves with the URL it prints (10 s at most). */
+export function startServe(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start: ${out}`));
+    }, 10000);
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (text: string) => {
+      out += text;
+      const match = /on (http:\/\/\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1].replace(/\/$/, '') });
+      }
+    });
+    child.stderr?.on('data', (text: Buffer) => (out += text.toString()));
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited early: ${out}`));
+    });
+  });
+}
+
+/** Resolves with the exit code once the child has exited. */
+export function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+  });
+}
