@@ -12,7 +12,7 @@ import type { PoolStats, ProcessPool } from './pool/process-pool';
 import type { PoolEvents } from './pool/pool-stats';
 import { REQUEST_ID } from './transport/connection';
 import { runRequest } from './request-runner';
-import { RequestMapper } from './routing/map-request';
+import { RequestMapper, type MappedRequest } from './routing/map-request';
 
 const debug = createDebug('iis-fastcgi:middleware');
 
@@ -67,30 +67,43 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
   let closing: Promise<void> | null = null;
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction): void => {
-    const fail = (err: unknown): void => next(toHttpError(err));
-    mapper.map(req).then((result) => {
-      if (!result) return next();
-      if (result.kind === 'redirect') {
-        res.writeHead(301, { Location: result.location, 'Content-Length': '0' });
-        res.end();
-        return;
-      }
-      const { mapped } = result;
+    let settled = false;
+    // Whatever goes wrong, next() is called at most once and nothing is thrown out of the handler.
+    const fail = (err: unknown): void => {
+      if (settled) return debug('error after the request was handed on: %s', (err as Error)?.message);
+      settled = true;
+      next(toHttpError(err));
+    };
+    const run = (mapped: MappedRequest, body: RequestBody): void => {
+      settled = true;
       const pool = pools.get(mapped.handlerIndex) as ProcessPool;
-      const app = pool.app;
-      const run = (body: RequestBody): void => {
-        const params = variables.encode(req, mapped, body.length, REQUEST_ID);
-        runRequest({ req, res, pool, app, handler: mapped.handler, params, body, onError: fail });
-      };
-      if (shouldSpool(req)) {
-        spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`).then(run, (err: Error) => {
-          debug('request body failed: %s', err.message);
-          fail(new FastCgiRequestBodyError(err));
-        });
-      } else {
-        run(streamedBody(req));
-      }
-    }, fail);
+      const params = variables.encode(req, mapped, body.length, REQUEST_ID);
+      runRequest({ req, res, pool, app: pool.app, handler: mapped.handler, params, body, onError: (err) => next(toHttpError(err)) });
+    };
+    mapper
+      .map(req)
+      .then((result) => {
+        if (!result) {
+          settled = true;
+          return next();
+        }
+        if (result.kind === 'redirect') {
+          settled = true;
+          res.writeHead(301, { Location: result.location, 'Content-Length': '0' });
+          res.end();
+          return;
+        }
+        const { mapped } = result;
+        if (!shouldSpool(req)) return run(mapped, streamedBody(req));
+        return spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`).then(
+          (body) => run(mapped, body),
+          (err: Error) => {
+            debug('request body failed: %s', err.message);
+            fail(new FastCgiRequestBodyError(err));
+          },
+        );
+      })
+      .catch(fail);
   }) as FastCgiMiddleware;
 
   Object.defineProperties(middleware, {

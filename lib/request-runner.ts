@@ -12,8 +12,13 @@ const debug = createDebug('iis-fastcgi:request');
 
 /** Times a request may move to another process when its process was found gone before it ran. */
 const MAX_RETRIES = 2;
-/** How long to wait for a dying process's exit status, so the error can name it. */
-const EXIT_STATUS_WAIT_MS = 250;
+/**
+ * How long to wait for a dying process's exit status, so the error can name
+ * it. The connection usually closes a few milliseconds before the exit is
+ * reaped; a loaded machine can take far longer, and this only delays a
+ * response that is already a failure.
+ */
+const EXIT_STATUS_WAIT_MS = 1000;
 
 export interface RunRequestOptions {
   req: IncomingMessage;
