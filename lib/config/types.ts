@@ -73,6 +73,8 @@ export interface HandlerConfig {
   responseBufferLimit?: number;
   /** Restricts the mapping to one site (fcgiext.ini `ext:siteId`). */
   siteId?: number;
+  /** Restricts the mapping to one IIS application of the site, e.g. "/legacy" (fcgiext.ini `ext:/LM/W3SVC/<id>/ROOT/legacy`). */
+  applicationPath?: string;
   /** Wildcard mappings: existing files go to next(). @default false */
   ignoreExistingFiles?: boolean;
   /** Wildcard mappings: existing directories go to next(). @default false */
@@ -113,8 +115,8 @@ export type ResolvedApplication = Resolved<Omit<ApplicationConfig, 'environmentV
   readonly environmentVariables: readonly Required<EnvironmentVariable>[];
 };
 
-export type ResolvedHandler = Resolved<Omit<HandlerConfig, 'siteId' | 'script' | 'scriptProcessor' | 'type'>> &
-  Pick<HandlerConfig, 'siteId' | 'script' | 'scriptProcessor' | 'type'>;
+export type ResolvedHandler = Resolved<Omit<HandlerConfig, 'siteId' | 'applicationPath' | 'script' | 'scriptProcessor' | 'type'>> &
+  Pick<HandlerConfig, 'siteId' | 'applicationPath' | 'script' | 'scriptProcessor' | 'type'>;
 
 /** A validated config with every default filled in; frozen. */
 export interface ResolvedConfig {

@@ -7,23 +7,43 @@ import type { CompiledHandler } from './handler-matcher';
  * FastCGI `path="*"` added in a web.config sits in front of the inherited
  * `*.php` mapping and takes .php requests too, so list order is kept.
  *
- * Handler `siteId` is fcgiext.ini's `ext:siteId`. Once a config uses it, the
- * IIS 6 extension's lookup order applies, as the contract specifies:
+ * Handler `siteId` and `applicationPath` are fcgiext.ini's `ext:siteId` and
+ * `ext:/LM/W3SVC/<id>/ROOT/<app>`. Once a config uses either, the IIS 6
+ * extension's lookup order applies, as the contract specifies:
  *
- *   1. extension for this site   2. wildcard for this site
- *   3. extension for any site    4. wildcard for any site
+ *   1. extension for this application   2. wildcard for this application
+ *   3. extension for this site          4. wildcard for this site
+ *   5. extension for any site           6. wildcard for any site
  *
- * (list order within each group). Handlers for other sites are dropped.
+ * (deeper applications first, then list order within each group). Handlers
+ * for other sites are dropped; whether an application's handlers apply is
+ * decided per request (appliesTo).
  */
 export function orderHandlers(handlers: readonly CompiledHandler[], siteId: number): CompiledHandler[] {
   const forThisSite = handlers.filter(
     (compiled) => compiled.handler.siteId === undefined || compiled.handler.siteId === siteId,
   );
-  if (!handlers.some((compiled) => compiled.handler.siteId !== undefined)) return forThisSite;
-  const rank = (compiled: CompiledHandler): number =>
-    (compiled.handler.siteId === siteId ? 0 : 2) + (compiled.wildcard ? 1 : 0);
+  if (!handlers.some(({ handler }) => handler.siteId !== undefined || handler.applicationPath !== undefined)) {
+    return forThisSite;
+  }
+  const scope = ({ handler }: CompiledHandler): number =>
+    handler.applicationPath !== undefined ? 0 : handler.siteId === siteId ? 2 : 4;
+  const rank = (compiled: CompiledHandler): number => scope(compiled) + (compiled.wildcard ? 1 : 0);
+  const depth = ({ handler }: CompiledHandler): number => handler.applicationPath?.split('/').filter(Boolean).length ?? 0;
   return forThisSite
     .map((compiled, position) => ({ compiled, position }))
-    .sort((a, b) => rank(a.compiled) - rank(b.compiled) || a.position - b.position)
+    .sort(
+      (a, b) =>
+        rank(a.compiled) - rank(b.compiled) || depth(b.compiled) - depth(a.compiled) || a.position - b.position,
+    )
     .map(({ compiled }) => compiled);
+}
+
+/** Whether a handler scoped to an IIS application applies to this site-relative, decoded URL path. */
+export function appliesTo(compiled: CompiledHandler, urlPath: string): boolean {
+  const application = compiled.handler.applicationPath;
+  if (application === undefined) return true;
+  const prefix = application.replace(/\/+$/, '').toLowerCase();
+  const path = urlPath.toLowerCase();
+  return prefix === '' || path === prefix || path.startsWith(`${prefix}/`);
 }

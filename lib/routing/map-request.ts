@@ -5,7 +5,7 @@ import { FastCgiScriptNotFoundError } from '../errors';
 import { FileProbe, type FileKind } from './file-probe';
 import { compileHandler, type CompiledHandler } from './handler-matcher';
 import { decodePathSegments } from './request-path';
-import { orderHandlers } from './handler-order';
+import { appliesTo, orderHandlers } from './handler-order';
 import { isInsideRoot } from './inside-root';
 
 /** A request that a FastCGI handler takes, with every path worked out. */
@@ -80,7 +80,7 @@ export class RequestMapper {
       const document = await this.defaultDocument(segments);
       if (document !== null) {
         const withDocument = [...segments, document];
-        const selection = await this.select(withDocument, method);
+        const selection = await this.select(withDocument, method, req.baseUrl ?? '');
         if (selection === 'not-ours') return null;
         if (selection) {
           if (!trailingSlash) {
@@ -92,15 +92,16 @@ export class RequestMapper {
         }
       }
     }
-    const selection = await this.select(segments, method);
+    const selection = await this.select(segments, method, req.baseUrl ?? '');
     if (!selection || selection === 'not-ours') return null;
     return { kind: 'fastcgi', mapped: this.mappedRequest(req, selection, segments, trailingSlash) };
   }
 
   /** Walks the ordered handlers; null when none takes the request. */
-  private async select(segments: string[], method: string): Promise<Selection | null> {
+  private async select(segments: string[], method: string, mountPath: string): Promise<Selection | null> {
+    const sitePath = `${mountPath}/${segments.join('/')}`;
     for (const compiled of this.handlers) {
-      if (!compiled.matchesVerb(method)) continue;
+      if (!compiled.matchesVerb(method) || !appliesTo(compiled, sitePath)) continue;
       const selection = compiled.wildcard
         ? await this.selectWildcard(compiled, segments)
         : await this.selectBySegment(compiled, segments);

@@ -30,6 +30,8 @@ interface Mapping {
   entry: IniEntry;
   extension: string;
   siteId?: number;
+  /** Virtual path of the IIS application the mapping is scoped to (`ext:/LM/W3SVC/1/ROOT/app`). */
+  applicationPath?: string;
   /** 0 root application of a site, 1 site, 2 every site. */
   scope: number;
   pool: Pool;
@@ -78,6 +80,7 @@ export function importFcgiext(text: string, file: string, options: FcgiextImport
       continue;
     }
     let siteId: number | undefined;
+    let applicationPath: string | undefined;
     let scope = 2;
     if (scopeText !== undefined) {
       const appPath = APP_PATH.exec(scopeText);
@@ -89,8 +92,10 @@ export function importFcgiext(text: string, file: string, options: FcgiextImport
         siteId = Number(appPath[1]);
         scope = 0;
       } else if (appPath) {
-        warnings.push(warningAt('OTHER_LOCATION', `[Types] ${entry.key}=${entry.value} applies only inside application ${appPath[2]} of site ${appPath[1]}, which one config cannot express; not imported. Mount a second middleware at '${appPath[2]}' with its own config for it`, at(entry.line)));
-        continue;
+        // An application inside the site: handler applicationPath, looked up before the site's mappings.
+        siteId = Number(appPath[1]);
+        applicationPath = appPath[2].replace(/\/+$/, '');
+        scope = 0;
       } else {
         problems.push(problemAt('/handlers', `[Types] key ${entry.key}: after ":" comes a site id (a number from 1) or an application path /LM/W3SVC/<siteId>/ROOT/<app> (got "${scopeText}")`, at(entry.line), entry.key));
         continue;
@@ -109,7 +114,7 @@ export function importFcgiext(text: string, file: string, options: FcgiextImport
       pools.set(section, pool);
     }
     if (extension === '*') pool.usedByWildcard = true;
-    mappings.push({ entry, extension, siteId, scope, pool });
+    mappings.push({ entry, extension, siteId, applicationPath, scope, pool });
   }
 
   for (const section of poolSections) {
@@ -151,6 +156,7 @@ export function importFcgiext(text: string, file: string, options: FcgiextImport
       resourceType: wildcard ? 'Unspecified' : 'File',
     };
     if (mapping.siteId !== undefined) handler.siteId = mapping.siteId;
+    if (mapping.applicationPath !== undefined) handler.applicationPath = mapping.applicationPath;
     handler.responseBufferLimit = mapping.pool.handler.responseBufferLimit;
     locations.set(`${pointer}/responseBufferLimit`, at(mapping.pool.handlerLines.get('responseBufferLimit') ?? mapping.entry.line));
     if (wildcard) {

@@ -513,3 +513,24 @@ describe('RequestMapper: wildcard handlers', () => {
     expect(result.scriptFilename).toBe(path.join(root, 'index.php'));
   });
 });
+
+describe('RequestMapper: applicationPath (fcgiext.ini ext:/LM/W3SVC/<id>/ROOT/<app>)', () => {
+  test('an application-scoped handler applies at or below its path only, and before the site’s handlers', async () => {
+    const site: HandlerConfig = { ...PHP, name: 'Site', siteId: 1 };
+    const app: HandlerConfig = { ...PHP, name: 'SubApp', applicationPath: '/SUB' };
+    const m = mapper([site, app], { siteId: 1 });
+    expect((await mapped(m, '/sub/index.php')).handler.name).toBe('SubApp');
+    expect((await mapped(m, '/a.php')).handler.name).toBe('Site');
+  });
+
+  test('a path that only starts with the same letters is not inside the application', async () => {
+    const m = mapper([{ ...PHP, name: 'SubApp', applicationPath: '/su' }], { siteId: 1 });
+    expect(await map(m, '/sub/index.php')).toBeNull();
+  });
+
+  test('the mount path is part of the site-relative path', async () => {
+    const m = mapper([{ ...PHP, name: 'SubApp', applicationPath: '/blog/sub' }], { siteId: 1 });
+    expect((await mapped(m, { url: '/sub/index.php', baseUrl: '/blog', originalUrl: '/blog/sub/index.php' })).handler.name).toBe('SubApp');
+    expect(await map(m, '/sub/index.php')).toBeNull();
+  });
+});

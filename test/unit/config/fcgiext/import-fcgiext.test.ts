@@ -11,6 +11,7 @@ describe('fcgiext.ini', () => {
     expect(config.physicalPath).toBe(LEGACY);
     expect(config.siteId).toBe(2);
     expect(config.handlers.map((h) => [h.name, h.path, h.verb, h.siteId, h.resourceType, h.scriptProcessor])).toEqual([
+      ['phtml:/LM/W3SVC/2/ROOT/legacy', '*.phtml', 'GET,HEAD,POST', 2, 'File', '/usr/bin/php-cgi'],
       ['php:2', '*.php', 'GET,HEAD,POST', 2, 'File', `/usr/bin/php-cgi|-d open_basedir=${LEGACY}`],
       ['*:3', '*', '*', 3, 'Unspecified', '/usr/bin/php-cgi|-d display_errors=0'],
       ['php', '*.php', 'GET,HEAD,POST', undefined, 'File', '/usr/bin/php-cgi'],
@@ -42,22 +43,21 @@ describe('fcgiext.ini', () => {
     });
     expect(front).toMatchObject({ protocol: 'Tcp', requestTimeout: 300 });
     // Per-pool keys that are per-handler here.
-    expect(config.handlers[0].responseBufferLimit).toBe(0);
-    expect(config.handlers[1]).toMatchObject({ ignoreExistingFiles: true, ignoreDirectories: true, responseBufferLimit: 4194304 });
-    expect(config.handlers[2]).toMatchObject({ ignoreExistingFiles: false, ignoreDirectories: false });
+    expect(config.handlers[0].applicationPath).toBe('/legacy');
+    expect(config.handlers[1].responseBufferLimit).toBe(0);
+    expect(config.handlers[2]).toMatchObject({ ignoreExistingFiles: true, ignoreDirectories: true, responseBufferLimit: 4194304 });
+    expect(config.handlers[3]).toMatchObject({ ignoreExistingFiles: false, ignoreDirectories: false });
   });
 
-  test('warnings: application-path mapping, UnhealthyOnQueueFull, unused section, assumed script maps, wildcard script', async () => {
+  test('warnings: UnhealthyOnQueueFull, unused section, assumed script maps, wildcard script', async () => {
     const { warnings } = await importConfig(FCGIEXT, { pathMap: PATH_MAP, physicalPath: LEGACY });
     expect(warnings.map((w) => [w.code, w.line])).toEqual([
       ['ASSUMED', lineOf(FCGIEXT, '[Types]')],
       ['ASSUMED', lineOf(FCGIEXT, '*:3=FRONT')],
-      ['OTHER_LOCATION', lineOf(FCGIEXT, 'phtml:/LM/W3SVC/2/ROOT/legacy')],
       ['IGNORED_SETTING', lineOf(FCGIEXT, 'UnhealthyOnQueueFull')],
       ['LEFT_OUT', lineOf(FCGIEXT, '[PERL]')],
     ]);
     expect(warnings[1].message).toMatch(/set "script" \(e\.g\. "index\.php"\) on handler "\*:3"/);
-    expect(warnings[2].message).toMatch(/applies only inside application \/legacy of site 2/);
   });
 
   test('the root application path is the whole site', async () => {
