@@ -20,6 +20,7 @@ export type {
   StderrMode,
   ResourceType,
   RequireAccess,
+  PathInfoStyle,
 } from './config/types';
 export type { PoolStats } from './pool/process-pool';
 export {
@@ -38,6 +39,7 @@ export {
   FastCgiScriptNotFoundError,
   FastCgiBadPathError,
   FastCgiRequestBodyError,
+  FastCgiRapidFailError,
 } from './errors';
 export type { ConfigProblem } from './errors';
 export { VERSION } from './version';
@@ -46,7 +48,6 @@ export type { ImportResult, ConfigFormat, IisSiteSummary } from './config/import
 export type { ImportWarning, ImportWarningCode } from './config/import-warnings';
 export { configToJson } from './config/config-to-json';
 export { WINDOWS_ENVIRONMENT } from './config/path-map';
-export { FastCgiRapidFailError } from './errors';
 export type { RecycleReason, PoolEvents } from './pool/pool-stats';
 export type { RapidFailState } from './pool/rapid-fail-guard';
 export type { AutoTunePolicy } from './pool/auto-tuner';
