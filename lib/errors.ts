@@ -142,6 +142,13 @@ export class FastCgiRequestBodyError extends FastCgiError {
   }
 }
 
+/** The request body is larger than maxAllowedContentLength (IIS request filtering, 413). */
+export class FastCgiRequestTooLargeError extends FastCgiError {
+  constructor(limit: number) {
+    super('ERR_FASTCGI_REQUEST_TOO_LARGE', 413, `The request body is larger than maxAllowedContentLength (${limit} bytes)`);
+  }
+}
+
 /** A handler matched by path and verb, but the file its resourceType requires does not exist (IIS 404.0). */
 export class FastCgiScriptNotFoundError extends FastCgiError {
   constructor(urlPath: string) {

@@ -40,6 +40,7 @@ export {
   FastCgiBadPathError,
   FastCgiRequestBodyError,
   FastCgiRapidFailError,
+  FastCgiRequestTooLargeError,
 } from './errors';
 export type { ConfigProblem } from './errors';
 export { VERSION } from './version';

@@ -4,7 +4,7 @@ import createDebug from 'debug';
 import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './config/types';
 import { applicationKey, splitScriptProcessor } from './config/application-key';
 import { validateConfig } from './config/validate';
-import { FastCgiError, FastCgiRequestBodyError } from './errors';
+import { FastCgiError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
@@ -94,12 +94,14 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
           return;
         }
         const { mapped } = result;
+        const limit = resolved.maxAllowedContentLength;
+        if (Number(req.headers['content-length'] ?? 0) > limit) return fail(new FastCgiRequestTooLargeError(limit));
         if (!shouldSpool(req)) return run(mapped, streamedBody(req));
-        return spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`).then(
+        return spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
           (body) => run(mapped, body),
           (err: Error) => {
             debug('request body failed: %s', err.message);
-            fail(new FastCgiRequestBodyError(err));
+            fail(err instanceof FastCgiRequestTooLargeError ? err : new FastCgiRequestBodyError(err));
           },
         );
       })

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
+import { FastCgiRequestTooLargeError } from '../errors';
 
 /**
  * What goes to FCGI_STDIN. PHP needs CONTENT_LENGTH up front, so a large body
@@ -69,7 +70,12 @@ export function streamedBody(req: IncomingMessage): RequestBody {
  * if the client's upload fails. Temp files go to `spoolDir` and are removed
  * by dispose().
  */
-export function spoolBody(req: IncomingMessage, spoolDir: string, name: string): Promise<RequestBody> {
+export function spoolBody(
+  req: IncomingMessage,
+  spoolDir: string,
+  name: string,
+  maxBytes = Infinity,
+): Promise<RequestBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -92,6 +98,12 @@ export function spoolBody(req: IncomingMessage, spoolDir: string, name: string):
 
     const onData = (chunk: Buffer): void => {
       length += chunk.length;
+      if (length > maxBytes) {
+        // Discard the rest of the upload so the connection can still carry the 413.
+        fail(new FastCgiRequestTooLargeError(maxBytes));
+        req.resume();
+        return;
+      }
       if (!file && length <= SPOOL_MEMORY_LIMIT) {
         chunks.push(chunk);
         return;

@@ -107,6 +107,8 @@ export interface FastCgiConfig {
   allowUnderscoreHeaders?: boolean;
   /** Let symlinks inside physicalPath lead to scripts outside it. @default false */
   followSymlinksOutsideRoot?: boolean;
+  /** Largest request body in bytes (IIS requestLimits). @default 30000000 */
+  maxAllowedContentLength?: number;
 }
 
 type Resolved<T> = { readonly [K in keyof T]-?: T[K] };
@@ -131,4 +133,5 @@ export interface ResolvedConfig {
   readonly pathInfoStyle: PathInfoStyle;
   readonly allowUnderscoreHeaders: boolean;
   readonly followSymlinksOutsideRoot: boolean;
+  readonly maxAllowedContentLength: number;
 }

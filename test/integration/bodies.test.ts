@@ -79,3 +79,41 @@ describe('request and response bodies', () => {
     }
   });
 });
+
+describe('maxAllowedContentLength (IIS request filtering)', () => {
+  let site: TestSite;
+  beforeAll(async () => {
+    site = await startSite(phpConfig({}, { maxAllowedContentLength: 1000 }));
+  });
+  afterAll(() => site.close());
+
+  it('answers 413 for a declared Content-Length over the limit, without running PHP', async () => {
+    const res = await request(`${site.url}/echo.php`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': '2000' },
+      body: Buffer.alloc(2000, 1),
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers['x-error-code']).toBe('ERR_FASTCGI_REQUEST_TOO_LARGE');
+    expect(site.php.stats()[0].served).toBe(0);
+  });
+
+  it('answers 413 when a chunked body grows past the limit', async () => {
+    const res = await request(`${site.url}/echo.php`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' },
+      body: [Buffer.alloc(600, 1), Buffer.alloc(600, 2)],
+    });
+    expect(res.status).toBe(413);
+  });
+
+  it('accepts a body at the limit', async () => {
+    const body = Buffer.alloc(1000, 3);
+    const res = await request(`${site.url}/echo.php`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': '1000' },
+      body,
+    });
+    expect(JSON.parse(res.text)).toMatchObject({ length: 1000, md5: md5(body) });
+  });
+});
