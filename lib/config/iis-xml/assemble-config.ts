@@ -33,6 +33,8 @@ export interface AssembleInput {
   synthesizeApplications: boolean;
   handlers: readonly MergedEntry<XmlElement>[];
   defaultDocument?: readonly Located<string>[];
+  /** requestLimits maxAllowedContentLength of the innermost level that sets it. */
+  maxAllowedContentLength?: Located<string>;
   /** "site \"Contoso\"", for messages. */
   scope: string;
   mapper: PathMapper;
@@ -189,6 +191,12 @@ export function assembleConfig(input: AssembleInput): {
       locations.set(`/defaultDocument/${i}`, doc.where);
       return doc.value;
     });
+  }
+  if (input.maxAllowedContentLength) {
+    const raw = input.maxAllowedContentLength.value.trim();
+    // A non-number is left as a string so the schema reports it with its line.
+    config.maxAllowedContentLength = /^\d+$/.test(raw) ? Number(raw) : raw;
+    locations.set('/maxAllowedContentLength', input.maxAllowedContentLength.where);
   }
   return { config, problems, warnings, locations };
 }

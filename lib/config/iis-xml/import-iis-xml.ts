@@ -22,7 +22,7 @@ import { assembleConfig, type Located } from './assemble-config';
 import { mergeCollection } from './collection-merge';
 import { fileLevel, siteLevels, webConfigLocationWarnings, type ConfigLevel } from './config-levels';
 import { filterHandlers } from './handler-filter';
-import type { XmlElement } from './read-xml';
+import type { XmlAttribute, XmlElement } from './read-xml';
 import {
   chooseSite,
   defaultApplicationPool,
@@ -136,6 +136,7 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
     synthesizeApplications: !host,
     handlers: filtered.kept,
     defaultDocument,
+    maxAllowedContentLength: located(sections.map((s) => s.maxAllowedContentLength).filter((a) => a !== undefined).pop()),
     scope,
     mapper: options.mapper,
   });
@@ -177,4 +178,9 @@ function siteWarnings(site: IisSite, application: IisApplication): ImportWarning
     warnings.push(warningAt('IGNORED_SETTING', `site bindings (${site.bindings.join('; ')}) are not imported: serve listens on --host/--port, an Express app wherever you listen`, site.where));
   }
   return warnings;
+}
+
+/** An attribute as a located string value. */
+function located(attribute: XmlAttribute | undefined): Located<string> | undefined {
+  return attribute ? { value: attribute.value, where: attribute.where } : undefined;
 }

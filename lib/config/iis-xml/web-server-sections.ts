@@ -21,6 +21,8 @@ export interface LevelSections {
   defaultDocumentEnabled?: { enabled: boolean; where: Where };
   /** `<fastCgi><application>` elements (server level). */
   applications: XmlElement[];
+  /** `<security><requestFiltering><requestLimits maxAllowedContentLength>`, raw. */
+  maxAllowedContentLength?: XmlAttribute;
 }
 
 /** What to do instead, for sections PHP sites commonly set. */
@@ -28,7 +30,7 @@ const SECTION_HINTS: Record<string, string> = {
   rewrite: 'URL Rewrite rules have no equivalent here; for a front controller (WordPress, Drupal) add a wildcard handler (path "*") with script "index.php", or write the rules as Express routes',
   staticContent: 'serve picks MIME types itself; with Express, configure express.static',
   httpErrors: 'custom error pages are not imported; render errors in your Express error handler',
-  security: 'request filtering and authentication are not imported; put the equivalent middleware in front',
+  security: 'request filtering (other than requestLimits maxAllowedContentLength) and authentication are not imported; put the equivalent middleware in front',
   directoryBrowse: 'serve never lists directories (the same as enabled="false")',
   modules: 'IIS modules do not exist here',
   httpRedirect: 'redirects are not imported; write them as Express routes',
@@ -104,6 +106,19 @@ export function readLevel(level: ConfigLevel): { sections: LevelSections; proble
                 } else unknownChild('/defaultDocument', 'files', item, HANDLER_CHILDREN);
               }
             }
+            break;
+          }
+          case 'security': {
+            // Only the body-size limit has an equivalent (maxAllowedContentLength); the rest is reported.
+            const limits = childrenNamed(section, 'requestFiltering').flatMap((filtering) => childrenNamed(filtering, 'requestLimits'));
+            for (const element of limits) {
+              const attribute = element.attributes.get('maxAllowedContentLength');
+              if (attribute) sections.maxAllowedContentLength = attribute;
+            }
+            const others = section.children.some(
+              (child) => child.name !== 'requestFiltering' || child.children.some((inner) => inner.name !== 'requestLimits'),
+            );
+            if (others && (!level.server || limits.length === 0)) warnings.push(otherSectionWarning(section, level, 'system.webServer'));
             break;
           }
           case 'fastCgi':

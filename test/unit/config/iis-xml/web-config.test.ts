@@ -13,6 +13,8 @@ describe('web.config alone', () => {
     // "C:\Program Files\PHP\v8.2\php-cgi.exe" (a folder with spaces) → /usr/bin/php-cgi, IIS 7.5+ defaults.
     expect(config.fastCgi.application).toEqual([expect.objectContaining({ fullPath: '/usr/bin/php-cgi', instanceMaxRequests: 200, activityTimeout: 70 })]);
     expect(config.defaultDocument).toEqual(['index.php']);
+    // Uploads of up to 100 MiB, as the site allowed on IIS.
+    expect(config.maxAllowedContentLength).toBe(104857600);
     expect(warnings.map((w) => [w.code, w.line])).toEqual([
       ['ASSUMED', lineOf(WORDPRESS, '<add name="PHP_via_FastCGI"')],
       ['IGNORED_SETTING', lineOf(WORDPRESS, '<rewrite>')],
@@ -71,5 +73,37 @@ describe('web.config with applicationHost.config', () => {
     // No site maps to the folder: the sites are listed.
     const problems = await problemsOf(() => importConfig(DRUPAL, { applicationHost: APPLICATION_HOST, pathMap: PATH_MAP }));
     expect(problems[0].message).toMatch(/defines 2 sites; choose one/);
+  });
+});
+
+describe('requestLimits', () => {
+  test('a bad maxAllowedContentLength is reported at its line, with the allowed range', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-limits-'));
+    const file = path.join(dir, 'web.config');
+    fs.writeFileSync(
+      file,
+      [
+        '<?xml version="1.0"?>',
+        '<configuration><system.webServer>',
+        '  <handlers><add name="PHP" path="*.php" verb="*" modules="FastCgiModule" scriptProcessor="/usr/bin/php-cgi" /></handlers>',
+        '  <security><requestFiltering>',
+        '    <requestLimits maxAllowedContentLength="lots" />',
+        '  </requestFiltering></security>',
+        '</system.webServer></configuration>',
+      ].join('\n'),
+    );
+    try {
+      const error = await importConfig(file).then(
+        () => null,
+        (err: { errors: { path: string; line?: number; message: string }[] }) => err,
+      );
+      const problem = error?.errors.find((p) => p.path === '/maxAllowedContentLength');
+      expect(problem).toMatchObject({ line: 5 });
+      expect(problem?.message).toMatch(/integer/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
