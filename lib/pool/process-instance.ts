@@ -109,8 +109,13 @@ export class ProcessInstance {
 
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
-      child.once('error', (err) => reject(new FastCgiSpawnError(app.fullPath, err.message, { cause: err })));
+      // 'on', not 'once': a later error (a failed kill) must not become an unhandled 'error' event.
+      child.on('error', (err) => {
+        debug('%s: %s', this.name, err.message);
+        reject(new FastCgiSpawnError(app.fullPath, err.message, { cause: err }));
+      });
     });
+    child.stderr?.on('error', (err) => debug('%s stderr pipe: %s', this.name, err.message));
     child.stderr?.setEncoding('latin1');
     child.stderr?.on('data', (text: string) => {
       debug('%s stderr: %s', this.name, text.trimEnd());
@@ -251,17 +256,17 @@ export class ProcessInstance {
     if (!endpoint || this.state === 'stopping' || this.state === 'exited') {
       throw this.exitError(new FastCgiProcessExitedError('process is gone'));
     }
-    const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect(endpoint.connectOptions);
-      s.once('connect', () => {
-        s.off('error', reject);
-        resolve(s);
+    return new Promise<FastCgiConnection>((resolve, reject) => {
+      const socket = net.connect(endpoint.connectOptions);
+      const onError = (err: Error): void =>
+        reject(this.exitError(new FastCgiProcessExitedError(`cannot connect: ${err.message}`, { cause: err })));
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        socket.off('error', onError);
+        // Wrapped at once, so the socket is never without an 'error' listener.
+        resolve(new FastCgiConnection(socket));
       });
-      s.once('error', reject);
-    }).catch((err: Error) => {
-      throw this.exitError(new FastCgiProcessExitedError(`cannot connect: ${err.message}`, { cause: err }));
     });
-    return new FastCgiConnection(socket);
   }
 
   private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
