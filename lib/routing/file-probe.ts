@@ -2,6 +2,12 @@ import * as fs from 'node:fs';
 import { isInsideRoot } from './inside-root';
 
 export type FileKind = 'file' | 'directory' | 'missing' | 'notdir';
+export interface ProbeResult {
+  kind: FileKind;
+  inside: boolean;
+}
+/** The probe one request uses: each path is looked at once per request. */
+export type RequestProbe = (file: string) => Promise<ProbeResult>;
 
 /** How long a positive answer is reused. IIS keeps file metadata cached too. */
 const TTL_MS = 1000;
@@ -30,7 +36,24 @@ export class FileProbe {
     private readonly anyRealPath = false,
   ) {}
 
-  inspect(file: string): Promise<{ kind: FileKind; inside: boolean }> {
+  /**
+   * A view for one request that asks about each path once: a missing path is
+   * not cached across requests, but one mapping looks at the same path from
+   * several places (directory check, wildcard ignore rules, resourceType).
+   */
+  forRequest(): RequestProbe {
+    const seen = new Map<string, Promise<ProbeResult>>();
+    return (file) => {
+      let answer = seen.get(file);
+      if (!answer) {
+        answer = this.inspect(file);
+        seen.set(file, answer);
+      }
+      return answer;
+    };
+  }
+
+  inspect(file: string): Promise<ProbeResult> {
     const cached = this.cache.get(file);
     if (cached && cached.expires > Date.now()) return Promise.resolve(cached);
     return this.probe(file);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { ResolvedConfig, ResolvedHandler } from '../config/types';
 import { FastCgiScriptNotFoundError } from '../errors';
-import { FileProbe, type FileKind } from './file-probe';
+import { FileProbe, type FileKind, type RequestProbe } from './file-probe';
 import { compileHandler, type CompiledHandler } from './handler-matcher';
 import { decodePathSegments } from './request-path';
 import { appliesTo, orderHandlers } from './handler-order';
@@ -72,15 +72,16 @@ export class RequestMapper {
     const queryAt = relativeUrl.indexOf('?');
     const rawPath = queryAt === -1 ? relativeUrl : relativeUrl.slice(0, queryAt);
     const { segments, trailingSlash } = decodePathSegments(rawPath);
+    const probe = this.probe.forRequest();
 
-    const directory = trailingSlash || (await this.probe.inspect(this.file(segments))).kind === 'directory';
+    const directory = trailingSlash || (await probe(this.file(segments))).kind === 'directory';
     if (directory) {
       // IIS's DefaultDocumentModule: the first existing default document of a
       // directory URL is the request, whichever handler then takes it.
-      const document = await this.defaultDocument(segments);
+      const document = await this.defaultDocument(probe, segments);
       if (document !== null) {
         const withDocument = [...segments, document];
-        const selection = await this.select(withDocument, method, req.baseUrl ?? '');
+        const selection = await this.select(probe, withDocument, method, req.baseUrl ?? '');
         if (selection === 'not-ours') return null;
         if (selection) {
           if (!trailingSlash) {
@@ -92,31 +93,31 @@ export class RequestMapper {
         }
       }
     }
-    const selection = await this.select(segments, method, req.baseUrl ?? '');
+    const selection = await this.select(probe, segments, method, req.baseUrl ?? '');
     if (!selection || selection === 'not-ours') return null;
     return { kind: 'fastcgi', mapped: this.mappedRequest(req, selection, segments, trailingSlash) };
   }
 
   /** Walks the ordered handlers; null when none takes the request. */
-  private async select(segments: string[], method: string, mountPath: string): Promise<Selection | null> {
+  private async select(probe: RequestProbe, segments: string[], method: string, mountPath: string): Promise<Selection | null> {
     const sitePath = `${mountPath}/${segments.join('/')}`;
     for (const compiled of this.handlers) {
       if (!compiled.matchesVerb(method) || !appliesTo(compiled, sitePath)) continue;
       const selection = compiled.wildcard
-        ? await this.selectWildcard(compiled, segments)
-        : await this.selectBySegment(compiled, segments);
+        ? await this.selectWildcard(probe, compiled, segments)
+        : await this.selectBySegment(probe, compiled, segments);
       if (selection) return selection;
     }
     return null;
   }
 
   /** `*.php` and file-name patterns: the leftmost matching segment that passes resourceType is the script. */
-  private async selectBySegment(compiled: CompiledHandler, segments: string[]): Promise<Selection | null> {
+  private async selectBySegment(probe: RequestProbe, compiled: CompiledHandler, segments: string[]): Promise<Selection | null> {
     for (let i = 0; i < segments.length; i++) {
       if (!compiled.matchesName(segments[i])) continue;
       const scriptSegments = segments.slice(0, i + 1);
       const scriptFile = this.file(scriptSegments);
-      if (!(await this.fitsResourceType(compiled, scriptFile))) continue;
+      if (!(await this.fitsResourceType(probe, compiled, scriptFile))) continue;
       if (!compiled.isFastCgi) return 'not-ours';
       return { compiled, scriptFile, scriptPath: `/${scriptSegments.join('/')}`, extra: segments.slice(i + 1) };
     }
@@ -124,25 +125,25 @@ export class RequestMapper {
   }
 
   /** `*`: the whole path, unless it names an existing file or directory the handler leaves alone. */
-  private async selectWildcard(compiled: CompiledHandler, segments: string[]): Promise<Selection | null> {
+  private async selectWildcard(probe: RequestProbe, compiled: CompiledHandler, segments: string[]): Promise<Selection | null> {
     const { handler } = compiled;
     const target = this.file(segments);
     if (handler.ignoreExistingFiles || handler.ignoreDirectories) {
-      const { kind } = await this.probe.inspect(target);
+      const { kind } = await probe(target);
       if ((kind === 'file' && handler.ignoreExistingFiles) || (kind === 'directory' && handler.ignoreDirectories)) {
         return 'not-ours';
       }
     }
-    if (!compiled.isFastCgi) return (await this.fitsResourceType(compiled, target)) ? 'not-ours' : null;
+    if (!compiled.isFastCgi) return (await this.fitsResourceType(probe, compiled, target)) ? 'not-ours' : null;
     if (handler.script) {
       // Front controller: the script runs for every URL; the URL path is its PATH_INFO.
       const scriptSegments = handler.script.split(/[\\/]+/).filter(Boolean);
       const scriptFile = this.file(scriptSegments);
-      const { kind, inside } = await this.probe.inspect(scriptFile);
+      const { kind, inside } = await probe(scriptFile);
       if (kind !== 'file' || !inside) throw new FastCgiScriptNotFoundError(`/${scriptSegments.join('/')}`);
       return { compiled, scriptFile, scriptPath: `/${scriptSegments.join('/')}`, extra: segments };
     }
-    if (!(await this.fitsResourceType(compiled, target))) return null;
+    if (!(await this.fitsResourceType(probe, compiled, target))) return null;
     return { compiled, scriptFile: target, scriptPath: `/${segments.join('/')}`, extra: [] };
   }
 
@@ -153,8 +154,8 @@ export class RequestMapper {
    * path leaves physicalPath is refused outright, never handed to next(),
    * where a static handler could send it.
    */
-  private async fitsResourceType(compiled: CompiledHandler, file: string): Promise<boolean> {
-    const { kind, inside } = await this.probe.inspect(file);
+  private async fitsResourceType(probe: RequestProbe, compiled: CompiledHandler, file: string): Promise<boolean> {
+    const { kind, inside } = await probe(file);
     if (kind === 'notdir') return false;
     if (kind !== 'missing' && !inside) throw new FastCgiScriptNotFoundError(path.relative(this.root, file));
     return fits(compiled.handler.resourceType, kind);
@@ -194,11 +195,11 @@ export class RequestMapper {
     };
   }
 
-  private async defaultDocument(segments: string[]): Promise<string | null> {
+  private async defaultDocument(probe: RequestProbe, segments: string[]): Promise<string | null> {
     const dir = this.file(segments);
-    if ((await this.probe.inspect(dir)).kind !== 'directory') return null;
+    if ((await probe(dir)).kind !== 'directory') return null;
     for (const name of this.config.defaultDocument) {
-      if ((await this.probe.inspect(path.join(dir, name))).kind === 'file') return name;
+      if ((await probe(path.join(dir, name))).kind === 'file') return name;
     }
     return null;
   }

@@ -534,3 +534,30 @@ describe('RequestMapper: applicationPath (fcgiext.ini ext:/LM/W3SVC/<id>/ROOT/<a
     expect(await map(m, '/sub/index.php')).toBeNull();
   });
 });
+
+describe('RequestMapper: file-system work per request', () => {
+  test('each path is looked at once per request, even a missing one several rules ask about', async () => {
+    const front: HandlerConfig = {
+      ...PHP,
+      name: 'Front',
+      path: '*',
+      verb: '*',
+      resourceType: 'Unspecified',
+      ignoreExistingFiles: true,
+      ignoreDirectories: true,
+      script: 'index.php',
+    };
+    const m = mapper([PHP, front]);
+    // The module object itself (an `import * as` namespace cannot be spied on).
+    const stat = jest.spyOn(require('node:fs') as typeof fs, 'stat');
+    try {
+      await mapped(m, '/2024/05/hello-world/');
+      await mapped(m, '/virtual/route');
+      const paths = stat.mock.calls.map((call) => String(call[0]));
+      expect(paths.length).toBeGreaterThan(0);
+      expect(new Set(paths).size).toBe(paths.length);
+    } finally {
+      stat.mockRestore();
+    }
+  });
+});
