@@ -4,6 +4,7 @@ import serveStatic from 'serve-static';
 import type { ResolvedConfig } from './config/types';
 import { fastCgi, type FastCgiMiddleware } from './middleware';
 import { compileHandler } from './routing/handler-matcher';
+import { decodePathSegments } from './routing/request-path';
 
 export interface SiteServer {
   readonly server: http.Server;
@@ -78,26 +79,25 @@ function sendStatus(res: http.ServerResponse, status: number, message?: string):
 
 type Step = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
 
-/** Whether a file name is one a (non-wildcard) FastCGI handler maps; trailing dots and spaces ignored. */
+/** Whether a file name is one a (non-wildcard) FastCGI handler maps. */
 function scriptNameTest(config: ResolvedConfig): (name: string) => boolean {
   const patterns = config.handlers
     .map((handler, index) => compileHandler(handler, index))
     .filter((compiled) => compiled.isFastCgi && !compiled.wildcard);
-  return (name) => {
-    const trimmed = name.replace(/[. ]+$/, '');
-    return patterns.some((compiled) => compiled.matchesName(trimmed));
-  };
+  return (name) => patterns.some((compiled) => compiled.matchesName(name));
 }
 
 /** 404 for any URL whose file a FastCGI handler maps, so a script is never sent as text. */
 function refuseScriptSource(isScript: (name: string) => boolean): Step {
   return (req, res, next) => {
-    const pathname = (req.url ?? '/').split('?')[0];
+    // The same decoding the mapper uses (trailing dots and spaces removed, as
+    // Windows does), so `/index.php.` is seen as index.php here too. A path it
+    // refuses has already been answered 400 by the middleware.
     let segments: string[];
     try {
-      segments = pathname.split('/').map((segment) => decodeURIComponent(segment));
+      segments = decodePathSegments((req.url ?? '/').split('?')[0]).segments;
     } catch {
-      segments = pathname.split('/');
+      return sendStatus(res, 404);
     }
     if (!segments.some(isScript)) return next();
     sendStatus(res, 404);
