@@ -149,8 +149,8 @@ function processTable() {
       // comm may contain spaces and parentheses: the fields after the last ')' are fixed.
       const close = stat.lastIndexOf(')');
       const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      table.push({ pid: Number(entry), ppid, comm });
+      const [state, ppid] = stat.slice(close + 2).split(' ');
+      table.push({ pid: Number(entry), ppid: Number(ppid), comm, state });
     } catch {
       // exited while we were reading
     }

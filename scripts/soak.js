@@ -46,6 +46,7 @@ if (!fs.existsSync(path.join(dist, 'index.js'))) {
   process.exit(2);
 }
 const { fastCgi } = require(dist);
+const { processTable } = require('../bench/procs');
 
 main().catch((err) => {
   console.error(err);
@@ -209,22 +210,11 @@ function get(url, agent) {
   });
 }
 
-/** php-cgi processes whose parent is this process, from /proc. */
+/** php-cgi processes whose parent is this process (zombies excluded), from /proc. */
 function phpChildren() {
-  const pids = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const [state, ppid] = stat.slice(close + 2).split(' ');
-      if (Number(ppid) === process.pid && state !== 'Z' && comm === 'php-cgi') pids.push(Number(entry));
-    } catch {
-      // gone while we looked
-    }
-  }
-  return pids;
+  return processTable()
+    .filter((p) => p.ppid === process.pid && p.state !== 'Z' && p.comm === 'php-cgi')
+    .map((p) => p.pid);
 }
 
 function countFds() {

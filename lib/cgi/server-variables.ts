@@ -38,16 +38,16 @@ const ENCODED_VARIABLES = new Set([
 
 const ASCII = /^[\x00-\x7f]*$/;
 
-/**
- * Builds the FastCGI parameters for a request: the request headers as HTTP_*
- * (IIS ALL_HTTP form), then the fixed IIS set (reference §4.2) and the CGI/1.1
- * variables PHP relies on. Site-level values are computed once.
- */
 /** Where variables go: an array for inspection, or the PARAMS writer on the hot path. */
 interface VariableSink {
   add(name: string, value: string | Buffer): void;
 }
 
+/**
+ * Builds the FastCGI parameters for a request: the request headers as HTTP_*
+ * (IIS ALL_HTTP form), then the fixed IIS set (reference §4.2) and the CGI/1.1
+ * variables PHP relies on. Site-level values are computed once.
+ */
 export class ServerVariables {
   private readonly fixed: NameValue[];
   private readonly fixedEncoded: Buffer;
