@@ -43,7 +43,8 @@ Serves the site as IIS would: FastCGI handler mappings first, then static files
 (IIS's StaticFile handler, with defaultDocument as index files), never a file a
 FastCGI mapping owns. Prints "iis-fastcgi serving <folder> on <url>"; --port 0
 picks a free port. Stops cleanly on SIGINT/SIGTERM, leaving no child process.
-Import warnings go to stderr.
+Import warnings go to stderr. Refuses to start (exit 1) when physicalPath is not
+a folder or an application's fullPath is not an executable file.
 
   -c, --config FILE   config to serve (JSON, applicationHost.config, web.config, fcgiext.ini)
   -p, --port PORT     port to listen on (default 8080; 0 = any free port)
@@ -68,7 +69,11 @@ export const VALIDATE_USAGE = `Usage: iis-fastcgi validate <file> [import option
 
 Checks a config (JSON, applicationHost.config, web.config, fcgiext.ini): prints
 "<file>: valid" (and any import warnings on stderr), or every problem with its
-JSON pointer, file and line.
+JSON pointer, file and line. Also checks this machine: a physicalPath that is
+not a folder, or a fullPath that is not an executable file (or not on PATH),
+is a problem; a missing monitorChangesTo or front-controller script a warning.
+
+      --skip-path-checks   only check the config itself (e.g. on a build machine)
 
 ${IMPORT_OPTIONS_HELP}
 ${EXIT_CODES}`;
