@@ -80,3 +80,15 @@ export function checkStartup(config: ResolvedConfig, file: string): void {
   const errors = problems.filter((p) => p.severity === 'error').map(({ severity: _severity, ...problem }) => problem);
   if (errors.length > 0) throw new FastCgiConfigError(errors, file);
 }
+
+/**
+ * `--path-map C:\Program Files\PHP=/usr/bin` unquoted reaches us as
+ * --path-map "C:\Program" and a stray "Files\PHP=/usr/bin": say so, rather
+ * than "needs exactly one file" or a half-mapped path.
+ */
+export function unquotedPathMapHint(positionals: readonly string[]): string {
+  const stray = positionals.find((p) => /^[^=/]*\\[^=]*=/.test(p) || /^[^=\\/]+=\//.test(p));
+  return stray === undefined
+    ? ''
+    : `; "${stray}" looks like the rest of a --path-map whose Windows path has a space: quote the whole entry, e.g. --path-map 'C:\\Program Files\\PHP=/usr/bin'`;
+}

@@ -59,6 +59,10 @@ Reads applicationHost.config, a web.config or fcgiext.ini and prints the validat
 JSON config, with "$schema" and every value spelled out, to stdout. What could not
 be carried over is listed on stderr as warnings, each with file and line.
 Without --site, an applicationHost.config with several sites lists them (exit 2).
+An applicationHost.config brings the site's own web.config along from the site's
+folder (as mapped with --path-map / --physical-path); a warning says when it is
+not there. "$schema" is relative to --output's folder (else the current folder).
+Quote a --path-map whose Windows path has spaces: 'C:\\Program Files\\PHP=/usr/bin'.
 
   -o, --output FILE   write the JSON to FILE instead of stdout
 

@@ -1,7 +1,7 @@
 /** `iis-fastcgi validate`: exit 0 with "<file>: valid", or 1 with every problem (thrown to the CLI). */
 import { parseArgs } from 'node:util';
 import { importConfig } from '../config/import-config';
-import { checkStartup, IMPORT_OPTIONS, printWarnings, requireSiteChoice, toLoadOptions, UsageError } from './import-options';
+import { checkStartup, IMPORT_OPTIONS, printWarnings, requireSiteChoice, toLoadOptions, unquotedPathMapHint, UsageError } from './import-options';
 import { VALIDATE_USAGE } from './usage';
 
 export async function validateCommand(args: string[]): Promise<number> {
@@ -14,7 +14,7 @@ export async function validateCommand(args: string[]): Promise<number> {
     process.stdout.write(VALIDATE_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('validate needs exactly one file', VALIDATE_USAGE);
+  if (positionals.length !== 1) throw new UsageError(`validate needs exactly one file${unquotedPathMapHint(positionals)}`, VALIDATE_USAGE);
   const [file] = positionals;
   const options = toLoadOptions(values);
   await requireSiteChoice(file, options);
