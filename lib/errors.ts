@@ -151,7 +151,11 @@ export class FastCgiRequestTooLargeError extends FastCgiError {
 
 /** A handler matched by path and verb, but the file its resourceType requires does not exist (IIS 404.0). */
 export class FastCgiScriptNotFoundError extends FastCgiError {
-  constructor(urlPath: string) {
+  /**
+   * @param reason why, for logs only (the message may reach the client):
+   *   e.g. a symbolic link whose target is outside physicalPath.
+   */
+  constructor(urlPath: string, readonly reason?: string) {
     super('ERR_FASTCGI_SCRIPT_NOT_FOUND', 404, `No file for ${urlPath}`);
   }
 }

@@ -3,6 +3,7 @@ import createError from 'http-errors';
 import createDebug from 'debug';
 import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './config/types';
 import { applicationKey, splitScriptProcessor } from './config/application-key';
+import { startupProblems } from './config/startup-checks';
 import { validateConfig } from './config/validate';
 import { FastCgiError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
@@ -15,6 +16,7 @@ import { runRequest } from './request-runner';
 import { RequestMapper, type MappedRequest } from './routing/map-request';
 
 const debug = createDebug('iis-fastcgi:middleware');
+const startupDebug = createDebug('iis-fastcgi:startup');
 
 export type NextFunction = (err?: unknown) => void;
 
@@ -43,6 +45,9 @@ let spoolSequence = 0;
  */
 export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgiOptions = {}): FastCgiMiddleware {
   const resolved = validateConfig(config);
+  // Logged, not thrown: an application may build its middleware before the site
+  // is deployed; `validate` and `serve` refuse such a config outright.
+  if (startupDebug.enabled) for (const p of startupProblems(resolved)) startupDebug('%s: %s: %s', p.severity, p.path, p.message);
   const mapper = new RequestMapper(resolved);
   const variables = new ServerVariables(resolved);
 

@@ -42,6 +42,7 @@ function facts(prop, required, pointer) {
 }
 
 function typeName(prop) {
+  if (prop.anyOf) return prop.anyOf.map(typeName).join(' or ');
   if (prop.type === 'array') return prop.items && prop.items.type ? `${prop.items.type}[]` : 'array';
   return prop.type || (prop.enum ? 'string' : 'object');
 }

@@ -5,7 +5,8 @@ import type { ResolvedConfig } from '../config/types';
 import { encodeNameValuePairs, type NameValue } from '../protocol/name-value';
 import { ParamsWriter } from '../protocol/params-writer';
 import type { MappedRequest } from '../routing/map-request';
-import { SERVER_SOFTWARE } from '../version';
+import { VERSION } from '../version';
+import { compileTrust, forwardedClient, portOfHost, type ForwardedClient, type TrustFunction } from './forwarded';
 
 /**
  * Request headers that never become HTTP_* variables:
@@ -26,15 +27,15 @@ const SKIPPED_HEADERS = new Set([
 ]);
 
 /** Decoded, URL-derived variables: the ones whose bytes depend on the code page. */
-const ENCODED_VARIABLES = new Set([
-  'SCRIPT_NAME',
-  'PATH_INFO',
-  'PATH_TRANSLATED',
-  'SCRIPT_FILENAME',
-  'URL',
-  'DOCUMENT_ROOT',
-  'APPL_PHYSICAL_PATH',
-]);
+const ENCODED_VARIABLES = new Set(['SCRIPT_NAME', 'PATH_INFO', 'URL']);
+
+/**
+ * File-system paths: always the bytes of the file name on disk (UTF-8 on
+ * Linux; Node names files in UTF-8), whatever serverVariableEncoding says.
+ * In another code page PHP would open a different name than the one the
+ * mapper found: /café.php in windows-1252 is "No input file specified".
+ */
+const FILE_SYSTEM_VARIABLES = new Set(['SCRIPT_FILENAME', 'PATH_TRANSLATED', 'DOCUMENT_ROOT', 'APPL_PHYSICAL_PATH']);
 
 const ASCII = /^[\x00-\x7f]*$/;
 
@@ -56,16 +57,18 @@ export class ServerVariables {
   private readonly encoding: string;
   private readonly documentRoot: string;
   private readonly allowUnderscores: boolean;
+  private readonly trust: TrustFunction | null;
 
   constructor(config: ResolvedConfig) {
     this.utf8 = new Set(config.utf8ServerVariables.map((name) => name.toUpperCase()));
-    this.encoding = config.serverVariableEncoding;
+    this.encoding = isUtf8(config.serverVariableEncoding) ? 'utf8' : config.serverVariableEncoding;
     this.documentRoot = config.physicalPath;
     this.allowUnderscores = config.allowUnderscoreHeaders;
+    this.trust = compileTrust(config.trustProxy);
     const metaPath = `/LM/W3SVC/${config.siteId}`;
     this.fixed = [
       ['GATEWAY_INTERFACE', 'CGI/1.1'],
-      ['SERVER_SOFTWARE', SERVER_SOFTWARE],
+      ['SERVER_SOFTWARE', config.serverSoftware.replace(/\{version\}/g, VERSION)],
       ['INSTANCE_ID', String(config.siteId)],
       ['INSTANCE_META_PATH', metaPath],
       ['INSTANCE_NAME', config.siteName.toUpperCase()],
@@ -85,9 +88,10 @@ export class ServerVariables {
   build(req: IncomingMessage, mapped: MappedRequest, contentLength: number): NameValue[] {
     const params: NameValue[] = [];
     const sink = { add: (name: string, value: string | Buffer) => void params.push([name, value]) };
-    appendHeaders(sink, req.rawHeaders, this.allowUnderscores);
+    const forwarded = this.trust && forwardedClient(req, this.trust);
+    appendHeaders(sink, req.rawHeaders, this.allowUnderscores, forwarded?.host);
     for (const [name, value] of this.fixed) params.push([name, value]);
-    this.emitRequest(sink, req, mapped, contentLength);
+    this.emitRequest(sink, req, mapped, contentLength, forwarded || null);
     return params;
   }
 
@@ -95,20 +99,33 @@ export class ServerVariables {
   encode(req: IncomingMessage, mapped: MappedRequest, contentLength: number, requestId: number): Buffer {
     const writer = this.writer;
     writer.begin();
-    appendHeaders(writer, req.rawHeaders, this.allowUnderscores);
+    const forwarded = this.trust && forwardedClient(req, this.trust);
+    appendHeaders(writer, req.rawHeaders, this.allowUnderscores, forwarded?.host);
     writer.addEncoded(this.fixedEncoded);
-    this.emitRequest(writer, req, mapped, contentLength);
+    this.emitRequest(writer, req, mapped, contentLength, forwarded || null);
     return writer.finish(requestId);
   }
 
-  private emitRequest(sink: VariableSink, req: IncomingMessage, mapped: MappedRequest, contentLength: number): void {
+  private emitRequest(
+    sink: VariableSink,
+    req: IncomingMessage,
+    mapped: MappedRequest,
+    contentLength: number,
+    forwarded: ForwardedClient | null,
+  ): void {
     const socket = req.socket;
-    const secure = (socket as TLSSocket).encrypted === true;
+    const secure = forwarded?.secure ?? (socket as TLSSocket).encrypted === true;
     const rawUrl = mapped.requestUri;
     const query = rawUrl.indexOf('?');
-    const remoteAddress = stripIpv4Mapped(socket.remoteAddress ?? '');
+    const remoteAddress = stripIpv4Mapped(forwarded?.remoteAddress ?? socket.remoteAddress ?? '');
     const localAddress = stripIpv4Mapped(socket.localAddress ?? '');
-    const host = hostWithoutPort(req.headers.host) || localAddress;
+    const host = hostWithoutPort(forwarded?.host ?? req.headers.host) || localAddress;
+    // A proxy that says which scheme or host the client used also decides the
+    // port: the one it names, else the host's, else the scheme's default.
+    const port =
+      forwarded && (forwarded.port || forwarded.host !== undefined || forwarded.secure !== undefined)
+        ? forwarded.port ?? portOfHost(forwarded.host ?? '') ?? (secure ? '443' : '80')
+        : String(socket.localPort ?? '');
 
     sink.add('APPL_MD_PATH', `/LM/W3SVC/${mapped.siteId}/ROOT${mapped.mountPath}`);
     sink.add('CONTENT_LENGTH', String(contentLength));
@@ -125,7 +142,7 @@ export class ServerVariables {
     sink.add('REQUEST_URI', rawUrl);
     sink.add('QUERY_STRING', query === -1 ? '' : rawUrl.slice(query + 1));
     sink.add('SERVER_NAME', host);
-    sink.add('SERVER_PORT', String(socket.localPort ?? ''));
+    sink.add('SERVER_PORT', port);
     sink.add('SERVER_PROTOCOL', `HTTP/${req.httpVersion}`);
     sink.add('URL', this.encoded('URL', mapped.urlPath));
     sink.add('SCRIPT_NAME', this.encoded('SCRIPT_NAME', mapped.scriptName));
@@ -137,12 +154,13 @@ export class ServerVariables {
 
   /**
    * A decoded variable in the bytes IIS would send: UTF-8 when listed in
-   * utf8ServerVariables, else the configured code page with `?` for what it
-   * cannot hold.
+   * utf8ServerVariables (or a file-system path), else the configured code
+   * page with `?` for what it cannot hold.
    */
   private encoded(name: string, value: string): string | Buffer {
-    if (!ENCODED_VARIABLES.has(name) || ASCII.test(value)) return value;
-    if (this.utf8.has(name)) return Buffer.from(value, 'utf8');
+    if (ASCII.test(value)) return value;
+    if (FILE_SYSTEM_VARIABLES.has(name) || this.utf8.has(name) || this.encoding === 'utf8') return Buffer.from(value, 'utf8');
+    if (!ENCODED_VARIABLES.has(name)) return value;
     return iconv.encode(value, this.encoding);
   }
 
@@ -155,7 +173,7 @@ export class ServerVariables {
  * HTTP_* from the raw header list; repeated headers joined as CGI requires
  * (cookies with "; "). The common case, no repeats, allocates nothing extra.
  */
-function appendHeaders(sink: VariableSink, rawHeaders: string[], allowUnderscores: boolean): void {
+function appendHeaders(sink: VariableSink, rawHeaders: string[], allowUnderscores: boolean, forwardedHost?: string): void {
   let joined: Map<string, string> | null = null;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const lower = rawHeaders[i].toLowerCase();
@@ -175,6 +193,7 @@ function appendHeaders(sink: VariableSink, rawHeaders: string[], allowUnderscore
     // Underscores would let a client spoof another header's variable
     // (X_Forwarded_For → HTTP_X_FORWARDED_FOR); nginx drops them too.
     if (SKIPPED_HEADERS.has(lower) || (!allowUnderscores && name.includes('_'))) continue;
+    if (forwardedHost !== undefined && lower === 'host') continue;
     let value = rawHeaders[i + 1];
     const combined = joined?.get(lower);
     if (combined !== undefined) {
@@ -184,6 +203,8 @@ function appendHeaders(sink: VariableSink, rawHeaders: string[], allowUnderscore
     }
     sink.add(variableName(lower), value);
   }
+  // A trusted proxy's X-Forwarded-Host is the Host the client asked for.
+  if (forwardedHost !== undefined) sink.add('HTTP_HOST', forwardedHost);
 }
 
 function joinRepeated(rawHeaders: string[], lower: string): string {
@@ -216,4 +237,8 @@ function hostWithoutPort(host: string | undefined): string {
 
 function stripIpv4Mapped(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+function isUtf8(encoding: string): boolean {
+  return /^utf-?8$/i.test(encoding.trim());
 }

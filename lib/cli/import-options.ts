@@ -2,6 +2,9 @@
 import * as path from 'node:path';
 import { listIisSites, type LoadConfigOptions } from '../config/import-config';
 import { formatWarning, type ImportWarning } from '../config/import-warnings';
+import { startupProblems } from '../config/startup-checks';
+import type { ResolvedConfig } from '../config/types';
+import { FastCgiConfigError } from '../errors';
 
 /** A mistake in the command line: exit 2, with `usage` printed after the message when given. */
 export class UsageError extends Error {
@@ -64,4 +67,28 @@ export async function requireSiteChoice(file: string, options: LoadConfigOptions
 
 export function printWarnings(warnings: readonly ImportWarning[]): void {
   for (const warning of warnings) process.stderr.write(`warning: ${formatWarning(warning)}\n`);
+}
+
+/**
+ * validate and serve: a physicalPath or fullPath that does not exist on this
+ * machine is a bad config (exit 1, every problem listed), said before the
+ * first request; the warnings are printed.
+ */
+export function checkStartup(config: ResolvedConfig, file: string): void {
+  const problems = startupProblems(config);
+  for (const problem of problems.filter((p) => p.severity === 'warning')) process.stderr.write(`warning: ${problem.path}: ${problem.message}\n`);
+  const errors = problems.filter((p) => p.severity === 'error').map(({ severity: _severity, ...problem }) => problem);
+  if (errors.length > 0) throw new FastCgiConfigError(errors, file);
+}
+
+/**
+ * `--path-map C:\Program Files\PHP=/usr/bin` unquoted reaches us as
+ * --path-map "C:\Program" and a stray "Files\PHP=/usr/bin": say so, rather
+ * than "needs exactly one file" or a half-mapped path.
+ */
+export function unquotedPathMapHint(positionals: readonly string[]): string {
+  const stray = positionals.find((p) => /^[^=/]*\\[^=]*=/.test(p) || /^[^=\\/]+=\//.test(p));
+  return stray === undefined
+    ? ''
+    : `; "${stray}" looks like the rest of a --path-map whose Windows path has a space: quote the whole entry, e.g. --path-map 'C:\\Program Files\\PHP=/usr/bin'`;
 }

@@ -6,9 +6,10 @@
  */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { configToJson } from '../config/config-to-json';
+import * as path from 'node:path';
+import { configToJson, schemaReferenceFor } from '../config/config-to-json';
 import { importConfig } from '../config/import-config';
-import { IMPORT_OPTIONS, printWarnings, requireSiteChoice, toLoadOptions, UsageError } from './import-options';
+import { IMPORT_OPTIONS, printWarnings, requireSiteChoice, toLoadOptions, unquotedPathMapHint, UsageError } from './import-options';
 import { MIGRATE_USAGE } from './usage';
 
 export async function migrateCommand(args: string[]): Promise<number> {
@@ -21,15 +22,18 @@ export async function migrateCommand(args: string[]): Promise<number> {
     process.stdout.write(MIGRATE_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('migrate needs exactly one file (applicationHost.config, web.config or fcgiext.ini)', MIGRATE_USAGE);
+  if (positionals.length !== 1) throw new UsageError(`migrate needs exactly one file (applicationHost.config, web.config or fcgiext.ini)${unquotedPathMapHint(positionals)}`, MIGRATE_USAGE);
   const [file] = positionals;
   const options = toLoadOptions(values);
   await requireSiteChoice(file, options);
-  const { config, warnings, format } = await importConfig(file, options);
+  const { config, warnings, format, webConfig } = await importConfig(file, options);
   printWarnings(warnings);
-  const text = `${JSON.stringify(configToJson(config), null, 2)}\n`;
+  // $schema relative to where the JSON goes: --output's folder, else the
+  // current one (where `> site.json` puts it).
+  const schema = schemaReferenceFor(values.output ? path.dirname(path.resolve(values.output)) : process.cwd());
+  const text = `${JSON.stringify(configToJson(config, schema), null, 2)}\n`;
   if (values.output) fs.writeFileSync(values.output, text);
   else process.stdout.write(text);
-  process.stderr.write(`migrated ${format} ${file}${values.output ? ` to ${values.output}` : ''}: ${config.fastCgi.application.length} FastCGI application(s), ${config.handlers.length} handler mapping(s), ${warnings.length} warning(s)\n`);
+  process.stderr.write(`migrated ${format} ${file}${webConfig ? ` with the site's ${webConfig}` : ''}${values.output ? ` to ${values.output}` : ''}: ${config.fastCgi.application.length} FastCGI application(s), ${config.handlers.length} handler mapping(s), ${warnings.length} warning(s)\n`);
   return 0;
 }

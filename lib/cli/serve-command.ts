@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { importConfig } from '../config/import-config';
 import { serveSite } from '../serve';
-import { IMPORT_OPTIONS, printWarnings, requireSiteChoice, toLoadOptions, UsageError } from './import-options';
+import { checkStartup, IMPORT_OPTIONS, printWarnings, requireSiteChoice, toLoadOptions, UsageError } from './import-options';
 import { SERVE_USAGE } from './usage';
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -28,6 +28,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   await requireSiteChoice(values.config, options);
   const { config, warnings } = await importConfig(values.config, options);
   printWarnings(warnings);
+  checkStartup(config, values.config);
   const site = await serveSite(config, port, values.host as string);
   process.stdout.write(`iis-fastcgi serving ${config.physicalPath} on ${site.url}\n`);
 

@@ -43,7 +43,8 @@ Serves the site as IIS would: FastCGI handler mappings first, then static files
 (IIS's StaticFile handler, with defaultDocument as index files), never a file a
 FastCGI mapping owns. Prints "iis-fastcgi serving <folder> on <url>"; --port 0
 picks a free port. Stops cleanly on SIGINT/SIGTERM, leaving no child process.
-Import warnings go to stderr.
+Import warnings go to stderr. Refuses to start (exit 1) when physicalPath is not
+a folder or an application's fullPath is not an executable file.
 
   -c, --config FILE   config to serve (JSON, applicationHost.config, web.config, fcgiext.ini)
   -p, --port PORT     port to listen on (default 8080; 0 = any free port)
@@ -58,6 +59,10 @@ Reads applicationHost.config, a web.config or fcgiext.ini and prints the validat
 JSON config, with "$schema" and every value spelled out, to stdout. What could not
 be carried over is listed on stderr as warnings, each with file and line.
 Without --site, an applicationHost.config with several sites lists them (exit 2).
+An applicationHost.config brings the site's own web.config along from the site's
+folder (as mapped with --path-map / --physical-path); a warning says when it is
+not there. "$schema" is relative to --output's folder (else the current folder).
+Quote a --path-map whose Windows path has spaces: 'C:\\Program Files\\PHP=/usr/bin'.
 
   -o, --output FILE   write the JSON to FILE instead of stdout
 
@@ -68,7 +73,11 @@ export const VALIDATE_USAGE = `Usage: iis-fastcgi validate <file> [import option
 
 Checks a config (JSON, applicationHost.config, web.config, fcgiext.ini): prints
 "<file>: valid" (and any import warnings on stderr), or every problem with its
-JSON pointer, file and line.
+JSON pointer, file and line. Also checks this machine: a physicalPath that is
+not a folder, or a fullPath that is not an executable file (or not on PATH),
+is a problem; a missing monitorChangesTo or front-controller script a warning.
+
+      --skip-path-checks   only check the config itself (e.g. on a build machine)
 
 ${IMPORT_OPTIONS_HELP}
 ${EXIT_CODES}`;

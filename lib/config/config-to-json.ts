@@ -4,11 +4,37 @@
  * attributes in the schema's order, and `$schema` first for editors.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { ResolvedConfig } from './types';
 import { SCHEMA_PATH } from './validate';
 
 /** Where `$schema` points when the JSON file sits in the project root, next to node_modules. */
 export const DEFAULT_SCHEMA_REFERENCE = './node_modules/iis-fastcgi/schemas/fastcgi-config.schema.json';
+
+const INSTALLED_SCHEMA = path.join('node_modules', 'iis-fastcgi', 'schemas', 'fastcgi-config.schema.json');
+
+/**
+ * `$schema` for a JSON file written into `folder`, as a path relative to it,
+ * which is what editors (VS Code, JetBrains) resolve; a package specifier
+ * such as "iis-fastcgi/schemas/..." is not. In order: the schema of the
+ * nearest node_modules/iis-fastcgi above the folder (how a project installs
+ * it), else this package's own schema file unless it runs from npx's
+ * throw-away cache, else DEFAULT_SCHEMA_REFERENCE.
+ */
+export function schemaReferenceFor(folder: string): string {
+  const start = path.resolve(folder);
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, INSTALLED_SCHEMA))) return relativeReference(start, path.join(dir, INSTALLED_SCHEMA));
+    if (path.dirname(dir) === dir) break;
+  }
+  if (!SCHEMA_PATH.split(path.sep).includes('_npx') && fs.existsSync(SCHEMA_PATH)) return relativeReference(start, SCHEMA_PATH);
+  return DEFAULT_SCHEMA_REFERENCE;
+}
+
+function relativeReference(from: string, to: string): string {
+  const relative = path.relative(from, to).split(path.sep).join('/');
+  return relative.startsWith('../') ? relative : `./${relative}`;
+}
 
 interface SchemaNode {
   properties?: Record<string, SchemaNode>;

@@ -5,6 +5,7 @@
  */
 import iconv from 'iconv-lite';
 import type { ConfigProblem } from '../errors';
+import { trustEntryProblems } from '../cgi/forwarded';
 import { splitCommandLine } from '../pool/command-line';
 import { applicationKey, splitScriptProcessor } from './application-key';
 import { didYouMean } from './did-you-mean';
@@ -128,6 +129,11 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
   const encoding = config.serverVariableEncoding;
   if (typeof encoding === 'string' && encoding !== '' && !iconv.encodingExists(encoding)) {
     report('/serverVariableEncoding', `unknown encoding ${quote(encoding)}; use an encoding name iconv-lite knows, such as "windows-1252", "windows-1251", "iso-8859-1", "shift_jis" or "utf-8"`, encoding);
+  }
+
+  // trustProxy: addresses and ranges proxy-addr can match.
+  if (Array.isArray(config.trustProxy)) {
+    for (const { index, message } of trustEntryProblems(config.trustProxy)) report(`/trustProxy/${index}`, message, config.trustProxy[index]);
   }
   return problems;
 }

@@ -12,7 +12,9 @@ import type { ImportDraft } from './import-draft';
 import type { ImportWarning } from './import-warnings';
 import { importIisXml, type XmlDocument } from './iis-xml/import-iis-xml';
 import { parseXml } from './iis-xml/read-xml';
+import { findSiteWebConfig } from './iis-xml/site-web-config';
 import { hasSites, readSites, summarizeSites, type IisSiteSummary } from './iis-xml/sites';
+import { windowsOnlyWarnings } from './windows-only';
 import { PathMapper } from './path-map';
 import { readJsonConfig } from './read-json-config';
 import { readTextFile } from './read-text-file';
@@ -50,11 +52,13 @@ export interface ImportResult {
   /** What the import could not carry over and what it did instead (always empty for JSON). */
   warnings: ImportWarning[];
   format: ConfigFormat;
+  /** applicationHost.config alone: the site's own web.config, when it was found in the site's folder and read. */
+  webConfig?: string;
 }
 
 /** Reads, imports and validates a config file; throws one FastCgiConfigError listing every problem. */
 export async function importConfig(file: string, options: LoadConfigOptions = {}): Promise<ImportResult> {
-  const { draft, format } = await readDraft(file, options);
+  const { draft, format, webConfig } = await readDraft(file, options);
   const problems = [...draft.problems];
   if (draft.config !== undefined) {
     const reported = new Set(problems.map((p) => p.path).filter((p) => p !== ''));
@@ -64,7 +68,9 @@ export async function importConfig(file: string, options: LoadConfigOptions = {}
   }
   if (problems.length > 0) throw new FastCgiConfigError(inFileOrder(problems, file), file);
   const config = validateConfig(draft.config, { source: file, locate: draft.locate });
-  return { config, warnings: inFileOrder(draft.warnings, file), format };
+  const result: ImportResult = { config, warnings: inFileOrder(draft.warnings, file), format };
+  if (webConfig !== undefined) result.webConfig = webConfig;
+  return result;
 }
 
 /** The sites of an applicationHost.config (empty for any other file), for choosing `site`. */
@@ -77,7 +83,7 @@ export type { IisSiteSummary };
 
 // ---------------------------------------------------------------------------
 
-async function readDraft(file: string, options: LoadConfigOptions): Promise<{ draft: ImportDraft; format: ConfigFormat }> {
+async function readDraft(file: string, options: LoadConfigOptions): Promise<{ draft: ImportDraft; format: ConfigFormat; webConfig?: string }> {
   const text = await readOrFail(file);
   const format = options.format ?? detectFormat(file, text);
   if (format === 'json') return { draft: readJsonConfig(text, file), format: 'json' };
@@ -87,17 +93,27 @@ async function readDraft(file: string, options: LoadConfigOptions): Promise<{ dr
   const site = options.site === undefined ? undefined : String(options.site);
   let draft: ImportDraft;
   let kind: ConfigFormat;
+  let webConfig: string | undefined;
   if (format === 'ini') {
     draft = importFcgiext(text, file, { site, mapper, physicalPath: options.physicalPath });
     kind = 'fcgiext.ini';
   } else {
     const document = parsedOrFail(text, file);
     const applicationHost = options.applicationHost === undefined ? undefined : await readXmlDocument(options.applicationHost);
-    draft = importIisXml(document, { site, mapper, physicalPath: options.physicalPath, applicationHost });
     kind = hasSites(document.root) ? 'applicationHost.config' : 'web.config';
+    // applicationHost.config alone: the site's own web.config comes along from its folder, as IIS merges it.
+    const own = kind === 'applicationHost.config' ? findSiteWebConfig(document.root, file, { site, mapper, physicalPath: options.physicalPath }) : undefined;
+    if (own?.kind === 'found') {
+      webConfig = own.file;
+      draft = importIisXml(await readXmlDocument(own.file), { site: own.site, mapper, physicalPath: options.physicalPath, applicationHost: document });
+    } else {
+      draft = importIisXml(document, { site, mapper, physicalPath: options.physicalPath, applicationHost });
+      if (own?.kind === 'missing') draft.warnings.push(own.warning);
+    }
   }
+  if (draft.config !== undefined) draft.warnings.push(...windowsOnlyWarnings(draft.config, draft.locate));
   draft.problems.unshift(...optionProblems);
-  return { draft, format: kind };
+  return { draft, format: kind, webConfig };
 }
 
 function detectFormat(file: string, text: string): 'json' | 'xml' | 'ini' {

@@ -20,7 +20,11 @@ export type ImportWarningCode =
   /** A <remove> that names nothing. */
   | 'NOTHING_TO_REMOVE'
   /** The imported config sends nothing to FastCGI. */
-  | 'NO_FASTCGI_MAPPING';
+  | 'NO_FASTCGI_MAPPING'
+  /** A file the import would read (the site's web.config) is not there. */
+  | 'NOT_READ'
+  /** Carried over, but only meaningful on Windows (WinCache, a Windows php.ini, DLL extensions): what to use instead. */
+  | 'WINDOWS_ONLY';
 
 export interface ImportWarning {
   code: ImportWarningCode;

@@ -107,18 +107,101 @@ export class PathMapper {
    * Maps every Windows path inside a longer text (a command line, an
    * environment variable's value); `expand` says whether `%VAR%` is expanded
    * first (IIS expands `arguments`, not environment variable values).
+   *
+   * An unquoted path ends at a space, unless a pathMap entry with a space
+   * (`C:\Program Files\PHP`) matches there: then it runs on to the next
+   * space after that entry. A mapped path directly followed by a
+   * backslashed word (`/opt/x Files\PHP`) is a path cut at its space, and
+   * reported, never passed on half-mapped.
    */
   mapEmbedded(text: string, expand: boolean): { value: string; problems: string[] } {
     const problems: string[] = [];
     const source = expand ? this.expand(text) : text;
-    const value = source.replace(EMBEDDED, (whole, quoted: string | undefined, bare: string | undefined) => {
-      const found = quoted ?? bare ?? whole;
+    let value = '';
+    let last = 0;
+    for (const match of source.matchAll(EMBEDDED)) {
+      const start = match.index ?? 0;
+      if (start < last) continue;
+      const quoted = match[1];
+      let end = start + match[0].length;
+      if (quoted === undefined) end = Math.max(end, this.spacedEntryEnd(source, start));
+      const found = quoted ?? source.slice(start, end);
       const mapped = this.map(found, 'file');
-      if (mapped.problem) problems.push(mapped.problem);
-      return quoted !== undefined ? `"${mapped.value}"` : mapped.value;
-    });
+      // "C:\Program Files\PHP\php.ini" unquoted: "C:\Program", then "Files\PHP\php.ini".
+      const cut = quoted === undefined ? /^ ([^\s"';|,]*\\[^\s"';|,]*)/.exec(source.slice(end))?.[1] : undefined;
+      if (cut !== undefined) {
+        const whole = `${found} ${cut}`;
+        problems.push(`Windows path "${whole}" has a space and is cut at it (only "${found}"${mapped.problem ? '' : ` → "${mapped.value}"`} would be mapped, "${cut}" left as is): quote it in the IIS config, or map its folder, e.g. --path-map '${folderOf(whole)}=/srv/www/...'`);
+      } else if (mapped.problem) problems.push(mapped.problem);
+      value += source.slice(last, start) + (quoted !== undefined ? `"${mapped.value}"` : mapped.value);
+      last = end;
+    }
+    value += source.slice(last);
     return { value, problems };
   }
+
+  /**
+   * A whole value that is one Windows path (an environment variable such as
+   * PHPRC=C:\Program Files\PHP\v8.2, spaces and all), or a `;` list of them
+   * (PATH), is mapped as such; anything else as a text with embedded paths.
+   */
+  mapValue(text: string, expand: boolean): { value: string; problems: string[] } {
+    const source = expand ? this.expand(text) : text;
+    const parts = source.split(';');
+    if (source.trim() !== '' && parts.every((part) => part === '' || WHOLE_PATH.test(part))) {
+      const problems: string[] = [];
+      const value = parts
+        .map((part) => {
+          if (part === '') return part;
+          const mapped = this.map(part, 'file');
+          if (mapped.problem) problems.push(mapped.problem);
+          return mapped.value;
+        })
+        .join(parts.length > 1 ? ':' : '');
+      return { value, problems };
+    }
+    return this.mapEmbedded(text, expand);
+  }
+
+  /** Where an unquoted path starting at `start` ends if a pathMap entry with a space matches there; 0 if none does. */
+  private spacedEntryEnd(text: string, start: number): number {
+    for (const entry of this.entries) {
+      if (!entry.key.includes(' ')) continue;
+      const end = prefixEnd(text, start, entry.key);
+      if (end === -1) continue;
+      const rest = /^[^\s"';|,]*/.exec(text.slice(end))?.[0] ?? '';
+      return end + rest.length;
+    }
+    return 0;
+  }
+}
+
+/** One Windows path and nothing else: drive or UNC start, no quotes. */
+const WHOLE_PATH = /^\s*(?:[A-Za-z]:[\\/]|\\\\)[^"]*$/;
+
+/**
+ * The end of `key` (normalized, lower-case) read from `text` at `start`,
+ * with `/` and `\` the same and repeated separators as one; -1 when it does
+ * not match there or does not end on a segment boundary.
+ */
+function prefixEnd(text: string, start: number, key: string): number {
+  let i = start;
+  for (let k = 0; k < key.length; k++) {
+    const want = key[k];
+    if (want === '\\') {
+      if (text[i] !== '\\' && text[i] !== '/') return -1;
+      while (text[i] === '\\' || text[i] === '/') i++;
+    } else {
+      if (i >= text.length || text[i].toLowerCase() !== want) return -1;
+      i++;
+    }
+  }
+  return i === text.length || /[\\/\s"';|,]/.test(text[i]) ? i : -1;
+}
+
+function folderOf(windowsPath: string): string {
+  const windows = normalize(windowsPath);
+  return windows.slice(0, Math.max(windows.lastIndexOf('\\'), 0)) || windows;
 }
 
 /** Backslashes only, no doubled or trailing separators (a UNC path keeps its leading `\\`). */

@@ -99,7 +99,10 @@ export interface FastCgiConfig {
   defaultDocument?: string[];
   /** Server variables sent as UTF-8 (FastCGIUtf8ServerVariables). @default [] */
   utf8ServerVariables?: string[];
-  /** Encoding of every other server variable (iconv-lite name). @default "windows-1252" */
+  /**
+   * Encoding of the decoded URL variables not in utf8ServerVariables (iconv-lite name);
+   * file-system paths are always UTF-8. @default "utf-8"
+   */
   serverVariableEncoding?: string;
   /** SCRIPT_NAME/PATH_INFO form: CGI-correct, or IIS's own. @default "CGI" */
   pathInfoStyle?: PathInfoStyle;
@@ -109,6 +112,10 @@ export interface FastCgiConfig {
   followSymlinksOutsideRoot?: boolean;
   /** Largest request body in bytes (IIS requestLimits). @default 30000000 */
   maxAllowedContentLength?: number;
+  /** Peers whose X-Forwarded-* headers are believed (Express's "trust proxy"): true, or addresses/CIDRs. @default false */
+  trustProxy?: boolean | string[];
+  /** SERVER_SOFTWARE; `{version}` is this package's version. @default "iis-fastcgi/{version}" */
+  serverSoftware?: string;
 }
 
 type Resolved<T> = { readonly [K in keyof T]-?: T[K] };
@@ -134,4 +141,6 @@ export interface ResolvedConfig {
   readonly allowUnderscoreHeaders: boolean;
   readonly followSymlinksOutsideRoot: boolean;
   readonly maxAllowedContentLength: number;
+  readonly trustProxy: boolean | readonly string[];
+  readonly serverSoftware: string;
 }

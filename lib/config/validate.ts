@@ -99,7 +99,13 @@ function schemaProblems(errors: readonly ErrorObject[]): ConfigProblem[] {
   // `problems` keeps a placeholder so the order follows ajv's.
   const byValue = new Map<string, { index: number; errors: ErrorObject[] }>();
 
+  // A value that fits one shape of an anyOf but has bad items: the items' errors
+  // say what is wrong, the anyOf's "must be a boolean" would only confuse.
+  const explainedDeeper = new Set(
+    errors.filter((e) => e.keyword === 'anyOf' && errors.some((d) => d.instancePath.startsWith(`${e.instancePath}/`))).map((e) => e.instancePath),
+  );
   for (const error of errors) {
+    if (explainedDeeper.has(error.instancePath)) continue;
     if (error.keyword === 'additionalProperties') {
       const name = String((error.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys((error.parentSchema as Schema | undefined)?.properties ?? {});
@@ -139,6 +145,11 @@ function valueMessage(pointer: string, errors: readonly ErrorObject[]): string {
 
   if (pointer === '' && has('type')) {
     return `the configuration must be a JSON object with physicalPath, fastCgi and handlers (got ${describe(data)})`;
+  }
+  if (has('anyOf')) {
+    // One of several shapes (trustProxy: a boolean or a list): name them all.
+    const types = errors.filter((e) => e.keyword === 'type').map((e) => TYPE_NAMES[String((e.params as { type: string }).type)] ?? String((e.params as { type: string }).type));
+    if (types.length === errors.length - 1) return `must be ${types.join(' or ')} (got ${describe(data)})`;
   }
   if (has('enum') && schema.enum) {
     const allowed = schema.enum.map(String);

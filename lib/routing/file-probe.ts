@@ -5,6 +5,8 @@ export type FileKind = 'file' | 'directory' | 'missing' | 'notdir';
 export interface ProbeResult {
   kind: FileKind;
   inside: boolean;
+  /** The real path, when it is outside the root (for saying why a request is refused). */
+  realPath?: string;
 }
 /** The probe one request uses: each path is looked at once per request. */
 export type RequestProbe = (file: string) => Promise<ProbeResult>;
@@ -17,6 +19,7 @@ interface Entry {
   kind: FileKind;
   /** Real path lies inside the root (only computed for existing entries). */
   inside: boolean;
+  realPath?: string;
   expires: number;
 }
 
@@ -66,7 +69,9 @@ export class FileProbe {
     this.realRoot ??= await fs.promises.realpath(this.root);
     const real = await realpath(file);
     const inside = real !== null && isInsideRoot(this.realRoot, real);
-    return this.remember(file, { kind, inside, expires: Date.now() + TTL_MS });
+    const entry: Entry = { kind, inside, expires: Date.now() + TTL_MS };
+    if (!inside && real !== null) entry.realPath = real;
+    return this.remember(file, entry);
   }
 
   private remember(file: string, entry: Entry): Entry {

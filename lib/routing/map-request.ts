@@ -1,12 +1,15 @@
 import * as path from 'node:path';
 import type { IncomingMessage } from 'node:http';
+import createDebug from 'debug';
 import type { ResolvedConfig, ResolvedHandler } from '../config/types';
 import { FastCgiScriptNotFoundError } from '../errors';
-import { FileProbe, type FileKind, type RequestProbe } from './file-probe';
+import { FileProbe, type FileKind, type ProbeResult, type RequestProbe } from './file-probe';
 import { compileHandler, type CompiledHandler } from './handler-matcher';
 import { decodePathSegments } from './request-path';
 import { appliesTo, orderHandlers } from './handler-order';
 import { isInsideRoot } from './inside-root';
+
+const debug = createDebug('iis-fastcgi:routing');
 
 /** A request that a FastCGI handler takes, with every path worked out. */
 export interface MappedRequest {
@@ -139,8 +142,9 @@ export class RequestMapper {
       // Front controller: the script runs for every URL; the URL path is its PATH_INFO.
       const scriptSegments = handler.script.split(/[\\/]+/).filter(Boolean);
       const scriptFile = this.file(scriptSegments);
-      const { kind, inside } = await probe(scriptFile);
-      if (kind !== 'file' || !inside) throw new FastCgiScriptNotFoundError(`/${scriptSegments.join('/')}`);
+      const found = await probe(scriptFile);
+      if (found.kind === 'file' && !found.inside) throw this.outsideRoot(`/${scriptSegments.join('/')}`, scriptFile, found);
+      if (found.kind !== 'file') throw new FastCgiScriptNotFoundError(`/${scriptSegments.join('/')}`);
       return { compiled, scriptFile, scriptPath: `/${scriptSegments.join('/')}`, extra: segments };
     }
     if (!(await this.fitsResourceType(probe, compiled, target))) return null;
@@ -155,10 +159,22 @@ export class RequestMapper {
    * where a static handler could send it.
    */
   private async fitsResourceType(probe: RequestProbe, compiled: CompiledHandler, file: string): Promise<boolean> {
-    const { kind, inside } = await probe(file);
-    if (kind === 'notdir') return false;
-    if (kind !== 'missing' && !inside) throw new FastCgiScriptNotFoundError(path.relative(this.root, file));
-    return fits(compiled.handler.resourceType, kind);
+    const found = await probe(file);
+    if (found.kind === 'notdir') return false;
+    if (found.kind !== 'missing' && !found.inside) throw this.outsideRoot(path.relative(this.root, file), file, found);
+    return fits(compiled.handler.resourceType, found.kind);
+  }
+
+  /**
+   * The 404 for a path whose real path leaves physicalPath, with the reason
+   * in the log: a site made of symlinks (Debian's MediaWiki links
+   * /var/lib/mediawiki/*.php to /usr/share/mediawiki) otherwise shows only
+   * 404s, and the switch that allows it is hard to guess.
+   */
+  private outsideRoot(urlPath: string, file: string, found: ProbeResult): FastCgiScriptNotFoundError {
+    const reason = `${file} leads to ${found.realPath ?? 'a path'} outside physicalPath ${this.root} through a symbolic link; refused because followSymlinksOutsideRoot is false (set it to true if that target is trusted, e.g. a Debian package's files)`;
+    debug('404: %s', reason);
+    return new FastCgiScriptNotFoundError(urlPath, reason);
   }
 
   private mappedRequest(

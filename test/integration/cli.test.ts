@@ -90,6 +90,42 @@ describe('iis-fastcgi CLI', () => {
     }
   });
 
+  describe('start-up checks: what does not exist is said before the first request', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-cli-paths-'));
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    function configFile(name: string, physicalPath: string, fullPath: string): string {
+      const file = path.join(dir, `${name}.json`);
+      fs.writeFileSync(file, JSON.stringify({
+        physicalPath,
+        fastCgi: { application: [{ fullPath }] },
+        handlers: [{ name: 'PHP', path: '*.php', verb: '*', modules: 'FastCgiModule', scriptProcessor: fullPath }],
+      }));
+      return file;
+    }
+
+    it('validate: a missing physicalPath and fullPath are problems (exit 1); --skip-path-checks checks the config only', () => {
+      const file = configFile('missing', path.join(dir, 'no-such-site'), '/opt/php/no-php-cgi');
+      const result = runCli(['validate', file]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('2 problems');
+      expect(result.stderr).toMatch(/\/physicalPath: physicalPath \S+no-such-site does not exist/);
+      expect(result.stderr).toMatch(/\/fastCgi\/application\/0\/fullPath: fullPath \/opt\/php\/no-php-cgi does not exist/);
+      expect(runCli(['validate', '--skip-path-checks', file]).status).toBe(0);
+    });
+
+    it('serve refuses to start (exit 1) instead of answering 404 "No input file specified" to every request', () => {
+      const file = configFile('serve-missing', path.join(dir, 'no-such-site'), process.execPath);
+      const result = runCli(['serve', '--config', file, '--port', '0']);
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/\/physicalPath: physicalPath \S+no-such-site does not exist/);
+    });
+  });
+
   it('prints usage and exits 2 for an unknown command', () => {
     const result = runCli(['frobnicate']);
     expect(result.status).toBe(2);

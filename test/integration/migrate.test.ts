@@ -56,7 +56,8 @@ describe('iis-fastcgi migrate, then serve', () => {
       '--path-map', `C:\\PHP=${PHP_DIR}`,
       '--path-map', `D:\\sites\\contoso=${path.join(SITES, 'contoso')}`,
     ]);
-    expect(json.$schema).toBe('./node_modules/iis-fastcgi/schemas/fastcgi-config.schema.json');
+    // On stdout, $schema is relative to the current folder (here the package itself, whose schema it finds).
+    expect(json.$schema).toBe('./schemas/fastcgi-config.schema.json');
     expect(json.handlers.map((h: { name: string }) => h.name)).toEqual(['PHTML_via_FastCGI', 'PHP_via_FastCGI']);
     expect(stderr).toMatch(/^warning: .*applicationHost\.config:\d+: <location path="Contoso\/blog"> is not imported/m);
     expect(stderr).toMatch(/migrated applicationHost\.config .*: 1 FastCGI application\(s\), 2 handler mapping\(s\)/);
@@ -194,6 +195,53 @@ describe('iis-fastcgi migrate: failures', () => {
     expect(result.stdout).toBe('');
     expect(JSON.parse(fs.readFileSync(output, 'utf8')).handlers[0].name).toBe('Drupal_PHP');
     expect(result.stderr).toMatch(/migrated web\.config .* to .*output\.json/);
+  });
+
+  test('--output: $schema is relative to the output file, and an editor finds the schema from there', () => {
+    const nested = path.join(tmp, 'deploy', 'conf');
+    fs.mkdirSync(nested, { recursive: true });
+    const output = path.join(nested, 'site.json');
+    const result = runCli(['migrate', path.join(SITES, 'drupal', 'web.config'), '--path-map', `C:\\PHP=${PHP_DIR}`, '-o', output]);
+    expect(result.status).toBe(0);
+    const { $schema } = JSON.parse(fs.readFileSync(output, 'utf8'));
+    expect($schema).toMatch(/^\.\.\//);
+    expect(path.resolve(nested, $schema)).toBe(path.join(ROOT, 'schemas', 'fastcgi-config.schema.json'));
+  });
+
+  test('--output in a project with iis-fastcgi installed: $schema points into its node_modules', () => {
+    const project = path.join(tmp, 'project');
+    const installed = path.join(project, 'node_modules', 'iis-fastcgi', 'schemas');
+    fs.mkdirSync(installed, { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'schemas', 'fastcgi-config.schema.json'), path.join(installed, 'fastcgi-config.schema.json'));
+    fs.mkdirSync(path.join(project, 'config'));
+    const output = path.join(project, 'config', 'site.json');
+    expect(runCli(['migrate', path.join(SITES, 'drupal', 'web.config'), '--path-map', `C:\\PHP=${PHP_DIR}`, '-o', output]).status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(output, 'utf8')).$schema).toBe('../node_modules/iis-fastcgi/schemas/fastcgi-config.schema.json');
+  });
+
+  test("applicationHost.config: the site's own web.config is read from its mapped folder, and the summary says so", () => {
+    const site = path.join(tmp, 'contoso-copy');
+    fs.cpSync(path.join(SITES, 'contoso'), site, { recursive: true });
+    fs.writeFileSync(path.join(site, 'Web.config'), [
+      '<configuration><system.webServer><handlers>',
+      `  <add name="Front" path="*" verb="*" modules="FastCgiModule" scriptProcessor="C:\\PHP\\php-cgi.exe" resourceType="Unspecified" />`,
+      '</handlers></system.webServer></configuration>',
+    ].join('\n'));
+    const args = [path.join(IIS, 'applicationHost.config'), '--site', 'Contoso', '--path-map', `C:\\PHP=${PHP_DIR}`];
+    const withIt = runCli(['migrate', ...args, '--path-map', `D:\\sites\\contoso=${site}`]);
+    expect(withIt.status).toBe(0);
+    expect(JSON.parse(withIt.stdout).handlers[0].name).toBe('Front');
+    expect(withIt.stderr).toContain(`with the site's ${path.join(site, 'Web.config')}`);
+
+    const without = runCli(['migrate', ...args, '--path-map', `D:\\sites\\contoso=${path.join(SITES, 'contoso')}`]);
+    expect(without.status).toBe(0);
+    expect(without.stderr).toMatch(/warning: .*applicationHost\.config:\d+: the site's web\.config \(D:\\sites\\contoso\\web\.config\) is not in /);
+  });
+
+  test('an unquoted --path-map with a space: the stray half is named, with the quoting to use', () => {
+    const result = runCli(['migrate', path.join(IIS, 'fcgiext.ini'), '--path-map', 'C:\\Program', 'Files\\PHP=/usr/bin']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/"Files\\PHP=\/usr\/bin" looks like the rest of a --path-map whose Windows path has a space: quote the whole entry/);
   });
 
   test('a bad --path-map is a usage error', () => {

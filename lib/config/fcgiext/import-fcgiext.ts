@@ -290,7 +290,7 @@ function mapPoolPaths(pool: Pool, pointer: string, mapper: PathMapper, file: str
   }
   if (Array.isArray(app.environmentVariables)) {
     for (const variable of app.environmentVariables as { name: string; value: string }[]) {
-      const mapped = mapper.mapEmbedded(variable.value, false);
+      const mapped = mapper.mapValue(variable.value, false);
       for (const problem of mapped.problems) report('environmentVariables', `in EnvironmentVars ${variable.name}: ${problem}`, variable.value);
       variable.value = mapped.value;
     }

@@ -266,7 +266,7 @@ function mapApplicationPaths(
     app.environmentVariables.forEach((variable: Record<string, unknown>, i) => {
       if (typeof variable.value !== 'string') return;
       // IIS does not expand %VAR% in environment variable values.
-      const mapped = mapper.mapEmbedded(variable.value, false);
+      const mapped = mapper.mapValue(variable.value, false);
       for (const problem of mapped.problems) report(`environmentVariables/${i}/value`, `in environment variable ${String(variable.name)}: ${problem}`, variable.value);
       variable.value = mapped.value;
     });

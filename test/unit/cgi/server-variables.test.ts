@@ -294,43 +294,69 @@ describe('ServerVariables: fixed IIS set and paths', () => {
 
 describe('ServerVariables: encoding of decoded variables', () => {
   const accented = { urlPath: '/caf\u00e9.php', scriptName: '/caf\u00e9.php', scriptFilename: '/srv/site/caf\u00e9.php', pathInfo: '/\u00e9t\u00e9' };
+  const cp1252 = (extra: Partial<FastCgiConfig> = {}) => config({ serverVariableEncoding: 'windows-1252', ...extra });
 
-  test('windows-1252 (default): é is the single byte 0xe9', () => {
-    const vars = build({}, accented);
+  test('utf-8 (default, the Linux code page): every decoded variable is UTF-8', () => {
+    const vars = build({}, { ...accented, scriptName: '/\u65e5\u672c.php', pathInfo: '/\u043d\u043e\u0432\u043e\u0441\u0442\u0438/' });
+    expect(config().serverVariableEncoding).toBe('utf-8');
+    expect(bytes(vars.get('SCRIPT_NAME'))).toEqual(Buffer.from('/\u65e5\u672c.php', 'utf8'));
+    expect(bytes(vars.get('PATH_INFO'))).toEqual(Buffer.from('/\u043d\u043e\u0432\u043e\u0441\u0442\u0438/', 'utf8'));
+    expect(bytes(vars.get('URL'))).toEqual(Buffer.from('/caf\u00e9.php', 'utf8'));
+    expect(bytes(vars.get('SCRIPT_FILENAME'))).toEqual(Buffer.from('/srv/site/caf\u00e9.php', 'utf8'));
+  });
+
+  test.each(['utf-8', 'UTF8', 'utf8'])('%s is the same as the default', (encoding) => {
+    const vars = build({}, accented, 0, config({ serverVariableEncoding: encoding }));
+    expect(bytes(vars.get('PATH_INFO'))).toEqual(Buffer.from('/\u00e9t\u00e9', 'utf8'));
+  });
+
+  test('windows-1252: é is the single byte 0xe9 in URL variables', () => {
+    const vars = build({}, accented, 0, cp1252());
     expect(bytes(vars.get('SCRIPT_NAME'))).toEqual(Buffer.from('/caf\xe9.php', 'latin1'));
-    expect(bytes(vars.get('SCRIPT_FILENAME'))).toEqual(Buffer.from('/srv/site/caf\xe9.php', 'latin1'));
     expect(bytes(vars.get('URL'))).toEqual(Buffer.from('/caf\xe9.php', 'latin1'));
     expect(bytes(vars.get('PATH_INFO'))).toEqual(Buffer.from([0x2f, 0xe9, 0x74, 0xe9]));
-    expect(bytes(vars.get('PATH_TRANSLATED'))).toEqual(Buffer.from('/srv/site/\xe9t\xe9', 'latin1'));
+  });
+
+  // The class: any code page, any non-ASCII name. File-system variables carry
+  // the bytes of the file on disk, or PHP opens another name ("No input file specified").
+  test.each([
+    ['windows-1252', '/srv/site/caf\u00e9.php', '/\u00e9t\u00e9'],
+    ['windows-1252', '/srv/site/\u65e5\u672c.php', ''],
+    ['windows-1251', '/srv/site/s\u00e9t\u00e9/index.php', '/\u043d\u043e\u0432\u043e\u0441\u0442\u0438/'],
+    ['shift_jis', '/srv/site/\u65e5\u672c.php', '/\u{1f600}'],
+    ['utf-8', '/srv/site/\u0441\u0430\u0439\u0442/index.php', '/x'],
+  ])('%s: SCRIPT_FILENAME %s and PATH_TRANSLATED are the file system\'s UTF-8 bytes', (encoding, scriptFilename, pathInfo) => {
+    const vars = build({}, { scriptFilename, pathInfo }, 0, config({ serverVariableEncoding: encoding }));
+    expect(bytes(vars.get('SCRIPT_FILENAME'))).toEqual(Buffer.from(scriptFilename, 'utf8'));
+    const translated = pathInfo ? `/srv/site${pathInfo}` : scriptFilename;
+    expect(bytes(vars.get('PATH_TRANSLATED'))).toEqual(Buffer.from(translated, 'utf8'));
   });
 
   test('windows-1252: the euro sign is 0x80 (not its latin1 low byte)', () => {
-    const vars = build({}, { pathInfo: '/\u20ac' });
+    const vars = build({}, { pathInfo: '/\u20ac' }, 0, cp1252());
     expect(bytes(vars.get('PATH_INFO'))).toEqual(Buffer.from([0x2f, 0x80]));
   });
 
   test('windows-1252: characters it cannot hold become "?"', () => {
-    const vars = build({}, { scriptName: '/\u65e5\u672c.php', pathInfo: '/\u{1f600}x' });
+    const vars = build({}, { scriptName: '/\u65e5\u672c.php', pathInfo: '/\u{1f600}x' }, 0, cp1252());
     expect(bytes(vars.get('SCRIPT_NAME')).toString('latin1')).toBe('/??.php');
     // An astral character: replaced too (iconv-lite gives one "?" per UTF-16 unit).
     expect(bytes(vars.get('PATH_INFO')).toString('latin1')).toMatch(/^\/\?{1,2}x$/);
   });
 
   test('variables listed in utf8ServerVariables go out as UTF-8, names matched case-insensitively', () => {
-    const resolved = config({ utf8ServerVariables: ['script_name', 'Path_Info'] });
+    const resolved = cp1252({ utf8ServerVariables: ['script_name', 'Path_Info'] });
     const vars = build({}, { ...accented, scriptName: '/\u65e5\u672c.php' }, 0, resolved);
     expect(bytes(vars.get('SCRIPT_NAME'))).toEqual(Buffer.from('/\u65e5\u672c.php', 'utf8'));
     expect(bytes(vars.get('PATH_INFO'))).toEqual(Buffer.from('/\u00e9t\u00e9', 'utf8'));
     // Not listed: still the code page.
     expect(bytes(vars.get('URL'))).toEqual(Buffer.from('/caf\xe9.php', 'latin1'));
-    expect(bytes(vars.get('SCRIPT_FILENAME'))).toEqual(Buffer.from('/srv/site/caf\xe9.php', 'latin1'));
   });
 
-  test('DOCUMENT_ROOT and APPL_PHYSICAL_PATH follow the same rule', () => {
-    const resolved = config({ physicalPath: '/srv/r\u00e9pertoire', utf8ServerVariables: ['DOCUMENT_ROOT'] });
-    const vars = build({}, {}, 0, resolved);
+  test('DOCUMENT_ROOT and APPL_PHYSICAL_PATH are file-system paths: UTF-8 whatever the code page', () => {
+    const vars = build({}, {}, 0, cp1252({ physicalPath: '/srv/r\u00e9pertoire' }));
     expect(bytes(vars.get('DOCUMENT_ROOT'))).toEqual(Buffer.from('/srv/r\u00e9pertoire', 'utf8'));
-    expect(bytes(vars.get('APPL_PHYSICAL_PATH'))).toEqual(Buffer.from('/srv/r\xe9pertoire/', 'latin1'));
+    expect(bytes(vars.get('APPL_PHYSICAL_PATH'))).toEqual(Buffer.from('/srv/r\u00e9pertoire/', 'utf8'));
   });
 
   test('another code page: windows-1251', () => {
@@ -350,5 +376,116 @@ describe('ServerVariables: encoding of decoded variables', () => {
     const vars = build({}, { requestUri: '/caf%C3%A9.php?q=%E2%82%AC' }, 0, resolved);
     expect(vars.get('REQUEST_URI')).toBe('/caf%C3%A9.php?q=%E2%82%AC');
     expect(vars.get('QUERY_STRING')).toBe('q=%E2%82%AC');
+  });
+});
+
+describe('ServerVariables: trustProxy (Express "trust proxy" semantics)', () => {
+  const behind = (trustProxy: FastCgiConfig['trustProxy'], headers: string[], peer = '127.0.0.2', socket: FakeRequestOptions['socket'] = {}) =>
+    build({ rawHeaders: ['Host', 'internal:8080', ...headers], socket: { remoteAddress: peer, localPort: 8080, ...socket } }, {}, 0, config({ trustProxy }));
+  const tls = ['X-Forwarded-For', '203.0.113.7', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'blog.example'];
+
+  test('default false: X-Forwarded-* change nothing, whoever sends them', () => {
+    const vars = behind(undefined, tls);
+    expect(vars.get('REMOTE_ADDR')).toBe('127.0.0.2');
+    expect(vars.get('HTTPS')).toBe('off');
+    expect(vars.get('HTTP_HOST')).toBe('internal:8080');
+    expect(vars.get('SERVER_PORT')).toBe('8080');
+    expect(vars.get('HTTP_X_FORWARDED_PROTO')).toBe('https'); // still there as a header, for PHP code that checks it itself
+  });
+
+  test('a trusted TLS-terminating proxy: client address, HTTPS on, the public host and port', () => {
+    const vars = behind(['127.0.0.2'], tls);
+    expect(vars.get('REMOTE_ADDR')).toBe('203.0.113.7');
+    expect(vars.get('REMOTE_HOST')).toBe('203.0.113.7');
+    expect(vars.get('HTTPS')).toBe('on');
+    expect(vars.get('SERVER_PORT_SECURE')).toBe('1');
+    expect(vars.get('REQUEST_SCHEME')).toBe('https');
+    expect(vars.get('HTTP_HOST')).toBe('blog.example');
+    expect(vars.get('SERVER_NAME')).toBe('blog.example');
+    expect(vars.get('SERVER_PORT')).toBe('443');
+  });
+
+  test('an untrusted peer is not believed', () => {
+    const vars = behind(['127.0.0.2'], tls, '127.0.0.3');
+    expect(vars.get('REMOTE_ADDR')).toBe('127.0.0.3');
+    expect(vars.get('HTTPS')).toBe('off');
+    expect(vars.get('HTTP_HOST')).toBe('internal:8080');
+  });
+
+  // [trustProxy, peer, X-Forwarded-For, expected REMOTE_ADDR]
+  test.each<[FastCgiConfig['trustProxy'], string, string, string]>([
+    [true, '127.0.0.2', '198.51.100.1, 10.0.0.5', '198.51.100.1'],
+    [['127.0.0.2'], '127.0.0.2', '198.51.100.1, 10.0.0.5', '10.0.0.5'],
+    [['127.0.0.2', '10.0.0.0/8'], '127.0.0.2', '198.51.100.1, 10.0.0.5', '198.51.100.1'],
+    [['127.0.0.2', '10.0.0.0/8'], '127.0.0.2', '198.51.100.1, 192.0.2.9, 10.0.0.5', '192.0.2.9'],
+    [['loopback'], '127.0.0.9', '198.51.100.1', '198.51.100.1'],
+    [['127.0.0.0/8'], '::ffff:127.0.0.2', '198.51.100.1', '198.51.100.1'],
+    [['::ffff:127.0.0.2'], '127.0.0.2', '198.51.100.1', '198.51.100.1'],
+    [['::1'], '::1', '2001:db8::7', '2001:db8::7'],
+    [['fd00::/8'], 'fd12::1', '2001:db8::7, fd12::2', '2001:db8::7'],
+    [['127.0.0.2'], '127.0.0.2', '', '127.0.0.2'],
+    // invalid entries end the walk at the last trusted hop: never reach PHP
+    [true, '127.0.0.2', 'unknown', '127.0.0.2'],
+    [true, '127.0.0.2', '198.51.100.1:4711', '127.0.0.2'],
+    [true, '127.0.0.2', '<script>, 198.51.100.1', '198.51.100.1'],
+    [true, '127.0.0.2', '999.1.1.1', '127.0.0.2'],
+    [true, '127.0.0.2', '[2001:db8::7]', '127.0.0.2'],
+    [['10.0.0.0/8'], '127.0.0.2', '198.51.100.1', '127.0.0.2'],
+  ])('trust %j, peer %s, X-Forwarded-For "%s" → %s', (trustProxy, peer, xff, expected) => {
+    const vars = behind(trustProxy, xff === '' ? [] : ['X-Forwarded-For', xff], peer);
+    expect(vars.get('REMOTE_ADDR')).toBe(expected);
+  });
+
+  test('repeated X-Forwarded-For headers are one list', () => {
+    const vars = behind(['127.0.0.2', '10.0.0.0/8'], ['X-Forwarded-For', '198.51.100.1', 'X-Forwarded-For', '10.0.0.5']);
+    expect(vars.get('REMOTE_ADDR')).toBe('198.51.100.1');
+  });
+
+  // [headers, HTTPS, HTTP_HOST, SERVER_NAME, SERVER_PORT]
+  test.each<[string[], string, string, string, string]>([
+    [['X-Forwarded-Proto', 'https'], 'on', 'internal:8080', 'internal', '443'],
+    [['X-Forwarded-Proto', 'HTTPS'], 'on', 'internal:8080', 'internal', '443'],
+    [['X-Forwarded-Proto', 'http'], 'off', 'internal:8080', 'internal', '80'],
+    [['X-Forwarded-Proto', 'https, http'], 'on', 'internal:8080', 'internal', '443'],
+    [['X-Forwarded-Proto', 'gopher'], 'off', 'internal:8080', 'internal', '8080'],
+    [['X-Forwarded-Proto', 'https', 'X-Forwarded-Port', '8443'], 'on', 'internal:8080', 'internal', '8443'],
+    [['X-Forwarded-Host', 'shop.example:8081'], 'off', 'shop.example:8081', 'shop.example', '8081'],
+    [['X-Forwarded-Host', '[2001:db8::1]:8443', 'X-Forwarded-Proto', 'https'], 'on', '[2001:db8::1]:8443', '[2001:db8::1]', '8443'],
+    [['X-Forwarded-Host', 'a.example, b.example'], 'off', 'a.example', 'a.example', '80'],
+    [['X-Forwarded-Host', 'evil.example/path'], 'off', 'internal:8080', 'internal', '8080'],
+    [['X-Forwarded-Host', 'a b'], 'off', 'internal:8080', 'internal', '8080'],
+    [['X-Forwarded-Host', 'x.example:99999'], 'off', 'internal:8080', 'internal', '8080'],
+    [['X-Forwarded-Host', '[not-ipv6]'], 'off', 'internal:8080', 'internal', '8080'],
+    [['X-Forwarded-Port', '0'], 'off', 'internal:8080', 'internal', '8080'],
+    [['X-Forwarded-Port', '80; rm'], 'off', 'internal:8080', 'internal', '8080'],
+    [['X-Forwarded-Port', '8000'], 'off', 'internal:8080', 'internal', '8000'],
+  ])('trusted peer, %j → HTTPS %s, HTTP_HOST %s, SERVER_NAME %s, SERVER_PORT %s', (headers, https, httpHost, serverName, port) => {
+    const vars = behind(true, headers);
+    expect(vars.get('HTTPS')).toBe(https);
+    expect(vars.get('HTTP_HOST')).toBe(httpHost);
+    expect(vars.get('SERVER_NAME')).toBe(serverName);
+    expect(vars.get('SERVER_PORT')).toBe(port);
+  });
+
+  test('the hot path (encode) applies it too', () => {
+    const resolved = config({ trustProxy: ['127.0.0.2'] });
+    const req = fakeRequest({ rawHeaders: ['Host', 'internal', ...tls], socket: { remoteAddress: '127.0.0.2' } });
+    const encoded = new ServerVariables(resolved).encode(req, mapped(resolved), 0, 1).toString('latin1');
+    expect(encoded).toContain('REMOTE_ADDR203.0.113.7');
+    expect(encoded).toContain('HTTPSon');
+    expect(encoded).toContain('HTTP_HOSTblog.example');
+    expect(encoded).not.toContain('HTTP_HOSTinternal');
+  });
+});
+
+describe('ServerVariables: SERVER_SOFTWARE', () => {
+  test('default: iis-fastcgi/<version>, honest about what answers', () => {
+    expect(build().get('SERVER_SOFTWARE')).toBe(SERVER_SOFTWARE);
+    expect(SERVER_SOFTWARE).toMatch(/^iis-fastcgi\/\d+\.\d+\.\d+/);
+  });
+
+  test('serverSoftware replaces it; {version} is filled in', () => {
+    const vars = build({}, {}, 0, config({ serverSoftware: 'nginx (iis-fastcgi/{version})' }));
+    expect(vars.get('SERVER_SOFTWARE')).toBe(`nginx (${SERVER_SOFTWARE})`);
   });
 });

@@ -93,7 +93,7 @@ describe('validateConfig: a valid config', () => {
       siteName: 'Default Web Site',
       defaultDocument: ['index.php', 'Default.htm', 'Default.asp', 'index.htm', 'index.html', 'iisstart.htm', 'default.aspx'],
       utf8ServerVariables: [],
-      serverVariableEncoding: 'windows-1252',
+      serverVariableEncoding: 'utf-8',
     });
     expect(config.fastCgi.application[0]).toEqual({
       fullPath: '/usr/bin/php-cgi',
@@ -457,6 +457,33 @@ describe('cross-field checks', () => {
         c.handlers[0].scriptProcessor = '/usr/bin/php-cgi|-d a=b|c';
       }),
     ).toEqual([]);
+  });
+
+  test('serverVariableEncoding defaults to utf-8 (the Linux code page); trustProxy to false; serverSoftware to iis-fastcgi/{version}', () => {
+    const config = validateConfig({ ...contractExample(), serverVariableEncoding: undefined });
+    expect(config.serverVariableEncoding).toBe('utf-8');
+    expect(config.trustProxy).toBe(false);
+    expect(config.serverSoftware).toBe('iis-fastcgi/{version}');
+  });
+
+  test.each([[true], [false], [['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback', 'uniquelocal', '::ffff:127.0.0.2', '192.168.0.0/255.255.0.0']]])(
+    'trustProxy %j is accepted',
+    (trustProxy) => {
+      expect(problems((c) => (c.trustProxy = trustProxy))).toEqual([]);
+    },
+  );
+
+  test.each([['10.0.0.0/33'], ['example.com'], ['127.0.0.1:80'], ['1.2.3']])('trustProxy entry %j is refused with its index', (entry) => {
+    const found = problems((c) => (c.trustProxy = ['127.0.0.1', entry]));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ path: '/trustProxy/1', value: entry });
+    expect(found[0].message).toMatch(/CIDR range/);
+  });
+
+  test.each([['yes'], [1], [{}]])('trustProxy %j (not a boolean or list) is refused', (value) => {
+    const found = problems((c) => (c.trustProxy = value));
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0].path).toBe('/trustProxy');
   });
 
   test('serverVariableEncoding must be known to iconv-lite', () => {

@@ -54,6 +54,7 @@ describe('fcgiext.ini', () => {
     expect(warnings.map((w) => [w.code, w.line])).toEqual([
       ['ASSUMED', lineOf(FCGIEXT, '[Types]')],
       ['ASSUMED', lineOf(FCGIEXT, '*:3=FRONT')],
+      ['WINDOWS_ONLY', lineOf(FCGIEXT, '[PHP]')], // PHPRC:C:\PHP, the Windows php.ini
       ['IGNORED_SETTING', lineOf(FCGIEXT, 'UnhealthyOnQueueFull')],
       ['LEFT_OUT', lineOf(FCGIEXT, '[PERL]')],
     ]);
