@@ -7,6 +7,7 @@ import { compileHandler, type CompiledHandler } from './handler-matcher';
 import { decodePathSegments } from './request-path';
 import { appliesTo, orderHandlers } from './handler-order';
 import { isInsideRoot } from './inside-root';
+import { RequestFilter } from './request-filter';
 
 /** A request that a FastCGI handler takes, with every path worked out. */
 export interface MappedRequest {
@@ -56,14 +57,19 @@ export class RequestMapper {
   private readonly handlers: CompiledHandler[];
   private readonly root: string;
   private readonly probe: FileProbe;
+  private readonly filter: RequestFilter;
+  /** A FastCGI wildcard mapping covers every path, so request filtering applies to every path. */
+  private readonly filterEveryPath: boolean;
 
   constructor(private readonly config: ResolvedConfig) {
     this.root = path.resolve(config.physicalPath);
     this.probe = new FileProbe(this.root, config.followSymlinksOutsideRoot);
+    this.filter = new RequestFilter(config.requestFiltering);
     this.handlers = orderHandlers(
       config.handlers.map((handler, index) => compileHandler(handler, index)),
       config.siteId,
     );
+    this.filterEveryPath = this.handlers.some((compiled) => compiled.isFastCgi && compiled.wildcard);
   }
 
   async map(req: ExpressLikeRequest): Promise<MapResult> {
@@ -72,6 +78,12 @@ export class RequestMapper {
     const queryAt = relativeUrl.indexOf('?');
     const rawPath = queryAt === -1 ? relativeUrl : relativeUrl.slice(0, queryAt);
     const { segments, trailingSlash } = decodePathSegments(rawPath);
+    // IIS filters before any handler runs: a hidden segment is 404.8 even where no file exists.
+    const filter = (names: string[]): void => {
+      const refusal = this.filter.check(rawPath, names);
+      if (refusal) throw refusal;
+    };
+    if (this.filterEveryPath) filter(segments);
     const probe = this.probe.forRequest();
 
     const directory = trailingSlash || (await probe(this.file(segments))).kind === 'directory';
@@ -84,6 +96,7 @@ export class RequestMapper {
         const selection = await this.select(probe, withDocument, method, req.baseUrl ?? '');
         if (selection === 'not-ours') return null;
         if (selection) {
+          filter(withDocument);
           if (!trailingSlash) {
             // `/dir` → `/dir/`, as IIS answers before running a default document.
             const query = queryAt === -1 ? '' : relativeUrl.slice(queryAt);
@@ -95,6 +108,7 @@ export class RequestMapper {
     }
     const selection = await this.select(probe, segments, method, req.baseUrl ?? '');
     if (!selection || selection === 'not-ours') return null;
+    filter(segments);
     return { kind: 'fastcgi', mapped: this.mappedRequest(req, selection, segments, trailingSlash) };
   }
 
