@@ -10,6 +10,7 @@ import { FastCgiConfigError, type ConfigProblem } from '../errors';
 import { importFcgiext } from './fcgiext/import-fcgiext';
 import type { ImportDraft } from './import-draft';
 import type { ImportWarning } from './import-warnings';
+import { configWarnings } from './config-warnings';
 import { importIisXml, type XmlDocument } from './iis-xml/import-iis-xml';
 import { parseXml } from './iis-xml/read-xml';
 import { hasSites, readSites, summarizeSites, type IisSiteSummary } from './iis-xml/sites';
@@ -47,7 +48,7 @@ export type ConfigFormat = 'json' | 'applicationHost.config' | 'web.config' | 'f
 
 export interface ImportResult {
   config: ResolvedConfig;
-  /** What the import could not carry over and what it did instead (always empty for JSON). */
+  /** What the import could not carry over and what it did instead, and handler parts no request can match. */
   warnings: ImportWarning[];
   format: ConfigFormat;
 }
@@ -64,7 +65,8 @@ export async function importConfig(file: string, options: LoadConfigOptions = {}
   }
   if (problems.length > 0) throw new FastCgiConfigError(inFileOrder(problems, file), file);
   const config = validateConfig(draft.config, { source: file, locate: draft.locate });
-  return { config, warnings: inFileOrder(draft.warnings, file), format };
+  const warnings = [...draft.warnings, ...configWarnings(config, draft.locate)];
+  return { config, warnings: inFileOrder(warnings, file), format };
 }
 
 /** The sites of an applicationHost.config (empty for any other file), for choosing `site`. */

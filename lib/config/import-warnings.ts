@@ -20,7 +20,9 @@ export type ImportWarningCode =
   /** A <remove> that names nothing. */
   | 'NOTHING_TO_REMOVE'
   /** The imported config sends nothing to FastCGI. */
-  | 'NO_FASTCGI_MAPPING';
+  | 'NO_FASTCGI_MAPPING'
+  /** A FastCGI handler part that no request can match (a lower-case verb, path ".php"). */
+  | 'NEVER_MATCHES';
 
 export interface ImportWarning {
   code: ImportWarningCode;
