@@ -45,6 +45,11 @@ export const NEVER_STATIC: ReadonlySet<string> = new Set([
   '.asa', '.asax', '.ascx', '.cs', '.vb', '.java', '.key', '.pem',
 ]);
 
+/** The built-in type of an extension (".png"), if any. */
+export function builtInType(ext: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(BUILT_IN, ext) ? BUILT_IN[ext] : undefined;
+}
+
 /** The types serve may send: built-in ∪ mimeMap (a mimeMap entry wins). */
 export class MimeTypes {
   private readonly types = new Map<string, string>();
