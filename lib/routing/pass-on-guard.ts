@@ -20,6 +20,9 @@ import { staticSegments } from './static-view';
  * 2. A target with a segment that names a script (ScriptNames) is never
  *    passed on, whatever the verb. An existing script whose handlers do not
  *    take the verb is 405 with `Allow`, as IIS answers; anything else 404.
+ * 3. A file or folder whose real path leaves physicalPath is 404, unless
+ *    followSymlinksOutsideRoot: what the mapper refuses to run, a static
+ *    handler must not read either.
  */
 export class PassOnGuard {
   private readonly root: string;
@@ -43,6 +46,9 @@ export class PassOnGuard {
     const scriptAt = theirs.segments.findIndex((segment) => this.names.isScript(segment));
     if (scriptAt !== -1) return this.refuseScript(req.method ?? 'GET', theirs.segments.slice(0, scriptAt + 1).map(trimName));
     if (!same) return new FastCgiScriptNotFoundError(rawPath);
+    // A link out of physicalPath is 404 here as it is for scripts (followSymlinksOutsideRoot lifts both).
+    const { kind, inside } = await this.probe.inspect(ours.length ? path.join(this.root, ...ours) : this.root);
+    if ((kind === 'file' || kind === 'directory') && !inside) return new FastCgiScriptNotFoundError(rawPath);
     return null;
   }
 

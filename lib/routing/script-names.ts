@@ -15,7 +15,7 @@ const PHP_SOURCE = new Set(['.php', '.php3', '.php4', '.php5', '.php7', '.php8',
  * Which file names are scripts: a name a FastCGI handler's path pattern maps
  * (whatever its verbs: a verb it does not take is a 405, never the source),
  * the extension of a wildcard handler's front-controller `script`, or a PHP
- * source extension. Names are compared as IIS does: case-insensitively,
+ * source extension, in any dotted part of the name. Names are compared as IIS does: case-insensitively,
  * with trailing dots and spaces ignored (Windows drops them), so
  * `SECRET.PHP.` is a script too.
  */
@@ -29,6 +29,10 @@ export class ScriptNames {
       config.siteId,
     ).filter((compiled) => compiled.isFastCgi);
     this.patterns = fastCgi.filter((compiled) => !compiled.wildcard);
+    for (const { handler } of this.patterns) {
+      const pattern = handler.path.trim().toLowerCase();
+      if (/^\*\.[^*]+$/.test(pattern)) this.extensions.add(pattern.slice(1));
+    }
     for (const { handler } of fastCgi) {
       const script = handler.script?.split(/[\\/]/).pop();
       const ext = script ? extensionOf(script) : '';
@@ -36,9 +40,16 @@ export class ScriptNames {
     }
   }
 
+  /**
+   * A script, or a copy of one: every dotted part of the name counts, so
+   * `index.php.bak`, `index.php.orig` and the editor's `index.php~` are PHP
+   * source too (nginx sites deny them by hand; here it is the default).
+   */
   isScript(name: string): boolean {
     const trimmed = trimName(name);
-    return this.extensions.has(extensionOf(trimmed)) || this.patterns.some((compiled) => compiled.matchesName(trimmed));
+    if (this.patterns.some((compiled) => compiled.matchesName(trimmed))) return true;
+    const parts = trimmed.toLowerCase().replace(/[~#]+$/, '').split('.').slice(1);
+    return parts.some((part) => this.extensions.has(`.${part}`));
   }
 
   /** The verbs of the FastCGI handlers whose pattern maps the name, for an Allow header (HTTP methods only). */
