@@ -31,7 +31,8 @@ let base: string;
 let root: string;
 let execLog: string;
 
-function php(name: string, output: string): string {
+/** A PHP fixture: its source holds SOURCE, running it logs its file name and prints `output`. */
+function php(output: string): string {
   return `<?php // ${SOURCE}\nfile_put_contents(${JSON.stringify(execLog)}, __FILE__ . "\\n", FILE_APPEND);\necho ${JSON.stringify(output)};\n`;
 }
 
@@ -43,13 +44,13 @@ beforeAll(() => {
   for (const dir of ['lib', 'App_Data', 'bin', 'dir', 'uploads', 'static']) fs.mkdirSync(path.join(root, dir), { recursive: true });
   fs.mkdirSync(outside);
   fs.writeFileSync(execLog, '');
-  fs.writeFileSync(path.join(root, 'secret.php'), php('secret.php', 'RAN-SECRET'));
-  fs.writeFileSync(path.join(root, 'index.php'), php('index.php', 'RAN-INDEX'));
-  fs.writeFileSync(path.join(root, 'upper.PHP'), php('upper.PHP', 'RAN-UPPER'));
-  fs.writeFileSync(path.join(root, 'lib', 'config.inc'), php('config.inc', 'RAN-INC'));
-  fs.writeFileSync(path.join(root, 'App_Data', 'hidden.php'), php('hidden.php', 'RAN-HIDDEN'));
-  fs.writeFileSync(path.join(root, 'secret.php.bak'), `${php('bak', 'RAN-BAK')}// ${SECRET}\n`);
-  fs.writeFileSync(path.join(root, 'secret.php~'), `${php('tilde', 'RAN-TILDE')}`);
+  fs.writeFileSync(path.join(root, 'secret.php'), php('RAN-SECRET'));
+  fs.writeFileSync(path.join(root, 'index.php'), php('RAN-INDEX'));
+  fs.writeFileSync(path.join(root, 'upper.PHP'), php('RAN-UPPER'));
+  fs.writeFileSync(path.join(root, 'lib', 'config.inc'), php('RAN-INC'));
+  fs.writeFileSync(path.join(root, 'App_Data', 'hidden.php'), php('RAN-HIDDEN'));
+  fs.writeFileSync(path.join(root, 'secret.php.bak'), `${php('RAN-BAK')}// ${SECRET}\n`);
+  fs.writeFileSync(path.join(root, 'secret.php~'), `${php('RAN-TILDE')}`);
   fs.writeFileSync(path.join(root, 'uploads', 'avatar.jpg'), `<?php file_put_contents(${JSON.stringify(execLog)}, __FILE__ . "\\n", FILE_APPEND);`);
   fs.writeFileSync(path.join(root, 'web.config'), `<?xml version="1.0"?>\n<!-- ${SECRET} -->\n<configuration><system.webServer><rewrite><rules><rule name="WordPress" patternSyntax="Wildcard"><match url="*" /><action type="Rewrite" url="index.php" /></rule></rules></rewrite></system.webServer></configuration>\n`);
   fs.writeFileSync(path.join(root, 'settings.config'), `${SECRET}\n`);
