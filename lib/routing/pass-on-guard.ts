@@ -38,7 +38,12 @@ export class PassOnGuard {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const rawPath = queryAt === -1 ? url : url.slice(0, queryAt);
-    const ours = decodePathSegments(rawPath).segments;
+    let ours: string[];
+    try {
+      ours = decodePathSegments(rawPath).segments;
+    } catch (err) {
+      return err as FastCgiError;
+    }
     const theirs = staticSegments(req);
     if (theirs.pathname !== rawPath) return new FastCgiBadPathError('the request target has a part a static file server would read differently');
     if (theirs.segments === null) return new FastCgiBadPathError('malformed path');
