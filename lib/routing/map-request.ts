@@ -58,8 +58,6 @@ export class RequestMapper {
   private readonly root: string;
   private readonly probe: FileProbe;
   private readonly filter: RequestFilter;
-  /** A FastCGI wildcard mapping covers every path, so request filtering applies to every path. */
-  private readonly filterEveryPath: boolean;
 
   constructor(private readonly config: ResolvedConfig) {
     this.root = path.resolve(config.physicalPath);
@@ -69,7 +67,6 @@ export class RequestMapper {
       config.handlers.map((handler, index) => compileHandler(handler, index)),
       config.siteId,
     );
-    this.filterEveryPath = this.handlers.some((compiled) => compiled.isFastCgi && compiled.wildcard);
   }
 
   async map(req: ExpressLikeRequest): Promise<MapResult> {
@@ -78,12 +75,13 @@ export class RequestMapper {
     const queryAt = relativeUrl.indexOf('?');
     const rawPath = queryAt === -1 ? relativeUrl : relativeUrl.slice(0, queryAt);
     const { segments, trailingSlash } = decodePathSegments(rawPath);
-    // IIS filters before any handler runs: a hidden segment is 404.8 even where no file exists.
+    // IIS filters every URL before any handler runs: a hidden segment is 404.8 even
+    // where no file exists, and web.config never reaches a static handler after us.
     const filter = (names: string[]): void => {
       const refusal = this.filter.check(rawPath, names);
       if (refusal) throw refusal;
     };
-    if (this.filterEveryPath) filter(segments);
+    filter(segments);
     const probe = this.probe.forRequest();
 
     const directory = trailingSlash || (await probe(this.file(segments))).kind === 'directory';
@@ -96,7 +94,7 @@ export class RequestMapper {
         const selection = await this.select(probe, withDocument, method, req.baseUrl ?? '');
         if (selection === 'not-ours') return null;
         if (selection) {
-          filter(withDocument);
+          filter([document]);
           if (!trailingSlash) {
             // `/dir` → `/dir/`, as IIS answers before running a default document.
             const query = queryAt === -1 ? '' : relativeUrl.slice(queryAt);
@@ -108,7 +106,6 @@ export class RequestMapper {
     }
     const selection = await this.select(probe, segments, method, req.baseUrl ?? '');
     if (!selection || selection === 'not-ours') return null;
-    filter(segments);
     return { kind: 'fastcgi', mapped: this.mappedRequest(req, selection, segments, trailingSlash) };
   }
 
