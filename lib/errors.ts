@@ -168,6 +168,35 @@ export class FastCgiBadPathError extends FastCgiError {
 }
 
 /**
+ * IIS request filtering refused the URL (404.5 URL sequence, 404.7 denied
+ * extension, 404.8 hidden segment):
+ * https://learn.microsoft.com/en-us/iis/configuration/system.webserver/security/requestfiltering/
+ */
+export class FastCgiRequestFilteredError extends FastCgiError {
+  /** IIS's substatus: 5, 7 or 8. */
+  readonly subStatus: number;
+
+  constructor(subStatus: number, reason: string) {
+    super('ERR_FASTCGI_REQUEST_FILTERED', 404, `Not found (request filtering: ${reason})`);
+    this.subStatus = subStatus;
+  }
+}
+
+/**
+ * The URL names an existing script that a FastCGI handler maps, but no
+ * handler takes this verb: 405 with `Allow`, as IIS answers.
+ */
+export class FastCgiMethodNotAllowedError extends FastCgiError {
+  /** The verbs the script's handlers take, for the Allow header. */
+  readonly allow: readonly string[];
+
+  constructor(method: string, allow: readonly string[]) {
+    super('ERR_FASTCGI_METHOD_NOT_ALLOWED', 405, `The ${method} method is not allowed for this script`);
+    this.allow = allow;
+  }
+}
+
+/**
  * Rapid-failure protection is on: the pool's processes failed `rapidFailsPerMinute`
  * times within a minute, so the pool answers at once instead of starting
  * processes in a loop, until the minute has passed (reference §6.2).

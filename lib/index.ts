@@ -21,6 +21,8 @@ export type {
   ResourceType,
   RequireAccess,
   PathInfoStyle,
+  RequestFilteringConfig,
+  MimeMapEntry,
 } from './config/types';
 export type { PoolStats } from './pool/process-pool';
 export {
@@ -41,6 +43,8 @@ export {
   FastCgiRequestBodyError,
   FastCgiRapidFailError,
   FastCgiRequestTooLargeError,
+  FastCgiRequestFilteredError,
+  FastCgiMethodNotAllowedError,
 } from './errors';
 export type { ConfigProblem } from './errors';
 export { VERSION } from './version';

@@ -5,7 +5,7 @@ import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './confi
 import { applicationKey, splitScriptProcessor } from './config/application-key';
 import { startupProblems } from './config/startup-checks';
 import { validateConfig } from './config/validate';
-import { FastCgiError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
+import { FastCgiError, FastCgiMethodNotAllowedError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
@@ -14,6 +14,8 @@ import type { PoolEvents } from './pool/pool-stats';
 import { REQUEST_ID } from './transport/connection';
 import { runRequest } from './request-runner';
 import { RequestMapper, type MappedRequest } from './routing/map-request';
+import { PassOnGuard } from './routing/pass-on-guard';
+import { ScriptNames } from './routing/script-names';
 
 const debug = createDebug('iis-fastcgi:middleware');
 const startupDebug = createDebug('iis-fastcgi:startup');
@@ -49,6 +51,7 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
   // is deployed; `validate` and `serve` refuse such a config outright.
   if (startupDebug.enabled) for (const p of startupProblems(resolved)) startupDebug('%s: %s: %s', p.severity, p.path, p.message);
   const mapper = new RequestMapper(resolved);
+  const guard = new PassOnGuard(resolved, new ScriptNames(resolved));
   const variables = new ServerVariables(resolved);
 
   const applications = new Map<string, ResolvedApplication>();
@@ -89,8 +92,12 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
       .map(req)
       .then((result) => {
         if (!result) {
-          settled = true;
-          return next();
+          // Not ours, but a script (or a target read two ways) never reaches a static handler.
+          return guard.check(req).then((refusal) => {
+            if (refusal) return fail(refusal);
+            settled = true;
+            next();
+          });
         }
         if (result.kind === 'redirect') {
           settled = true;
@@ -137,6 +144,9 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
  * and `expose` (false for 5xx, so error pages stay generic by default).
  */
 function toHttpError(err: unknown): Error {
+  if (err instanceof FastCgiMethodNotAllowedError) {
+    return createError(err.status, err, { expose: true, headers: { Allow: err.allow.join(', ') } });
+  }
   if (err instanceof FastCgiError) return createError(err.status, err, { expose: err.status < 500 });
   if (createError.isHttpError(err)) return err;
   return createError(500, err instanceof Error ? err : String(err), { expose: false });

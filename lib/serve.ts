@@ -1,10 +1,11 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import serveStatic from 'serve-static';
 import type { ResolvedConfig } from './config/types';
 import { fastCgi, type FastCgiMiddleware } from './middleware';
-import { compileHandler } from './routing/handler-matcher';
+import { RequestFilter } from './routing/request-filter';
 import { decodePathSegments } from './routing/request-path';
+import { ScriptNames } from './routing/script-names';
+import { StaticFiles, type Refusal } from './static/static-files';
 
 export interface SiteServer {
   readonly server: http.Server;
@@ -15,24 +16,35 @@ export interface SiteServer {
 }
 
 /**
- * A whole site as IIS serves it: FastCGI handlers first, then static files
- * for everything else (IIS's StaticFile handler), with the scripts that the
- * FastCGI handlers own never served as files. Plain node:http, no framework:
- * the chain is three fixed steps.
+ * A whole site as IIS serves it, three fixed steps on plain node:http:
+ * request filtering for every request (IIS runs it before any handler),
+ * the FastCGI handlers, then the StaticFile handler for what they leave,
+ * deny by default (lib/static/static-files.ts). A script is never sent as
+ * a file: the middleware refuses to hand one on, and the file server sends
+ * only extensions with a MIME type, never a name a FastCGI handler maps.
  */
 export async function serveSite(config: ResolvedConfig, port: number, host: string): Promise<SiteServer> {
   const middleware = fastCgi(config);
-  const isScript = scriptNameTest(config);
-  const guard = refuseScriptSource(isScript);
-  // Default documents that are scripts are the FastCGI side's job, never static index files.
-  const index = config.defaultDocument.filter((name) => !isScript(name));
-  const statics = serveStatic(config.physicalPath, { dotfiles: 'ignore', index });
+  const resolved = middleware.config;
+  const filter = new RequestFilter(resolved.requestFiltering);
+  const statics = new StaticFiles(resolved, new ScriptNames(resolved));
 
   const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    const rawPath = url.split('?')[0];
+    let segments: string[];
+    try {
+      segments = decodePathSegments(rawPath).segments;
+    } catch (err) {
+      return sendError(res, err);
+    }
+    const refusal = filter.check(rawPath, segments);
+    if (refusal) return sendError(res, refusal);
     middleware(req, res, (err) => {
       if (err) return sendError(res, err);
-      guard(req, res, () =>
-        statics(req, res, (staticErr?: unknown) => (staticErr ? sendError(res, staticErr) : sendStatus(res, 404))),
+      statics.serve(req, res).then(
+        (answer) => answer && sendRefusal(res, answer),
+        (staticErr: unknown) => sendError(res, staticErr),
       );
     });
   });
@@ -68,38 +80,20 @@ function sendError(res: http.ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
-  sendStatus(res, status, expose ? (err as Error).message : undefined);
+  const headers = (err as { headers?: Record<string, string> }).headers;
+  sendStatus(res, status, expose ? (err as Error).message : undefined, headers);
 }
 
-function sendStatus(res: http.ServerResponse, status: number, message?: string): void {
+function sendRefusal(res: http.ServerResponse, refusal: Refusal): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendStatus(res, refusal.status, undefined, refusal.headers);
+}
+
+function sendStatus(res: http.ServerResponse, status: number, message?: string, headers: Record<string, string> = {}): void {
   const body = `${status} ${message ?? http.STATUS_CODES[status] ?? 'Error'}\n`;
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
-}
-
-type Step = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void;
-
-/** Whether a file name is one a (non-wildcard) FastCGI handler maps. */
-function scriptNameTest(config: ResolvedConfig): (name: string) => boolean {
-  const patterns = config.handlers
-    .map((handler, index) => compileHandler(handler, index))
-    .filter((compiled) => compiled.isFastCgi && !compiled.wildcard);
-  return (name) => patterns.some((compiled) => compiled.matchesName(name));
-}
-
-/** 404 for any URL whose file a FastCGI handler maps, so a script is never sent as text. */
-function refuseScriptSource(isScript: (name: string) => boolean): Step {
-  return (req, res, next) => {
-    // The same decoding the mapper uses (trailing dots and spaces removed, as
-    // Windows does), so `/index.php.` is seen as index.php here too. A path it
-    // refuses has already been answered 400 by the middleware.
-    let segments: string[];
-    try {
-      segments = decodePathSegments((req.url ?? '/').split('?')[0]).segments;
-    } catch {
-      return sendStatus(res, 404);
-    }
-    if (!segments.some(isScript)) return next();
-    sendStatus(res, 404);
-  };
 }

@@ -16,6 +16,8 @@ function render(schema) {
     ['`fastCgi.application[]` — one process pool', schema.definitions.application, '/fastCgi/application/N/'],
     ['`environmentVariables[]`', schema.definitions.environmentVariable, '/fastCgi/application/N/environmentVariables/N/'],
     ['`handlers[]` — one handler mapping', schema.definitions.handler, '/handlers/N/'],
+    ['`requestFiltering` — what is never served', schema.properties.requestFiltering, '/requestFiltering/'],
+    ['`mimeMap[]` — extra static file types', schema.definitions.mimeMap, '/mimeMap/N/'],
   ];
   const out = [];
   for (const [title, node, prefix] of sections) {

@@ -10,10 +10,33 @@ import { splitCommandLine } from '../pool/command-line';
 import { applicationKey, splitScriptProcessor } from './application-key';
 import { didYouMean } from './did-you-mean';
 import { describe as describeValue, isRecord, quote, withValue } from './problem-text';
+import { NEVER_STATIC } from '../static/mime-types';
 
 const FAST_CGI_MODULE = 'FastCgiModule';
 /** RFC 7230 token: the characters an HTTP method may contain. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Rules about what the author wrote, checked before ajv fills in defaults:
+ * a handler with a scriptProcessor but no `modules` would get IIS's default
+ * module (ManagedPipelineHandler) and never reach FastCGI. `modules` is a
+ * required attribute of a handler mapping in IIS
+ * (https://learn.microsoft.com/en-us/iis/configuration/system.webserver/handlers/add),
+ * so this is a config error, not a guess at what was meant.
+ */
+export function writtenProblems(config: unknown): ConfigProblem[] {
+  if (!isRecord(config) || !Array.isArray(config.handlers)) return [];
+  const problems: ConfigProblem[] = [];
+  config.handlers.forEach((handler: unknown, i) => {
+    if (!isRecord(handler) || handler.modules !== undefined || handler.scriptProcessor === undefined) return;
+    const name = typeof handler.name === 'string' ? ` of handler ${quote(handler.name)}` : '';
+    problems.push({
+      path: `/handlers/${i}/modules`,
+      message: `missing required attribute "modules"${name}: with a scriptProcessor it looks like a FastCGI mapping, but without modules "FastCgiModule" no request reaches it (IIS's default module is ManagedPipelineHandler); add modules: "FastCgiModule"`,
+    });
+  });
+  return problems;
+}
 
 export function crossFieldProblems(config: unknown): ConfigProblem[] {
   if (!isRecord(config)) return [];
@@ -123,6 +146,21 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
         report(`${pointer}/script`, `must not contain ".." segments: the script must stay inside physicalPath (got ${quote(script)})`, script);
       }
     }
+  });
+
+  // mimeMap: unique extensions (IIS's collection key), none that holds source or secrets.
+  const mimeMap = Array.isArray(config.mimeMap) ? config.mimeMap : [];
+  const extensions = new Map<string, number>();
+  mimeMap.forEach((entry: unknown, i) => {
+    if (!isRecord(entry) || typeof entry.fileExtension !== 'string') return;
+    const ext = entry.fileExtension.toLowerCase();
+    const pointer = `/mimeMap/${i}/fileExtension`;
+    if (NEVER_STATIC.has(ext)) {
+      report(pointer, `${quote(entry.fileExtension)} cannot be served as a static file: files with this extension hold source code or secrets (PHP and other scripts, includes, backups, configuration, databases); serve never sends them`, entry.fileExtension);
+    }
+    const first = extensions.get(ext);
+    if (first === undefined) extensions.set(ext, i);
+    else report(pointer, `duplicate mimeMap entry for ${quote(entry.fileExtension)}: already defined at /mimeMap/${first} (IIS: 500.19 "Cannot add duplicate collection entry")`, entry.fileExtension);
   });
 
   // serverVariableEncoding: an encoding iconv-lite can produce.

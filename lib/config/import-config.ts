@@ -10,6 +10,7 @@ import { FastCgiConfigError, type ConfigProblem } from '../errors';
 import { importFcgiext } from './fcgiext/import-fcgiext';
 import type { ImportDraft } from './import-draft';
 import type { ImportWarning } from './import-warnings';
+import { configWarnings } from './config-warnings';
 import { importIisXml, type XmlDocument } from './iis-xml/import-iis-xml';
 import { parseXml } from './iis-xml/read-xml';
 import { findSiteWebConfig } from './iis-xml/site-web-config';
@@ -49,7 +50,7 @@ export type ConfigFormat = 'json' | 'applicationHost.config' | 'web.config' | 'f
 
 export interface ImportResult {
   config: ResolvedConfig;
-  /** What the import could not carry over and what it did instead (always empty for JSON). */
+  /** What the import could not carry over and what it did instead, and handler parts no request can match. */
   warnings: ImportWarning[];
   format: ConfigFormat;
   /** applicationHost.config alone: the site's own web.config, when it was found in the site's folder and read. */
@@ -68,7 +69,8 @@ export async function importConfig(file: string, options: LoadConfigOptions = {}
   }
   if (problems.length > 0) throw new FastCgiConfigError(inFileOrder(problems, file), file);
   const config = validateConfig(draft.config, { source: file, locate: draft.locate });
-  const result: ImportResult = { config, warnings: inFileOrder(draft.warnings, file), format };
+  const warnings = [...draft.warnings, ...configWarnings(config, draft.locate)];
+  const result: ImportResult = { config, warnings: inFileOrder(warnings, file), format };
   if (webConfig !== undefined) result.webConfig = webConfig;
   return result;
 }

@@ -24,7 +24,9 @@ export type ImportWarningCode =
   /** A file the import would read (the site's web.config) is not there. */
   | 'NOT_READ'
   /** Carried over, but only meaningful on Windows (WinCache, a Windows php.ini, DLL extensions): what to use instead. */
-  | 'WINDOWS_ONLY';
+  | 'WINDOWS_ONLY'
+  /** A FastCGI handler part that no request can match (a lower-case verb, path ".php"). */
+  | 'NEVER_MATCHES';
 
 export interface ImportWarning {
   code: ImportWarningCode;

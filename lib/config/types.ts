@@ -85,6 +85,24 @@ export interface HandlerConfig {
   type?: string;
 }
 
+/** `<security><requestFiltering>`: what is never served (404), checked before any handler. */
+export interface RequestFilteringConfig {
+  /** Path segments never served (IIS 404.8), case-insensitive. @default ["web.config","bin","App_code","App_GlobalResources","App_LocalResources","App_WebReferences","App_Data","App_Browsers"] */
+  hiddenSegments?: string[];
+  /** Extensions (".mdb") refused in any segment (IIS 404.7). @default IIS's applicationHost.config list (".asax" … ".rules") */
+  deniedExtensions?: string[];
+  /** Substrings refused in the URL path, raw or decoded (IIS 404.5). @default [] */
+  denyUrlSequences?: string[];
+}
+
+/** One `<staticContent><mimeMap>`: an extension `serve` may send as a file, and its type. */
+export interface MimeMapEntry {
+  /** ".webmanifest" */
+  fileExtension: string;
+  /** "application/manifest+json" */
+  mimeType: string;
+}
+
 export interface FastCgiConfig {
   $schema?: string;
   /** Site root; SCRIPT_FILENAME never leaves it. */
@@ -116,6 +134,10 @@ export interface FastCgiConfig {
   trustProxy?: boolean | string[];
   /** SERVER_SOFTWARE; `{version}` is this package's version. @default "iis-fastcgi/{version}" */
   serverSoftware?: string;
+  /** IIS request filtering lists; IIS's defaults when absent. @default {} */
+  requestFiltering?: RequestFilteringConfig;
+  /** Extra MIME types for serve's static files (IIS `<staticContent>`). @default [] */
+  mimeMap?: MimeMapEntry[];
 }
 
 type Resolved<T> = { readonly [K in keyof T]-?: T[K] };
@@ -143,4 +165,6 @@ export interface ResolvedConfig {
   readonly maxAllowedContentLength: number;
   readonly trustProxy: boolean | readonly string[];
   readonly serverSoftware: string;
+  readonly requestFiltering: Readonly<Required<{ [K in keyof RequestFilteringConfig]: readonly string[] }>>;
+  readonly mimeMap: readonly Readonly<MimeMapEntry>[];
 }

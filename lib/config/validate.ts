@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { FastCgiConfigError, type ConfigProblem } from '../errors';
-import { crossFieldProblems } from './cross-checks';
+import { crossFieldProblems, writtenProblems } from './cross-checks';
 import { didYouMean } from './did-you-mean';
 import { childPointer, describe, lastSegment, quote, withValue } from './problem-text';
 import type { ResolvedConfig } from './types';
@@ -58,7 +58,7 @@ function schemaValidator(): ValidateFunction {
 function run(input: unknown, options: ValidateOptions): { problems: ConfigProblem[]; config: unknown } {
   const config = cloneInput(input, new Map());
   const validate = schemaValidator();
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = writtenProblems(config);
   if (!validate(config)) problems.push(...schemaProblems(validate.errors ?? []));
   problems.push(...crossFieldProblems(config));
   if (options.locate) for (const problem of problems) addLocation(problem, options.locate);

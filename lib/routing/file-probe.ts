@@ -84,7 +84,10 @@ export class FileProbe {
 function statKind(file: string): Promise<FileKind> {
   return new Promise((resolve) => {
     fs.stat(file, (err, stats) => {
-      if (err) resolve(err.code === 'ENOTDIR' ? 'notdir' : 'missing');
+      // Only ENOENT is "missing". Any other failure (ENOTDIR: the path runs through a
+      // file; ENAMETOOLONG, ELOOP, EACCES) makes the path unusable: it fits no handler,
+      // so php-cgi's cgi.fix_pathinfo never gets to walk it up to a file.
+      if (err) resolve(err.code === 'ENOENT' ? 'missing' : 'notdir');
       else resolve(stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'missing');
     });
   });

@@ -8,6 +8,7 @@ import { compileHandler, type CompiledHandler } from './handler-matcher';
 import { decodePathSegments } from './request-path';
 import { appliesTo, orderHandlers } from './handler-order';
 import { isInsideRoot } from './inside-root';
+import { RequestFilter } from './request-filter';
 
 const debug = createDebug('iis-fastcgi:routing');
 
@@ -59,10 +60,12 @@ export class RequestMapper {
   private readonly handlers: CompiledHandler[];
   private readonly root: string;
   private readonly probe: FileProbe;
+  private readonly filter: RequestFilter;
 
   constructor(private readonly config: ResolvedConfig) {
     this.root = path.resolve(config.physicalPath);
     this.probe = new FileProbe(this.root, config.followSymlinksOutsideRoot);
+    this.filter = new RequestFilter(config.requestFiltering);
     this.handlers = orderHandlers(
       config.handlers.map((handler, index) => compileHandler(handler, index)),
       config.siteId,
@@ -75,6 +78,13 @@ export class RequestMapper {
     const queryAt = relativeUrl.indexOf('?');
     const rawPath = queryAt === -1 ? relativeUrl : relativeUrl.slice(0, queryAt);
     const { segments, trailingSlash } = decodePathSegments(rawPath);
+    // IIS filters every URL before any handler runs: a hidden segment is 404.8 even
+    // where no file exists, and web.config never reaches a static handler after us.
+    const filter = (names: string[]): void => {
+      const refusal = this.filter.check(rawPath, names);
+      if (refusal) throw refusal;
+    };
+    filter(segments);
     const probe = this.probe.forRequest();
 
     const directory = trailingSlash || (await probe(this.file(segments))).kind === 'directory';
@@ -87,6 +97,7 @@ export class RequestMapper {
         const selection = await this.select(probe, withDocument, method, req.baseUrl ?? '');
         if (selection === 'not-ours') return null;
         if (selection) {
+          filter([document]);
           if (!trailingSlash) {
             // `/dir` → `/dir/`, as IIS answers before running a default document.
             const query = queryAt === -1 ? '' : relativeUrl.slice(queryAt);

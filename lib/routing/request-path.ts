@@ -10,6 +10,11 @@ import { FastCgiBadPathError } from '../errors';
  * The result is safe to join under physicalPath segment by segment.
  */
 export function decodePathSegments(rawPath: string): { segments: string[]; trailingSlash: boolean } {
+  // origin-form only (RFC 9112 §3.2.1): a `#fragment` or an absolute-form
+  // target is read differently by parseurl (express.static) and by a split at
+  // "/", so neither names a file here.
+  if (rawPath !== '' && !rawPath.startsWith('/')) throw new FastCgiBadPathError('the request target is not an absolute path');
+  if (rawPath.includes('#')) throw new FastCgiBadPathError('"#" in the request target');
   const segments: string[] = [];
   const parts = rawPath.split('/');
   for (const part of parts) {

@@ -33,6 +33,10 @@ export interface AssembleInput {
   synthesizeApplications: boolean;
   handlers: readonly MergedEntry<XmlElement>[];
   defaultDocument?: readonly Located<string>[];
+  /** The merged request filtering lists, when any level sets them. */
+  requestFiltering?: Record<string, string[]>;
+  /** `<staticContent><mimeMap>` entries that differ from serve's built-in list. */
+  mimeMap?: readonly { fileExtension: string; mimeType: string; where: Where }[];
   /** requestLimits maxAllowedContentLength of the innermost level that sets it. */
   maxAllowedContentLength?: Located<string>;
   /** "site \"Contoso\"", for messages. */
@@ -190,6 +194,13 @@ export function assembleConfig(input: AssembleInput): {
     config.defaultDocument = input.defaultDocument.map((doc, i) => {
       locations.set(`/defaultDocument/${i}`, doc.where);
       return doc.value;
+    });
+  }
+  if (input.requestFiltering) config.requestFiltering = input.requestFiltering;
+  if (input.mimeMap && input.mimeMap.length > 0) {
+    config.mimeMap = input.mimeMap.map(({ fileExtension, mimeType, where }, i) => {
+      locations.set(`/mimeMap/${i}`, where);
+      return { fileExtension, mimeType };
     });
   }
   if (input.maxAllowedContentLength) {

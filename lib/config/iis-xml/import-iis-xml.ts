@@ -35,6 +35,8 @@ import {
   type IisSite,
 } from './sites';
 import { readLevel, type LevelSections } from './web-server-sections';
+import { mergeMimeMap, mergeRequestFiltering } from './request-filtering';
+import { requestFilteringDefaults } from '../schema-defaults';
 
 export interface XmlDocument {
   root: XmlElement;
@@ -128,6 +130,8 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
   const touched = enabled !== undefined || sections.some((s) => s.defaultDocumentOps.length > 0);
   const defaultDocument = !touched ? undefined : enabled?.enabled === false ? [] : documents.entries.map((e) => ({ value: e.item, where: e.where }));
 
+  const mimeMap = mergeMimeMap(sections.map((s) => s.mimeMapOps));
+  warnings.push(...mimeMap.warnings);
   const assembled = assembleConfig({
     physicalPath,
     siteId,
@@ -136,6 +140,8 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
     synthesizeApplications: !host,
     handlers: filtered.kept,
     defaultDocument,
+    requestFiltering: mergeRequestFiltering(sections.map((s) => s.filteringOps), requestFilteringDefaults()),
+    mimeMap: mimeMap.entries,
     maxAllowedContentLength: located(sections.map((s) => s.maxAllowedContentLength).filter((a) => a !== undefined).pop()),
     scope,
     mapper: options.mapper,

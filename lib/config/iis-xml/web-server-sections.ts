@@ -13,6 +13,7 @@ import type { Where } from '../source-locations';
 import type { CollectionOp } from './collection-merge';
 import type { ConfigLevel } from './config-levels';
 import { attributeValue, attributeWhere, childrenNamed, type XmlAttribute, type XmlElement } from './read-xml';
+import { readRequestFiltering, readStaticContent, type ListOp, type MimeOp } from './request-filtering';
 
 export interface LevelSections {
   handlerOps: CollectionOp<XmlElement>[];
@@ -23,14 +24,17 @@ export interface LevelSections {
   applications: XmlElement[];
   /** `<security><requestFiltering><requestLimits maxAllowedContentLength>`, raw. */
   maxAllowedContentLength?: XmlAttribute;
+  /** `<requestFiltering>` fileExtensions / hiddenSegments / denyUrlSequences operations. */
+  filteringOps: ListOp[];
+  /** `<staticContent>` mimeMap operations. */
+  mimeMapOps: MimeOp[];
 }
 
 /** What to do instead, for sections PHP sites commonly set. */
 const SECTION_HINTS: Record<string, string> = {
   rewrite: 'URL Rewrite rules have no equivalent here; for a front controller (WordPress, Drupal) add a wildcard handler (path "*") with script "index.php", or write the rules as Express routes',
-  staticContent: 'serve picks MIME types itself; with Express, configure express.static',
   httpErrors: 'custom error pages are not imported; render errors in your Express error handler',
-  security: 'request filtering (other than requestLimits maxAllowedContentLength) and authentication are not imported; put the equivalent middleware in front',
+  security: 'authentication and authorization are not imported; put the equivalent middleware in front',
   directoryBrowse: 'serve never lists directories (the same as enabled="false")',
   modules: 'IIS modules do not exist here',
   httpRedirect: 'redirects are not imported; write them as Express routes',
@@ -43,7 +47,7 @@ const SECTION_HINTS: Record<string, string> = {
 const HANDLER_CHILDREN = ['add', 'remove', 'clear'];
 
 export function readLevel(level: ConfigLevel): { sections: LevelSections; problems: ConfigProblem[]; warnings: ImportWarning[] } {
-  const sections: LevelSections = { handlerOps: [], defaultDocumentOps: [], applications: [] };
+  const sections: LevelSections = { handlerOps: [], defaultDocumentOps: [], applications: [], filteringOps: [], mimeMapOps: [] };
   const problems: ConfigProblem[] = [];
   const warnings: ImportWarning[] = [];
   const unknownChild = (pointer: string, parent: string, child: XmlElement, allowed: readonly string[]): void => {
@@ -109,18 +113,21 @@ export function readLevel(level: ConfigLevel): { sections: LevelSections; proble
             break;
           }
           case 'security': {
-            // Only the body-size limit has an equivalent (maxAllowedContentLength); the rest is reported.
-            const limits = childrenNamed(section, 'requestFiltering').flatMap((filtering) => childrenNamed(filtering, 'requestLimits'));
-            for (const element of limits) {
-              const attribute = element.attributes.get('maxAllowedContentLength');
-              if (attribute) sections.maxAllowedContentLength = attribute;
+            // requestFiltering: the body-size limit and the three lists; the rest (authentication ...) is reported.
+            for (const filtering of childrenNamed(section, 'requestFiltering')) {
+              for (const element of childrenNamed(filtering, 'requestLimits')) {
+                const attribute = element.attributes.get('maxAllowedContentLength');
+                if (attribute) sections.maxAllowedContentLength = attribute;
+              }
+              readRequestFiltering(filtering, level.label, sections.filteringOps, { problems, warnings });
             }
-            const others = section.children.some(
-              (child) => child.name !== 'requestFiltering' || child.children.some((inner) => inner.name !== 'requestLimits'),
-            );
-            if (others && (!level.server || limits.length === 0)) warnings.push(otherSectionWarning(section, level, 'system.webServer'));
+            const others = section.children.filter((child) => child.name !== 'requestFiltering');
+            if (others.length > 0 && !level.server) warnings.push(otherSectionWarning(others[0], level, 'system.webServer><security'));
             break;
           }
+          case 'staticContent':
+            readStaticContent(section, level.label, sections.mimeMapOps, { problems, warnings });
+            break;
           case 'fastCgi':
             if (!level.server) {
               warnings.push(warningAt('IGNORED_SETTING', `<fastCgi> in ${level.label} is not imported: the section is AppHostOnly, IIS reads FastCGI applications only from applicationHost.config's server level (pass that file with the applicationHost option, --application-host)`, section.where));

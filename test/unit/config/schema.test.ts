@@ -11,6 +11,7 @@ function objectSchemas(): [string, Node][] {
   const found: [string, Node][] = [['#', schema]];
   for (const [name, def] of Object.entries<Node>(schema.definitions)) found.push([`#/definitions/${name}`, def]);
   found.push(['#/properties/fastCgi', schema.properties.fastCgi]);
+  found.push(['#/properties/requestFiltering', schema.properties.requestFiltering]);
   return found;
 }
 
@@ -34,7 +35,9 @@ describe('schemas/fastcgi-config.schema.json', () => {
       '#/definitions/application',
       '#/definitions/environmentVariable',
       '#/definitions/handler',
+      '#/definitions/mimeMap',
       '#/properties/fastCgi',
+      '#/properties/requestFiltering',
     ]);
     for (const [where, node] of objects) {
       expect([where, node.type, node.additionalProperties]).toEqual([where, 'object', false]);

@@ -1,0 +1,25 @@
+/**
+ * Defaults the importers need as values, read from the schema (the one
+ * source of config shape and defaults), never repeated in code.
+ */
+import fs from 'node:fs';
+import { SCHEMA_PATH } from './validate';
+
+type ListName = 'hiddenSegments' | 'deniedExtensions' | 'denyUrlSequences';
+let cached: Record<ListName, readonly string[]> | undefined;
+
+/** IIS's request filtering lists (applicationHost.config's defaults). */
+export function requestFilteringDefaults(): Record<ListName, readonly string[]> {
+  if (!cached) {
+    const schema = JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')) as {
+      properties: { requestFiltering: { properties: Record<ListName, { default: string[] }> } };
+    };
+    const lists = schema.properties.requestFiltering.properties;
+    cached = {
+      hiddenSegments: lists.hiddenSegments.default,
+      deniedExtensions: lists.deniedExtensions.default,
+      denyUrlSequences: lists.denyUrlSequences.default,
+    };
+  }
+  return cached;
+}
