@@ -5,6 +5,7 @@ import type { ResolvedConfig } from './config/types';
 import { fastCgi, type FastCgiMiddleware } from './middleware';
 import { compileHandler } from './routing/handler-matcher';
 import { decodePathSegments } from './routing/request-path';
+import { hostHeaderProblem } from './cgi/host-header';
 
 export interface SiteServer {
   readonly server: http.Server;
@@ -29,6 +30,8 @@ export async function serveSite(config: ResolvedConfig, port: number, host: stri
   const statics = serveStatic(config.physicalPath, { dotfiles: 'ignore', index });
 
   const server = http.createServer((req, res) => {
+    // The whole server answers a Host that cannot be a host with 400, as http.sys does (RFC 9112 §3.2).
+    if (hostHeaderProblem(req)) return sendStatus(res, 400);
     middleware(req, res, (err) => {
       if (err) return sendError(res, err);
       guard(req, res, () =>
