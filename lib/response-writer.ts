@@ -108,12 +108,19 @@ export class ResponseWriter {
     this.onDrain();
   };
 
-  /** Ends a response whose framing the application broke, and closes the connection behind it. */
+  /**
+   * Ends a response whose framing the application broke, and closes the
+   * connection right behind it (as with `Connection: close`, which can no
+   * longer be sent): the message is complete, but nothing more on this
+   * connection is trusted, so a request pipelined behind it is not answered.
+   */
   private closeAfter(reason: string): void {
     debug('closing the client connection: %s', reason);
     this.ended = true;
     const socket = this.res.socket;
-    this.res.end(() => socket?.end());
+    this.res.end();
+    // end() has handed the last bytes to the socket; its own end() sends them, then FIN.
+    socket?.end();
   }
 
   private writeHead(head: CgiResponseHead, framing: ResponseFraming): FastCgiBadHeaderError | null {
