@@ -38,6 +38,7 @@ export {
   FastCgiRequestRejectedError,
   FastCgiScriptNotFoundError,
   FastCgiBadPathError,
+  FastCgiBadHostError,
   FastCgiRequestBodyError,
   FastCgiRapidFailError,
   FastCgiRequestTooLargeError,
