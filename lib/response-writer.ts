@@ -42,6 +42,11 @@ export class ResponseWriter {
       return null;
     }
     let left = framing.limit as number;
+    if (chunks.length === 1) {
+      res.end(chunks[0].length > left ? chunks[0].subarray(0, left) : chunks[0]);
+      return null;
+    }
+    // One writev for the whole buffered body instead of a syscall per record.
     res.cork();
     for (const chunk of chunks) {
       if (left === 0) break;
