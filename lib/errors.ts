@@ -197,6 +197,17 @@ export class FastCgiMethodNotAllowedError extends FastCgiError {
 }
 
 /**
+ * The request's Host header cannot be a host (RFC 9112 §3.2: 400), so it
+ * never becomes SERVER_NAME / HTTP_HOST: http.sys answers "Bad Request -
+ * Invalid Hostname" before IIS sees such a request.
+ */
+export class FastCgiBadHostError extends FastCgiError {
+  constructor(reason: string) {
+    super('ERR_FASTCGI_BAD_HOST', 400, `Bad Request - Invalid Hostname: ${reason}`);
+  }
+}
+
+/**
  * Rapid-failure protection is on: the pool's processes failed `rapidFailsPerMinute`
  * times within a minute, so the pool answers at once instead of starting
  * processes in a loop, until the minute has passed (reference §6.2).

@@ -40,6 +40,7 @@ export {
   FastCgiRequestRejectedError,
   FastCgiScriptNotFoundError,
   FastCgiBadPathError,
+  FastCgiBadHostError,
   FastCgiRequestBodyError,
   FastCgiRapidFailError,
   FastCgiRequestTooLargeError,

@@ -5,7 +5,8 @@ import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './confi
 import { applicationKey, splitScriptProcessor } from './config/application-key';
 import { startupProblems } from './config/startup-checks';
 import { validateConfig } from './config/validate';
-import { FastCgiError, FastCgiMethodNotAllowedError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
+import { FastCgiBadHostError, FastCgiError, FastCgiMethodNotAllowedError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
+import { hostHeaderProblem } from './cgi/host-header';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
@@ -88,6 +89,9 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
       const params = variables.encode(req, mapped, body.length, REQUEST_ID);
       runRequest({ req, res, pool, app: pool.app, handler: mapped.handler, params, body, onError: (err) => next(toHttpError(err)) });
     };
+    // Judged before mapping, answered only for requests that are ours: what is
+    // not ours goes to next() untouched, whatever its Host (`serve` checks all).
+    const badHost = hostHeaderProblem(req);
     mapper
       .map(req)
       .then((result) => {
@@ -99,6 +103,7 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
             next();
           });
         }
+        if (badHost) return fail(new FastCgiBadHostError(badHost));
         if (result.kind === 'redirect') {
           settled = true;
           res.writeHead(301, { Location: result.location, 'Content-Length': '0' });

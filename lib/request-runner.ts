@@ -7,6 +7,7 @@ import { ResponseHeadParser, type CgiResponseHead } from './cgi/response-head-pa
 import { STDERR_LIMIT, stderrVerdict } from './cgi/stderr-policy';
 import type { Lease, ProcessPool } from './pool/process-pool';
 import { Exchange, type ExchangeFailure, type ExchangeListener } from './transport/exchange';
+import { ResponseWriter } from './response-writer';
 
 const debug = createDebug('iis-fastcgi:request');
 
@@ -59,9 +60,11 @@ class RequestRun implements ExchangeListener {
   private stderrBytes = 0;
   private retries = 0;
   private readonly isHead: boolean;
+  private readonly writer: ResponseWriter;
 
   constructor(private readonly o: RunRequestOptions) {
     this.isHead = o.req.method === 'HEAD';
+    this.writer = new ResponseWriter(o.res, this.isHead, () => this.exchange?.resume());
   }
 
   start(): void {
@@ -109,7 +112,7 @@ class RequestRun implements ExchangeListener {
       if (!this.startStreaming()) return true;
       return this.flushBuffered();
     }
-    if (this.phase === 'streaming') return this.write(chunk);
+    if (this.phase === 'streaming') return this.writer.write(chunk);
     return true;
   }
 
@@ -134,25 +137,15 @@ class RequestRun implements ExchangeListener {
     if (!this.head) return this.fail(new FastCgiBadHeaderError());
     if (this.phase === 'streaming') {
       this.finish();
-      this.o.res.end();
+      this.writer.end();
       return;
     }
     const verdict = stderrVerdict(this.o.app.stderrMode, this.stderrBytes > 0);
     if (verdict === 'stderr-500') return this.respondWithStderr();
     if (verdict === 'generic-500') return this.fail(new FastCgiStderrError(undefined));
-    if (!this.writeHead(this.buffered)) return;
-    const chunks = this.chunks;
+    const refused = this.writer.sendBuffered(this.head, this.chunks, this.buffered);
+    if (refused) return this.abandon(refused);
     this.finish();
-    const res = this.o.res;
-    if (chunks.length === 1) {
-      res.end(chunks[0]);
-      return;
-    }
-    // One writev for the whole buffered body instead of a syscall per record.
-    res.cork();
-    for (const chunk of chunks) res.write(chunk);
-    res.end();
-    res.uncork();
   }
 
   onError(error: FastCgiError, outcome: ExchangeFailure): void {
@@ -204,9 +197,13 @@ class RequestRun implements ExchangeListener {
     this.cleanUp();
   };
 
-  /** Head is known and the buffer limit is passed: send the head, keep the app's framing. */
+  /** Head is known and the buffer limit is passed: send the head, then what was buffered. */
   private startStreaming(): boolean {
-    if (!this.writeHead(undefined)) return false;
+    const refused = this.writer.startStreaming(this.head as CgiResponseHead);
+    if (refused) {
+      this.abandon(refused);
+      return false;
+    }
     this.phase = 'streaming';
     return true;
   }
@@ -214,47 +211,10 @@ class RequestRun implements ExchangeListener {
   private flushBuffered(): boolean {
     let ok = true;
     this.o.res.cork();
-    for (const chunk of this.chunks) ok = this.o.res.write(chunk);
+    for (const chunk of this.chunks) ok = this.writer.write(chunk) && ok;
     this.o.res.uncork();
     this.chunks = [];
-    if (!ok) this.o.res.once('drain', this.onDrain);
     return ok;
-  }
-
-  private write(chunk: Buffer): boolean {
-    if (this.o.res.write(chunk)) return true;
-    this.o.res.once('drain', this.onDrain);
-    return false;
-  }
-
-  private readonly onDrain = (): void => {
-    this.exchange?.resume();
-  };
-
-  /**
-   * Writes status and headers. With a known body length (whole response
-   * buffered) the length is ours; otherwise the application's framing stands.
-   */
-  private writeHead(bodyLength: number | undefined): boolean {
-    const head = this.head as CgiResponseHead;
-    let headers = head.headers;
-    const noBody = head.status === 204 || head.status === 304 || head.status < 200;
-    if (bodyLength !== undefined && !this.isHead) {
-      headers = stripContentLength(headers);
-      if (!noBody) headers.push('Content-Length', String(bodyLength));
-    }
-    try {
-      const res = this.o.res;
-      // setHeader with an array keeps repeated fields (Set-Cookie) as separate
-      // lines and replaces what earlier middleware set under the same name.
-      for (const [name, values] of groupHeaders(headers)) res.setHeader(name, values.length === 1 ? values[0] : values);
-      if (head.statusMessage) res.writeHead(head.status, head.statusMessage);
-      else res.writeHead(head.status);
-      return true;
-    } catch (err) {
-      this.abandon(new FastCgiBadHeaderError(`The FastCGI response head was refused: ${(err as Error).message}`));
-      return false;
-    }
   }
 
   private respondWithStderr(): void {
@@ -296,29 +256,8 @@ class RequestRun implements ExchangeListener {
 
   private cleanUp(): void {
     this.o.res.off('close', this.onClientClose);
+    this.writer.dispose();
     this.o.body.dispose();
     this.chunks = [];
   }
-}
-
-function groupHeaders(flat: string[]): Map<string, string[]> {
-  const grouped = new Map<string, string[]>();
-  const names = new Map<string, string>();
-  for (let i = 0; i < flat.length; i += 2) {
-    const lower = flat[i].toLowerCase();
-    const name = names.get(lower) ?? flat[i];
-    names.set(lower, name);
-    const values = grouped.get(name);
-    if (values) values.push(flat[i + 1]);
-    else grouped.set(name, [flat[i + 1]]);
-  }
-  return grouped;
-}
-
-function stripContentLength(headers: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i].toLowerCase() !== 'content-length') out.push(headers[i], headers[i + 1]);
-  }
-  return out;
 }

@@ -6,6 +6,7 @@ import { RequestFilter } from './routing/request-filter';
 import { decodePathSegments } from './routing/request-path';
 import { ScriptNames } from './routing/script-names';
 import { StaticFiles, type Refusal } from './static/static-files';
+import { hostHeaderProblem } from './cgi/host-header';
 
 export interface SiteServer {
   readonly server: http.Server;
@@ -30,6 +31,8 @@ export async function serveSite(config: ResolvedConfig, port: number, host: stri
   const statics = new StaticFiles(resolved, new ScriptNames(resolved));
 
   const server = http.createServer((req, res) => {
+    // The whole server answers a Host that cannot be a host with 400, as http.sys does (RFC 9112 §3.2).
+    if (hostHeaderProblem(req)) return sendStatus(res, 400);
     const url = req.url ?? '/';
     const rawPath = url.split('?')[0];
     let segments: string[];

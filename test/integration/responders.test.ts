@@ -1,30 +1,9 @@
-import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { startSite, type TestSite } from '../support/site';
 import { request } from '../support/http';
-import { FIXTURES, processAlive, WWW } from '../support/php';
-import type { ApplicationConfig, FastCgiConfig } from '../../lib/config/types';
-
-const RESPONDERS = path.join(FIXTURES, 'responders');
-
-/** A site whose only handler sends every URL under /app/ (wildcard) to a Node responder. */
-function responderConfig(script: string, app: Partial<ApplicationConfig> = {}): FastCgiConfig {
-  const args = path.join(RESPONDERS, script);
-  return {
-    physicalPath: WWW,
-    fastCgi: { application: [{ fullPath: process.execPath, arguments: args, maxInstances: 1, ...app }] },
-    handlers: [
-      {
-        name: 'Responder',
-        path: '*',
-        verb: '*',
-        modules: 'FastCgiModule',
-        scriptProcessor: `${process.execPath}|${args}`,
-        resourceType: 'Unspecified',
-      },
-    ],
-  };
-}
+import { processAlive } from '../support/php';
+import { responderConfig } from '../support/responders';
+import type { ApplicationConfig } from '../../lib/config/types';
 
 describe('a non-PHP FastCGI responder as fullPath', () => {
   let site: TestSite;

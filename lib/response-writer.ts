@@ -1,0 +1,184 @@
+import { validateHeaderName, validateHeaderValue, type ServerResponse } from 'node:http';
+import createDebug from 'debug';
+import { FastCgiBadHeaderError } from './errors';
+import { frameResponse, type ResponseFraming } from './cgi/response-framing';
+import type { CgiResponseHead } from './cgi/response-head-parser';
+
+const debug = createDebug('iis-fastcgi:response');
+
+/**
+ * Puts one parsed CGI response on the client connection: status and headers,
+ * then the body within the framing frameResponse() decided, with one
+ * back-pressure wait at a time. Never throws: a head Node would refuse is
+ * returned as a 502 before anything was set on the response.
+ */
+export class ResponseWriter {
+  private framing: ResponseFraming | null = null;
+  private sent = 0;
+  private ended = false;
+  private awaitingDrain = false;
+
+  /** `onDrain` is called once the client has taken what a `false` from write() held back. */
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly isHead: boolean,
+    private readonly onDrain: () => void,
+  ) {}
+
+  /** Sends status and headers for a response that streams; its body follows through write() and end(). */
+  startStreaming(head: CgiResponseHead): FastCgiBadHeaderError | null {
+    return this.writeHead(head, frameResponse(head, { isHead: this.isHead }));
+  }
+
+  /** Sends a response whose whole body was buffered, in one writev. */
+  sendBuffered(head: CgiResponseHead, chunks: Buffer[], length: number): FastCgiBadHeaderError | null {
+    const framing = frameResponse(head, { isHead: this.isHead, bufferedLength: length });
+    const error = this.writeHead(head, framing);
+    if (error) return error;
+    const res = this.res;
+    this.ended = true;
+    if (!framing.sendsBody) {
+      res.end();
+      return null;
+    }
+    let left = framing.limit as number;
+    if (chunks.length === 1) {
+      res.end(chunks[0].length > left ? chunks[0].subarray(0, left) : chunks[0]);
+      return null;
+    }
+    // One writev for the whole buffered body instead of a syscall per record.
+    res.cork();
+    for (const chunk of chunks) {
+      if (left === 0) break;
+      const piece = chunk.length > left ? chunk.subarray(0, left) : chunk;
+      left -= piece.length;
+      res.write(piece);
+    }
+    res.end();
+    res.uncork();
+    return null;
+  }
+
+  /**
+   * Streams body bytes. Returns false when the client is behind: call no
+   * more until `onDrain`. Bytes past the declared Content-Length never reach
+   * the client: they end the response and the connection.
+   */
+  write(chunk: Buffer): boolean {
+    const framing = this.framing;
+    if (this.ended || !framing || !framing.sendsBody || chunk.length === 0) return true;
+    if (framing.limit !== undefined && this.sent + chunk.length > framing.limit) {
+      const room = framing.limit - this.sent;
+      if (room > 0) this.res.write(chunk.subarray(0, room));
+      this.sent += room;
+      this.closeAfter(`the application sent more than its declared Content-Length ${framing.limit}`);
+      return true;
+    }
+    this.sent += chunk.length;
+    if (this.res.write(chunk)) return true;
+    // One wait at a time: many small records can arrive before the process is paused.
+    if (!this.awaitingDrain) {
+      this.awaitingDrain = true;
+      this.res.once('drain', this.drained);
+    }
+    return false;
+  }
+
+  /**
+   * The application's output is complete. A streamed body shorter than its
+   * declared length cannot be completed honestly: the connection is cut, so
+   * the client sees a truncated response instead of waiting for the rest
+   * (or reading the next response as the missing bytes).
+   */
+  end(): void {
+    if (this.ended || !this.framing) return;
+    this.ended = true;
+    const { limit, sendsBody } = this.framing;
+    if (sendsBody && limit !== undefined && this.sent < limit) {
+      debug('response cut: the application declared Content-Length %d but sent %d body bytes', limit, this.sent);
+      this.res.destroy();
+      return;
+    }
+    this.res.end();
+  }
+
+  /** Drops the drain wait (the request is over, or the client left). */
+  dispose(): void {
+    if (this.awaitingDrain) this.res.off('drain', this.drained);
+    this.awaitingDrain = false;
+  }
+
+  private readonly drained = (): void => {
+    this.awaitingDrain = false;
+    this.onDrain();
+  };
+
+  /**
+   * Ends a response whose framing the application broke, and closes the
+   * connection right behind it (as with `Connection: close`, which can no
+   * longer be sent): the message is complete, but nothing more on this
+   * connection is trusted, so a request pipelined behind it is not answered.
+   */
+  private closeAfter(reason: string): void {
+    debug('closing the client connection: %s', reason);
+    this.ended = true;
+    const socket = this.res.socket;
+    this.res.end();
+    // end() has handed the last bytes to the socket; its own end() sends them, then FIN.
+    socket?.end();
+  }
+
+  private writeHead(head: CgiResponseHead, framing: ResponseFraming): FastCgiBadHeaderError | null {
+    const grouped = groupHeaders(head.headers);
+    // Node is the reader that must accept these; ask it first, so a refusal
+    // leaves the response untouched for the 502.
+    try {
+      for (const [name, values] of grouped) {
+        validateHeaderName(name);
+        for (const value of values) validateHeaderValue(name, value);
+      }
+    } catch (err) {
+      return new FastCgiBadHeaderError(`The FastCGI response head was refused: ${(err as Error).message}`);
+    }
+    const res = this.res;
+    const set: string[] = [];
+    try {
+      // Framing is ours alone, whatever earlier middleware set. Only when set:
+      // removing Transfer-Encoding also turns off Node's chunked framing.
+      for (const name of ['Content-Length', 'Transfer-Encoding']) if (res.hasHeader(name)) res.removeHeader(name);
+      // setHeader with an array keeps repeated fields (Set-Cookie) as separate
+      // lines and replaces what earlier middleware set under the same name.
+      for (const [name, values] of grouped) {
+        res.setHeader(name, values.length === 1 ? values[0] : values);
+        set.push(name);
+      }
+      if (framing.contentLength !== undefined) res.setHeader('Content-Length', String(framing.contentLength));
+      if (framing.mismatch) {
+        debug('closing the client connection after this response: %s', framing.mismatch);
+        res.setHeader('Connection', 'close');
+      }
+      if (head.statusMessage) res.writeHead(head.status, head.statusMessage);
+      else res.writeHead(head.status);
+    } catch (err) {
+      for (const name of [...set, 'Content-Length', 'Connection']) if (res.hasHeader(name)) res.removeHeader(name);
+      return new FastCgiBadHeaderError(`The FastCGI response head was refused: ${(err as Error).message}`);
+    }
+    this.framing = framing;
+    return null;
+  }
+}
+
+/** [name, value, …] → name → values, names matched case-insensitively, first spelling kept. */
+function groupHeaders(flat: string[]): Map<string, string[]> {
+  const grouped = new Map<string, string[]>();
+  const names = new Map<string, string>();
+  for (let i = 0; i < flat.length; i += 2) {
+    const lower = flat[i].toLowerCase();
+    const name = names.get(lower) ?? flat[i];
+    names.set(lower, name);
+    const values = grouped.get(name);
+    if (values) values.push(flat[i + 1]);
+    else grouped.set(name, [flat[i + 1]]);
+  }
+  return grouped;
+}
