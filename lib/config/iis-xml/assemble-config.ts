@@ -13,6 +13,7 @@ import { problemAt, warningAt } from '../import-draft';
 import type { ImportWarning } from '../import-warnings';
 import type { PathMapper } from '../path-map';
 import { SourceLocations, type Where } from '../source-locations';
+import { setOwn } from '../problem-text';
 import type { MergedEntry } from './collection-merge';
 import { isFastCgiMapping } from './handler-filter';
 import { attributeValue, attributeWhere, type XmlElement } from './read-xml';
@@ -115,7 +116,7 @@ export function assembleConfig(input: AssembleInput): {
           continue;
         }
         locations.set(`${pointer}/${name}`, attribute.where);
-        out[name] = convertAttribute(name, attribute.value);
+        setOwn(out, name, convertAttribute(name, attribute.value));
       }
       const variables = readEnvironmentVariables(app.element, pointer, problems, locations);
       if (variables) out.environmentVariables = variables;
@@ -145,7 +146,7 @@ export function assembleConfig(input: AssembleInput): {
       }
       if (name === 'preCondition') continue; // evaluated by filterHandlers
       locations.set(`${pointer}/${name}`, attribute.where);
-      out[name] = convertAttribute(name, attribute.value);
+      setOwn(out, name, convertAttribute(name, attribute.value));
     }
     if (typeof out.scriptProcessor === 'string' && out.scriptProcessor !== '') {
       const where = attributeWhere(entry.item, 'scriptProcessor');
@@ -228,7 +229,7 @@ function readEnvironmentVariables(
       for (const [name, attribute] of item.attributes) {
         if (isLockAttribute(name)) continue;
         locations.set(`${itemPointer}/${name}`, attribute.where);
-        variable[name] = attribute.value;
+        setOwn(variable, name, attribute.value);
       }
       variables.push(variable);
     }

@@ -13,6 +13,7 @@ import type { Where } from '../source-locations';
 import type { CollectionOp } from './collection-merge';
 import type { ConfigLevel } from './config-levels';
 import { attributeValue, attributeWhere, childrenNamed, type XmlAttribute, type XmlElement } from './read-xml';
+import { ownValue } from '../problem-text';
 
 export interface LevelSections {
   handlerOps: CollectionOp<XmlElement>[];
@@ -150,6 +151,6 @@ function otherSectionWarning(section: XmlElement, level: ConfigLevel, parent?: s
     }
     return warningAt('IGNORED_SETTING', `${name} in ${level.label} is not imported: ASP.NET settings have no meaning for FastCGI applications`, section.where);
   }
-  const hint = SECTION_HINTS[section.name] ?? 'it has no equivalent in this package';
+  const hint = ownValue(SECTION_HINTS, section.name) ?? 'it has no equivalent in this package';
   return warningAt('IGNORED_SETTING', `${name} in ${level.label} is not imported: ${hint}`, section.where);
 }
