@@ -9,6 +9,7 @@
  * cleared by close().
  */
 import { timerDelay } from '../timer-delay';
+
 export class IdleList<T> {
   private readonly stack: Array<{ item: T; since: number }> = [];
   private readonly idleMs: number;
