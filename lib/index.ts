@@ -4,6 +4,7 @@ import { fastCgi } from './middleware';
 export { fastCgi };
 export default fastCgi;
 export type { FastCgiMiddleware, FastCgiOptions, NextFunction } from './middleware';
+export type { Logger } from './logger';
 export { loadConfig } from './config/load-config';
 export type { LoadConfigOptions } from './config/load-config';
 export { validateConfig, checkConfig } from './config/validate';
@@ -21,6 +22,7 @@ export type {
   ResourceType,
   RequireAccess,
   PathInfoStyle,
+  ErrorMode,
 } from './config/types';
 export type { PoolStats } from './pool/process-pool';
 export {

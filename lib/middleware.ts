@@ -11,6 +11,7 @@ import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from '.
 import type { PoolStats, ProcessPool } from './pool/process-pool';
 import type { PoolEvents } from './pool/pool-stats';
 import { REQUEST_ID } from './transport/connection';
+import { noopLogger, type Logger } from './logger';
 import { runRequest } from './request-runner';
 import { RequestMapper, type MappedRequest } from './routing/map-request';
 
@@ -31,8 +32,16 @@ export interface FastCgiMiddleware {
   readonly config: ResolvedConfig;
 }
 
-/** Seams for tests; not needed in applications. */
-export type FastCgiOptions = PoolOverrides;
+/** The second argument of fastCgi(). */
+export interface FastCgiOptions extends PoolOverrides {
+  /**
+   * pino-compatible logger (`error`, `warn`, `info`, `debug`, `child`). Every
+   * line the application writes to FCGI_STDERR is logged at warn with the
+   * pool key, pid, script and URI, whatever stderrMode and errorMode decide
+   * for the response. @default a logger that drops everything
+   */
+  logger?: Logger;
+}
 
 let spoolSequence = 0;
 
@@ -43,6 +52,8 @@ let spoolSequence = 0;
  */
 export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgiOptions = {}): FastCgiMiddleware {
   const resolved = validateConfig(config);
+  const { logger: parentLogger, ...overrides } = options;
+  const logger = (parentLogger ?? noopLogger).child({ component: 'iis-fastcgi' });
   const mapper = new RequestMapper(resolved);
   const variables = new ServerVariables(resolved);
 
@@ -58,7 +69,7 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
     const key = applicationKey(fullPath, args);
     let pool = byKey.get(key);
     if (!pool) {
-      pool = acquirePool(applications.get(key) as ResolvedApplication, options);
+      pool = acquirePool(applications.get(key) as ResolvedApplication, overrides);
       byKey.set(key, pool);
     }
     pools.set(index, pool);
@@ -78,7 +89,11 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
       settled = true;
       const pool = pools.get(mapped.handlerIndex) as ProcessPool;
       const params = variables.encode(req, mapped, body.length, REQUEST_ID);
-      runRequest({ req, res, pool, app: pool.app, handler: mapped.handler, params, body, onError: (err) => next(toHttpError(err)) });
+      runRequest({
+        req, res, pool, app: pool.app, handler: mapped.handler, params, body,
+        logger, errorMode: resolved.errorMode, script: mapped.scriptFilename, uri: mapped.requestUri,
+        onError: (err) => next(toHttpError(err)),
+      });
     };
     mapper
       .map(req)

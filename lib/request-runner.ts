@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
-import type { ResolvedApplication, ResolvedHandler } from './config/types';
+import type { ErrorMode, ResolvedApplication, ResolvedHandler } from './config/types';
 import { FastCgiBadHeaderError, FastCgiError, FastCgiProcessExitedError, FastCgiStderrError } from './errors';
 import type { RequestBody } from './cgi/request-body';
 import { ResponseHeadParser, type CgiResponseHead } from './cgi/response-head-parser';
-import { STDERR_LIMIT, stderrVerdict } from './cgi/stderr-policy';
+import { mayShowDetail } from './cgi/error-disclosure';
+import { StderrLog } from './cgi/stderr-log';
+import { stderrVerdict } from './cgi/stderr-policy';
+import type { Logger } from './logger';
 import type { Lease, ProcessPool } from './pool/process-pool';
 import { Exchange, type ExchangeFailure, type ExchangeListener } from './transport/exchange';
 
@@ -29,6 +32,13 @@ export interface RunRequestOptions {
   /** Encoded PARAMS stream. */
   params: Buffer;
   body: RequestBody;
+  /** Where every stderr line goes (warn), whatever the modes decide. */
+  logger: Logger;
+  /** Who may see the stderr text in a 500 (IIS httpErrors errorMode). */
+  errorMode: ErrorMode;
+  /** For the log: SCRIPT_FILENAME and REQUEST_URI. */
+  script: string;
+  uri: string;
   /** Called at most once, only while nothing has been sent to the client. */
   onError(error: FastCgiError): void;
 }
@@ -55,13 +65,13 @@ class RequestRun implements ExchangeListener {
   private head: CgiResponseHead | null = null;
   private chunks: Buffer[] = [];
   private buffered = 0;
-  private stderr: Buffer[] = [];
-  private stderrBytes = 0;
+  private readonly stderr: StderrLog;
   private retries = 0;
   private readonly isHead: boolean;
 
   constructor(private readonly o: RunRequestOptions) {
     this.isHead = o.req.method === 'HEAD';
+    this.stderr = new StderrLog(o.logger, () => ({ pool: o.pool.key, pid: this.lease?.instance.pid, script: o.script, uri: o.uri }));
   }
 
   start(): void {
@@ -114,21 +124,20 @@ class RequestRun implements ExchangeListener {
   }
 
   onStderr(chunk: Buffer): void {
-    if (this.stderrBytes < STDERR_LIMIT) {
-      const room = STDERR_LIMIT - this.stderrBytes;
-      this.stderr.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-      this.stderrBytes += Math.min(room, chunk.length);
-    }
+    // Logged in every mode (IgnoreAndReturn200 too): the response may hide the text, the log does not.
+    this.stderr.push(chunk);
     if (this.o.app.stderrMode === 'TerminateProcess' && this.phase !== 'done') {
+      this.stderr.flush();
       this.exchange?.abort();
       this.releaseLease('kill', 'stderr under TerminateProcess');
-      this.fail(new FastCgiStderrError(undefined));
+      this.fail(new FastCgiStderrError(this.stderr.detail()));
     } else if (this.phase === 'streaming') {
       debug('stderr after the response started: %s', chunk.toString('latin1').trimEnd());
     }
   }
 
   onComplete(): void {
+    this.stderr.flush();
     this.releaseLease('reuse');
     if (this.phase === 'done') return;
     if (!this.head) return this.fail(new FastCgiBadHeaderError());
@@ -137,9 +146,10 @@ class RequestRun implements ExchangeListener {
       this.o.res.end();
       return;
     }
-    const verdict = stderrVerdict(this.o.app.stderrMode, this.stderrBytes > 0);
-    if (verdict === 'stderr-500') return this.respondWithStderr();
-    if (verdict === 'generic-500') return this.fail(new FastCgiStderrError(undefined));
+    const verdict = stderrVerdict(this.o.app.stderrMode, this.stderr.hasOutput);
+    if (verdict === 'stderr-500' && mayShowDetail(this.o.errorMode, this.o.req)) return this.respondWithStderr();
+    // The text stays in err.detail (expose false) for the app's error handler and logs.
+    if (verdict !== 'respond') return this.fail(new FastCgiStderrError(this.stderr.detail()));
     if (!this.writeHead(this.buffered)) return;
     const chunks = this.chunks;
     this.finish();
@@ -156,6 +166,7 @@ class RequestRun implements ExchangeListener {
   }
 
   onError(error: FastCgiError, outcome: ExchangeFailure): void {
+    this.stderr.flush();
     if (this.phase === 'done') return;
     const lease = this.lease;
     if (outcome.processHealthy || !lease) {
@@ -187,8 +198,7 @@ class RequestRun implements ExchangeListener {
     this.retries++;
     debug('retrying on another process: %s', error.message);
     this.chunks = [];
-    this.stderr = [];
-    this.stderrBytes = 0;
+    this.stderr.reset();
     this.acquire();
   }
 
@@ -258,7 +268,7 @@ class RequestRun implements ExchangeListener {
   }
 
   private respondWithStderr(): void {
-    const text = Buffer.concat(this.stderr, this.stderrBytes);
+    const text = this.stderr.text();
     this.finish();
     this.o.pool.recordFailure();
     const res = this.o.res;

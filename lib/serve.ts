@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import serveStatic from 'serve-static';
 import type { ResolvedConfig } from './config/types';
-import { fastCgi, type FastCgiMiddleware } from './middleware';
+import { fastCgi, type FastCgiMiddleware, type FastCgiOptions } from './middleware';
 import { compileHandler } from './routing/handler-matcher';
 import { decodePathSegments } from './routing/request-path';
 
@@ -20,8 +20,8 @@ export interface SiteServer {
  * FastCGI handlers own never served as files. Plain node:http, no framework:
  * the chain is three fixed steps.
  */
-export async function serveSite(config: ResolvedConfig, port: number, host: string): Promise<SiteServer> {
-  const middleware = fastCgi(config);
+export async function serveSite(config: ResolvedConfig, port: number, host: string, options: FastCgiOptions = {}): Promise<SiteServer> {
+  const middleware = fastCgi(config, options);
   const isScript = scriptNameTest(config);
   const guard = refuseScriptSource(isScript);
   // Default documents that are scripts are the FastCGI side's job, never static index files.

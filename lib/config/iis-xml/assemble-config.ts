@@ -36,10 +36,14 @@ export interface AssembleInput {
   defaultDocument?: readonly Located<string>[];
   /** requestLimits maxAllowedContentLength of the innermost level that sets it. */
   maxAllowedContentLength?: Located<string>;
+  /** httpErrors errorMode of the innermost level that sets it. */
+  errorMode?: Located<string>;
   /** "site \"Contoso\"", for messages. */
   scope: string;
   mapper: PathMapper;
 }
+
+const ERROR_MODES = ['DetailedLocalOnly', 'Detailed', 'Custom'];
 
 interface ApplicationEntry {
   /** Expanded Windows key `fullPath|arguments`, for matching handlers. */
@@ -198,6 +202,12 @@ export function assembleConfig(input: AssembleInput): {
     // A non-number is left as a string so the schema reports it with its line.
     config.maxAllowedContentLength = /^\d+$/.test(raw) ? Number(raw) : raw;
     locations.set('/maxAllowedContentLength', input.maxAllowedContentLength.where);
+  }
+  if (input.errorMode) {
+    // IIS reads enum values case-insensitively; anything else is left for the schema to report with its line.
+    const raw = input.errorMode.value.trim();
+    config.errorMode = ERROR_MODES.find((mode) => mode.toLowerCase() === raw.toLowerCase()) ?? input.errorMode.value;
+    locations.set('/errorMode', input.errorMode.where);
   }
   return { config, problems, warnings, locations };
 }

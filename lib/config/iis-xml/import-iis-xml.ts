@@ -137,6 +137,7 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
     handlers: filtered.kept,
     defaultDocument,
     maxAllowedContentLength: located(sections.map((s) => s.maxAllowedContentLength).filter((a) => a !== undefined).pop()),
+    errorMode: located(sections.map((s) => s.errorMode).filter((a) => a !== undefined).pop()),
     scope,
     mapper: options.mapper,
   });

@@ -24,13 +24,15 @@ export interface LevelSections {
   applications: XmlElement[];
   /** `<security><requestFiltering><requestLimits maxAllowedContentLength>`, raw. */
   maxAllowedContentLength?: XmlAttribute;
+  /** `<httpErrors errorMode>`, raw. */
+  errorMode?: XmlAttribute;
 }
 
 /** What to do instead, for sections PHP sites commonly set. */
 const SECTION_HINTS: Record<string, string> = {
   rewrite: 'URL Rewrite rules have no equivalent here; for a front controller (WordPress, Drupal) add a wildcard handler (path "*") with script "index.php", or write the rules as Express routes',
   staticContent: 'serve picks MIME types itself; with Express, configure express.static',
-  httpErrors: 'custom error pages are not imported; render errors in your Express error handler',
+  httpErrors: 'custom error pages are not imported (errorMode is); render errors in your Express error handler',
   security: 'request filtering (other than requestLimits maxAllowedContentLength) and authentication are not imported; put the equivalent middleware in front',
   directoryBrowse: 'serve never lists directories (the same as enabled="false")',
   modules: 'IIS modules do not exist here',
@@ -120,6 +122,14 @@ export function readLevel(level: ConfigLevel): { sections: LevelSections; proble
               (child) => child.name !== 'requestFiltering' || child.children.some((inner) => inner.name !== 'requestLimits'),
             );
             if (others && (!level.server || limits.length === 0)) warnings.push(otherSectionWarning(section, level, 'system.webServer'));
+            break;
+          }
+          case 'httpErrors': {
+            // errorMode decides who sees PHP's stderr text; the custom pages themselves are reported.
+            const mode = section.attributes.get('errorMode');
+            if (mode) sections.errorMode = mode;
+            const others = section.children.length > 0 || [...section.attributes.keys()].some((name) => name !== 'errorMode');
+            if (others && !level.server) warnings.push(otherSectionWarning(section, level, 'system.webServer'));
             break;
           }
           case 'fastCgi':
