@@ -4,6 +4,7 @@
  * inheritEnvironment: true passes it, as IIS does.
  */
 import request from 'supertest';
+import { childPids } from '../support/php';
 import { phpConfig, startSite, type TestSite } from '../support/site';
 
 const SECRET = 'IIS_FASTCGI_TEST_SECRET';
@@ -47,8 +48,26 @@ describe('the child environment', () => {
       site = await startSite(phpConfig({ inheritEnvironment: true, maxInstances: 1 }));
       expect(await seen('PHP_FCGI_CHILDREN')).toMatchObject({ getenv: false });
       expect(site.php.stats()[0].instances).toBe(1);
+      const pids = poolPids(site);
+      expect(pids).toHaveLength(1);
+      expect(childPids(pids[0])).toEqual([]);
     } finally {
       delete process.env.PHP_FCGI_CHILDREN;
     }
   });
+
+  it('PHP_FCGI_CHILDREN "0" is accepted and harmless: php-cgi forks no workers', async () => {
+    site = await startSite(phpConfig({ maxInstances: 1, environmentVariables: [{ name: 'PHP_FCGI_CHILDREN', value: '0' }] }));
+    expect(await seen('PHP_FCGI_CHILDREN')).toMatchObject({ getenv: '0' });
+    const pids = poolPids(site);
+    expect(pids).toHaveLength(1);
+    expect(childPids(pids[0])).toEqual([]);
+  });
 });
+
+/** The pool's process ids, through the registry's diagnostics. */
+function poolPids(s: TestSite): number[] {
+  const { allPools } = require('../../lib/pool/pool-registry') as typeof import('../../lib/pool/pool-registry');
+  const key = s.php.stats()[0].key;
+  return (allPools().find((pool) => pool.key === key) as { pids(): number[] }).pids();
+}
