@@ -5,6 +5,8 @@ import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './confi
 import { applicationKey, splitScriptProcessor } from './config/application-key';
 import { validateConfig } from './config/validate';
 import { FastCgiError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
+import { mayShowDetail } from './cgi/error-disclosure';
+import { StderrLog } from './cgi/stderr-log';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
@@ -91,7 +93,8 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
       const params = variables.encode(req, mapped, body.length, REQUEST_ID);
       runRequest({
         req, res, pool, app: pool.app, handler: mapped.handler, params, body,
-        logger, errorMode: resolved.errorMode, script: mapped.scriptFilename, uri: mapped.requestUri,
+        stderr: new StderrLog(logger, { pool: pool.key, script: mapped.scriptFilename, uri: mapped.requestUri }),
+        showDetail: mayShowDetail(resolved.errorMode, req),
         onError: (err) => next(toHttpError(err)),
       });
     };

@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
-import type { ErrorMode, ResolvedApplication, ResolvedHandler } from './config/types';
+import type { ResolvedApplication, ResolvedHandler } from './config/types';
 import { FastCgiBadHeaderError, FastCgiError, FastCgiProcessExitedError, FastCgiStderrError } from './errors';
 import type { RequestBody } from './cgi/request-body';
 import { ResponseHeadParser, type CgiResponseHead } from './cgi/response-head-parser';
-import { mayShowDetail } from './cgi/error-disclosure';
-import { StderrLog } from './cgi/stderr-log';
+import { writeStderrPage } from './cgi/error-disclosure';
+import type { StderrLog } from './cgi/stderr-log';
 import { stderrVerdict } from './cgi/stderr-policy';
-import type { Logger } from './logger';
 import type { Lease, ProcessPool } from './pool/process-pool';
 import { Exchange, type ExchangeFailure, type ExchangeListener } from './transport/exchange';
 
@@ -32,13 +31,10 @@ export interface RunRequestOptions {
   /** Encoded PARAMS stream. */
   params: Buffer;
   body: RequestBody;
-  /** Where every stderr line goes (warn), whatever the modes decide. */
-  logger: Logger;
-  /** Who may see the stderr text in a 500 (IIS httpErrors errorMode). */
-  errorMode: ErrorMode;
-  /** For the log: SCRIPT_FILENAME and REQUEST_URI. */
-  script: string;
-  uri: string;
+  /** This request's FCGI_STDERR: kept for the error, every line logged whatever the modes decide. */
+  stderr: StderrLog;
+  /** errorMode lets this client see the stderr text. */
+  showDetail: boolean;
   /** Called at most once, only while nothing has been sent to the client. */
   onError(error: FastCgiError): void;
 }
@@ -65,13 +61,11 @@ class RequestRun implements ExchangeListener {
   private head: CgiResponseHead | null = null;
   private chunks: Buffer[] = [];
   private buffered = 0;
-  private readonly stderr: StderrLog;
   private retries = 0;
   private readonly isHead: boolean;
 
   constructor(private readonly o: RunRequestOptions) {
     this.isHead = o.req.method === 'HEAD';
-    this.stderr = new StderrLog(o.logger, () => ({ pool: o.pool.key, pid: this.lease?.instance.pid, script: o.script, uri: o.uri }));
   }
 
   start(): void {
@@ -89,6 +83,7 @@ class RequestRun implements ExchangeListener {
       }
       if (error || !lease) return this.fail(error as FastCgiError);
       this.lease = lease;
+      this.o.stderr.pid = lease.instance.pid;
       this.phase = 'head';
       this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
       this.exchange.start(this.o.params, this.o.body.bytes ?? this.o.body.open());
@@ -124,20 +119,15 @@ class RequestRun implements ExchangeListener {
   }
 
   onStderr(chunk: Buffer): void {
-    // Logged in every mode (IgnoreAndReturn200 too): the response may hide the text, the log does not.
-    this.stderr.push(chunk);
-    if (this.o.app.stderrMode === 'TerminateProcess' && this.phase !== 'done') {
-      this.stderr.flush();
-      this.exchange?.abort();
-      this.releaseLease('kill', 'stderr under TerminateProcess');
-      this.fail(new FastCgiStderrError(this.stderr.detail()));
-    } else if (this.phase === 'streaming') {
-      debug('stderr after the response started: %s', chunk.toString('latin1').trimEnd());
-    }
+    // Logged in every mode and phase (IgnoreAndReturn200, streaming): the response may hide the text, the log does not.
+    this.o.stderr.push(chunk);
+    if (this.o.app.stderrMode !== 'TerminateProcess' || this.phase === 'done') return;
+    this.exchange?.abort();
+    this.releaseLease('kill', 'stderr under TerminateProcess');
+    this.fail(new FastCgiStderrError(this.o.stderr.detail()));
   }
 
   onComplete(): void {
-    this.stderr.flush();
     this.releaseLease('reuse');
     if (this.phase === 'done') return;
     if (!this.head) return this.fail(new FastCgiBadHeaderError());
@@ -146,10 +136,14 @@ class RequestRun implements ExchangeListener {
       this.o.res.end();
       return;
     }
-    const verdict = stderrVerdict(this.o.app.stderrMode, this.stderr.hasOutput);
-    if (verdict === 'stderr-500' && mayShowDetail(this.o.errorMode, this.o.req)) return this.respondWithStderr();
+    const verdict = stderrVerdict(this.o.app.stderrMode, this.o.stderr.hasOutput);
+    if (verdict === 'stderr-500' && this.o.showDetail) {
+      this.finish();
+      this.o.pool.recordFailure();
+      return writeStderrPage(this.o.res, this.o.stderr.text(), this.isHead);
+    }
     // The text stays in err.detail (expose false) for the app's error handler and logs.
-    if (verdict !== 'respond') return this.fail(new FastCgiStderrError(this.stderr.detail()));
+    if (verdict !== 'respond') return this.fail(new FastCgiStderrError(this.o.stderr.detail()));
     if (!this.writeHead(this.buffered)) return;
     const chunks = this.chunks;
     this.finish();
@@ -166,7 +160,6 @@ class RequestRun implements ExchangeListener {
   }
 
   onError(error: FastCgiError, outcome: ExchangeFailure): void {
-    this.stderr.flush();
     if (this.phase === 'done') return;
     const lease = this.lease;
     if (outcome.processHealthy || !lease) {
@@ -198,7 +191,7 @@ class RequestRun implements ExchangeListener {
     this.retries++;
     debug('retrying on another process: %s', error.message);
     this.chunks = [];
-    this.stderr.reset();
+    this.o.stderr.reset();
     this.acquire();
   }
 
@@ -267,15 +260,6 @@ class RequestRun implements ExchangeListener {
     }
   }
 
-  private respondWithStderr(): void {
-    const text = this.stderr.text();
-    this.finish();
-    this.o.pool.recordFailure();
-    const res = this.o.res;
-    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(text.length) });
-    res.end(this.isHead ? undefined : text);
-  }
-
   /** Gives up on the exchange mid-response (bad head): the process lives on. */
   private abandon(error: FastCgiError): void {
     this.exchange?.abort();
@@ -305,6 +289,7 @@ class RequestRun implements ExchangeListener {
   }
 
   private cleanUp(): void {
+    this.o.stderr.flush();
     this.o.res.off('close', this.onClientClose);
     this.o.body.dispose();
     this.chunks = [];

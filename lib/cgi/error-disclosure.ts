@@ -7,7 +7,7 @@
  * - Custom: for no client.
  */
 import { isIP } from 'node:net';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorMode } from '../config/types';
 
 /**
@@ -37,4 +37,10 @@ export function mayShowDetail(mode: ErrorMode, req: IncomingMessage): boolean {
   if (mode === 'Detailed') return true;
   if (mode === 'Custom') return false;
   return isLocalClient(req);
+}
+
+/** The detailed 500: the stderr text as the body, as IIS's ReturnStdErrIn500 answers. */
+export function writeStderrPage(res: ServerResponse, text: Buffer, isHead: boolean): void {
+  res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(text.length) });
+  res.end(isHead ? undefined : text);
 }

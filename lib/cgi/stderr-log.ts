@@ -19,8 +19,11 @@ export class StderrLog {
   private partial = '';
   private decoder = new StringDecoder('utf8');
   private truncatedNoted = false;
+  /** The process serving the request, once there is one (for the log). */
+  pid: number | undefined;
 
-  constructor(private readonly logger: Logger, private readonly fields: () => object) {}
+  /** `fields` (pool, script, uri) come with every line. */
+  constructor(private readonly logger: Logger, private readonly fields: object) {}
 
   get hasOutput(): boolean {
     return this.bytes > 0;
@@ -82,7 +85,7 @@ export class StderrLog {
   /** A logger that throws must not break the request (or the process's other requests). */
   private write(message: string): void {
     try {
-      this.logger.warn({ ...this.fields(), stream: 'stderr' }, message);
+      this.logger.warn({ ...this.fields, pid: this.pid, stream: 'stderr' }, message);
     } catch {
       // Nothing sensible to do: the logger itself is broken.
     }

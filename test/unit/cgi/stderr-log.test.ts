@@ -21,7 +21,7 @@ describe('StderrLog', () => {
     [['a\n', '', 'b'], ['a', 'b']],
   ])('chunks %j → lines %j', (chunks, expected) => {
     const { logger, lines } = recorder();
-    const log = new StderrLog(logger, () => ({ pool: 'p' }));
+    const log = new StderrLog(logger, { pool: 'p' });
     for (const chunk of chunks) log.push(Buffer.from(chunk));
     log.flush();
     expect(lines).toEqual(expected);
@@ -30,7 +30,7 @@ describe('StderrLog', () => {
 
   test('a UTF-8 character split between records stays whole', () => {
     const { logger, lines } = recorder();
-    const log = new StderrLog(logger, () => ({}));
+    const log = new StderrLog(logger, {});
     const bytes = Buffer.from('Fehler: Größe\n');
     log.push(bytes.subarray(0, 11));
     log.push(bytes.subarray(11));
@@ -39,14 +39,14 @@ describe('StderrLog', () => {
 
   test('fields come with every line', () => {
     const { logger, fields } = recorder();
-    const log = new StderrLog(logger, () => ({ pool: 'p', uri: '/x.php' }));
+    const log = new StderrLog(logger, { pool: 'p', uri: '/x.php' });
     log.push(Buffer.from('a\nb\n'));
-    expect(fields).toEqual([{ pool: 'p', uri: '/x.php', stream: 'stderr' }, { pool: 'p', uri: '/x.php', stream: 'stderr' }]);
+    expect(fields).toEqual([{ pool: 'p', uri: '/x.php', pid: undefined, stream: 'stderr' }, { pool: 'p', uri: '/x.php', pid: undefined, stream: 'stderr' }]);
   });
 
   test('kept text and logging are both bounded; one note says the rest was dropped', () => {
     const { logger, lines } = recorder();
-    const log = new StderrLog(logger, () => ({}));
+    const log = new StderrLog(logger, {});
     const line = Buffer.from(`${'x'.repeat(1023)}\n`);
     for (let i = 0; i < 200; i++) log.push(line);
     log.flush();
@@ -57,7 +57,7 @@ describe('StderrLog', () => {
 
   test('a line without a newline longer than 8 KiB is logged in pieces, not held forever', () => {
     const { logger, lines } = recorder();
-    const log = new StderrLog(logger, () => ({}));
+    const log = new StderrLog(logger, {});
     log.push(Buffer.from('y'.repeat(10_000)));
     expect(lines).toHaveLength(1);
     expect(lines[0].length).toBeLessThanOrEqual(8 * 1024 + 1);
@@ -65,7 +65,7 @@ describe('StderrLog', () => {
 
   test('detail() is the text, or undefined without stderr', () => {
     const { logger } = recorder();
-    const log = new StderrLog(logger, () => ({}));
+    const log = new StderrLog(logger, {});
     expect(log.detail()).toBeUndefined();
     log.push(Buffer.from('PHP Warning: x'));
     expect(log.detail()).toBe('PHP Warning: x');
