@@ -14,6 +14,28 @@ export interface Logger {
 
 const noop = (): void => {};
 
+/**
+ * The caller's logger, checked once: a `warn` is required; `child` is used
+ * when there is one (pino), otherwise the logger itself stands in for it.
+ */
+export function asLogger(candidate: unknown): Logger {
+  if (candidate === undefined || candidate === null) return noopLogger;
+  const logger = candidate as Partial<Logger>;
+  if (typeof logger.warn !== 'function') {
+    throw new TypeError('fastCgi(config, { logger }): the logger needs pino\'s methods (error, warn, info, debug, child)');
+  }
+  const bound = (name: 'error' | 'warn' | 'info' | 'debug') =>
+    typeof logger[name] === 'function' ? (logger[name] as Logger['warn']).bind(logger) : noop;
+  const wrapped: Logger = {
+    error: bound('error'),
+    warn: bound('warn'),
+    info: bound('info'),
+    debug: bound('debug'),
+    child: (bindings) => (typeof logger.child === 'function' ? asLogger(logger.child(bindings)) : wrapped),
+  };
+  return wrapped;
+}
+
 /** The default: logs nothing. */
 export const noopLogger: Logger = {
   error: noop,

@@ -13,7 +13,7 @@ import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from '.
 import type { PoolStats, ProcessPool } from './pool/process-pool';
 import type { PoolEvents } from './pool/pool-stats';
 import { REQUEST_ID } from './transport/connection';
-import { noopLogger, type Logger } from './logger';
+import { asLogger, type Logger } from './logger';
 import { runRequest } from './request-runner';
 import { RequestMapper, type MappedRequest } from './routing/map-request';
 
@@ -55,7 +55,7 @@ let spoolSequence = 0;
 export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgiOptions = {}): FastCgiMiddleware {
   const resolved = validateConfig(config);
   const { logger: parentLogger, ...overrides } = options;
-  const logger = (parentLogger ?? noopLogger).child({ component: 'iis-fastcgi' });
+  const logger = asLogger(parentLogger).child({ component: 'iis-fastcgi' });
   const mapper = new RequestMapper(resolved);
   const variables = new ServerVariables(resolved);
 

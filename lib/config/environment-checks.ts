@@ -8,9 +8,8 @@ import { isRecord, quote, withValue } from './problem-text';
 /**
  * php-cgi's own process manager: `children = atoi(getenv("PHP_FCGI_CHILDREN"))`,
  * and when it is not 0 php-cgi forks that many workers that share the
- * listening socket (php-src sapi/cgi/cgi_main.c; https://www.php.net/manual/en/install.unix.commandline.php
- * and https://www.php.net/manual/en/install.fpm.php describe the FastCGI
- * process model). Those workers are invisible to the pool, outlive close()
+ * listening socket (https://github.com/php/php-src/blob/master/sapi/cgi/cgi_main.c, where
+ * PHP_FCGI_CHILDREN is read). Those workers are invisible to the pool, outlive close()
  * and the death of Node (the parent-death signal reaches only the process
  * Node started), and break the one-request-per-process accounting IIS's
  * maxInstances relies on. A negative value makes php-cgi refuse to start

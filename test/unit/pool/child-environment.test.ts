@@ -41,3 +41,13 @@ describe('childEnvironment', () => {
     expect(app().inheritEnvironment).toBe(false);
   });
 });
+
+describe('imports leave inheritEnvironment at false', () => {
+  test('fcgiext.ini', async () => {
+    const { importConfig } = await import('../../../lib/config/import-config');
+    const { FCGIEXT, PATH_MAP, SITES } = await import('../config/iis-fixtures');
+    const { config } = await importConfig(FCGIEXT, { pathMap: PATH_MAP, physicalPath: `${SITES}/legacy`, site: '2' });
+    expect(config.fastCgi.application.length).toBeGreaterThan(0);
+    for (const application of config.fastCgi.application) expect(application.inheritEnvironment).toBe(false);
+  });
+});
