@@ -3,6 +3,7 @@ import createError from 'http-errors';
 import createDebug from 'debug';
 import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './config/types';
 import { applicationKey, splitScriptProcessor } from './config/application-key';
+import { phpChildrenForks } from './config/environment-checks';
 import { validateConfig } from './config/validate';
 import { FastCgiError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
 import { mayShowDetail } from './cgi/error-disclosure';
@@ -60,7 +61,13 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
   const variables = new ServerVariables(resolved);
 
   const applications = new Map<string, ResolvedApplication>();
-  for (const app of resolved.fastCgi.application) applications.set(applicationKey(app.fullPath, app.arguments), app);
+  for (const app of resolved.fastCgi.application) {
+    applications.set(applicationKey(app.fullPath, app.arguments), app);
+    const inherited = process.env.PHP_FCGI_CHILDREN;
+    if (app.inheritEnvironment && inherited !== undefined && phpChildrenForks(inherited)) {
+      logger.warn({ pool: applicationKey(app.fullPath, app.arguments) }, `PHP_FCGI_CHILDREN=${inherited} in Node's environment is not passed on: php-cgi would fork workers the pool cannot stop`);
+    }
+  }
 
   // handler index → its pool; validation guarantees every FastCGI handler names an application.
   const pools = new Map<number, ProcessPool>();

@@ -45,7 +45,10 @@ describe('the child environment', () => {
   it('PHP_FCGI_CHILDREN in Node\'s environment is never inherited', async () => {
     process.env.PHP_FCGI_CHILDREN = '4';
     try {
-      site = await startSite(phpConfig({ inheritEnvironment: true, maxInstances: 1 }));
+      const warnings: string[] = [];
+      const logger = { warn: (_fields: object, message?: string) => warnings.push(String(message)), error() {}, info() {}, debug() {}, child: () => logger };
+      site = await startSite(phpConfig({ inheritEnvironment: true, maxInstances: 1 }), undefined, { logger });
+      expect(warnings).toEqual([expect.stringMatching(/^PHP_FCGI_CHILDREN=4 in Node's environment is not passed on/)]);
       expect(await seen('PHP_FCGI_CHILDREN')).toMatchObject({ getenv: false });
       expect(site.php.stats()[0].instances).toBe(1);
       const pids = poolPids(site);
