@@ -252,7 +252,11 @@ describe('loadConfig with hostile files', () => {
   });
 
   test('PHP_FCGI_CHILDREN from applicationHost.config names the file and line', async () => {
-    const error = await loadError(write('children-line.config', applicationHost('>\n<environmentVariables>\n<environmentVariable name="PHP_FCGI_CHILDREN" value="4"/></environmentVariables></application><application fullPath="/x"').replace('/x"/>', '/x"/>')));
+    const xml = applicationHost('').replace(
+      '<application fullPath="/usr/bin/php-cgi" />',
+      '<application fullPath="/usr/bin/php-cgi">\n<environmentVariables>\n<environmentVariable name="PHP_FCGI_CHILDREN" value="4"/></environmentVariables></application>',
+    );
+    const error = await loadError(write('children-line.config', xml));
     const problem = error.errors.find((p) => /PHP_FCGI_CHILDREN/.test(p.message));
     expect(problem).toMatchObject({ file: expect.stringContaining('children-line.config'), line: 4 });
   });
