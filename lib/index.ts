@@ -4,6 +4,7 @@ import { fastCgi } from './middleware';
 export { fastCgi };
 export default fastCgi;
 export type { FastCgiMiddleware, FastCgiOptions, NextFunction } from './middleware';
+export type { Logger } from './logger';
 export { loadConfig } from './config/load-config';
 export type { LoadConfigOptions } from './config/load-config';
 export { validateConfig, checkConfig } from './config/validate';
@@ -23,6 +24,7 @@ export type {
   PathInfoStyle,
   RequestFilteringConfig,
   MimeMapEntry,
+  ErrorMode,
 } from './config/types';
 export type { PoolStats } from './pool/process-pool';
 export {

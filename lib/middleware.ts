@@ -4,15 +4,19 @@ import createDebug from 'debug';
 import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './config/types';
 import { applicationKey, splitScriptProcessor } from './config/application-key';
 import { startupProblems } from './config/startup-checks';
+import { phpChildrenForks } from './config/environment-checks';
 import { validateConfig } from './config/validate';
 import { FastCgiBadHostError, FastCgiError, FastCgiMethodNotAllowedError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
 import { hostHeaderProblem } from './cgi/host-header';
+import { mayShowDetail } from './cgi/error-disclosure';
+import { StderrLog } from './cgi/stderr-log';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
 import type { PoolStats, ProcessPool } from './pool/process-pool';
 import type { PoolEvents } from './pool/pool-stats';
 import { REQUEST_ID } from './transport/connection';
+import { asLogger, type Logger } from './logger';
 import { runRequest } from './request-runner';
 import { RequestMapper, type MappedRequest } from './routing/map-request';
 import { PassOnGuard } from './routing/pass-on-guard';
@@ -36,8 +40,16 @@ export interface FastCgiMiddleware {
   readonly config: ResolvedConfig;
 }
 
-/** Seams for tests; not needed in applications. */
-export type FastCgiOptions = PoolOverrides;
+/** The second argument of fastCgi(). */
+export interface FastCgiOptions extends PoolOverrides {
+  /**
+   * pino-compatible logger (`error`, `warn`, `info`, `debug`, `child`). Every
+   * line the application writes to FCGI_STDERR is logged at warn with the
+   * pool key, pid, script and URI, whatever stderrMode and errorMode decide
+   * for the response. @default a logger that drops everything
+   */
+  logger?: Logger;
+}
 
 let spoolSequence = 0;
 
@@ -51,12 +63,20 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
   // Logged, not thrown: an application may build its middleware before the site
   // is deployed; `validate` and `serve` refuse such a config outright.
   if (startupDebug.enabled) for (const p of startupProblems(resolved)) startupDebug('%s: %s: %s', p.severity, p.path, p.message);
+  const { logger: parentLogger, ...overrides } = options;
+  const logger = asLogger(parentLogger).child({ component: 'iis-fastcgi' });
   const mapper = new RequestMapper(resolved);
   const guard = new PassOnGuard(resolved, new ScriptNames(resolved));
   const variables = new ServerVariables(resolved);
 
   const applications = new Map<string, ResolvedApplication>();
-  for (const app of resolved.fastCgi.application) applications.set(applicationKey(app.fullPath, app.arguments), app);
+  for (const app of resolved.fastCgi.application) {
+    applications.set(applicationKey(app.fullPath, app.arguments), app);
+    const inherited = process.env.PHP_FCGI_CHILDREN;
+    if (app.inheritEnvironment && inherited !== undefined && phpChildrenForks(inherited)) {
+      logger.warn({ pool: applicationKey(app.fullPath, app.arguments) }, `PHP_FCGI_CHILDREN=${inherited} in Node's environment is not passed on: php-cgi would fork workers the pool cannot stop`);
+    }
+  }
 
   // handler index → its pool; validation guarantees every FastCGI handler names an application.
   const pools = new Map<number, ProcessPool>();
@@ -67,7 +87,7 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
     const key = applicationKey(fullPath, args);
     let pool = byKey.get(key);
     if (!pool) {
-      pool = acquirePool(applications.get(key) as ResolvedApplication, options);
+      pool = acquirePool(applications.get(key) as ResolvedApplication, overrides);
       byKey.set(key, pool);
     }
     pools.set(index, pool);
@@ -87,7 +107,12 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
       settled = true;
       const pool = pools.get(mapped.handlerIndex) as ProcessPool;
       const params = variables.encode(req, mapped, body.length, REQUEST_ID);
-      runRequest({ req, res, pool, app: pool.app, handler: mapped.handler, params, body, onError: (err) => next(toHttpError(err)) });
+      runRequest({
+        req, res, pool, app: pool.app, handler: mapped.handler, params, body,
+        stderr: new StderrLog(logger, { pool: pool.key, script: mapped.scriptFilename, uri: mapped.requestUri }),
+        showDetail: mayShowDetail(resolved.errorMode, req),
+        onError: (err) => next(toHttpError(err)),
+      });
     };
     // Judged before mapping, answered only for requests that are ours: what is
     // not ours goes to next() untouched, whatever its Host (`serve` checks all).

@@ -4,7 +4,9 @@ import type { ResolvedApplication, ResolvedHandler } from './config/types';
 import { FastCgiBadHeaderError, FastCgiError, FastCgiProcessExitedError, FastCgiStderrError } from './errors';
 import type { RequestBody } from './cgi/request-body';
 import { ResponseHeadParser, type CgiResponseHead } from './cgi/response-head-parser';
-import { STDERR_LIMIT, stderrVerdict } from './cgi/stderr-policy';
+import { writeStderrPage } from './cgi/error-disclosure';
+import type { StderrLog } from './cgi/stderr-log';
+import { stderrVerdict } from './cgi/stderr-policy';
 import type { Lease, ProcessPool } from './pool/process-pool';
 import { Exchange, type ExchangeFailure, type ExchangeListener } from './transport/exchange';
 import { ResponseWriter } from './response-writer';
@@ -30,6 +32,10 @@ export interface RunRequestOptions {
   /** Encoded PARAMS stream. */
   params: Buffer;
   body: RequestBody;
+  /** This request's FCGI_STDERR: kept for the error, every line logged whatever the modes decide. */
+  stderr: StderrLog;
+  /** errorMode lets this client see the stderr text. */
+  showDetail: boolean;
   /** Called at most once, only while nothing has been sent to the client. */
   onError(error: FastCgiError): void;
 }
@@ -56,8 +62,6 @@ class RequestRun implements ExchangeListener {
   private head: CgiResponseHead | null = null;
   private chunks: Buffer[] = [];
   private buffered = 0;
-  private stderr: Buffer[] = [];
-  private stderrBytes = 0;
   private retries = 0;
   private readonly isHead: boolean;
   private readonly writer: ResponseWriter;
@@ -82,6 +86,7 @@ class RequestRun implements ExchangeListener {
       }
       if (error || !lease) return this.fail(error as FastCgiError);
       this.lease = lease;
+      this.o.stderr.pid = lease.instance.pid;
       this.phase = 'head';
       this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
       this.exchange.start(this.o.params, this.o.body.bytes ?? this.o.body.open());
@@ -117,18 +122,12 @@ class RequestRun implements ExchangeListener {
   }
 
   onStderr(chunk: Buffer): void {
-    if (this.stderrBytes < STDERR_LIMIT) {
-      const room = STDERR_LIMIT - this.stderrBytes;
-      this.stderr.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-      this.stderrBytes += Math.min(room, chunk.length);
-    }
-    if (this.o.app.stderrMode === 'TerminateProcess' && this.phase !== 'done') {
-      this.exchange?.abort();
-      this.releaseLease('kill', 'stderr under TerminateProcess');
-      this.fail(new FastCgiStderrError(undefined));
-    } else if (this.phase === 'streaming') {
-      debug('stderr after the response started: %s', chunk.toString('latin1').trimEnd());
-    }
+    // Logged in every mode and phase (IgnoreAndReturn200, streaming): the response may hide the text, the log does not.
+    this.o.stderr.push(chunk);
+    if (this.o.app.stderrMode !== 'TerminateProcess' || this.phase === 'done') return;
+    this.exchange?.abort();
+    this.releaseLease('kill', 'stderr under TerminateProcess');
+    this.fail(new FastCgiStderrError(this.o.stderr.detail()));
   }
 
   onComplete(): void {
@@ -140,9 +139,14 @@ class RequestRun implements ExchangeListener {
       this.writer.end();
       return;
     }
-    const verdict = stderrVerdict(this.o.app.stderrMode, this.stderrBytes > 0);
-    if (verdict === 'stderr-500') return this.respondWithStderr();
-    if (verdict === 'generic-500') return this.fail(new FastCgiStderrError(undefined));
+    const verdict = stderrVerdict(this.o.app.stderrMode, this.o.stderr.hasOutput);
+    if (verdict === 'stderr-500' && this.o.showDetail) {
+      this.finish();
+      this.o.pool.recordFailure();
+      return writeStderrPage(this.o.res, this.o.stderr.text(), this.isHead);
+    }
+    // The text stays in err.detail (expose false) for the app's error handler and logs.
+    if (verdict !== 'respond') return this.fail(new FastCgiStderrError(this.o.stderr.detail()));
     const refused = this.writer.sendBuffered(this.head, this.chunks, this.buffered);
     if (refused) return this.abandon(refused);
     this.finish();
@@ -180,8 +184,7 @@ class RequestRun implements ExchangeListener {
     this.retries++;
     debug('retrying on another process: %s', error.message);
     this.chunks = [];
-    this.stderr = [];
-    this.stderrBytes = 0;
+    this.o.stderr.reset();
     this.acquire();
   }
 
@@ -217,15 +220,6 @@ class RequestRun implements ExchangeListener {
     return ok;
   }
 
-  private respondWithStderr(): void {
-    const text = Buffer.concat(this.stderr, this.stderrBytes);
-    this.finish();
-    this.o.pool.recordFailure();
-    const res = this.o.res;
-    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(text.length) });
-    res.end(this.isHead ? undefined : text);
-  }
-
   /** Gives up on the exchange mid-response (bad head): the process lives on. */
   private abandon(error: FastCgiError): void {
     this.exchange?.abort();
@@ -255,6 +249,7 @@ class RequestRun implements ExchangeListener {
   }
 
   private cleanUp(): void {
+    this.o.stderr.flush();
     this.o.res.off('close', this.onClientClose);
     this.writer.dispose();
     this.o.body.dispose();

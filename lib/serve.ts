@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedConfig } from './config/types';
-import { fastCgi, type FastCgiMiddleware } from './middleware';
+import { fastCgi, type FastCgiMiddleware, type FastCgiOptions } from './middleware';
 import { RequestFilter } from './routing/request-filter';
 import { decodePathSegments } from './routing/request-path';
 import { ScriptNames } from './routing/script-names';
@@ -24,8 +24,8 @@ export interface SiteServer {
  * a file: the middleware refuses to hand one on, and the file server sends
  * only extensions with a MIME type, never a name a FastCGI handler maps.
  */
-export async function serveSite(config: ResolvedConfig, port: number, host: string): Promise<SiteServer> {
-  const middleware = fastCgi(config);
+export async function serveSite(config: ResolvedConfig, port: number, host: string, options: FastCgiOptions = {}): Promise<SiteServer> {
+  const middleware = fastCgi(config, options);
   const resolved = middleware.config;
   const filter = new RequestFilter(resolved.requestFiltering);
   const statics = new StaticFiles(resolved, new ScriptNames(resolved));

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { importConfig } from '../config/import-config';
 import { serveSite } from '../serve';
+import { createStderrLogger } from './stderr-logger';
 import { checkStartup, IMPORT_OPTIONS, printWarnings, requireSiteChoice, toLoadOptions, UsageError } from './import-options';
 import { SERVE_USAGE } from './usage';
 
@@ -12,6 +13,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
+      'log-format': { type: 'string', default: 'text' },
       help: { type: 'boolean', short: 'h' },
       ...IMPORT_OPTIONS,
     },
@@ -24,12 +26,17 @@ export async function serveCommand(args: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535 (got ${values.port})`, SERVE_USAGE);
 
+  const format = values['log-format'];
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json (got ${format})`, SERVE_USAGE);
+  const logger = createStderrLogger({ format });
+
   const options = toLoadOptions(values);
   await requireSiteChoice(values.config, options);
   const { config, warnings } = await importConfig(values.config, options);
   printWarnings(warnings);
   checkStartup(config, values.config);
-  const site = await serveSite(config, port, values.host as string);
+  // PHP's stderr lines (and anything else the middleware logs) go to our stderr.
+  const site = await serveSite(config, port, values.host as string, { logger });
   process.stdout.write(`iis-fastcgi serving ${config.physicalPath} on ${site.url}\n`);
 
   await new Promise<void>((resolve) => {

@@ -43,12 +43,15 @@ Serves the site as IIS would: FastCGI handler mappings first, then static files
 (IIS's StaticFile handler, with defaultDocument as index files), never a file a
 FastCGI mapping owns. Prints "iis-fastcgi serving <folder> on <url>"; --port 0
 picks a free port. Stops cleanly on SIGINT/SIGTERM, leaving no child process.
-Import warnings go to stderr. Refuses to start (exit 1) when physicalPath is not
-a folder or an application's fullPath is not an executable file.
+Import warnings go to stderr, and so does the log: every line PHP writes to
+its error stream (FCGI_STDERR), with the pool, pid, script and URI. Refuses to
+start (exit 1) when physicalPath is not a folder or an application's fullPath
+is not an executable file.
 
   -c, --config FILE   config to serve (JSON, applicationHost.config, web.config, fcgiext.ini)
   -p, --port PORT     port to listen on (default 8080; 0 = any free port)
       --host HOST     address to listen on (default 127.0.0.1)
+      --log-format F  text (default: one line per entry) or json (pino-style JSON lines)
 
 ${IMPORT_OPTIONS_HELP}
 ${EXIT_CODES}`;

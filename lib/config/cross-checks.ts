@@ -9,6 +9,7 @@ import { trustEntryProblems } from '../cgi/forwarded';
 import { splitCommandLine } from '../pool/command-line';
 import { applicationKey, splitScriptProcessor } from './application-key';
 import { didYouMean } from './did-you-mean';
+import { environmentProblems } from './environment-checks';
 import { describe as describeValue, isRecord, quote, withValue } from './problem-text';
 import { NEVER_STATIC } from '../static/mime-types';
 
@@ -80,6 +81,7 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
     } else {
       unkeyed.push({ pointer, fullPath: typeof app.fullPath === 'string' ? app.fullPath : undefined });
     }
+    problems.push(...environmentProblems(app.environmentVariables, `${pointer}/environmentVariables`));
     if (Array.isArray(app.environmentVariables)) {
       const names = new Map<string, number>();
       app.environmentVariables.forEach((variable: unknown, j) => {

@@ -5,6 +5,23 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Sets an own data property whatever the key: `obj[key] = v` with a key
+ * read from a file ("__proto__") would set the prototype or be dropped
+ * silently instead of being reported as an unknown attribute.
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * A table's entry for a key read from a file, never an inherited one:
+ * `TABLE["constructor"]` is Object's constructor function.
+ */
+export function ownValue<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
 export function withValue(problem: ConfigProblem, value: unknown): ConfigProblem {
   return value === undefined ? problem : { ...problem, value };
 }

@@ -1,6 +1,7 @@
 /** A JSON config file → draft, with the line of every JSON pointer. */
 import * as path from 'node:path';
 import type { ImportDraft } from './import-draft';
+import { assertDepth, TooDeepError, tooDeepProblem } from './input-limits';
 import { jsonPointerLines } from './json-lines';
 
 export function readJsonConfig(text: string, file: string): ImportDraft {
@@ -9,6 +10,13 @@ export function readJsonConfig(text: string, file: string): ImportDraft {
     input = JSON.parse(text);
   } catch (err) {
     return { config: undefined, problems: [{ path: '', file, message: `not valid JSON: ${(err as Error).message}` }], warnings: [], locate: () => undefined };
+  }
+  try {
+    // jsonPointerLines and validation walk the value recursively: refuse a nesting that would overflow them.
+    assertDepth(input);
+  } catch (err) {
+    if (!(err instanceof TooDeepError)) throw err;
+    return { config: undefined, problems: [tooDeepProblem(err, file)], warnings: [], locate: () => undefined };
   }
   const lines = jsonPointerLines(text);
   // A relative physicalPath is taken relative to the file's folder, as nginx

@@ -9,6 +9,8 @@ export type StderrMode = 'ReturnStdErrIn500' | 'ReturnGeneric500' | 'IgnoreAndRe
 export type ResourceType = 'File' | 'Directory' | 'Either' | 'Unspecified';
 export type RequireAccess = 'None' | 'Read' | 'Write' | 'Script' | 'Execute';
 export type PathInfoStyle = 'CGI' | 'IIS';
+/** IIS `<httpErrors errorMode>`: who sees the application's error text. */
+export type ErrorMode = 'DetailedLocalOnly' | 'Detailed' | 'Custom';
 
 export interface EnvironmentVariable {
   name: string;
@@ -48,6 +50,11 @@ export interface ApplicationConfig {
   signalBeforeTerminateSeconds?: number;
   /** @default [] */
   environmentVariables?: EnvironmentVariable[];
+  /**
+   * false: a minimal environment (PATH, HOME, TMPDIR, TZ, LANG, LANGUAGE, LC_*) plus
+   * environmentVariables (php-fpm's clear_env); true: Node's whole environment, as IIS. @default false
+   */
+  inheritEnvironment?: boolean;
 }
 
 /** One `<handlers><add>`. */
@@ -138,6 +145,8 @@ export interface FastCgiConfig {
   requestFiltering?: RequestFilteringConfig;
   /** Extra MIME types for serve's static files (IIS `<staticContent>`). @default [] */
   mimeMap?: MimeMapEntry[];
+  /** Who sees PHP's stderr text in a 500 (IIS httpErrors errorMode). @default "DetailedLocalOnly" */
+  errorMode?: ErrorMode;
 }
 
 type Resolved<T> = { readonly [K in keyof T]-?: T[K] };
@@ -167,4 +176,5 @@ export interface ResolvedConfig {
   readonly serverSoftware: string;
   readonly requestFiltering: Readonly<Required<{ [K in keyof RequestFilteringConfig]: readonly string[] }>>;
   readonly mimeMap: readonly Readonly<MimeMapEntry>[];
+  readonly errorMode: ErrorMode;
 }

@@ -10,7 +10,8 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { FastCgiConfigError, type ConfigProblem } from '../errors';
 import { crossFieldProblems, writtenProblems } from './cross-checks';
 import { didYouMean } from './did-you-mean';
-import { childPointer, describe, lastSegment, quote, withValue } from './problem-text';
+import { assertDepth, nulByteProblems, tooDeepProblem, TooDeepError } from './input-limits';
+import { childPointer, describe, lastSegment, ownValue, quote, withValue } from './problem-text';
 import type { ResolvedConfig } from './types';
 
 export { applicationKey, splitScriptProcessor } from './application-key';
@@ -56,13 +57,33 @@ function schemaValidator(): ValidateFunction {
 }
 
 function run(input: unknown, options: ValidateOptions): { problems: ConfigProblem[]; config: unknown } {
-  const config = cloneInput(input, new Map());
-  const validate = schemaValidator();
-  const problems: ConfigProblem[] = writtenProblems(config);
-  if (!validate(config)) problems.push(...schemaProblems(validate.errors ?? []));
-  problems.push(...crossFieldProblems(config));
+  let config: unknown;
+  const problems: ConfigProblem[] = [];
+  try {
+    // Before any recursive walk (cloning, ajv, freezing), so that none can overflow the stack.
+    assertDepth(input);
+    config = cloneInput(input, new Map());
+    const validate = schemaValidator();
+    problems.push(...writtenProblems(config));
+    if (!validate(config)) problems.push(...schemaProblems(validate.errors ?? []));
+    problems.push(...nulByteProblems(config));
+    problems.push(...crossFieldProblems(config));
+  } catch (err) {
+    // A bad config is a FastCgiConfigError whatever it is made of (a getter
+    // that throws, a Proxy, a cycle): never a RangeError or a TypeError.
+    problems.length = 0;
+    problems.push(err instanceof TooDeepError ? tooDeepProblem(err) : { path: '', message: `the configuration cannot be read: ${errorText(err)}` });
+  }
   if (options.locate) for (const problem of problems) addLocation(problem, options.locate);
   return { problems, config };
+}
+
+function errorText(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return 'an unreadable error';
+  }
 }
 
 // --- schema errors → problems ------------------------------------------------
@@ -158,17 +179,17 @@ function valueMessage(pointer: string, errors: readonly ErrorObject[]): string {
       (suggestion !== undefined ? `; did you mean ${quote(suggestion)}?` : '');
   }
   if ((schema.type === 'integer' || schema.type === 'number') && typeof data === 'number') {
-    return `must be ${TYPE_NAMES[schema.type]}${rangeText(schema, lastSegment(pointer))} (got ${describe(data)})`;
+    return `must be ${ownValue(TYPE_NAMES, schema.type)}${rangeText(schema, lastSegment(pointer))} (got ${describe(data)})`;
   }
   if (has('type') && schema.type) {
-    return `must be ${TYPE_NAMES[schema.type] ?? schema.type} (got ${describe(data)})${typeHint(schema.type, data)}`;
+    return `must be ${ownValue(TYPE_NAMES, schema.type) ?? schema.type} (got ${describe(data)})${typeHint(schema.type, data)}`;
   }
   if (has('minLength')) return `must not be empty (got ${describe(data)})`;
   return errors.map((e) => `${e.message ?? e.keyword} (got ${describe(data)})`).join('; ');
 }
 
 function rangeText(schema: Schema, attribute: string): string {
-  const unit = UNITS[attribute] ? ` ${UNITS[attribute]}` : '';
+  const unit = ownValue(UNITS, attribute) ? ` ${UNITS[attribute]}` : '';
   const { minimum: min, maximum: max } = schema;
   if (min !== undefined && max !== undefined) return ` from ${min} to ${max}${unit}`;
   if (min !== undefined) return ` of at least ${min}${unit}`;

@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import { timerDelay } from '../timer-delay';
 
 /**
  * `maxInstances: 0` — the pool sizes itself (reference §1.4: IIS watches CPU
@@ -142,7 +143,7 @@ export class TuningLoop {
       const meter = this.hooks.cpuIdle ? null : new CpuMeter();
       this.cpuIdle = this.hooks.cpuIdle ?? (() => (meter as CpuMeter).idleSinceLastCall());
     }
-    this.timer = setInterval(this.tick, this.tuner.policy.tickMs);
+    this.timer = setInterval(this.tick, timerDelay(this.tuner.policy.tickMs));
     this.timer.unref();
   }
 

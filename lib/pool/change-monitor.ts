@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import createDebug from 'debug';
+import { timerDelay } from '../timer-delay';
 
 const debug = createDebug('iis-fastcgi:monitor');
 
@@ -94,7 +95,7 @@ export class ChangeMonitor {
       this.timer.refresh();
       return;
     }
-    this.timer = setTimeout(this.settle, this.debounceMs);
+    this.timer = setTimeout(this.settle, timerDelay(this.debounceMs));
     this.timer.unref();
   }
 

@@ -8,6 +8,8 @@
  * leasing processes costs no timer work at all. The timer is unref'd and
  * cleared by close().
  */
+import { timerDelay } from '../timer-delay';
+
 export class IdleList<T> {
   private readonly stack: Array<{ item: T; since: number }> = [];
   private readonly idleMs: number;
@@ -57,7 +59,7 @@ export class IdleList<T> {
   }
 
   private arm(ms: number): void {
-    this.timer = setTimeout(this.onTimer, Math.max(1, ms));
+    this.timer = setTimeout(this.onTimer, timerDelay(ms));
     this.timer.unref();
   }
 

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResolvedApplication } from '../config/types';
 import { applicationKey } from '../config/application-key';
+import { childEnvironment } from './child-environment';
 import { splitCommandLine } from './command-line';
 import { ProcessPool, type ProcessPoolOptions } from './process-pool';
 
@@ -60,22 +61,6 @@ export function socketDirectory(): string {
 /** Snapshot of every live pool, for diagnostics. */
 export function allPools(): ProcessPool[] {
   return [...entries.values()].map((entry) => entry.pool);
-}
-
-/**
- * IIS gives the process the worker's environment plus the configured
- * variables. Two adjustments keep one-request-per-process honest here:
- * PHP_FCGI_CHILDREN is dropped from the inherited environment (php-cgi would
- * otherwise fork children the pool cannot see), and when PHP_FCGI_MAX_REQUESTS
- * is not set anywhere it is set to instanceMaxRequests, so php-cgi and the pool
- * agree on when a process is recycled (the classic IIS pitfall, reference §8).
- */
-function childEnvironment(app: ResolvedApplication): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.PHP_FCGI_CHILDREN;
-  for (const variable of app.environmentVariables) env[variable.name] = variable.value;
-  if (env.PHP_FCGI_MAX_REQUESTS === undefined) env.PHP_FCGI_MAX_REQUESTS = String(app.instanceMaxRequests);
-  return env;
 }
 
 function ensureSocketDir(): string {

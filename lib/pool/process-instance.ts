@@ -6,6 +6,7 @@ import type { ResolvedApplication } from '../config/types';
 import { FastCgiConnection } from '../transport/connection';
 import { openListenEndpoint, type ListenEndpoint } from '../transport/listen-endpoint';
 import { spawnWithParentDeathSignal } from './parent-death';
+import { timerDelay } from '../timer-delay';
 
 const debug = createDebug('iis-fastcgi:instance');
 
@@ -192,7 +193,7 @@ export class ProcessInstance {
     const grace = this.options.app.signalBeforeTerminateSeconds;
     if (grace > 0) {
       child.kill('SIGTERM');
-      this.killTimer = setTimeout(() => child.kill('SIGKILL'), grace * (this.options.secondMs ?? 1000));
+      this.killTimer = setTimeout(() => child.kill('SIGKILL'), timerDelay(grace * (this.options.secondMs ?? 1000)));
     } else {
       child.kill('SIGKILL');
     }
@@ -218,7 +219,7 @@ export class ProcessInstance {
       void this.discardEndpoint().then(() => this.markExited('stopped'));
       return done;
     }
-    this.killTimer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    this.killTimer = setTimeout(() => child.kill('SIGKILL'), timerDelay(graceMs));
     return done;
   }
 
@@ -231,7 +232,7 @@ export class ProcessInstance {
         this.exitWaiters = this.exitWaiters.filter((waiter) => waiter !== done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, timerDelay(ms));
       this.exitWaiters.push(done);
     });
   }

@@ -9,6 +9,7 @@ import {
 import { FCGI_KEEP_CONN, ProtocolStatus, RecordType, Role } from '../protocol/constants';
 import { encodeAbortRequest, encodeBeginRequest, encodeStreamEnd, encodeStreamRecords } from '../protocol/records';
 import { FastCgiConnection, REQUEST_ID, type ExchangeSink } from './connection';
+import { timerDelay } from '../timer-delay';
 
 /** Where the exchange delivers what the application sends back. */
 export interface ExchangeListener {
@@ -206,7 +207,7 @@ export class Exchange implements ExchangeSink {
   }
 
   private armTimer(ms: number): void {
-    this.timer = setTimeout(this.onTimer, ms);
+    this.timer = setTimeout(this.onTimer, timerDelay(ms));
     this.timer.unref();
   }
 

@@ -61,7 +61,8 @@ describe("php-cgi's own request limit", () => {
     const previous = process.env.PHP_CGI;
     process.env.PHP_CGI = phpCgiPath();
     try {
-      site = await startPoolSite(poolConfig({ fullPath: wrapper, maxInstances: 2, instanceMaxRequests: 1000 }));
+      // PHP_CGI reaches the wrapper through environmentVariables: Node's environment is not inherited by default.
+      site = await startPoolSite(poolConfig({ fullPath: wrapper, maxInstances: 2, instanceMaxRequests: 1000, environmentVariables: [{ name: 'PHP_CGI', value: phpCgiPath() }] }));
       const agent = new http.Agent({ keepAlive: true, maxSockets: 3 });
       const pids = new Set<string>();
       try {

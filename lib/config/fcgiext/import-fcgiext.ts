@@ -17,6 +17,7 @@ import { SourceLocations, type Where } from '../source-locations';
 import { parseEnvironmentVars } from './environment-vars';
 import { findPoolKey, MISTAKEN_KEYS, POOL_KEYS } from './pool-keys';
 import { parseIni, type IniEntry, type IniSection } from './read-ini';
+import { ownValue } from '../problem-text';
 
 export interface FcgiextImportOptions {
   /** The site id the config is for (INSTANCE_ID; picks `ext:siteId` mappings). */
@@ -210,7 +211,7 @@ function readPool(section: IniSection, file: string, problems: ConfigProblem[], 
     const key = findPoolKey(entry.key);
     const label = `[${section.name}] ${entry.key}`;
     if (!key) {
-      const mistaken = MISTAKEN_KEYS[entry.key.toLowerCase()];
+      const mistaken = ownValue(MISTAKEN_KEYS, entry.key.toLowerCase());
       if (mistaken?.warning) warnings.push(warningAt('IGNORED_SETTING', `${label} ${mistaken.message}`, where(entry.line)));
       else if (mistaken) problems.push(problemAt('/fastCgi/application', `${label} ${mistaken.message}`, where(entry.line), entry.key));
       else {

@@ -13,6 +13,7 @@ import { problemAt, warningAt } from '../import-draft';
 import type { ImportWarning } from '../import-warnings';
 import type { PathMapper } from '../path-map';
 import { SourceLocations, type Where } from '../source-locations';
+import { setOwn } from '../problem-text';
 import type { MergedEntry } from './collection-merge';
 import { isFastCgiMapping } from './handler-filter';
 import { attributeValue, attributeWhere, type XmlElement } from './read-xml';
@@ -39,10 +40,14 @@ export interface AssembleInput {
   mimeMap?: readonly { fileExtension: string; mimeType: string; where: Where }[];
   /** requestLimits maxAllowedContentLength of the innermost level that sets it. */
   maxAllowedContentLength?: Located<string>;
+  /** httpErrors errorMode of the innermost level that sets it. */
+  errorMode?: Located<string>;
   /** "site \"Contoso\"", for messages. */
   scope: string;
   mapper: PathMapper;
 }
+
+const ERROR_MODES = ['DetailedLocalOnly', 'Detailed', 'Custom'];
 
 interface ApplicationEntry {
   /** Expanded Windows key `fullPath|arguments`, for matching handlers. */
@@ -119,7 +124,7 @@ export function assembleConfig(input: AssembleInput): {
           continue;
         }
         locations.set(`${pointer}/${name}`, attribute.where);
-        out[name] = convertAttribute(name, attribute.value);
+        setOwn(out, name, convertAttribute(name, attribute.value));
       }
       const variables = readEnvironmentVariables(app.element, pointer, problems, locations);
       if (variables) out.environmentVariables = variables;
@@ -149,7 +154,7 @@ export function assembleConfig(input: AssembleInput): {
       }
       if (name === 'preCondition') continue; // evaluated by filterHandlers
       locations.set(`${pointer}/${name}`, attribute.where);
-      out[name] = convertAttribute(name, attribute.value);
+      setOwn(out, name, convertAttribute(name, attribute.value));
     }
     if (typeof out.scriptProcessor === 'string' && out.scriptProcessor !== '') {
       const where = attributeWhere(entry.item, 'scriptProcessor');
@@ -209,6 +214,12 @@ export function assembleConfig(input: AssembleInput): {
     config.maxAllowedContentLength = /^\d+$/.test(raw) ? Number(raw) : raw;
     locations.set('/maxAllowedContentLength', input.maxAllowedContentLength.where);
   }
+  if (input.errorMode) {
+    // IIS reads enum values case-insensitively; anything else is left for the schema to report with its line.
+    const raw = input.errorMode.value.trim();
+    config.errorMode = ERROR_MODES.find((mode) => mode.toLowerCase() === raw.toLowerCase()) ?? input.errorMode.value;
+    locations.set('/errorMode', input.errorMode.where);
+  }
   return { config, problems, warnings, locations };
 }
 
@@ -239,7 +250,7 @@ function readEnvironmentVariables(
       for (const [name, attribute] of item.attributes) {
         if (isLockAttribute(name)) continue;
         locations.set(`${itemPointer}/${name}`, attribute.where);
-        variable[name] = attribute.value;
+        setOwn(variable, name, attribute.value);
       }
       variables.push(variable);
     }

@@ -143,6 +143,7 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
     requestFiltering: mergeRequestFiltering(sections.map((s) => s.filteringOps), requestFilteringDefaults()),
     mimeMap: mimeMap.entries,
     maxAllowedContentLength: located(sections.map((s) => s.maxAllowedContentLength).filter((a) => a !== undefined).pop()),
+    errorMode: located(sections.map((s) => s.errorMode).filter((a) => a !== undefined).pop()),
     scope,
     mapper: options.mapper,
   });

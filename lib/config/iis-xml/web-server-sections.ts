@@ -14,6 +14,7 @@ import type { CollectionOp } from './collection-merge';
 import type { ConfigLevel } from './config-levels';
 import { attributeValue, attributeWhere, childrenNamed, type XmlAttribute, type XmlElement } from './read-xml';
 import { readRequestFiltering, readStaticContent, type ListOp, type MimeOp } from './request-filtering';
+import { ownValue } from '../problem-text';
 
 export interface LevelSections {
   handlerOps: CollectionOp<XmlElement>[];
@@ -28,12 +29,14 @@ export interface LevelSections {
   filteringOps: ListOp[];
   /** `<staticContent>` mimeMap operations. */
   mimeMapOps: MimeOp[];
+  /** `<httpErrors errorMode>`, raw. */
+  errorMode?: XmlAttribute;
 }
 
 /** What to do instead, for sections PHP sites commonly set. */
 const SECTION_HINTS: Record<string, string> = {
   rewrite: 'URL Rewrite rules have no equivalent here; for a front controller (WordPress, Drupal) add a wildcard handler (path "*") with script "index.php", or write the rules as Express routes',
-  httpErrors: 'custom error pages are not imported; render errors in your Express error handler',
+  httpErrors: 'custom error pages are not imported (errorMode is); render errors in your Express error handler',
   security: 'authentication and authorization are not imported; put the equivalent middleware in front',
   directoryBrowse: 'serve never lists directories (the same as enabled="false")',
   modules: 'IIS modules do not exist here',
@@ -128,6 +131,14 @@ export function readLevel(level: ConfigLevel): { sections: LevelSections; proble
           case 'staticContent':
             readStaticContent(section, level.label, sections.mimeMapOps, { problems, warnings });
             break;
+          case 'httpErrors': {
+            // errorMode decides who sees PHP's stderr text; the custom pages themselves are reported.
+            const mode = section.attributes.get('errorMode');
+            if (mode) sections.errorMode = mode;
+            const others = section.children.length > 0 || [...section.attributes.keys()].some((name) => name !== 'errorMode');
+            if (others && !level.server) warnings.push(otherSectionWarning(section, level, 'system.webServer'));
+            break;
+          }
           case 'fastCgi':
             if (!level.server) {
               warnings.push(warningAt('IGNORED_SETTING', `<fastCgi> in ${level.label} is not imported: the section is AppHostOnly, IIS reads FastCGI applications only from applicationHost.config's server level (pass that file with the applicationHost option, --application-host)`, section.where));
@@ -157,6 +168,6 @@ function otherSectionWarning(section: XmlElement, level: ConfigLevel, parent?: s
     }
     return warningAt('IGNORED_SETTING', `${name} in ${level.label} is not imported: ASP.NET settings have no meaning for FastCGI applications`, section.where);
   }
-  const hint = SECTION_HINTS[section.name] ?? 'it has no equivalent in this package';
+  const hint = ownValue(SECTION_HINTS, section.name) ?? 'it has no equivalent in this package';
   return warningAt('IGNORED_SETTING', `${name} in ${level.label} is not imported: ${hint}`, section.where);
 }

@@ -4,6 +4,7 @@
  * other value is passed on as written, so that validation reports it with
  * the allowed values and the attribute's line.
  */
+import { ownValue } from '../problem-text';
 
 const NUMBERS = new Set([
   'maxInstances', 'idleTimeout', 'activityTimeout', 'requestTimeout', 'instanceMaxRequests',
@@ -29,7 +30,7 @@ export function isLockAttribute(name: string): boolean {
 export function convertAttribute(name: string, value: string): unknown {
   if (NUMBERS.has(name)) return /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (BOOLEANS.has(name)) return /^\s*(true|false)\s*$/i.test(value) ? value.trim().toLowerCase() === 'true' : value;
-  const allowed = ENUMS[name];
+  const allowed = ownValue(ENUMS, name);
   if (allowed) return allowed.find((v) => v.toLowerCase() === value.trim().toLowerCase()) ?? value;
   return value;
 }

@@ -64,6 +64,7 @@ describe('validateConfig: a valid config', () => {
         stderrMode: 'ReturnStdErrIn500',
         signalBeforeTerminateSeconds: 0,
         environmentVariables: [{ name: 'PHP_FCGI_MAX_REQUESTS', value: '10000' }],
+        inheritEnvironment: false,
       },
     ]);
     expect(config.handlers).toEqual([
@@ -111,6 +112,7 @@ describe('validateConfig: a valid config', () => {
       stderrMode: 'ReturnStdErrIn500',
       signalBeforeTerminateSeconds: 0,
       environmentVariables: [{ name: 'PHPRC', value: '' }],
+      inheritEnvironment: false,
     });
     expect(config.handlers[1]).toEqual({
       name: 'Static', path: '*', verb: '*', modules: 'ManagedPipelineHandler', resourceType: 'Unspecified',
