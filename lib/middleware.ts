@@ -12,7 +12,8 @@ import type { PoolStats, ProcessPool } from './pool/process-pool';
 import type { PoolEvents } from './pool/pool-stats';
 import { REQUEST_ID } from './transport/connection';
 import { runRequest } from './request-runner';
-import { RequestMapper, type MappedRequest } from './routing/map-request';
+import { RequestMapper, type MappedRequest, type MapResult } from './routing/map-request';
+import { ANSWERED, UrlRewriter, type ModuleVariables } from './rewrite/url-rewriter';
 
 const debug = createDebug('iis-fastcgi:middleware');
 
@@ -44,6 +45,7 @@ let spoolSequence = 0;
 export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgiOptions = {}): FastCgiMiddleware {
   const resolved = validateConfig(config);
   const mapper = new RequestMapper(resolved);
+  const rewriter = new UrlRewriter(resolved);
   const variables = new ServerVariables(resolved);
 
   const applications = new Map<string, ResolvedApplication>();
@@ -68,6 +70,7 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction): void => {
     let settled = false;
+    let moduleVariables: ModuleVariables = [];
     // Whatever goes wrong, next() is called at most once and nothing is thrown out of the handler.
     const fail = (err: unknown): void => {
       if (settled) return debug('error after the request was handed on: %s', (err as Error)?.message);
@@ -77,12 +80,18 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
     const run = (mapped: MappedRequest, body: RequestBody): void => {
       settled = true;
       const pool = pools.get(mapped.handlerIndex) as ProcessPool;
-      const params = variables.encode(req, mapped, body.length, REQUEST_ID);
+      const params = variables.encode(req, mapped, body.length, REQUEST_ID, moduleVariables);
       runRequest({ req, res, pool, app: pool.app, handler: mapped.handler, params, body, onError: (err) => next(toHttpError(err)) });
     };
-    mapper
-      .map(req)
+    // URL Rewrite first: it may answer the request or change req.url for mapping and next().
+    rewriter
+      .apply(req, res)
+      .then<MapResult | typeof ANSWERED>((rewrite) => (rewrite === ANSWERED ? ANSWERED : ((moduleVariables = rewrite), mapper.map(req))))
       .then((result) => {
+        if (result === ANSWERED) {
+          settled = true;
+          return;
+        }
         if (!result) {
           settled = true;
           return next();

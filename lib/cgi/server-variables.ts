@@ -38,6 +38,9 @@ const ENCODED_VARIABLES = new Set([
 
 const ASCII = /^[\x00-\x7f]*$/;
 
+/** Variables another module sets for the request (URL Rewrite), sent after the headers as IIS does (reference §4.2). */
+export type ModuleVariables = readonly (readonly [string, string])[];
+
 /** Where variables go: an array for inspection, or the PARAMS writer on the hot path. */
 interface VariableSink {
   add(name: string, value: string | Buffer): void;
@@ -82,20 +85,22 @@ export class ServerVariables {
   }
 
   /** The variables as pairs, in the order they are sent. */
-  build(req: IncomingMessage, mapped: MappedRequest, contentLength: number): NameValue[] {
+  build(req: IncomingMessage, mapped: MappedRequest, contentLength: number, moduleVariables: ModuleVariables = []): NameValue[] {
     const params: NameValue[] = [];
     const sink = { add: (name: string, value: string | Buffer) => void params.push([name, value]) };
-    appendHeaders(sink, req.rawHeaders, this.allowUnderscores);
+    appendHeaders(sink, req.rawHeaders, this.allowUnderscores, moduleVariables);
+    for (const [name, value] of moduleVariables) params.push([name, value]);
     for (const [name, value] of this.fixed) params.push([name, value]);
     this.emitRequest(sink, req, mapped, contentLength);
     return params;
   }
 
   /** The variables encoded as the PARAMS stream of request `requestId` (the hot path). */
-  encode(req: IncomingMessage, mapped: MappedRequest, contentLength: number, requestId: number): Buffer {
+  encode(req: IncomingMessage, mapped: MappedRequest, contentLength: number, requestId: number, moduleVariables: ModuleVariables = []): Buffer {
     const writer = this.writer;
     writer.begin();
-    appendHeaders(writer, req.rawHeaders, this.allowUnderscores);
+    appendHeaders(writer, req.rawHeaders, this.allowUnderscores, moduleVariables);
+    for (const [name, value] of moduleVariables) writer.add(name, value);
     writer.addEncoded(this.fixedEncoded);
     this.emitRequest(writer, req, mapped, contentLength);
     return writer.finish(requestId);
@@ -154,8 +159,10 @@ export class ServerVariables {
 /**
  * HTTP_* from the raw header list; repeated headers joined as CGI requires
  * (cookies with "; "). The common case, no repeats, allocates nothing extra.
+ * A header that a module variable replaces (URL Rewrite's X-Original-URL) is
+ * left out, so a client cannot send its own next to the module's.
  */
-function appendHeaders(sink: VariableSink, rawHeaders: string[], allowUnderscores: boolean): void {
+function appendHeaders(sink: VariableSink, rawHeaders: string[], allowUnderscores: boolean, moduleVariables: ModuleVariables): void {
   let joined: Map<string, string> | null = null;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const lower = rawHeaders[i].toLowerCase();
@@ -175,6 +182,7 @@ function appendHeaders(sink: VariableSink, rawHeaders: string[], allowUnderscore
     // Underscores would let a client spoof another header's variable
     // (X_Forwarded_For → HTTP_X_FORWARDED_FOR); nginx drops them too.
     if (SKIPPED_HEADERS.has(lower) || (!allowUnderscores && name.includes('_'))) continue;
+    if (moduleVariables.length > 0 && moduleVariables.some(([variable]) => variable === variableName(lower))) continue;
     let value = rawHeaders[i + 1];
     const combined = joined?.get(lower);
     if (combined !== undefined) {

@@ -8,6 +8,7 @@ import type { ConfigProblem } from '../errors';
 import { splitCommandLine } from '../pool/command-line';
 import { applicationKey, splitScriptProcessor } from './application-key';
 import { didYouMean } from './did-you-mean';
+import { rewriteProblems } from '../rewrite/rule-problems';
 import { describe as describeValue, isRecord, quote, withValue } from './problem-text';
 
 const FAST_CGI_MODULE = 'FastCgiModule';
@@ -129,6 +130,9 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
   if (typeof encoding === 'string' && encoding !== '' && !iconv.encodingExists(encoding)) {
     report('/serverVariableEncoding', `unknown encoding ${quote(encoding)}; use an encoding name iconv-lite knows, such as "windows-1252", "windows-1251", "iso-8859-1", "shift_jis" or "utf-8"`, encoding);
   }
+  // URL Rewrite: patterns, {VARIABLES} and actions compile (lib/rewrite).
+  problems.push(...rewriteProblems(config));
+
   return problems;
 }
 

@@ -11,6 +11,7 @@ function objectSchemas(): [string, Node][] {
   const found: [string, Node][] = [['#', schema]];
   for (const [name, def] of Object.entries<Node>(schema.definitions)) found.push([`#/definitions/${name}`, def]);
   found.push(['#/properties/fastCgi', schema.properties.fastCgi]);
+  found.push(['#/properties/rewrite', schema.properties.rewrite]);
   return found;
 }
 
@@ -34,7 +35,13 @@ describe('schemas/fastcgi-config.schema.json', () => {
       '#/definitions/application',
       '#/definitions/environmentVariable',
       '#/definitions/handler',
+      '#/definitions/rewriteRule',
+      '#/definitions/rewriteMatch',
+      '#/definitions/rewriteConditions',
+      '#/definitions/rewriteCondition',
+      '#/definitions/rewriteAction',
       '#/properties/fastCgi',
+      '#/properties/rewrite',
     ]);
     for (const [where, node] of objects) {
       expect([where, node.type, node.additionalProperties]).toEqual([where, 'object', false]);
@@ -50,7 +57,8 @@ describe('schemas/fastcgi-config.schema.json', () => {
     for (const [where, node] of objectSchemas()) {
       for (const [name, property] of Object.entries<Node>(node.properties)) {
         if (!('default' in property) || property.items?.$ref) continue;
-        const check = ajv.compile({ ...property, description: undefined, default: undefined });
+        // definitions come along so that a property given by $ref resolves.
+        const check = ajv.compile({ ...property, description: undefined, default: undefined, definitions: schema.definitions });
         expect([`${where}/${name}`, check(property.default)]).toEqual([`${where}/${name}`, true]);
       }
     }
