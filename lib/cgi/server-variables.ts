@@ -110,7 +110,10 @@ export class ServerVariables {
     const socket = req.socket;
     const secure = (socket as TLSSocket).encrypted === true;
     const rawUrl = mapped.requestUri;
-    const query = rawUrl.indexOf('?');
+    // QUERY_STRING is the query of the URL being served: after a URL Rewrite
+    // (index.php?q={R:1}) that is the rewritten one, while REQUEST_URI stays the client's.
+    const servedUrl = req.url ?? rawUrl;
+    const query = servedUrl.indexOf('?');
     const remoteAddress = stripIpv4Mapped(socket.remoteAddress ?? '');
     const localAddress = stripIpv4Mapped(socket.localAddress ?? '');
     const host = hostWithoutPort(req.headers.host) || localAddress;
@@ -128,7 +131,7 @@ export class ServerVariables {
     sink.add('REMOTE_PORT', String(socket.remotePort ?? ''));
     sink.add('REQUEST_METHOD', req.method ?? 'GET');
     sink.add('REQUEST_URI', rawUrl);
-    sink.add('QUERY_STRING', query === -1 ? '' : rawUrl.slice(query + 1));
+    sink.add('QUERY_STRING', query === -1 ? '' : servedUrl.slice(query + 1));
     sink.add('SERVER_NAME', host);
     sink.add('SERVER_PORT', String(socket.localPort ?? ''));
     sink.add('SERVER_PROTOCOL', `HTTP/${req.httpVersion}`);

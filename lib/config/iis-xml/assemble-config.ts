@@ -16,6 +16,7 @@ import { SourceLocations, type Where } from '../source-locations';
 import type { MergedEntry } from './collection-merge';
 import { isFastCgiMapping } from './handler-filter';
 import { attributeValue, attributeWhere, type XmlElement } from './read-xml';
+import { assembleRewriteRules } from './rewrite-section';
 import { convertAttribute, isLockAttribute } from './xml-attributes';
 
 export interface Located<T> {
@@ -33,6 +34,8 @@ export interface AssembleInput {
   synthesizeApplications: boolean;
   handlers: readonly MergedEntry<XmlElement>[];
   defaultDocument?: readonly Located<string>[];
+  /** Merged `<rewrite><rules>` and `<globalRules>`, when any level has a rule. */
+  rewrite?: { rules: readonly MergedEntry<XmlElement>[]; globalRules: readonly MergedEntry<XmlElement>[] };
   /** requestLimits maxAllowedContentLength of the innermost level that sets it. */
   maxAllowedContentLength?: Located<string>;
   /** "site \"Contoso\"", for messages. */
@@ -191,6 +194,9 @@ export function assembleConfig(input: AssembleInput): {
       locations.set(`/defaultDocument/${i}`, doc.where);
       return doc.value;
     });
+  }
+  if (input.rewrite) {
+    config.rewrite = { rules: assembleRewriteRules(input.rewrite.globalRules, input.rewrite.rules, { problems, warnings, locations }) };
   }
   if (input.maxAllowedContentLength) {
     const raw = input.maxAllowedContentLength.value.trim();

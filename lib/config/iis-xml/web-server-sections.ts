@@ -13,6 +13,7 @@ import type { Where } from '../source-locations';
 import type { CollectionOp } from './collection-merge';
 import type { ConfigLevel } from './config-levels';
 import { attributeValue, attributeWhere, childrenNamed, type XmlAttribute, type XmlElement } from './read-xml';
+import { readRewriteSection, type RewriteOps } from './rewrite-section';
 
 export interface LevelSections {
   handlerOps: CollectionOp<XmlElement>[];
@@ -23,11 +24,12 @@ export interface LevelSections {
   applications: XmlElement[];
   /** `<security><requestFiltering><requestLimits maxAllowedContentLength>`, raw. */
   maxAllowedContentLength?: XmlAttribute;
+  /** `<rewrite><rules>` / `<globalRules>` operations. */
+  rewrite: RewriteOps;
 }
 
 /** What to do instead, for sections PHP sites commonly set. */
 const SECTION_HINTS: Record<string, string> = {
-  rewrite: 'URL Rewrite rules have no equivalent here; for a front controller (WordPress, Drupal) add a wildcard handler (path "*") with script "index.php", or write the rules as Express routes',
   staticContent: 'serve picks MIME types itself; with Express, configure express.static',
   httpErrors: 'custom error pages are not imported; render errors in your Express error handler',
   security: 'request filtering (other than requestLimits maxAllowedContentLength) and authentication are not imported; put the equivalent middleware in front',
@@ -43,7 +45,7 @@ const SECTION_HINTS: Record<string, string> = {
 const HANDLER_CHILDREN = ['add', 'remove', 'clear'];
 
 export function readLevel(level: ConfigLevel): { sections: LevelSections; problems: ConfigProblem[]; warnings: ImportWarning[] } {
-  const sections: LevelSections = { handlerOps: [], defaultDocumentOps: [], applications: [] };
+  const sections: LevelSections = { handlerOps: [], defaultDocumentOps: [], applications: [], rewrite: { rules: [], globalRules: [] } };
   const problems: ConfigProblem[] = [];
   const warnings: ImportWarning[] = [];
   const unknownChild = (pointer: string, parent: string, child: XmlElement, allowed: readonly string[]): void => {
@@ -132,8 +134,17 @@ export function readLevel(level: ConfigLevel): { sections: LevelSections; proble
               else unknownChild('/fastCgi', 'fastCgi', item, ['application']);
             }
             break;
+          case 'rewrite': {
+            if (refuseConfigSource(section, '/rewrite')) break;
+            const read = readRewriteSection(section, level.server, '/rewrite');
+            sections.rewrite.rules.push(...read.ops.rules);
+            sections.rewrite.globalRules.push(...read.ops.globalRules);
+            problems.push(...read.problems);
+            warnings.push(...read.warnings);
+            break;
+          }
           default:
-            if (!level.server || section.name === 'rewrite') warnings.push(otherSectionWarning(section, level, 'system.webServer'));
+            if (!level.server) warnings.push(otherSectionWarning(section, level, 'system.webServer'));
         }
       }
     }
