@@ -21,6 +21,16 @@ export type {
   ResourceType,
   RequireAccess,
   PathInfoStyle,
+  RewriteConfig,
+  RewriteRuleConfig,
+  RewriteMatchConfig,
+  RewriteConditionsConfig,
+  RewriteConditionConfig,
+  RewriteActionConfig,
+  RewritePatternSyntax,
+  RewriteActionType,
+  RewriteRedirectType,
+  ResolvedRewriteRule,
 } from './config/types';
 export type { PoolStats } from './pool/process-pool';
 export {
@@ -41,6 +51,7 @@ export {
   FastCgiRequestBodyError,
   FastCgiRapidFailError,
   FastCgiRequestTooLargeError,
+  FastCgiRewriteError,
 } from './errors';
 export type { ConfigProblem } from './errors';
 export { VERSION } from './version';
