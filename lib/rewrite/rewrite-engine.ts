@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { ResolvedConfig } from '../config/types';
 import { FastCgiConfigError, FastCgiRewriteError } from '../errors';
-import { FileProbe } from '../routing/file-probe';
+import { FileProbe, type RequestProbe } from '../routing/file-probe';
 import { ABSOLUTE_URL, compileRules, type CompiledRule } from './compile-rules';
 import { parseUrl, RequestInputs, type CurrentUrl } from './server-inputs';
 import type { Template, TemplateValues } from './template';
@@ -51,12 +51,14 @@ export class RewriteEngine {
     const initial = parseUrl(req.url ?? '/');
     if (!initial) return UNCHANGED;
     const inputs = new RequestInputs(req, this.root, this.config.siteId, initial);
+    // One look at each path per request: IsFile and IsDirectory of the same {REQUEST_FILENAME} share it.
+    const probe = this.probe.forRequest();
     let rewritten = false;
     for (const rule of this.rules) {
       const found = rule.match.exec(inputs.current.path);
       if ((found === null) !== rule.negate) continue;
       const R = found ?? NO_CAPTURES;
-      const C = await this.conditions(rule, inputs, R);
+      const C = await this.conditions(rule, inputs, R, probe);
       if (C === null) continue;
       const values: TemplateValues = { R, C, variable: (name) => inputs.variable(name) };
       const action = rule.action;
@@ -100,7 +102,7 @@ export class RewriteEngine {
    * (negated conditions and file checks capture nothing), or of every such
    * condition in turn with trackAllCaptures.
    */
-  private async conditions(rule: CompiledRule, inputs: RequestInputs, R: readonly string[]): Promise<readonly string[] | null> {
+  private async conditions(rule: CompiledRule, inputs: RequestInputs, R: readonly string[], probe: RequestProbe): Promise<readonly string[] | null> {
     let last: readonly string[] = NO_CAPTURES;
     const all: string[] = [];
     const variable = (name: string): string => inputs.variable(name);
@@ -108,7 +110,7 @@ export class RewriteEngine {
       const input = condition.input.expand({ R, C: rule.trackAllCaptures ? all : last, variable });
       let captures: readonly string[] | null;
       if (condition.matchType === 'Pattern') captures = condition.pattern?.exec(input) ?? null;
-      else captures = (await this.isKind(input, condition.matchType === 'IsFile' ? 'file' : 'directory')) ? NO_CAPTURES : null;
+      else captures = (await isKind(probe, input, condition.matchType === 'IsFile' ? 'file' : 'directory')) ? NO_CAPTURES : null;
       const holds = (captures !== null) !== condition.negate;
       if (holds && captures && !condition.negate && condition.matchType === 'Pattern') {
         last = captures;
@@ -119,17 +121,6 @@ export class RewriteEngine {
     }
     if (rule.matchAny && rule.conditions.length > 0) return null;
     return rule.trackAllCaptures ? all : last;
-  }
-
-  /**
-   * IsFile / IsDirectory: only paths inside physicalPath (real path, symlinks
-   * resolved, unless followSymlinksOutsideRoot) count, so a rule cannot be
-   * used to probe the rest of the file system.
-   */
-  private async isKind(input: string, kind: 'file' | 'directory'): Promise<boolean> {
-    if (!path.isAbsolute(input)) return false;
-    const result = await this.probe.inspect(path.resolve(input));
-    return result.kind === kind && result.inside;
   }
 
   /**
@@ -144,6 +135,17 @@ export class RewriteEngine {
     const local = target.startsWith('/') ? target : `/${target}`;
     return `${inputs.mountPath}${local}`.replace(/^\/{2,}/, '/');
   }
+}
+
+/**
+ * IsFile / IsDirectory: only paths inside physicalPath (real path, symlinks
+ * resolved, unless followSymlinksOutsideRoot) count, so a rule cannot be
+ * used to probe the rest of the file system.
+ */
+async function isKind(probe: RequestProbe, input: string, kind: 'file' | 'directory'): Promise<boolean> {
+  if (!path.isAbsolute(input)) return false;
+  const result = await probe(path.resolve(input));
+  return result.kind === kind && result.inside;
 }
 
 /** appendQueryString: the request's query after the substitution's own (`index.php?q=x&page=2`). */
