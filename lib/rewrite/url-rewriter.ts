@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import createDebug from 'debug';
 import type { ResolvedConfig } from '../config/types';
 import type { ModuleVariables } from '../cgi/server-variables';
 import { VERSION } from '../version';
@@ -8,6 +9,8 @@ import { RewriteEngine, type RewriteOutcome } from './rewrite-engine';
 export const ANSWERED = Symbol('answered');
 
 export type { ModuleVariables };
+
+const debug = createDebug('iis-fastcgi:rewrite');
 
 const NONE: ModuleVariables = [];
 
@@ -37,11 +40,13 @@ export class UrlRewriter {
     if (!this.engine) return NONE;
     const outcome = await this.engine.evaluate(req);
     if (outcome.kind !== 'continue') {
+      debug('%s %s → %s', req.method, req.url, outcome.kind === 'redirect' ? `${outcome.status} ${outcome.location}` : outcome.kind);
       answer(req, res, outcome);
       return ANSWERED;
     }
     if (outcome.url === null) return this.always;
     const original = req.originalUrl ?? req.url ?? '/';
+    debug('%s %s → rewritten to %s', req.method, req.url, outcome.url);
     // Express keeps the client's URL in originalUrl; plain node:http gets one here.
     req.originalUrl ??= original;
     req.url = outcome.url;
