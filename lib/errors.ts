@@ -221,3 +221,13 @@ export class FastCgiRapidFailError extends FastCgiError {
     this.retryAt = retryAt;
   }
 }
+
+/**
+ * A URL Rewrite rule produced a URL this package cannot serve: a Rewrite
+ * whose expanded url is absolute (`http://...` is IIS ARR's reverse proxy).
+ */
+export class FastCgiRewriteError extends FastCgiError {
+  constructor(rule: string, message: string) {
+    super('ERR_FASTCGI_REWRITE', 500, `URL Rewrite rule "${rule}": ${message}`);
+  }
+}

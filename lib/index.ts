@@ -25,6 +25,16 @@ export type {
   RequestFilteringConfig,
   MimeMapEntry,
   ErrorMode,
+  RewriteConfig,
+  RewriteRuleConfig,
+  RewriteMatchConfig,
+  RewriteConditionsConfig,
+  RewriteConditionConfig,
+  RewriteActionConfig,
+  RewritePatternSyntax,
+  RewriteActionType,
+  RewriteRedirectType,
+  ResolvedRewriteRule,
 } from './config/types';
 export type { PoolStats } from './pool/process-pool';
 export {
@@ -48,6 +58,7 @@ export {
   FastCgiRequestTooLargeError,
   FastCgiRequestFilteredError,
   FastCgiMethodNotAllowedError,
+  FastCgiRewriteError,
 } from './errors';
 export type { ConfigProblem } from './errors';
 export { VERSION } from './version';

@@ -18,9 +18,10 @@ import type { PoolEvents } from './pool/pool-stats';
 import { REQUEST_ID } from './transport/connection';
 import { asLogger, type Logger } from './logger';
 import { runRequest } from './request-runner';
-import { RequestMapper, type MappedRequest } from './routing/map-request';
+import { RequestMapper, type MappedRequest, type MapResult } from './routing/map-request';
 import { PassOnGuard } from './routing/pass-on-guard';
 import { ScriptNames } from './routing/script-names';
+import { ANSWERED, UrlRewriter, type ModuleVariables } from './rewrite/url-rewriter';
 
 const debug = createDebug('iis-fastcgi:middleware');
 const startupDebug = createDebug('iis-fastcgi:startup');
@@ -67,6 +68,8 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
   const logger = asLogger(parentLogger).child({ component: 'iis-fastcgi' });
   const mapper = new RequestMapper(resolved);
   const guard = new PassOnGuard(resolved, new ScriptNames(resolved));
+  const rewriter = new UrlRewriter(resolved);
+  const hasRewriteRules = resolved.rewrite.rules.length > 0;
   const variables = new ServerVariables(resolved);
 
   const applications = new Map<string, ResolvedApplication>();
@@ -97,6 +100,7 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction): void => {
     let settled = false;
+    let moduleVariables: ModuleVariables = [];
     // Whatever goes wrong, next() is called at most once and nothing is thrown out of the handler.
     const fail = (err: unknown): void => {
       if (settled) return debug('error after the request was handed on: %s', (err as Error)?.message);
@@ -106,7 +110,7 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
     const run = (mapped: MappedRequest, body: RequestBody): void => {
       settled = true;
       const pool = pools.get(mapped.handlerIndex) as ProcessPool;
-      const params = variables.encode(req, mapped, body.length, REQUEST_ID);
+      const params = variables.encode(req, mapped, body.length, REQUEST_ID, moduleVariables);
       runRequest({
         req, res, pool, app: pool.app, handler: mapped.handler, params, body,
         stderr: new StderrLog(logger, { pool: pool.key, script: mapped.scriptFilename, uri: mapped.requestUri }),
@@ -114,12 +118,20 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
         onError: (err) => next(toHttpError(err)),
       });
     };
-    // Judged before mapping, answered only for requests that are ours: what is
+    // Judged before anything else, answered only for requests that are ours: what is
     // not ours goes to next() untouched, whatever its Host (`serve` checks all).
+    // URL Rewrite rules read {HTTP_HOST}, so with rules a bad Host is refused first.
     const badHost = hostHeaderProblem(req);
-    mapper
-      .map(req)
+    if (badHost && hasRewriteRules) return fail(new FastCgiBadHostError(badHost));
+    // URL Rewrite first: it may answer the request or change req.url for mapping and next().
+    rewriter
+      .apply(req, res)
+      .then<MapResult | typeof ANSWERED>((rewrite) => (rewrite === ANSWERED ? ANSWERED : ((moduleVariables = rewrite), mapper.map(req))))
       .then((result) => {
+        if (result === ANSWERED) {
+          settled = true;
+          return;
+        }
         if (!result) {
           // Not ours, but a script (or a target read two ways) never reaches a static handler.
           return guard.check(req).then((refusal) => {

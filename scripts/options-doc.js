@@ -18,6 +18,11 @@ function render(schema) {
     ['`handlers[]` — one handler mapping', schema.definitions.handler, '/handlers/N/'],
     ['`requestFiltering` — what is never served', schema.properties.requestFiltering, '/requestFiltering/'],
     ['`mimeMap[]` — extra static file types', schema.definitions.mimeMap, '/mimeMap/N/'],
+    ['`rewrite.rules[]` — one URL Rewrite rule', schema.definitions.rewriteRule, '/rewrite/rules/N/'],
+    ['`rewrite.rules[].match`', schema.definitions.rewriteMatch, '/rewrite/rules/N/match/'],
+    ['`rewrite.rules[].conditions`', schema.definitions.rewriteConditions, '/rewrite/rules/N/conditions/'],
+    ['`rewrite.rules[].conditions.items[]` — one condition', schema.definitions.rewriteCondition, '/rewrite/rules/N/conditions/items/N/'],
+    ['`rewrite.rules[].action`', schema.definitions.rewriteAction, '/rewrite/rules/N/action/'],
   ];
   const out = [];
   for (const [title, node, prefix] of sections) {
@@ -46,6 +51,7 @@ function facts(prop, required, pointer) {
 function typeName(prop) {
   if (prop.anyOf) return prop.anyOf.map(typeName).join(' or ');
   if (prop.type === 'array') return prop.items && prop.items.type ? `${prop.items.type}[]` : 'array';
+  if (!prop.type && prop.enum && prop.enum.some((v) => typeof v === 'number')) return 'string or integer';
   return prop.type || (prop.enum ? 'string' : 'object');
 }
 

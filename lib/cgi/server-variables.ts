@@ -39,6 +39,9 @@ const FILE_SYSTEM_VARIABLES = new Set(['SCRIPT_FILENAME', 'PATH_TRANSLATED', 'DO
 
 const ASCII = /^[\x00-\x7f]*$/;
 
+/** Variables another module sets for the request (URL Rewrite), sent after the headers as IIS does (reference §4.2). */
+export type ModuleVariables = readonly (readonly [string, string])[];
+
 /** Where variables go: an array for inspection, or the PARAMS writer on the hot path. */
 interface VariableSink {
   add(name: string, value: string | Buffer): void;
@@ -85,22 +88,24 @@ export class ServerVariables {
   }
 
   /** The variables as pairs, in the order they are sent. */
-  build(req: IncomingMessage, mapped: MappedRequest, contentLength: number): NameValue[] {
+  build(req: IncomingMessage, mapped: MappedRequest, contentLength: number, moduleVariables: ModuleVariables = []): NameValue[] {
     const params: NameValue[] = [];
     const sink = { add: (name: string, value: string | Buffer) => void params.push([name, value]) };
     const forwarded = this.trust && forwardedClient(req, this.trust);
-    appendHeaders(sink, req.rawHeaders, this.allowUnderscores, forwarded?.host);
+    appendHeaders(sink, req.rawHeaders, this.allowUnderscores, forwarded?.host, moduleVariables);
+    for (const [name, value] of moduleVariables) params.push([name, value]);
     for (const [name, value] of this.fixed) params.push([name, value]);
     this.emitRequest(sink, req, mapped, contentLength, forwarded || null);
     return params;
   }
 
   /** The variables encoded as the PARAMS stream of request `requestId` (the hot path). */
-  encode(req: IncomingMessage, mapped: MappedRequest, contentLength: number, requestId: number): Buffer {
+  encode(req: IncomingMessage, mapped: MappedRequest, contentLength: number, requestId: number, moduleVariables: ModuleVariables = []): Buffer {
     const writer = this.writer;
     writer.begin();
     const forwarded = this.trust && forwardedClient(req, this.trust);
-    appendHeaders(writer, req.rawHeaders, this.allowUnderscores, forwarded?.host);
+    appendHeaders(writer, req.rawHeaders, this.allowUnderscores, forwarded?.host, moduleVariables);
+    for (const [name, value] of moduleVariables) writer.add(name, value);
     writer.addEncoded(this.fixedEncoded);
     this.emitRequest(writer, req, mapped, contentLength, forwarded || null);
     return writer.finish(requestId);
@@ -116,7 +121,10 @@ export class ServerVariables {
     const socket = req.socket;
     const secure = forwarded?.secure ?? (socket as TLSSocket).encrypted === true;
     const rawUrl = mapped.requestUri;
-    const query = rawUrl.indexOf('?');
+    // QUERY_STRING is the query of the URL being served: after a URL Rewrite
+    // (index.php?q={R:1}) that is the rewritten one, while REQUEST_URI stays the client's.
+    const servedUrl = req.url ?? rawUrl;
+    const query = servedUrl.indexOf('?');
     const remoteAddress = stripIpv4Mapped(forwarded?.remoteAddress ?? socket.remoteAddress ?? '');
     const localAddress = stripIpv4Mapped(socket.localAddress ?? '');
     const host = hostWithoutPort(forwarded?.host ?? req.headers.host) || localAddress;
@@ -140,7 +148,7 @@ export class ServerVariables {
     sink.add('REMOTE_PORT', String(socket.remotePort ?? ''));
     sink.add('REQUEST_METHOD', req.method ?? 'GET');
     sink.add('REQUEST_URI', rawUrl);
-    sink.add('QUERY_STRING', query === -1 ? '' : rawUrl.slice(query + 1));
+    sink.add('QUERY_STRING', query === -1 ? '' : servedUrl.slice(query + 1));
     sink.add('SERVER_NAME', host);
     sink.add('SERVER_PORT', port);
     sink.add('SERVER_PROTOCOL', `HTTP/${req.httpVersion}`);
@@ -172,8 +180,16 @@ export class ServerVariables {
 /**
  * HTTP_* from the raw header list; repeated headers joined as CGI requires
  * (cookies with "; "). The common case, no repeats, allocates nothing extra.
+ * A header that a module variable replaces (URL Rewrite's X-Original-URL) is
+ * left out, so a client cannot send its own next to the module's.
  */
-function appendHeaders(sink: VariableSink, rawHeaders: string[], allowUnderscores: boolean, forwardedHost?: string): void {
+function appendHeaders(
+  sink: VariableSink,
+  rawHeaders: string[],
+  allowUnderscores: boolean,
+  forwardedHost: string | undefined,
+  moduleVariables: ModuleVariables,
+): void {
   let joined: Map<string, string> | null = null;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const lower = rawHeaders[i].toLowerCase();
@@ -194,6 +210,7 @@ function appendHeaders(sink: VariableSink, rawHeaders: string[], allowUnderscore
     // (X_Forwarded_For → HTTP_X_FORWARDED_FOR); nginx drops them too.
     if (SKIPPED_HEADERS.has(lower) || (!allowUnderscores && name.includes('_'))) continue;
     if (forwardedHost !== undefined && lower === 'host') continue;
+    if (moduleVariables.length > 0 && moduleVariables.some(([variable]) => variable === variableName(lower))) continue;
     let value = rawHeaders[i + 1];
     const combined = joined?.get(lower);
     if (combined !== undefined) {

@@ -10,6 +10,7 @@ import { splitCommandLine } from '../pool/command-line';
 import { applicationKey, splitScriptProcessor } from './application-key';
 import { didYouMean } from './did-you-mean';
 import { environmentProblems } from './environment-checks';
+import { rewriteProblems } from '../rewrite/rule-problems';
 import { describe as describeValue, isRecord, quote, withValue } from './problem-text';
 import { NEVER_STATIC } from '../static/mime-types';
 
@@ -175,6 +176,9 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
   if (Array.isArray(config.trustProxy)) {
     for (const { index, message } of trustEntryProblems(config.trustProxy)) report(`/trustProxy/${index}`, message, config.trustProxy[index]);
   }
+
+  // URL Rewrite: patterns, {VARIABLES} and actions compile (lib/rewrite).
+  problems.push(...rewriteProblems(config));
   return problems;
 }
 

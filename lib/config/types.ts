@@ -110,6 +110,84 @@ export interface MimeMapEntry {
   mimeType: string;
 }
 
+export type RewritePatternSyntax = 'ECMAScript' | 'Wildcard' | 'ExactMatch';
+export type RewriteActionType = 'Rewrite' | 'Redirect' | 'CustomResponse' | 'AbortRequest' | 'None';
+export type RewriteRedirectType = 'Permanent' | 'Found' | 'SeeOther' | 'Temporary' | 301 | 302 | 303 | 307 | 308;
+
+/** `<rule><match>`: matched against the decoded URL path without the leading slash and the query. */
+export interface RewriteMatchConfig {
+  url: string;
+  /** @default true */
+  ignoreCase?: boolean;
+  /** @default false */
+  negate?: boolean;
+}
+
+/** `<conditions><add>`. */
+export interface RewriteConditionConfig {
+  /** e.g. "{REQUEST_FILENAME}", "{HTTP_HOST}". */
+  input: string;
+  /** @default "Pattern" */
+  matchType?: 'Pattern' | 'IsFile' | 'IsDirectory';
+  /** @default "" */
+  pattern?: string;
+  /** @default true */
+  ignoreCase?: boolean;
+  /** @default false */
+  negate?: boolean;
+}
+
+/** `<conditions>`. */
+export interface RewriteConditionsConfig {
+  /** @default "MatchAll" */
+  logicalGrouping?: 'MatchAll' | 'MatchAny';
+  /** @default false */
+  trackAllCaptures?: boolean;
+  /** @default [] */
+  items?: RewriteConditionConfig[];
+}
+
+/** `<action>`. */
+export interface RewriteActionConfig {
+  type: RewriteActionType;
+  /** Substitution URL of Rewrite / Redirect. @default "" */
+  url?: string;
+  /** @default true */
+  appendQueryString?: boolean;
+  /** @default "Permanent" */
+  redirectType?: RewriteRedirectType;
+  /** CustomResponse status, 100–999. */
+  statusCode?: number;
+  /** @default 0 */
+  subStatusCode?: number;
+  /** @default "" */
+  statusReason?: string;
+  /** @default "" */
+  statusDescription?: string;
+}
+
+/** One `<rewrite><rules><rule>`. */
+export interface RewriteRuleConfig {
+  name: string;
+  /** @default true */
+  enabled?: boolean;
+  /** @default "ECMAScript" */
+  patternSyntax?: RewritePatternSyntax;
+  /** @default false */
+  stopProcessing?: boolean;
+  match: RewriteMatchConfig;
+  /** @default {} */
+  conditions?: RewriteConditionsConfig;
+  /** @default { type: "None" } */
+  action?: RewriteActionConfig;
+}
+
+/** `<system.webServer><rewrite>`. */
+export interface RewriteConfig {
+  /** @default [] */
+  rules?: RewriteRuleConfig[];
+}
+
 export interface FastCgiConfig {
   $schema?: string;
   /** Site root; SCRIPT_FILENAME never leaves it. */
@@ -147,6 +225,8 @@ export interface FastCgiConfig {
   mimeMap?: MimeMapEntry[];
   /** Who sees PHP's stderr text in a 500 (IIS httpErrors errorMode). @default "DetailedLocalOnly" */
   errorMode?: ErrorMode;
+  /** IIS URL Rewrite rules, applied before handler mapping. @default {} */
+  rewrite?: RewriteConfig;
 }
 
 type Resolved<T> = { readonly [K in keyof T]-?: T[K] };
@@ -157,6 +237,17 @@ export type ResolvedApplication = Resolved<Omit<ApplicationConfig, 'environmentV
 
 export type ResolvedHandler = Resolved<Omit<HandlerConfig, 'siteId' | 'applicationPath' | 'script' | 'scriptProcessor' | 'type'>> &
   Pick<HandlerConfig, 'siteId' | 'applicationPath' | 'script' | 'scriptProcessor' | 'type'>;
+
+type DeepResolved<T> = T extends readonly (infer U)[]
+  ? readonly DeepResolved<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]-?: DeepResolved<Exclude<T[K], undefined>> }
+    : T;
+
+/** A rule with every default filled in; `action.statusCode` stays optional (only CustomResponse has one). */
+export type ResolvedRewriteRule = DeepResolved<Omit<RewriteRuleConfig, 'action'>> & {
+  readonly action: DeepResolved<Omit<RewriteActionConfig, 'statusCode'>> & { readonly statusCode?: number };
+};
 
 /** A validated config with every default filled in; frozen. */
 export interface ResolvedConfig {
@@ -177,4 +268,5 @@ export interface ResolvedConfig {
   readonly requestFiltering: Readonly<Required<{ [K in keyof RequestFilteringConfig]: readonly string[] }>>;
   readonly mimeMap: readonly Readonly<MimeMapEntry>[];
   readonly errorMode: ErrorMode;
+  readonly rewrite: { readonly rules: readonly ResolvedRewriteRule[] };
 }

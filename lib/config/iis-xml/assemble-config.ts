@@ -17,6 +17,7 @@ import { setOwn } from '../problem-text';
 import type { MergedEntry } from './collection-merge';
 import { isFastCgiMapping } from './handler-filter';
 import { attributeValue, attributeWhere, type XmlElement } from './read-xml';
+import { assembleRewriteRules } from './rewrite-section';
 import { convertAttribute, isLockAttribute } from './xml-attributes';
 
 export interface Located<T> {
@@ -38,6 +39,8 @@ export interface AssembleInput {
   requestFiltering?: Record<string, string[]>;
   /** `<staticContent><mimeMap>` entries that differ from serve's built-in list. */
   mimeMap?: readonly { fileExtension: string; mimeType: string; where: Where }[];
+  /** Merged `<rewrite><rules>` and `<globalRules>`, when any level has a rule. */
+  rewrite?: { rules: readonly MergedEntry<XmlElement>[]; globalRules: readonly MergedEntry<XmlElement>[] };
   /** requestLimits maxAllowedContentLength of the innermost level that sets it. */
   maxAllowedContentLength?: Located<string>;
   /** httpErrors errorMode of the innermost level that sets it. */
@@ -207,6 +210,9 @@ export function assembleConfig(input: AssembleInput): {
       locations.set(`/mimeMap/${i}`, where);
       return { fileExtension, mimeType };
     });
+  }
+  if (input.rewrite) {
+    config.rewrite = { rules: assembleRewriteRules(input.rewrite.globalRules, input.rewrite.rules, { problems, warnings, locations }) };
   }
   if (input.maxAllowedContentLength) {
     const raw = input.maxAllowedContentLength.value.trim();

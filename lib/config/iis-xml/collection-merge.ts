@@ -36,6 +36,8 @@ export interface MergeOptions {
   keyAttribute: string;
   /** JSON pointer the problems are filed under. */
   pointer: string;
+  /** mergeAppend="true" collections (URL Rewrite `<rules>`): inherited entries stay first. @default false */
+  append?: boolean;
 }
 
 export function mergeCollection<T>(
@@ -75,7 +77,7 @@ export function mergeCollection<T>(
         }
       }
     }
-    current = [...local, ...inherited];
+    current = options.append ? [...inherited, ...local] : [...local, ...inherited];
   }
   return { entries: current, problems, warnings };
 }

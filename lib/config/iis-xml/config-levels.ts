@@ -24,7 +24,7 @@ export interface ConfigLevel {
 }
 
 /** Sections this import reads; a location holding none of them is of no interest. */
-const IMPORTED_SECTIONS = new Set(['handlers', 'defaultDocument', 'fastCgi']);
+const IMPORTED_SECTIONS = new Set(['handlers', 'defaultDocument', 'fastCgi', 'rewrite']);
 
 function locationPath(location: XmlElement): string {
   return (attributeValue(location, 'path') ?? '').trim().replace(/\\/g, '/').replace(/^\/+|\/+$/g, '');

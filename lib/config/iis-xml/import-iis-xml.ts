@@ -117,10 +117,12 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
 
   const handlers = mergeCollection(sections.map((s) => s.handlerOps), { caseSensitive: true, what: 'handler', keyAttribute: 'name', pointer: '/handlers' });
   const documents = mergeCollection(sections.map((s) => s.defaultDocumentOps), { caseSensitive: false, what: 'default document', keyAttribute: 'value', pointer: '/defaultDocument' });
-  problems.push(...handlers.problems, ...documents.problems);
+  const rewriteRules = mergeCollection(sections.map((s) => s.rewrite.rules), { caseSensitive: false, what: 'rewrite rule', keyAttribute: 'name', pointer: '/rewrite/rules', append: true });
+  const globalRules = mergeCollection(sections.map((s) => s.rewrite.globalRules), { caseSensitive: false, what: 'global rewrite rule', keyAttribute: 'name', pointer: '/rewrite/rules', append: true });
+  problems.push(...handlers.problems, ...documents.problems, ...rewriteRules.problems, ...globalRules.problems);
   // Without applicationHost.config the inherited lists are unknown: a <remove> that
   // finds nothing says nothing about the file.
-  warnings.push(...[...handlers.warnings, ...documents.warnings].filter((w) => host || w.code !== 'NOTHING_TO_REMOVE'));
+  warnings.push(...[...handlers.warnings, ...documents.warnings, ...rewriteRules.warnings, ...globalRules.warnings].filter((w) => host || w.code !== 'NOTHING_TO_REMOVE'));
 
   const accessPolicy = sections.map((s) => s.accessPolicy).filter((a) => a !== undefined).pop();
   const filtered = filterHandlers(handlers.entries, accessPolicy, pool);
@@ -142,6 +144,7 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
     defaultDocument,
     requestFiltering: mergeRequestFiltering(sections.map((s) => s.filteringOps), requestFilteringDefaults()),
     mimeMap: mimeMap.entries,
+    rewrite: sections.some((s) => s.rewrite.rules.length + s.rewrite.globalRules.length > 0) ? { rules: rewriteRules.entries, globalRules: globalRules.entries } : undefined,
     maxAllowedContentLength: located(sections.map((s) => s.maxAllowedContentLength).filter((a) => a !== undefined).pop()),
     errorMode: located(sections.map((s) => s.errorMode).filter((a) => a !== undefined).pop()),
     scope,

@@ -15,6 +15,7 @@ import type { ConfigLevel } from './config-levels';
 import { attributeValue, attributeWhere, childrenNamed, type XmlAttribute, type XmlElement } from './read-xml';
 import { readRequestFiltering, readStaticContent, type ListOp, type MimeOp } from './request-filtering';
 import { ownValue } from '../problem-text';
+import { readRewriteSection, type RewriteOps } from './rewrite-section';
 
 export interface LevelSections {
   handlerOps: CollectionOp<XmlElement>[];
@@ -31,11 +32,12 @@ export interface LevelSections {
   mimeMapOps: MimeOp[];
   /** `<httpErrors errorMode>`, raw. */
   errorMode?: XmlAttribute;
+  /** `<rewrite><rules>` / `<globalRules>` operations. */
+  rewrite: RewriteOps;
 }
 
 /** What to do instead, for sections PHP sites commonly set. */
 const SECTION_HINTS: Record<string, string> = {
-  rewrite: 'URL Rewrite rules have no equivalent here; for a front controller (WordPress, Drupal) add a wildcard handler (path "*") with script "index.php", or write the rules as Express routes',
   httpErrors: 'custom error pages are not imported (errorMode is); render errors in your Express error handler',
   security: 'authentication and authorization are not imported; put the equivalent middleware in front',
   directoryBrowse: 'serve never lists directories (the same as enabled="false")',
@@ -50,7 +52,7 @@ const SECTION_HINTS: Record<string, string> = {
 const HANDLER_CHILDREN = ['add', 'remove', 'clear'];
 
 export function readLevel(level: ConfigLevel): { sections: LevelSections; problems: ConfigProblem[]; warnings: ImportWarning[] } {
-  const sections: LevelSections = { handlerOps: [], defaultDocumentOps: [], applications: [], filteringOps: [], mimeMapOps: [] };
+  const sections: LevelSections = { handlerOps: [], defaultDocumentOps: [], applications: [], filteringOps: [], mimeMapOps: [], rewrite: { rules: [], globalRules: [] } };
   const problems: ConfigProblem[] = [];
   const warnings: ImportWarning[] = [];
   const unknownChild = (pointer: string, parent: string, child: XmlElement, allowed: readonly string[]): void => {
@@ -150,8 +152,17 @@ export function readLevel(level: ConfigLevel): { sections: LevelSections; proble
               else unknownChild('/fastCgi', 'fastCgi', item, ['application']);
             }
             break;
+          case 'rewrite': {
+            if (refuseConfigSource(section, '/rewrite')) break;
+            const read = readRewriteSection(section, level.server, '/rewrite');
+            sections.rewrite.rules.push(...read.ops.rules);
+            sections.rewrite.globalRules.push(...read.ops.globalRules);
+            problems.push(...read.problems);
+            warnings.push(...read.warnings);
+            break;
+          }
           default:
-            if (!level.server || section.name === 'rewrite') warnings.push(otherSectionWarning(section, level, 'system.webServer'));
+            if (!level.server) warnings.push(otherSectionWarning(section, level, 'system.webServer'));
         }
       }
     }

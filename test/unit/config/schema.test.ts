@@ -12,6 +12,7 @@ function objectSchemas(): [string, Node][] {
   for (const [name, def] of Object.entries<Node>(schema.definitions)) found.push([`#/definitions/${name}`, def]);
   found.push(['#/properties/fastCgi', schema.properties.fastCgi]);
   found.push(['#/properties/requestFiltering', schema.properties.requestFiltering]);
+  found.push(['#/properties/rewrite', schema.properties.rewrite]);
   return found;
 }
 
@@ -36,8 +37,14 @@ describe('schemas/fastcgi-config.schema.json', () => {
       '#/definitions/environmentVariable',
       '#/definitions/handler',
       '#/definitions/mimeMap',
+      '#/definitions/rewriteRule',
+      '#/definitions/rewriteMatch',
+      '#/definitions/rewriteConditions',
+      '#/definitions/rewriteCondition',
+      '#/definitions/rewriteAction',
       '#/properties/fastCgi',
       '#/properties/requestFiltering',
+      '#/properties/rewrite',
     ]);
     for (const [where, node] of objects) {
       expect([where, node.type, node.additionalProperties]).toEqual([where, 'object', false]);
@@ -53,7 +60,8 @@ describe('schemas/fastcgi-config.schema.json', () => {
     for (const [where, node] of objectSchemas()) {
       for (const [name, property] of Object.entries<Node>(node.properties)) {
         if (!('default' in property) || property.items?.$ref) continue;
-        const check = ajv.compile({ ...property, description: undefined, default: undefined });
+        // definitions come along so that a property given by $ref resolves.
+        const check = ajv.compile({ ...property, description: undefined, default: undefined, definitions: schema.definitions });
         expect([`${where}/${name}`, check(property.default)]).toEqual([`${where}/${name}`, true]);
       }
     }

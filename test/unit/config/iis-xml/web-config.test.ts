@@ -3,7 +3,7 @@ import { importConfig } from '../../../../lib/config/import-config';
 import { APPLICATION_HOST, DRUPAL, PATH_MAP, SITES, WORDPRESS, lineOf, problemsOf } from '../iis-fixtures';
 
 describe('web.config alone', () => {
-  test('WordPress: physicalPath is its folder, one application with IIS defaults per scriptProcessor, rewrite reported', async () => {
+  test('WordPress: physicalPath is its folder, one application with IIS defaults per scriptProcessor, rewrite rule imported', async () => {
     const { config, warnings, format } = await importConfig(WORDPRESS, { pathMap: PATH_MAP });
     expect(format).toBe('web.config');
     expect(config.physicalPath).toBe(path.join(SITES, 'wordpress'));
@@ -17,9 +17,10 @@ describe('web.config alone', () => {
     expect(config.maxAllowedContentLength).toBe(104857600);
     expect(warnings.map((w) => [w.code, w.line])).toEqual([
       ['ASSUMED', lineOf(WORDPRESS, '<add name="PHP_via_FastCGI"')],
-      ['IGNORED_SETTING', lineOf(WORDPRESS, '<rewrite>')],
     ]);
-    expect(warnings[1].message).toMatch(/<rewrite> in web\.config is not imported: .*wildcard handler \(path "\*"\) with script "index\.php"/);
+    expect(config.rewrite.rules).toEqual([
+      expect.objectContaining({ name: 'WordPress: https://blog.example.com', patternSyntax: 'Wildcard', match: expect.objectContaining({ url: '*' }), action: expect.objectContaining({ type: 'Rewrite', url: 'index.php' }) }),
+    ]);
     // Without applicationHost.config the inherited list is unknown: its <remove>s say nothing.
     expect(warnings.some((w) => w.code === 'NOTHING_TO_REMOVE')).toBe(false);
   });
@@ -34,7 +35,6 @@ describe('web.config alone', () => {
     expect(byCode('OTHER_LOCATION')).toEqual([lineOf(DRUPAL, '<location path="sites/default/files">')]);
     expect(byCode('IGNORED_SETTING')).toEqual([
       lineOf(DRUPAL, '<directoryBrowse'),
-      lineOf(DRUPAL, '<rewrite>'),
       lineOf(DRUPAL, '<httpErrors>'),
     ]);
   });

@@ -1,0 +1,161 @@
+import * as path from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { decodePathSegments } from '../routing/request-path';
+import { SERVER_SOFTWARE } from '../version';
+
+/**
+ * Server variables a rule may read, beyond `{HTTP_*}` (any request header):
+ * the IIS names of https://learn.microsoft.com/en-us/iis/extensions/url-rewrite-module/url-rewrite-module-configuration-reference#accessing-url-parts-from-a-rewrite-rule
+ * and the CGI set of RFC 3875 §4.1. The URL-derived ones follow the URL as
+ * earlier rules rewrote it; REQUEST_URI and UNENCODED_URL stay the client's.
+ */
+const VARIABLES = new Set([
+  'APPL_MD_PATH', 'APPL_PHYSICAL_PATH', 'CACHE_URL', 'CONTENT_LENGTH', 'CONTENT_TYPE', 'DOCUMENT_ROOT',
+  'HTTPS', 'HTTP_URL', 'INSTANCE_ID', 'LOCAL_ADDR', 'PATH_INFO', 'PATH_TRANSLATED', 'QUERY_STRING',
+  'REMOTE_ADDR', 'REMOTE_HOST', 'REMOTE_PORT', 'REQUEST_FILENAME', 'REQUEST_METHOD', 'REQUEST_SCHEME',
+  'REQUEST_URI', 'SCRIPT_FILENAME', 'SCRIPT_NAME', 'SERVER_ADDR', 'SERVER_NAME', 'SERVER_PORT',
+  'SERVER_PORT_SECURE', 'SERVER_PROTOCOL', 'SERVER_SOFTWARE', 'UNENCODED_URL', 'URL',
+]);
+
+export const KNOWN_VARIABLES: readonly string[] = [...VARIABLES, 'HTTP_<HEADER>'];
+
+/** Whether `{NAME}` (upper-cased) can be read by a rule. */
+export function isKnownVariable(name: string): boolean {
+  return VARIABLES.has(name) || /^HTTP_[A-Z0-9_]+$/.test(name);
+}
+
+/** The URL a rule sees: decoded path relative to the mount (no leading slash) and the raw query. */
+export interface CurrentUrl {
+  /** Raw (still encoded) request target relative to the mount, e.g. `/a%20b?x=1`. */
+  readonly raw: string;
+  /** Decoded path without the leading slash, trailing slash kept: `blog/post/`. */
+  readonly path: string;
+  /** Decoded segments, proven free of `..` by decodePathSegments. */
+  readonly segments: readonly string[];
+  /** Raw query string without `?`. */
+  readonly query: string;
+}
+
+/** Parses a mount-relative request target; null when the path is one the mapper refuses (it answers 400). */
+export function parseUrl(raw: string): CurrentUrl | null {
+  const queryAt = raw.indexOf('?');
+  const rawPath = queryAt === -1 ? raw : raw.slice(0, queryAt);
+  let decoded: { segments: string[]; trailingSlash: boolean };
+  try {
+    decoded = decodePathSegments(rawPath);
+  } catch {
+    return null;
+  }
+  const joined = decoded.segments.join('/');
+  return {
+    raw,
+    path: decoded.trailingSlash && joined ? `${joined}/` : joined,
+    segments: decoded.segments,
+    query: queryAt === -1 ? '' : raw.slice(queryAt + 1),
+  };
+}
+
+/** Reads server variables for one request, as the URL stands now. */
+export class RequestInputs {
+  current: CurrentUrl;
+
+  constructor(
+    private readonly req: IncomingMessage & { baseUrl?: string; originalUrl?: string },
+    private readonly root: string,
+    private readonly siteId: number,
+    initial: CurrentUrl,
+  ) {
+    this.current = initial;
+  }
+
+  get mountPath(): string {
+    return this.req.baseUrl ?? '';
+  }
+
+  /** The physical path the current URL names (REQUEST_FILENAME); always under physicalPath. */
+  requestFilename(): string {
+    return this.current.segments.length ? path.join(this.root, ...this.current.segments) : this.root;
+  }
+
+  variable(name: string): string {
+    if (name.startsWith('HTTP_') && name !== 'HTTP_URL') return this.header(name.slice(5).toLowerCase().replace(/_/g, '-'));
+    const req = this.req;
+    const socket = req.socket;
+    const secure = (socket as TLSSocket).encrypted === true;
+    const urlPath = `${this.mountPath}/${this.current.path}`;
+    switch (name) {
+      case 'HTTPS':
+        return secure ? 'on' : 'off';
+      case 'SERVER_PORT_SECURE':
+        return secure ? '1' : '0';
+      case 'REQUEST_SCHEME':
+        return secure ? 'https' : 'http';
+      case 'SERVER_PORT':
+        return String(socket.localPort ?? '');
+      case 'SERVER_NAME':
+        return hostName(req.headers.host) || stripMapped(socket.localAddress ?? '');
+      case 'SERVER_ADDR':
+      case 'LOCAL_ADDR':
+        return stripMapped(socket.localAddress ?? '');
+      case 'SERVER_PROTOCOL':
+        return `HTTP/${req.httpVersion}`;
+      case 'SERVER_SOFTWARE':
+        return SERVER_SOFTWARE;
+      case 'REMOTE_ADDR':
+      case 'REMOTE_HOST':
+        return stripMapped(socket.remoteAddress ?? '');
+      case 'REMOTE_PORT':
+        return String(socket.remotePort ?? '');
+      case 'REQUEST_METHOD':
+        return req.method ?? 'GET';
+      case 'REQUEST_URI':
+      case 'UNENCODED_URL':
+        return req.originalUrl ?? req.url ?? '/';
+      case 'HTTP_URL':
+        return this.mountPath + this.current.raw;
+      case 'CACHE_URL':
+        return `${secure ? 'https' : 'http'}://${req.headers.host ?? ''}${this.mountPath}${this.current.raw}`;
+      case 'URL':
+      case 'PATH_INFO':
+      case 'SCRIPT_NAME':
+        return urlPath;
+      case 'QUERY_STRING':
+        return this.current.query;
+      case 'REQUEST_FILENAME':
+      case 'SCRIPT_FILENAME':
+      case 'PATH_TRANSLATED':
+        return this.requestFilename();
+      case 'DOCUMENT_ROOT':
+        return this.root;
+      case 'APPL_PHYSICAL_PATH':
+        return this.root.endsWith('/') ? this.root : `${this.root}/`;
+      case 'APPL_MD_PATH':
+        return `/LM/W3SVC/${this.siteId}/ROOT${this.mountPath}`;
+      case 'INSTANCE_ID':
+        return String(this.siteId);
+      case 'CONTENT_TYPE':
+        return this.header('content-type');
+      case 'CONTENT_LENGTH':
+        return this.header('content-length');
+      default:
+        return '';
+    }
+  }
+
+  private header(name: string): string {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value ?? '';
+  }
+}
+
+function hostName(host: string | undefined): string {
+  if (!host) return '';
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1) || host;
+  const colon = host.indexOf(':');
+  return colon === -1 ? host : host.slice(0, colon);
+}
+
+function stripMapped(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
