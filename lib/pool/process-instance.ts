@@ -38,6 +38,8 @@ export interface ProcessInstanceOptions {
   secondMs?: number;
   /** Called once when the process is gone, whatever the reason. */
   onExit(instance: ProcessInstance, description: string): void;
+  /** The process closed its connection while no request was in flight on it. */
+  onIdleClose?(instance: ProcessInstance): void;
 }
 
 /** Keeps the tail of the child's own stderr (start-up errors) for error messages. */
@@ -167,6 +169,11 @@ export class ProcessInstance {
     return this.exitedOnItsOwn && !this.cleanExit;
   }
 
+  /** True once the process has exited by itself with code 0 (php-cgi at its own PHP_FCGI_MAX_REQUESTS). */
+  get exitedCleanly(): boolean {
+    return this.state === 'exited' && this.exitedOnItsOwn && this.cleanExit;
+  }
+
   /** Why the process ended, once it has. */
   get exitReason(): string | null {
     return this.exitDescription;
@@ -204,9 +211,11 @@ export class ProcessInstance {
    * was closed before it took a request): no signal at first, SIGKILL if it
    * is still there after `graceMs`. Its exit counts as its own (a crash or
    * kill from outside stays visible to rapid-failure protection; php-cgi
-   * leaving at its own request limit shows its clean exit code 0).
+   * leaving at its own request limit shows its clean exit code 0). With
+   * `killIsOurs`, a process still there after the grace was not leaving
+   * after all (it merely closed its connection): the SIGKILL is ours, not a crash.
    */
-  retire(graceMs: number): Promise<void> {
+  retire(graceMs: number, options: { killIsOurs?: boolean } = {}): Promise<void> {
     if (this.state === 'exited') return Promise.resolve();
     const done = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
     if (this.state === 'stopping') return done;
@@ -218,7 +227,10 @@ export class ProcessInstance {
       void this.discardEndpoint().then(() => this.markExited('stopped'));
       return done;
     }
-    this.killTimer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    this.killTimer = setTimeout(() => {
+      if (options.killIsOurs) this.leavingByItself = false;
+      child.kill('SIGKILL');
+    }, graceMs);
     return done;
   }
 
@@ -264,7 +276,9 @@ export class ProcessInstance {
       socket.once('connect', () => {
         socket.off('error', onError);
         // Wrapped at once, so the socket is never without an 'error' listener.
-        resolve(new FastCgiConnection(socket));
+        const connection = new FastCgiConnection(socket);
+        connection.setIdleCloseListener(() => this.options.onIdleClose?.(this));
+        resolve(connection);
       });
     });
   }

@@ -263,6 +263,7 @@ export class ProcessPool extends EventEmitter {
       spawn: this.options.spawn,
       secondMs: this.timeouts.secondMs,
       onExit: (gone, description) => this.onInstanceExit(gone, description),
+      onIdleClose: (closed) => this.onIdleClose(closed),
     });
     instance.generation = this.generation;
     this.instances.add(instance);
@@ -370,6 +371,19 @@ export class ProcessPool extends EventEmitter {
     this.emit('recycle', { pid: instance.pid, reason });
     debug('%s recycled (%s) after %d requests', instance.name, reason, instance.served);
     void instance.stop();
+    this.spawnForWaiters();
+  }
+
+  /**
+   * An idle process closed its connection: it is leaving (php-cgi at its own
+   * PHP_FCGI_MAX_REQUESTS closes and exits). Take it off the idle list now,
+   * so no request is sent to a process on its way out.
+   */
+  private onIdleClose(instance: ProcessInstance): void {
+    if (instance.state !== 'idle') return;
+    this.idle.remove(instance);
+    debug('%s closed its connection while idle: retired', instance.name);
+    void instance.retire(RETIRE_GRACE_MS, { killIsOurs: true });
     this.spawnForWaiters();
   }
 
