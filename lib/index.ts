@@ -31,6 +31,7 @@ export {
   FastCgiProcessExitedError,
   FastCgiSpawnError,
   FastCgiQueueFullError,
+  FastCgiPipelineFullError,
   FastCgiPoolClosedError,
   FastCgiActivityTimeoutError,
   FastCgiRequestTimeoutError,

@@ -4,7 +4,8 @@ import createDebug from 'debug';
 import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './config/types';
 import { applicationKey, splitScriptProcessor } from './config/application-key';
 import { validateConfig } from './config/validate';
-import { FastCgiError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
+import { FastCgiError, FastCgiPipelineFullError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
+import { PIPELINE_LIMIT, runInClientOrder } from './client-order';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
@@ -96,14 +97,18 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
         const { mapped } = result;
         const limit = resolved.maxAllowedContentLength;
         if (Number(req.headers['content-length'] ?? 0) > limit) return fail(new FastCgiRequestTooLargeError(limit));
-        if (!shouldSpool(req)) return run(mapped, streamedBody(req));
-        return spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
-          (body) => run(mapped, body),
-          (err: Error) => {
-            debug('request body failed: %s', err.message);
-            fail(err instanceof FastCgiRequestTooLargeError ? err : new FastCgiRequestBodyError(err));
-          },
-        );
+        const start = (): void => {
+          if (!shouldSpool(req, resolved.requestBuffering)) return run(mapped, streamedBody(req));
+          spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
+            (body) => run(mapped, body),
+            (err: Error) => {
+              debug('request body failed: %s', err.message);
+              fail(err instanceof FastCgiRequestTooLargeError ? err : new FastCgiRequestBodyError(err));
+            },
+          );
+        };
+        // One request at a time per client connection (pipelining): see client-order.ts.
+        if (!runInClientOrder(req, res, start)) fail(new FastCgiPipelineFullError(PIPELINE_LIMIT));
       })
       .catch(fail);
   }) as FastCgiMiddleware;

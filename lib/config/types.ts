@@ -109,6 +109,8 @@ export interface FastCgiConfig {
   followSymlinksOutsideRoot?: boolean;
   /** Largest request body in bytes (IIS requestLimits). @default 30000000 */
   maxAllowedContentLength?: number;
+  /** Read the whole request body before a process is taken (nginx's fastcgi_request_buffering). @default true */
+  requestBuffering?: boolean;
 }
 
 type Resolved<T> = { readonly [K in keyof T]-?: T[K] };
@@ -134,4 +136,5 @@ export interface ResolvedConfig {
   readonly allowUnderscoreHeaders: boolean;
   readonly followSymlinksOutsideRoot: boolean;
   readonly maxAllowedContentLength: number;
+  readonly requestBuffering: boolean;
 }
