@@ -10,74 +10,117 @@ import type { Socket } from 'node:net';
  * 20 pipelined requests would take 20 pool slots (processes or queue places)
  * although they can only be answered one after the other, and fill the
  * queue for everybody else. So each client connection takes at most one
- * slot: the next mapped request on it starts when the previous one's
- * response has finished.
+ * slot: a mapped request starts when every earlier request on its
+ * connection has been answered.
  *
- * The queue belongs to the socket, not to a middleware, so an app that
- * mounts the middleware twice still runs one request per connection.
+ * A request's place is taken when it first reaches a fastCgi() middleware,
+ * before the (asynchronous) mapping, so the order is the arrival order and
+ * not the order in which mappings finish. The place belongs to the request,
+ * not to a middleware: with the middleware mounted twice, a request the
+ * first one passes on keeps its place for the second. A request that no
+ * FastCGI handler takes keeps its place until its response finishes (it
+ * could not be sent earlier anyway).
  */
 
-/** Mapped requests one connection may have waiting behind the running one. */
+/** Mapped requests one connection may have waiting behind the one in progress. */
 export const PIPELINE_LIMIT = 64;
 
-interface ClientQueue {
-  running: boolean;
-  waiting: Array<() => void>;
+type State = 'pending' | 'ready' | 'running' | 'done';
+
+/** One request's place in its connection's line. */
+export interface ClientTurn {
+  /**
+   * Runs `start` once every earlier request on the connection is answered.
+   * Returns false (running nothing) when PIPELINE_LIMIT requests already wait.
+   */
+  run(start: () => void): boolean;
 }
 
-const queues = new WeakMap<Socket, ClientQueue>();
+interface Entry extends ClientTurn {
+  state: State;
+  start: (() => void) | null;
+}
 
-/**
- * Runs `start` when no other mapped request of this client connection is in
- * progress. Returns false (and runs nothing) when PIPELINE_LIMIT requests
- * are already waiting. The slot is given back when the response finishes or
- * the connection closes; requests still waiting on a closed connection are
- * dropped, since no response can reach it.
- */
-export function runInClientOrder(req: IncomingMessage, res: ServerResponse, start: () => void): boolean {
+interface ClientLine {
+  entries: Entry[];
+}
+
+const lines = new WeakMap<Socket, ClientLine>();
+const turns = new WeakMap<IncomingMessage, Entry>();
+
+/** The request's place in line on its connection (the same one on every call). */
+export function clientTurn(req: IncomingMessage, res: ServerResponse): ClientTurn {
+  const existing = turns.get(req);
+  if (existing) return existing;
   const socket = req.socket as Socket | undefined;
-  if (!socket) {
-    start();
-    return true;
-  }
-  let queue = queues.get(socket);
-  if (!queue) {
-    const created: ClientQueue = { running: false, waiting: [] };
-    queue = created;
-    queues.set(socket, created);
+  const line = socket ? lineOf(socket) : { entries: [] };
+  const entry: Entry = {
+    state: 'pending',
+    start: null,
+    run(start: () => void): boolean {
+      if (entry.state !== 'pending') return true;
+      if (waitingAhead(line, entry) > PIPELINE_LIMIT) return false;
+      entry.state = 'ready';
+      entry.start = start;
+      pump(line, socket);
+      return true;
+    },
+  };
+  turns.set(req, entry);
+  line.entries.push(entry);
+  const done = (): void => {
+    res.off('finish', done);
+    res.off('close', done);
+    entry.state = 'done';
+    entry.start = null;
+    pump(line, socket);
+  };
+  res.once('finish', done);
+  res.once('close', done);
+  return entry;
+}
+
+function lineOf(socket: Socket): ClientLine {
+  let line = lines.get(socket);
+  if (!line) {
+    const created: ClientLine = { entries: [] };
+    line = created;
+    lines.set(socket, created);
+    // Requests still waiting when the client leaves are dropped: no answer can reach it.
     socket.once('close', () => {
-      created.waiting.length = 0;
-      queues.delete(socket);
+      created.entries.length = 0;
+      lines.delete(socket);
     });
   }
-  const run = (): void => {
-    const q = queue as ClientQueue;
-    q.running = true;
-    let done = false;
-    if (socket.destroyed) {
-      // The client left while this request waited: nothing can answer it.
-      q.running = false;
-      q.waiting.length = 0;
+  return line;
+}
+
+/** Starts the first request in line when it is ready; drops answered ones. */
+function pump(line: ClientLine, socket: Socket | undefined): void {
+  while (line.entries.length > 0) {
+    const head = line.entries[0];
+    if (head.state === 'done') {
+      line.entries.shift();
+      continue;
+    }
+    if (head.state !== 'ready') return; // running, or not yet mapped (or passed on, not yet answered)
+    if (socket?.destroyed) {
+      line.entries.length = 0;
       return;
     }
-    const release = (): void => {
-      if (done) return;
-      done = true;
-      res.off('finish', release);
-      res.off('close', release);
-      q.running = false;
-      const next = q.waiting.shift();
-      if (next) next();
-    };
-    res.once('finish', release);
-    res.once('close', release);
+    head.state = 'running';
+    const start = head.start as () => void;
+    head.start = null;
     start();
-  };
-  if (!queue.running) {
-    run();
-    return true;
+    return;
   }
-  if (queue.waiting.length >= PIPELINE_LIMIT) return false;
-  queue.waiting.push(run);
-  return true;
+}
+
+function waitingAhead(line: ClientLine, entry: Entry): number {
+  let ahead = 0;
+  for (const other of line.entries) {
+    if (other === entry) break;
+    if (other.state !== 'done') ahead++;
+  }
+  return ahead;
 }

@@ -5,7 +5,7 @@ import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './confi
 import { applicationKey, splitScriptProcessor } from './config/application-key';
 import { validateConfig } from './config/validate';
 import { FastCgiError, FastCgiPipelineFullError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
-import { PIPELINE_LIMIT, runInClientOrder } from './client-order';
+import { clientTurn, PIPELINE_LIMIT } from './client-order';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
@@ -68,6 +68,8 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
   let closing: Promise<void> | null = null;
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction): void => {
+    // Taken now, in arrival order: pipelined requests run one at a time (client-order.ts).
+    const turn = clientTurn(req, res);
     let settled = false;
     // Whatever goes wrong, next() is called at most once and nothing is thrown out of the handler.
     const fail = (err: unknown): void => {
@@ -107,8 +109,7 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
             },
           );
         };
-        // One request at a time per client connection (pipelining): see client-order.ts.
-        if (!runInClientOrder(req, res, start)) fail(new FastCgiPipelineFullError(PIPELINE_LIMIT));
+        if (!turn.run(start)) fail(new FastCgiPipelineFullError(PIPELINE_LIMIT));
       })
       .catch(fail);
   }) as FastCgiMiddleware;
