@@ -221,7 +221,7 @@ describe('aborted and slow transfers', () => {
     await start({ maxInstances: 2 });
     const client = await RawClient.connect(site!.url);
     await client.write(get('/big.php?bytes=8388608'));
-    await eventually(() => client.closed || client['data'].length > 200 * 1024, 'part of the download');
+    await eventually(() => client.closed || client.received > 200 * 1024, 'part of the download');
     const other = request(`${site!.url}/hold.php?i=other`);
     client.destroy();
     expect((await other).text).toBe('other');

@@ -44,6 +44,11 @@ export class RawClient {
     return new Promise((resolve) => this.socket.write(bytes, () => resolve()));
   }
 
+  /** Bytes received so far. */
+  get received(): number {
+    return this.data.length;
+  }
+
   /** Every complete response received so far, in order. */
   responses(): RawResponse[] {
     const out: RawResponse[] = [];
