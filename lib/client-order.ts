@@ -45,6 +45,13 @@ interface ClientLine {
   entries: Entry[];
 }
 
+const UNORDERED: ClientTurn = {
+  run(start: () => void): boolean {
+    start();
+    return true;
+  },
+};
+
 const lines = new WeakMap<Socket, ClientLine>();
 const turns = new WeakMap<IncomingMessage, Entry>();
 
@@ -52,6 +59,8 @@ const turns = new WeakMap<IncomingMessage, Entry>();
 export function clientTurn(req: IncomingMessage, res: ServerResponse): ClientTurn {
   const existing = turns.get(req);
   if (existing) return existing;
+  // HTTP/2 streams share a session, not a pipeline: each answers on its own.
+  if (req.httpVersionMajor >= 2) return UNORDERED;
   const socket = req.socket as Socket | undefined;
   const line = socket ? lineOf(socket) : { entries: [] };
   const entry: Entry = {

@@ -11,7 +11,7 @@ class FakeSocket extends EventEmitter {
 }
 
 function exchange(socket: FakeSocket): { req: IncomingMessage; res: ServerResponse & EventEmitter } {
-  const req = Object.assign(new EventEmitter(), { socket }) as unknown as IncomingMessage;
+  const req = Object.assign(new EventEmitter(), { socket, httpVersionMajor: 1 }) as unknown as IncomingMessage;
   const res = new EventEmitter() as unknown as ServerResponse & EventEmitter;
   return { req, res };
 }
