@@ -28,7 +28,7 @@ describe("php-cgi's own request limit behind a wrapper script", () => {
     process.env.PHP_CGI = phpCgiPath();
     process.env.OWN_LIMIT = '20';
     const wrapper = path.join(FIXTURES, 'responders', 'php-cgi-own-limit.sh');
-    site = await startPoolSite(poolConfig({ fullPath: wrapper, maxInstances: 8, instanceMaxRequests: 10000 }));
+    site = await startPoolSite(poolConfig({ fullPath: wrapper, maxInstances: 4, instanceMaxRequests: 10000 }));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     const started = Date.now();
     const failures: string[] = [];
@@ -54,8 +54,8 @@ describe("php-cgi's own request limit behind a wrapper script", () => {
     const stats = poolOf(site).stats()[0];
     expect(stats).toMatchObject({ served: 2000, failed: 0, crashed: 0 });
     expect(stats.rapidFail.recentFailures).toBe(0);
-    expect(elapsed).toBeLessThan(60_000);
+    expect(elapsed).toBeLessThan(120_000); // about 20 s on a quiet 2-core machine
     await site.close();
     await eventually(() => phpChildren().length === 0, 'every php-cgi to be gone');
-  }, 90_000);
+  }, 180_000);
 });
