@@ -155,6 +155,11 @@ export class ProcessInstance {
     return this.connection?.usable ? this.connection : null;
   }
 
+  /** True when the process closed its connection (php-cgi does so only when it is leaving). */
+  get closedItsConnection(): boolean {
+    return this.connection?.closedByPeer ?? false;
+  }
+
   /** True once the process has exited without being asked to (crash, exit(), a signal from outside). */
   get exitedUnexpectedly(): boolean {
     return this.exitedOnItsOwn;

@@ -297,6 +297,8 @@ export class ProcessPool extends EventEmitter {
   /** An instance became free: give it to the oldest waiter, or park it. */
   private onIdle(instance: ProcessInstance): void {
     if (instance.state !== 'idle') return;
+    // Closed between its END_REQUEST and the release: leaving, like an idle close.
+    if (instance.closedItsConnection) return this.letGo(instance);
     if (this.closing && this.waiting.length === 0) {
       void instance.stop();
       this.checkDrained();
@@ -380,9 +382,14 @@ export class ProcessPool extends EventEmitter {
    * so no request is sent to a process on its way out.
    */
   private onIdleClose(instance: ProcessInstance): void {
-    if (instance.state !== 'idle') return;
+    if (instance.state !== 'idle') return; // busy: onIdle sees it on release
     this.idle.remove(instance);
-    debug('%s closed its connection while idle: retired', instance.name);
+    this.letGo(instance);
+  }
+
+  /** A process that closed its connection: it is not sent another request. */
+  private letGo(instance: ProcessInstance): void {
+    debug('%s closed its connection: retired', instance.name);
     void instance.retire(RETIRE_GRACE_MS, { killIsOurs: true });
     this.spawnForWaiters();
   }

@@ -34,6 +34,7 @@ export class FastCgiConnection {
   private ended: { sink: ExchangeSink; appStatus: number; protocolStatus: number } | null = null;
   /** A record came after END_REQUEST in the same chunk. */
   private strayRecord = false;
+  private peerClosed = false;
 
   constructor(socket: net.Socket) {
     this.socket = socket;
@@ -43,6 +44,11 @@ export class FastCgiConnection {
     socket.on('end', () => this.fail(new FastCgiProcessExitedError('connection closed by the process')));
     socket.on('error', (err) => this.fail(new FastCgiProcessExitedError(err.message, { cause: err })));
     socket.on('close', () => this.fail(new FastCgiProcessExitedError('connection closed')));
+  }
+
+  /** True once the process (not we) closed the connection, or it broke. */
+  get closedByPeer(): boolean {
+    return this.peerClosed;
   }
 
   /** True while the socket can carry another request. */
@@ -143,6 +149,7 @@ export class FastCgiConnection {
 
   private fail(error: FastCgiError): void {
     const wasClosed = this.closed;
+    if (!wasClosed) this.peerClosed = true;
     this.closed = true;
     const sink = this.sink;
     this.sink = null;
