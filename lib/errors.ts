@@ -95,6 +95,13 @@ export class FastCgiQueueFullError extends FastCgiError {
   }
 }
 
+/** One client connection pipelined more mapped requests than may wait behind the one running. */
+export class FastCgiPipelineFullError extends FastCgiError {
+  constructor(limit: number) {
+    super('ERR_FASTCGI_PIPELINE_FULL', 503, `Too many pipelined requests on one connection (${limit} may wait)`);
+  }
+}
+
 /** The pool is shutting down and accepts no new requests. */
 export class FastCgiPoolClosedError extends FastCgiError {
   constructor() {

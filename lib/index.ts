@@ -45,6 +45,7 @@ export {
   FastCgiProcessExitedError,
   FastCgiSpawnError,
   FastCgiQueueFullError,
+  FastCgiPipelineFullError,
   FastCgiPoolClosedError,
   FastCgiActivityTimeoutError,
   FastCgiRequestTimeoutError,

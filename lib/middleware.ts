@@ -6,10 +6,11 @@ import { applicationKey, splitScriptProcessor } from './config/application-key';
 import { startupProblems } from './config/startup-checks';
 import { phpChildrenForks } from './config/environment-checks';
 import { validateConfig } from './config/validate';
-import { FastCgiBadHostError, FastCgiError, FastCgiMethodNotAllowedError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
+import { FastCgiBadHostError, FastCgiError, FastCgiMethodNotAllowedError, FastCgiPipelineFullError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
 import { hostHeaderProblem } from './cgi/host-header';
 import { mayShowDetail } from './cgi/error-disclosure';
 import { StderrLog } from './cgi/stderr-log';
+import { clientTurn, PIPELINE_LIMIT } from './client-order';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
@@ -99,6 +100,8 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
   let closing: Promise<void> | null = null;
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction): void => {
+    // Taken now, in arrival order: pipelined requests run one at a time (client-order.ts).
+    const turn = clientTurn(req, res);
     let settled = false;
     let moduleVariables: ModuleVariables = [];
     // Whatever goes wrong, next() is called at most once and nothing is thrown out of the handler.
@@ -150,14 +153,17 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
         const { mapped } = result;
         const limit = resolved.maxAllowedContentLength;
         if (Number(req.headers['content-length'] ?? 0) > limit) return fail(new FastCgiRequestTooLargeError(limit));
-        if (!shouldSpool(req)) return run(mapped, streamedBody(req));
-        return spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
-          (body) => run(mapped, body),
-          (err: Error) => {
-            debug('request body failed: %s', err.message);
-            fail(err instanceof FastCgiRequestTooLargeError ? err : new FastCgiRequestBodyError(err));
-          },
-        );
+        const start = (): void => {
+          if (!shouldSpool(req, resolved.requestBuffering)) return run(mapped, streamedBody(req));
+          spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
+            (body) => run(mapped, body),
+            (err: Error) => {
+              debug('request body failed: %s', err.message);
+              fail(err instanceof FastCgiRequestTooLargeError ? err : new FastCgiRequestBodyError(err));
+            },
+          );
+        };
+        if (!turn.run(start)) fail(new FastCgiPipelineFullError(PIPELINE_LIMIT));
       })
       .catch(fail);
   }) as FastCgiMiddleware;

@@ -167,15 +167,18 @@ class RequestRun implements ExchangeListener {
     // The connection dropped: give the process a moment to be reaped, so the
     // error names its exit code or signal as IIS's "exited unexpectedly" does,
     // and so a request that never ran can move to another process.
-    const mayRetry = outcome.notStarted && this.o.body.replayable && this.retries < MAX_RETRIES && !this.head;
+    const mayRetry = (outcome.notStarted || outcome.noAnswer) && this.o.body.replayable && this.retries < MAX_RETRIES && !this.head;
     lease.instance.whenExited(EXIT_STATUS_WAIT_MS).then(() => {
       if (this.phase === 'done') return;
       this.releaseLease('retire', error.message);
-      // A reused connection closed before any answer: the process did not take
-      // the request if it left cleanly (php-cgi at its own request limit exits
-      // with 0) or is still alive. Killed or crashed, it may have been running
-      // it, so the request fails as on IIS rather than running twice.
-      if (mayRetry && !lease.instance.crashed) return this.retry(error);
+      // The process sent nothing for this request. On a reused connection it
+      // did not take the request if it left cleanly or is still alive; on a
+      // fresh one only a clean exit proves it (php-cgi at its own
+      // PHP_FCGI_MAX_REQUESTS exits with 0 and never reads the next request).
+      // Killed or crashed, it may have been running it, so the request fails
+      // as on IIS rather than running twice.
+      const untaken = outcome.notStarted ? !lease.instance.crashed : lease.instance.exitedCleanly;
+      if (mayRetry && untaken) return this.retry(error);
       this.fail(lease.instance.exitError(error));
     });
   }

@@ -5,12 +5,15 @@ import type { IncomingMessage } from 'node:http';
 import { FastCgiRequestTooLargeError } from '../errors';
 
 /**
- * What goes to FCGI_STDIN. PHP needs CONTENT_LENGTH up front, so a large body
- * of known length streams straight from the client, while a chunked body is
- * spooled first (memory, then a temp file past a threshold, as nginx's
- * client_body_buffer_size does) and sent once its length is known. Small
- * bodies are read before a process is taken, as nginx does: a slow client
- * then never holds a PHP process, and the body goes out in one write.
+ * What goes to FCGI_STDIN. By default (`requestBuffering`) every body is read
+ * whole before a process is taken, as nginx does (fastcgi_request_buffering
+ * on, https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_request_buffering):
+ * in memory up to SPOOL_MEMORY_LIMIT, then in a temp file (nginx's
+ * client_body_buffer_size). A slow client then never holds a PHP process,
+ * the body is replayable (a request whose process left before taking it
+ * moves to another), and PHP gets its CONTENT_LENGTH up front. With
+ * requestBuffering off, a body of known length over SMALL_BODY_LIMIT streams
+ * straight from the client; chunked bodies are spooled either way.
  */
 export interface RequestBody {
   /** CONTENT_LENGTH to announce. */
@@ -38,12 +41,15 @@ const EMPTY: RequestBody = {
   dispose: () => {},
 };
 
-/** Whether the body must (chunked) or should (small) be read before the request is sent. */
-export function shouldSpool(req: IncomingMessage): boolean {
+/**
+ * Whether the body is read before a process is taken: always with
+ * `buffering` (requestBuffering), else when it must be (chunked) or is small.
+ */
+export function shouldSpool(req: IncomingMessage, buffering = true): boolean {
   const declared = req.headers['content-length'];
   if (declared === undefined) return req.headers['transfer-encoding'] !== undefined;
   const length = Number(declared);
-  return length > 0 && length <= SMALL_BODY_LIMIT && !req.readableEnded;
+  return length > 0 && (buffering || length <= SMALL_BODY_LIMIT) && !req.readableEnded;
 }
 
 /** A body whose Content-Length the client sent: streamed, read once. */

@@ -227,6 +227,8 @@ export interface FastCgiConfig {
   errorMode?: ErrorMode;
   /** IIS URL Rewrite rules, applied before handler mapping. @default {} */
   rewrite?: RewriteConfig;
+  /** Read the whole request body before a process is taken (nginx's fastcgi_request_buffering). @default true */
+  requestBuffering?: boolean;
 }
 
 type Resolved<T> = { readonly [K in keyof T]-?: T[K] };
@@ -269,4 +271,5 @@ export interface ResolvedConfig {
   readonly mimeMap: readonly Readonly<MimeMapEntry>[];
   readonly errorMode: ErrorMode;
   readonly rewrite: { readonly rules: readonly ResolvedRewriteRule[] };
+  readonly requestBuffering: boolean;
 }

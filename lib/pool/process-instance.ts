@@ -39,6 +39,8 @@ export interface ProcessInstanceOptions {
   secondMs?: number;
   /** Called once when the process is gone, whatever the reason. */
   onExit(instance: ProcessInstance, description: string): void;
+  /** The process closed its connection while no request was in flight on it. */
+  onIdleClose?(instance: ProcessInstance): void;
 }
 
 /** Keeps the tail of the child's own stderr (start-up errors) for error messages. */
@@ -154,6 +156,11 @@ export class ProcessInstance {
     return this.connection?.usable ? this.connection : null;
   }
 
+  /** True when the process closed its connection (php-cgi does so only when it is leaving). */
+  get closedItsConnection(): boolean {
+    return this.connection?.closedByPeer ?? false;
+  }
+
   /** True once the process has exited without being asked to (crash, exit(), a signal from outside). */
   get exitedUnexpectedly(): boolean {
     return this.exitedOnItsOwn;
@@ -166,6 +173,11 @@ export class ProcessInstance {
    */
   get crashed(): boolean {
     return this.exitedOnItsOwn && !this.cleanExit;
+  }
+
+  /** True once the process has exited by itself with code 0 (php-cgi at its own PHP_FCGI_MAX_REQUESTS). */
+  get exitedCleanly(): boolean {
+    return this.state === 'exited' && this.exitedOnItsOwn && this.cleanExit;
   }
 
   /** Why the process ended, once it has. */
@@ -205,9 +217,11 @@ export class ProcessInstance {
    * was closed before it took a request): no signal at first, SIGKILL if it
    * is still there after `graceMs`. Its exit counts as its own (a crash or
    * kill from outside stays visible to rapid-failure protection; php-cgi
-   * leaving at its own request limit shows its clean exit code 0).
+   * leaving at its own request limit shows its clean exit code 0). With
+   * `killIsOurs`, a process still there after the grace was not leaving
+   * after all (it merely closed its connection): the SIGKILL is ours, not a crash.
    */
-  retire(graceMs: number): Promise<void> {
+  retire(graceMs: number, options: { killIsOurs?: boolean } = {}): Promise<void> {
     if (this.state === 'exited') return Promise.resolve();
     const done = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
     if (this.state === 'stopping') return done;
@@ -219,7 +233,10 @@ export class ProcessInstance {
       void this.discardEndpoint().then(() => this.markExited('stopped'));
       return done;
     }
-    this.killTimer = setTimeout(() => child.kill('SIGKILL'), timerDelay(graceMs));
+    this.killTimer = setTimeout(() => {
+      if (options.killIsOurs) this.leavingByItself = false;
+      child.kill('SIGKILL');
+    }, timerDelay(graceMs));
     return done;
   }
 
@@ -265,7 +282,9 @@ export class ProcessInstance {
       socket.once('connect', () => {
         socket.off('error', onError);
         // Wrapped at once, so the socket is never without an 'error' listener.
-        resolve(new FastCgiConnection(socket));
+        const connection = new FastCgiConnection(socket);
+        connection.setIdleCloseListener(() => this.options.onIdleClose?.(this));
+        resolve(connection);
       });
     });
   }

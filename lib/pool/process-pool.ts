@@ -263,6 +263,7 @@ export class ProcessPool extends EventEmitter {
       spawn: this.options.spawn,
       secondMs: this.timeouts.secondMs,
       onExit: (gone, description) => this.onInstanceExit(gone, description),
+      onIdleClose: (closed) => this.onIdleClose(closed),
     });
     instance.generation = this.generation;
     this.instances.add(instance);
@@ -296,6 +297,8 @@ export class ProcessPool extends EventEmitter {
   /** An instance became free: give it to the oldest waiter, or park it. */
   private onIdle(instance: ProcessInstance): void {
     if (instance.state !== 'idle') return;
+    // Closed between its END_REQUEST and the release: leaving, like an idle close.
+    if (instance.closedItsConnection) return this.letGo(instance);
     if (this.closing && this.waiting.length === 0) {
       void instance.stop();
       this.checkDrained();
@@ -370,6 +373,24 @@ export class ProcessPool extends EventEmitter {
     this.emit('recycle', { pid: instance.pid, reason });
     debug('%s recycled (%s) after %d requests', instance.name, reason, instance.served);
     void instance.stop();
+    this.spawnForWaiters();
+  }
+
+  /**
+   * An idle process closed its connection: it is leaving (php-cgi at its own
+   * PHP_FCGI_MAX_REQUESTS closes and exits). Take it off the idle list now,
+   * so no request is sent to a process on its way out.
+   */
+  private onIdleClose(instance: ProcessInstance): void {
+    if (instance.state !== 'idle') return; // busy: onIdle sees it on release
+    this.idle.remove(instance);
+    this.letGo(instance);
+  }
+
+  /** A process that closed its connection: it is not sent another request. */
+  private letGo(instance: ProcessInstance): void {
+    debug('%s closed its connection: retired', instance.name);
+    void instance.retire(RETIRE_GRACE_MS, { killIsOurs: true });
     this.spawnForWaiters();
   }
 

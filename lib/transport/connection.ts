@@ -30,6 +30,11 @@ export class FastCgiConnection {
   private closed = false;
   private readonly reader: RecordReader;
   private onIdleClose: (() => void) | null = null;
+  /** END_REQUEST of the chunk being read, delivered once the whole chunk is read (see onData). */
+  private ended: { sink: ExchangeSink; appStatus: number; protocolStatus: number } | null = null;
+  /** A record came after END_REQUEST in the same chunk. */
+  private strayRecord = false;
+  private peerClosed = false;
 
   constructor(socket: net.Socket) {
     this.socket = socket;
@@ -41,12 +46,21 @@ export class FastCgiConnection {
     socket.on('close', () => this.fail(new FastCgiProcessExitedError('connection closed')));
   }
 
+  /** True once the process (not we) closed the connection, or it broke. */
+  get closedByPeer(): boolean {
+    return this.peerClosed;
+  }
+
   /** True while the socket can carry another request. */
   get usable(): boolean {
     return !this.closed && !this.socket.destroyed && this.socket.writable;
   }
 
-  /** Called once if the peer closes the connection while no request is in flight. */
+  /**
+   * Called once if the peer closes the connection while no request is in
+   * flight (not when we close it). php-cgi does that when it leaves at its
+   * own PHP_FCGI_MAX_REQUESTS.
+   */
   setIdleCloseListener(listener: (() => void) | null): void {
     this.onIdleClose = listener;
   }
@@ -68,22 +82,44 @@ export class FastCgiConnection {
   }
 
   private onData(chunk: Buffer): void {
+    if (!this.sink) {
+      // Bytes while no request is in flight belong to no request: they would
+      // be read as the start of the next response and desynchronise it.
+      // The connection is not reused; the process may be, over a new one.
+      if (!this.closed) this.destroy();
+      return;
+    }
     // Any byte means the process took the request, even bytes that fail to decode:
     // such a request must not be retried elsewhere.
-    if (this.sink) this.recordSeen = true;
+    this.recordSeen = true;
+    let failure: FastCgiProtocolError | null = null;
     try {
       this.reader.push(chunk);
     } catch (err) {
-      if (err instanceof FastCgiProtocolError) {
-        this.fail(err);
-        this.socket.destroy();
-      } else {
-        throw err;
-      }
+      if (!(err instanceof FastCgiProtocolError)) throw err;
+      failure = err;
+    }
+    const ended = this.ended;
+    this.ended = null;
+    if (ended) {
+      // Anything after END_REQUEST (a record, part of one, garbage) is the
+      // same stray output as above: close before the next request can land here.
+      if (failure || this.strayRecord || this.reader.pending > 0) this.destroy();
+      this.strayRecord = false;
+      ended.sink.onEnd(ended.appStatus, ended.protocolStatus);
+      return;
+    }
+    if (failure) {
+      this.fail(failure);
+      this.socket.destroy();
     }
   }
 
   private dispatch(record: FastCgiRecord): void {
+    if (this.ended) {
+      this.strayRecord = true;
+      return;
+    }
     const sink = this.sink;
     if (record.requestId !== REQUEST_ID || !sink) {
       // Management records (GET_VALUES_RESULT, UNKNOWN_TYPE) and stray records
@@ -102,7 +138,7 @@ export class FastCgiConnection {
         const { appStatus, protocolStatus } = decodeEndRequestBody(record.content);
         this.sink = null;
         this.completed++;
-        sink.onEnd(appStatus, protocolStatus);
+        this.ended = { sink, appStatus, protocolStatus };
         break;
       }
       default:
@@ -113,6 +149,7 @@ export class FastCgiConnection {
 
   private fail(error: FastCgiError): void {
     const wasClosed = this.closed;
+    if (!wasClosed) this.peerClosed = true;
     this.closed = true;
     const sink = this.sink;
     this.sink = null;

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import {
   FastCgiActivityTimeoutError,
   FastCgiError,
+  FastCgiProcessExitedError,
   FastCgiRequestBodyError,
   FastCgiRequestRejectedError,
   FastCgiRequestTimeoutError,
@@ -23,6 +24,13 @@ export interface ExchangeListener {
 export interface ExchangeFailure {
   /** The process never answered on a reused connection: nothing ran, another process may take the request. */
   notStarted: boolean;
+  /**
+   * The connection (fresh or reused) closed before the process sent a single
+   * byte for this request. Alone this does not prove the request did not run;
+   * with a clean exit (php-cgi leaving at its own request limit never reads
+   * the next request) it does.
+   */
+  noAnswer?: boolean;
   /** The process must be terminated (timeout) rather than reused. */
   terminate: boolean;
   /** The connection ended cleanly with END_REQUEST and the process can take the next request. */
@@ -80,6 +88,13 @@ export class Exchange implements ExchangeSink {
    */
   start(params: Buffer, body: Readable | Buffer | null): void {
     const socket = this.connection.socket;
+    if (!this.connection.usable) {
+      // Closed between the lease and now: not a byte was written, so another process may take it.
+      this.finished = true;
+      const error = new FastCgiProcessExitedError('connection closed before the request was sent');
+      process.nextTick(() => this.listener.onError(error, { notStarted: true, noAnswer: true, terminate: false, processHealthy: false }));
+      return;
+    }
     this.connection.attach(this);
     this.startedAt = this.lastActivity = Date.now();
     this.armTimer(Math.min(this.activityMs, this.requestMs));
@@ -171,7 +186,7 @@ export class Exchange implements ExchangeSink {
     // at all means the process had already decided to exit (php-cgi's own
     // request limit): the request never ran.
     const notStarted = !anyRecordSeen && this.connection.completed > 0;
-    this.listener.onError(error, { notStarted, terminate: false, processHealthy: false });
+    this.listener.onError(error, { notStarted, noAnswer: !anyRecordSeen, terminate: false, processHealthy: false });
   }
 
   // -------------------------------------------------------------------------

@@ -46,16 +46,20 @@ async function eventually(check: () => boolean, what: string, ms = 2000): Promis
 }
 
 describe('shouldSpool', () => {
+  // [headers, with requestBuffering (default), without]
   test.each([
-    [{ 'transfer-encoding': 'chunked' }, true],
-    [{ 'transfer-encoding': 'chunked', 'content-length': '5' }, true],
-    [{ 'content-length': '5' }, true],
-    [{ 'content-length': '65536' }, true],
-    [{ 'content-length': '65537' }, false],
-    [{ 'content-length': '0' }, false],
-    [{}, false],
-  ])('%j → %s', (headers, expected) => {
-    expect(shouldSpool(asRequest(fakeRequest(headers as Record<string, string>)))).toBe(expected);
+    [{ 'transfer-encoding': 'chunked' }, true, true],
+    [{ 'transfer-encoding': 'chunked', 'content-length': '5' }, true, true],
+    [{ 'content-length': '5' }, true, true],
+    [{ 'content-length': '65536' }, true, true],
+    [{ 'content-length': '65537' }, true, false],
+    [{ 'content-length': '30000000' }, true, false],
+    [{ 'content-length': '0' }, false, false],
+    [{}, false, false],
+  ])('%j → %s buffered, %s streamed', (headers, buffered, streamed) => {
+    expect(shouldSpool(asRequest(fakeRequest(headers as Record<string, string>)))).toBe(buffered);
+    expect(shouldSpool(asRequest(fakeRequest(headers as Record<string, string>)), true)).toBe(buffered);
+    expect(shouldSpool(asRequest(fakeRequest(headers as Record<string, string>)), false)).toBe(streamed);
   });
 });
 

@@ -113,8 +113,15 @@ function waiter(pool: ProcessPool, log?: string[], name?: string) {
   return state;
 }
 
+/** Like nodeResponderSpawn, with misbehaving-responder.js (a `mode=` per request). */
+const misbehavingSpawn = ((_file: string, args: readonly string[], options: SpawnOptions) => {
+  const child = childProcess.spawn(process.execPath, [path.join(path.dirname(RESPONDER), 'misbehaving-responder.js'), ...args], options);
+  if (child.pid) pids.push(child.pid);
+  return child;
+}) as unknown as SpawnFunction;
+
 /** One real FastCGI request over a lease; resolves with the response text. */
-function fetchOver(lease: Lease): Promise<{ text: string; appStatus: number }> {
+function fetchOver(lease: Lease, query = ''): Promise<{ text: string; appStatus: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const exchange = new Exchange(
@@ -130,7 +137,7 @@ function fetchOver(lease: Lease): Promise<{ text: string; appStatus: number }> {
       },
       { activityTimeout: 10, requestTimeout: 10 },
     );
-    exchange.start(encodeParams(REQUEST_ID, [['QUERY_STRING', ''], ['REQUEST_METHOD', 'GET']]), null);
+    exchange.start(encodeParams(REQUEST_ID, [['QUERY_STRING', query], ['REQUEST_METHOD', 'GET']]), null);
   });
 }
 
@@ -375,6 +382,26 @@ describe('ProcessPool: recycling and outcomes', () => {
     expect(next.lease!.instance).not.toBe(lease.instance);
     await eventually(() => !processAlive(lease.instance.pid as number), 'the retired process to exit');
     next.lease!.release('reuse');
+  });
+
+  test.each([
+    ['while idle', 200],
+    ['before its release', 0],
+  ])('a process that closes its connection %s is not sent another request; still alive a second later, it is killed without counting as a crash', async (_when, pause) => {
+    const pool = makePool({ maxInstances: 1 }, { spawn: misbehavingSpawn });
+    const lease = await acquire(pool);
+    const pid = lease.instance.pid as number;
+    expect((await fetchOver(lease, 'mode=close-after-end')).text).toContain('closing after end');
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+    else await new Promise<void>((resolve) => lease.connection.socket.once('close', () => resolve()));
+    lease.release('reuse');
+    expect(pool.stats().idle).toBe(0);
+    const next = await acquire(pool);
+    expect(next.instance).not.toBe(lease.instance);
+    next.release('reuse');
+    await eventually(() => !processAlive(pid), 'the process that stayed to be killed');
+    expect(pool.stats()).toMatchObject({ crashed: 0, failed: 0 });
+    expect(pool.stats().rapidFail.recentFailures).toBe(0);
   });
 
   test('a process that dies while idle is forgotten; the next request starts another', async () => {

@@ -91,15 +91,39 @@ describe('FastCgiConnection', () => {
     expect(pair.connection.completed).toBe(1);
   });
 
-  test('records arriving while no exchange is attached are dropped', async () => {
+  test('bytes arriving while no exchange is attached close the connection (they would open the next response)', async () => {
+    let idleCloses = 0;
+    pair.connection.setIdleCloseListener(() => idleCloses++);
     pair.peer.write(stdout('nobody listens'));
+    await pair.changes.until(() => pair.peerClosed());
+    expect(pair.connection.usable).toBe(false);
+    expect(idleCloses).toBe(0); // our close, not the process leaving
+  });
+
+  // Whatever follows END_REQUEST in the same chunk: the request still ends
+  // normally, and the connection is not reused.
+  test.each([
+    ['a whole record', stdout('stray')],
+    ['part of a record header', stdout('stray').subarray(0, 3)],
+    ['a record for another request id', stdout('stray', 2)],
+    ['garbage', Buffer.from('HTTP/1.1 200 OK\r\n', 'latin1')],
+  ])('%s after END_REQUEST in the same chunk: onEnd, then the connection is dropped', async (_name, stray) => {
     const sink = new Sink(pair.changes);
-    // Let the stray record arrive first, then attach.
-    await new Promise((resolve) => setTimeout(resolve, 20));
     pair.connection.attach(sink);
-    pair.peer.write(Buffer.concat([stdout('late'), encodeEndRequest(REQUEST_ID, 0, 0)]));
+    pair.peer.write(Buffer.concat([stdout('body'), encodeEndRequest(REQUEST_ID, 0, 0), stray]));
     await pair.changes.until(() => sink.ends.length === 1);
-    expect(sink.stdout).toEqual(['late']);
+    expect(sink.stdout).toEqual(['body']);
+    expect(sink.errors).toEqual([]);
+    expect(pair.connection.usable).toBe(false);
+    await pair.changes.until(() => pair.peerClosed());
+  });
+
+  test('a clean END_REQUEST leaves the connection usable for the next request', async () => {
+    const sink = new Sink(pair.changes);
+    pair.connection.attach(sink);
+    pair.peer.write(Buffer.concat([stdout('body'), encodeEndRequest(REQUEST_ID, 0, 0)]));
+    await pair.changes.until(() => sink.ends.length === 1);
+    expect(pair.connection.usable).toBe(true);
   });
 
   test('attaching twice throws', () => {

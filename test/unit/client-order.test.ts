@@ -1,0 +1,81 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientTurn, PIPELINE_LIMIT } from '../../lib/client-order';
+
+class FakeSocket extends EventEmitter {
+  destroyed = false;
+  close(): void {
+    this.destroyed = true;
+    this.emit('close');
+  }
+}
+
+function exchange(socket: FakeSocket): { req: IncomingMessage; res: ServerResponse & EventEmitter } {
+  const req = Object.assign(new EventEmitter(), { socket, httpVersionMajor: 1 }) as unknown as IncomingMessage;
+  const res = new EventEmitter() as unknown as ServerResponse & EventEmitter;
+  return { req, res };
+}
+
+describe('clientTurn: one mapped request at a time per connection, in arrival order', () => {
+  test('the order is arrival order, whatever order the mappings finish in', () => {
+    const socket = new FakeSocket();
+    const a = exchange(socket);
+    const b = exchange(socket);
+    const c = exchange(socket);
+    const started: string[] = [];
+    const [ta, tb, tc] = [clientTurn(a.req, a.res), clientTurn(b.req, b.res), clientTurn(c.req, c.res)];
+    tc.run(() => started.push('c'));
+    tb.run(() => started.push('b'));
+    expect(started).toEqual([]); // a is not mapped yet
+    ta.run(() => started.push('a'));
+    expect(started).toEqual(['a']);
+    a.res.emit('finish');
+    expect(started).toEqual(['a', 'b']);
+    b.res.emit('close');
+    expect(started).toEqual(['a', 'b', 'c']);
+  });
+
+  test('a request passed on (not ours) keeps its place until answered; a second middleware gets the same place', () => {
+    const socket = new FakeSocket();
+    const a = exchange(socket);
+    const b = exchange(socket);
+    const started: string[] = [];
+    const first = clientTurn(a.req, a.res);
+    clientTurn(b.req, b.res).run(() => started.push('b'));
+    expect(clientTurn(a.req, a.res)).toBe(first); // the second middleware instance
+    expect(started).toEqual([]);
+    a.res.emit('finish'); // answered by express.static, say
+    expect(started).toEqual(['b']);
+  });
+
+  test(`more than ${PIPELINE_LIMIT} waiting ahead: run() refuses`, () => {
+    const socket = new FakeSocket();
+    const turns = Array.from({ length: PIPELINE_LIMIT + 2 }, () => {
+      const { req, res } = exchange(socket);
+      return clientTurn(req, res);
+    });
+    expect(turns.slice(0, PIPELINE_LIMIT + 1).every((turn) => turn.run(() => {}))).toBe(true);
+    expect(turns[PIPELINE_LIMIT + 1].run(() => {})).toBe(false);
+  });
+
+  test('requests still waiting when the client leaves never start', () => {
+    const socket = new FakeSocket();
+    const a = exchange(socket);
+    const b = exchange(socket);
+    const started: string[] = [];
+    clientTurn(a.req, a.res).run(() => started.push('a'));
+    clientTurn(b.req, b.res).run(() => started.push('b'));
+    socket.close();
+    a.res.emit('close');
+    expect(started).toEqual(['a']);
+  });
+
+  test('separate connections do not wait for each other', () => {
+    const one = exchange(new FakeSocket());
+    const two = exchange(new FakeSocket());
+    const started: string[] = [];
+    clientTurn(one.req, one.res).run(() => started.push('one'));
+    clientTurn(two.req, two.res).run(() => started.push('two'));
+    expect(started).toEqual(['one', 'two']);
+  });
+});
