@@ -52,7 +52,7 @@ beforeAll(() => {
   fs.writeFileSync(path.join(root, 'secret.php.bak'), `${php('RAN-BAK')}// ${SECRET}\n`);
   fs.writeFileSync(path.join(root, 'secret.php~'), `${php('RAN-TILDE')}`);
   fs.writeFileSync(path.join(root, 'uploads', 'avatar.jpg'), `<?php file_put_contents(${JSON.stringify(execLog)}, __FILE__ . "\\n", FILE_APPEND);`);
-  fs.writeFileSync(path.join(root, 'web.config'), `<?xml version="1.0"?>\n<!-- ${SECRET} -->\n<configuration><system.webServer><rewrite><rules><rule name="WordPress" patternSyntax="Wildcard"><match url="*" /><action type="Rewrite" url="index.php" /></rule></rules></rewrite></system.webServer></configuration>\n`);
+  fs.writeFileSync(path.join(root, 'web.config'), `<?xml version="1.0"?>\n<!-- ${SECRET} -->\n<configuration><system.webServer><rewrite><rules><rule name="WordPress" patternSyntax="Wildcard"><match url="*" /><conditions><add input="{REQUEST_FILENAME}" matchType="IsFile" negate="true" /><add input="{REQUEST_FILENAME}" matchType="IsDirectory" negate="true" /></conditions><action type="Rewrite" url="index.php" /></rule></rules></rewrite></system.webServer></configuration>\n`);
   fs.writeFileSync(path.join(root, 'settings.config'), `${SECRET}\n`);
   fs.writeFileSync(path.join(root, 'php.ini'), `; ${PRIVATE}\n`);
   fs.writeFileSync(path.join(root, 'dump.sql'), `-- ${PRIVATE}\n`);
