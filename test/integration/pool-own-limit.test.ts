@@ -5,15 +5,10 @@ import { request } from '../support/http';
 import { eventually, poolConfig, startPoolSite, type PoolSite } from './pool-helpers';
 
 let site: PoolSite | undefined;
-const previous = { PHP_CGI: process.env.PHP_CGI, OWN_LIMIT: process.env.OWN_LIMIT };
 
 afterEach(async () => {
   await site?.close();
   site = undefined;
-  for (const [name, value] of Object.entries(previous)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
 });
 
 const poolOf = (s: PoolSite) => s.php;
@@ -25,10 +20,10 @@ const poolOf = (s: PoolSite) => s.php;
  */
 describe("php-cgi's own request limit behind a wrapper script", () => {
   it('2,000 requests at concurrency 8 over keep-alive: 0 failures, bounded in time', async () => {
-    process.env.PHP_CGI = phpCgiPath();
-    process.env.OWN_LIMIT = '20';
     const wrapper = path.join(FIXTURES, 'responders', 'php-cgi-own-limit.sh');
-    site = await startPoolSite(poolConfig({ fullPath: wrapper, maxInstances: 4, instanceMaxRequests: 10000 }));
+    // Through environmentVariables: Node's environment is not inherited by default (inheritEnvironment).
+    const environmentVariables = [{ name: 'PHP_CGI', value: phpCgiPath() }, { name: 'OWN_LIMIT', value: '20' }];
+    site = await startPoolSite(poolConfig({ fullPath: wrapper, maxInstances: 4, instanceMaxRequests: 10000, environmentVariables }));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     const started = Date.now();
     const failures: string[] = [];
