@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** iis-fastcgi serve | migrate | validate. Each command lives in lib/cli/; this file dispatches and maps errors to exit codes. */
+import createDebug from 'debug';
 import { migrateCommand } from './cli/migrate-command';
 import { serveCommand } from './cli/serve-command';
 import { UsageError } from './cli/import-options';
@@ -7,6 +8,8 @@ import { MAIN_USAGE } from './cli/usage';
 import { validateCommand } from './cli/validate-command';
 import { FastCgiConfigError } from './errors';
 import { VERSION } from './version';
+
+const debug = createDebug('iis-fastcgi:cli');
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
@@ -44,7 +47,10 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`iis-fastcgi: ${(err as Error).message}\n\n${MAIN_USAGE}`);
       process.exitCode = 2;
     } else {
-      process.stderr.write(`iis-fastcgi: ${(err as Error).stack ?? String(err)}\n`);
+      // Not a bad config or a bad command line but something we did not
+      // foresee: one line for the user, the stack under DEBUG=iis-fastcgi:cli.
+      debug('%O', err);
+      process.stderr.write(`iis-fastcgi: ${err instanceof Error ? err.message : String(err)} (DEBUG=iis-fastcgi:cli shows the details)\n`);
       process.exitCode = 1;
     }
   },

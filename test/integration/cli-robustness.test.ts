@@ -89,3 +89,21 @@ describe('iis-fastcgi serve logs PHP\'s stderr', () => {
     expect(result.stderr).toMatch(/--log-format must be text or json/);
   });
 });
+
+describe('iis-fastcgi serve when something unforeseen fails', () => {
+  it('a port already in use: one line naming the problem, exit 1, no stack trace', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const port = (blocker.address() as { port: number }).port;
+      const result = runCli(['serve', '--config', write('busy.json', JSON.stringify(siteConfig())), '--port', String(port)]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/EADDRINUSE/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
