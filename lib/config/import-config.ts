@@ -16,6 +16,7 @@ import { parseXml } from './iis-xml/read-xml';
 import { findSiteWebConfig } from './iis-xml/site-web-config';
 import { hasSites, readSites, summarizeSites, type IisSiteSummary } from './iis-xml/sites';
 import { windowsOnlyWarnings } from './windows-only';
+import { applyMigratedStderrMode } from './migrated-stderr-mode';
 import { PathMapper } from './path-map';
 import { readJsonConfig } from './read-json-config';
 import { readTextFile } from './read-text-file';
@@ -113,7 +114,10 @@ async function readDraft(file: string, options: LoadConfigOptions): Promise<{ dr
       if (own?.kind === 'missing') draft.warnings.push(own.warning);
     }
   }
-  if (draft.config !== undefined) draft.warnings.push(...windowsOnlyWarnings(draft.config, draft.locate));
+  if (draft.config !== undefined) {
+    draft.warnings.push(...windowsOnlyWarnings(draft.config, draft.locate));
+    draft.warnings.push(...applyMigratedStderrMode(draft.config, draft.locate));
+  }
   draft.problems.unshift(...optionProblems);
   return { draft, format: kind, webConfig };
 }

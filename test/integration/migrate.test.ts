@@ -112,6 +112,25 @@ describe('iis-fastcgi migrate, then serve', () => {
     });
   });
 
+  test('WordPress web.config sets no stderrMode: a PHP warning is logged and the page is served, not a 500', async () => {
+    const { file, json, stderr } = migrate('wordpress-warnings', [path.join(SITES, 'wordpress', 'web.config'), '--path-map', `C:\\Program Files\\PHP\\v8.2=${PHP_DIR}`]);
+    expect(json.fastCgi.application.map((app: { stderrMode: string }) => app.stderrMode)).toEqual(['IgnoreAndReturn200']);
+    expect(stderr).toMatch(/sets no stderrMode: imported as "IgnoreAndReturn200"/);
+    const { child, url } = await startServe(['--config', file, '--port', '0']);
+    let log = '';
+    child.stderr?.on('data', (text: Buffer) => (log += text.toString()));
+    try {
+      const page = await request(`${url}/warns.php`);
+      expect([page.status, page.text]).toEqual([200, 'page after a warning']);
+      const deadline = Date.now() + 5000;
+      while (!log.includes('wp-warning-marker') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(log).toContain('wp-warning-marker: something minor');
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  });
+
   test('Drupal web.config with <remove>/<clear/>: PHP runs, uploaded files are static', async () => {
     const { file, json } = migrate('drupal', [path.join(SITES, 'drupal', 'web.config'), '--path-map', `C:\\PHP=${PHP_DIR}`]);
     expect(json.handlers.map((h: { name: string }) => h.name)).toEqual(['Drupal_PHP']);

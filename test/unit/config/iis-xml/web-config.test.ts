@@ -15,9 +15,13 @@ describe('web.config alone', () => {
     expect(config.defaultDocument).toEqual(['index.php']);
     // Uploads of up to 100 MiB, as the site allowed on IIS.
     expect(config.maxAllowedContentLength).toBe(104857600);
+    // The application made from the handler, and its stderrMode (lib/config/migrated-stderr-mode.ts).
     expect(warnings.map((w) => [w.code, w.line])).toEqual([
       ['ASSUMED', lineOf(WORDPRESS, '<add name="PHP_via_FastCGI"')],
+      ['ASSUMED', lineOf(WORDPRESS, '<add name="PHP_via_FastCGI"')],
     ]);
+    expect(warnings[1].message).toMatch(/sets no stderrMode: imported as "IgnoreAndReturn200"/);
+    expect(config.fastCgi.application.map((app) => app.stderrMode)).toEqual(['IgnoreAndReturn200']);
     expect(config.rewrite.rules).toEqual([
       expect.objectContaining({ name: 'WordPress: https://blog.example.com', patternSyntax: 'Wildcard', match: expect.objectContaining({ url: '*' }), action: expect.objectContaining({ type: 'Rewrite', url: 'index.php' }) }),
     ]);
@@ -50,7 +54,8 @@ describe('web.config with applicationHost.config', () => {
     ]);
     // The <remove name="WebDAV"/> before <clear/> finds nothing inherited.
     expect(warnings.find((w) => w.code === 'NOTHING_TO_REMOVE')).toMatchObject({ file: DRUPAL, line: lineOf(DRUPAL, '<remove name="WebDAV"') });
-    expect(warnings.some((w) => w.code === 'ASSUMED')).toBe(false);
+    // The pool is applicationHost's (no application made up); only its stderrMode is assumed.
+    expect(warnings.filter((w) => w.code === 'ASSUMED').map((w) => w.message)).toEqual([expect.stringMatching(/sets no stderrMode/)]);
   });
 
   test('a web.config mapping to an application applicationHost.config lacks is IIS\'s "scriptProcessor could not be found", at its line', async () => {
