@@ -80,6 +80,18 @@ export function forwardedClient(req: IncomingMessage, trust: TrustFunction): For
   return client;
 }
 
+/**
+ * SERVER_PORT: a proxy that says which scheme or host the client used also
+ * decides the port — the one it names, else the forwarded host's, else the
+ * scheme's default; otherwise the port the socket was accepted on.
+ */
+export function serverPort(forwarded: ForwardedClient | null, secure: boolean, localPort: number | undefined): string {
+  if (forwarded && (forwarded.port || forwarded.host !== undefined || forwarded.secure !== undefined)) {
+    return forwarded.port ?? portOfHost(forwarded.host ?? '') ?? (secure ? '443' : '80');
+  }
+  return String(localPort ?? '');
+}
+
 /** The port in a Host value, if it names one. */
 export function portOfHost(host: string): string | undefined {
   const match = /:(\d{1,5})$/.exec(host);

@@ -5,8 +5,8 @@ import type { ResolvedConfig } from '../config/types';
 import { encodeNameValuePairs, type NameValue } from '../protocol/name-value';
 import { ParamsWriter } from '../protocol/params-writer';
 import type { MappedRequest } from '../routing/map-request';
-import { VERSION } from '../version';
-import { compileTrust, forwardedClient, portOfHost, type ForwardedClient, type TrustFunction } from './forwarded';
+import { serverSoftwareText } from '../version';
+import { compileTrust, forwardedClient, serverPort, type ForwardedClient, type TrustFunction } from './forwarded';
 
 /**
  * Request headers that never become HTTP_* variables:
@@ -71,7 +71,7 @@ export class ServerVariables {
     const metaPath = `/LM/W3SVC/${config.siteId}`;
     this.fixed = [
       ['GATEWAY_INTERFACE', 'CGI/1.1'],
-      ['SERVER_SOFTWARE', config.serverSoftware.replace(/\{version\}/g, VERSION)],
+      ['SERVER_SOFTWARE', serverSoftwareText(config.serverSoftware)],
       ['INSTANCE_ID', String(config.siteId)],
       ['INSTANCE_META_PATH', metaPath],
       ['INSTANCE_NAME', config.siteName.toUpperCase()],
@@ -128,12 +128,7 @@ export class ServerVariables {
     const remoteAddress = stripIpv4Mapped(forwarded?.remoteAddress ?? socket.remoteAddress ?? '');
     const localAddress = stripIpv4Mapped(socket.localAddress ?? '');
     const host = hostWithoutPort(forwarded?.host ?? req.headers.host) || localAddress;
-    // A proxy that says which scheme or host the client used also decides the
-    // port: the one it names, else the host's, else the scheme's default.
-    const port =
-      forwarded && (forwarded.port || forwarded.host !== undefined || forwarded.secure !== undefined)
-        ? forwarded.port ?? portOfHost(forwarded.host ?? '') ?? (secure ? '443' : '80')
-        : String(socket.localPort ?? '');
+    const port = serverPort(forwarded, secure, socket.localPort);
 
     sink.add('APPL_MD_PATH', `/LM/W3SVC/${mapped.siteId}/ROOT${mapped.mountPath}`);
     sink.add('CONTENT_LENGTH', String(contentLength));

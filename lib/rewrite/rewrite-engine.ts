@@ -6,6 +6,8 @@ import { FileProbe, type RequestProbe } from '../routing/file-probe';
 import { ABSOLUTE_URL, compileRules, type CompiledRule } from './compile-rules';
 import { parseUrl, RequestInputs, type CurrentUrl } from './server-inputs';
 import type { Template, TemplateValues } from './template';
+import { compileTrust, forwardedClient, type TrustFunction } from '../cgi/forwarded';
+import { serverSoftwareText } from '../version';
 
 /** What the rules decided for one request. */
 export type RewriteOutcome =
@@ -33,6 +35,8 @@ export class RewriteEngine {
   private readonly rules: readonly CompiledRule[];
   private readonly root: string;
   private readonly probe: FileProbe;
+  private readonly trust: TrustFunction | null;
+  private readonly serverSoftware: string;
 
   constructor(private readonly config: ResolvedConfig) {
     const { rules, problems } = compileRules(config.rewrite.rules);
@@ -40,6 +44,10 @@ export class RewriteEngine {
     this.rules = rules;
     this.root = path.resolve(config.physicalPath);
     this.probe = new FileProbe(this.root, config.followSymlinksOutsideRoot);
+    // {HTTPS}, {HTTP_HOST}, {SERVER_PORT}, {REMOTE_ADDR} as PHP will see them: behind a
+    // trusted TLS-terminating proxy an HTTP→HTTPS rule must not redirect forever.
+    this.trust = compileTrust(config.trustProxy);
+    this.serverSoftware = serverSoftwareText(config.serverSoftware);
   }
 
   get size(): number {
@@ -50,7 +58,8 @@ export class RewriteEngine {
     // A path the mapper refuses (`..`, encoded `/`, NUL) is left to it: 400.
     const initial = parseUrl(req.url ?? '/');
     if (!initial) return UNCHANGED;
-    const inputs = new RequestInputs(req, this.root, this.config.siteId, initial);
+    const forwarded = this.trust && forwardedClient(req, this.trust);
+    const inputs = new RequestInputs(req, this.root, this.config.siteId, initial, forwarded || null, this.serverSoftware);
     // One look at each path per request: IsFile and IsDirectory of the same {REQUEST_FILENAME} share it.
     const probe = this.probe.forRequest();
     let rewritten = false;

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { decodePathSegments } from '../routing/request-path';
-import { SERVER_SOFTWARE } from '../version';
+import { serverPort, type ForwardedClient } from '../cgi/forwarded';
 
 /**
  * Server variables a rule may read, beyond `{HTTP_*}` (any request header):
@@ -65,6 +65,9 @@ export class RequestInputs {
     private readonly root: string,
     private readonly siteId: number,
     initial: CurrentUrl,
+    /** What trusted proxies say about the client (trustProxy), as PHP's variables see it. */
+    private readonly forwarded: ForwardedClient | null,
+    private readonly serverSoftware: string,
   ) {
     this.current = initial;
   }
@@ -79,10 +82,13 @@ export class RequestInputs {
   }
 
   variable(name: string): string {
+    if (name === 'HTTP_HOST' && this.forwarded?.host !== undefined) return this.forwarded.host;
     if (name.startsWith('HTTP_') && name !== 'HTTP_URL') return this.header(name.slice(5).toLowerCase().replace(/_/g, '-'));
     const req = this.req;
     const socket = req.socket;
-    const secure = (socket as TLSSocket).encrypted === true;
+    const forwarded = this.forwarded;
+    const secure = forwarded?.secure ?? (socket as TLSSocket).encrypted === true;
+    const host = forwarded?.host ?? req.headers.host;
     const urlPath = `${this.mountPath}/${this.current.path}`;
     switch (name) {
       case 'HTTPS':
@@ -92,19 +98,19 @@ export class RequestInputs {
       case 'REQUEST_SCHEME':
         return secure ? 'https' : 'http';
       case 'SERVER_PORT':
-        return String(socket.localPort ?? '');
+        return serverPort(forwarded, secure, socket.localPort);
       case 'SERVER_NAME':
-        return hostName(req.headers.host) || stripMapped(socket.localAddress ?? '');
+        return hostName(host) || stripMapped(socket.localAddress ?? '');
       case 'SERVER_ADDR':
       case 'LOCAL_ADDR':
         return stripMapped(socket.localAddress ?? '');
       case 'SERVER_PROTOCOL':
         return `HTTP/${req.httpVersion}`;
       case 'SERVER_SOFTWARE':
-        return SERVER_SOFTWARE;
+        return this.serverSoftware;
       case 'REMOTE_ADDR':
       case 'REMOTE_HOST':
-        return stripMapped(socket.remoteAddress ?? '');
+        return stripMapped(forwarded?.remoteAddress ?? socket.remoteAddress ?? '');
       case 'REMOTE_PORT':
         return String(socket.remotePort ?? '');
       case 'REQUEST_METHOD':
@@ -115,7 +121,7 @@ export class RequestInputs {
       case 'HTTP_URL':
         return this.mountPath + this.current.raw;
       case 'CACHE_URL':
-        return `${secure ? 'https' : 'http'}://${req.headers.host ?? ''}${this.mountPath}${this.current.raw}`;
+        return `${secure ? 'https' : 'http'}://${host ?? ''}${this.mountPath}${this.current.raw}`;
       case 'URL':
       case 'PATH_INFO':
       case 'SCRIPT_NAME':

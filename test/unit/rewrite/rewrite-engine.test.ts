@@ -161,3 +161,28 @@ describe('RewriteEngine: compile-time problems', () => {
     expect(problems([rule, rule]).join('\n')).toMatch(/\/rewrite\/rules\/1\/name: duplicate rule name "A"/);
   });
 });
+
+describe('rules read the client as trusted proxies describe it (trustProxy), as PHP does', () => {
+  const https: RewriteRuleConfig[] = [{ name: 'https', stopProcessing: true, match: { url: '(.*)' },
+    conditions: { items: [{ input: '{HTTPS}', pattern: '^OFF$' }] }, action: { type: 'Redirect', url: 'https://{HTTP_HOST}/{R:1}' } }];
+  const trusted = (rules: RewriteRuleConfig[], trustProxy: boolean | string[]) =>
+    new RewriteEngine(validateConfig({ physicalPath: root, fastCgi: { application: [] }, handlers: [], trustProxy, rewrite: { rules } }));
+  const proxied = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'www.example.org', 'x-forwarded-for': '203.0.113.9' };
+
+  test.each<[string, boolean | string[], Record<string, string>, RewriteOutcome]>([
+    ['a trusted TLS-terminating proxy: no redirect loop', ['127.0.0.1'], proxied, unchanged],
+    ['trust true: the same', true, proxied, unchanged],
+    ['an untrusted peer: its X-Forwarded-Proto is ignored', ['10.0.0.0/8'], proxied, redirect('https://example.com/a')],
+    ['trusted, plain http forwarded: redirect to the forwarded host', ['127.0.0.1'], { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'www.example.org' }, redirect('https://www.example.org/a')],
+    ['trusted, garbage proto ignored: the socket decides', ['127.0.0.1'], { 'x-forwarded-proto': 'gopher' }, redirect('https://example.com/a')],
+  ])('%s', async (_label, trustProxy, headers, expected) => {
+    expect(await trusted(https, trustProxy).evaluate(request({ url: '/a', headers }))).toEqual(expected);
+  });
+
+  test('{REMOTE_ADDR}, {SERVER_PORT} and {SERVER_SOFTWARE} follow the forwarded client and the config', async () => {
+    const rules: RewriteRuleConfig[] = [{ name: 'echo', match: { url: '.*' }, action: { type: 'Rewrite', url: 'x.php?ip={REMOTE_ADDR}&port={SERVER_PORT}&sw={SERVER_SOFTWARE}' } }];
+    const config = { physicalPath: root, fastCgi: { application: [] }, handlers: [], trustProxy: ['127.0.0.1'], serverSoftware: 'nginx', rewrite: { rules } };
+    const outcome = await new RewriteEngine(validateConfig(config)).evaluate(request({ url: '/', headers: proxied }));
+    expect(outcome).toEqual(rewrite('/x.php?ip=203.0.113.9&port=443&sw=nginx'));
+  });
+});
