@@ -45,6 +45,7 @@ const CASES: Case[] = [
   same('garbage instead of records', 'mode=garbage', protocol),
   same('a record of another FastCGI version', 'mode=bad-version', protocol),
   same('END_REQUEST before any output', 'mode=end-first', badHeader),
+  same('END_REQUEST first, then a header block and body outside any request', 'mode=end-first&trail=1', badHeader),
   same('a header block that never ends', 'mode=endless-header', badHeader),
   same('exit before any byte', 'mode=exit-at&at=0', exited),
   same('exit inside the first record header', 'mode=exit-at&at=in-record-header', exited),
