@@ -20,12 +20,17 @@ import { startSite } from '../support/site';
 // The installer and the first requests (localisation cache) take seconds on a loaded machine.
 jest.setTimeout(90_000);
 
+/** A JSON block of the README's MediaWiki section, by its marker. */
+function readmeBlock(marker: string): string {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const block = new RegExp(`<!-- ${marker}[^>]*-->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(readme);
+  if (!block) throw new Error(`README.md has no ${marker} block`);
+  return block[1];
+}
+
 /** The README's MediaWiki recipe, pointed at the test's wiki and this machine's php-cgi. */
 function readmeRecipe(site: string): FastCgiConfig {
-  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const block = /<!-- mediawiki-recipe[^>]*-->\s*```json\n([\s\S]*?)```/.exec(readme);
-  if (!block) throw new Error('README.md has no mediawiki-recipe block');
-  const text = block[1].replace(/\/usr\/bin\/php-cgi/g, phpCgiPath()).replace(/\/var\/lib\/mediawiki/g, site);
+  const text = readmeBlock('mediawiki-recipe').replace(/\/usr\/bin\/php-cgi/g, phpCgiPath()).replace(/\/var\/lib\/mediawiki/g, site);
   const config = JSON.parse(text) as FastCgiConfig;
   // Two processes are plenty for one client; fewer php-cgi on a shared machine.
   config.fastCgi.application[0].maxInstances = 2;
@@ -151,6 +156,26 @@ test('without followSymlinksOutsideRoot every script is 404 and the log says why
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`leads to /usr/share/mediawiki/index.php outside physicalPath ${wiki.site}`);
     expect(warnings[0]).toContain('followSymlinksOutsideRoot');
+  } finally {
+    await site.close();
+  }
+});
+
+test('short URLs with the README rule: /wiki/Title, a & in the title kept (page created through api.php)', async () => {
+  const config: FastCgiConfig = { ...readmeRecipe(wiki.site), ...(JSON.parse(readmeBlock('mediawiki-short-urls')) as Partial<FastCgiConfig>) };
+  const site = await serveSite(validateConfig(config), 0, '127.0.0.1');
+  try {
+    const browser = new Browser(site.url);
+    const title = 'Q&A_日本';
+    const tokens = await browser.get('/api.php?action=query&meta=tokens&format=json');
+    const token = JSON.parse(tokens.text).query.tokens.csrftoken as string;
+    const edit = await browser.post('/api.php', { action: 'edit', title, text: 'Fragen & Antworten über Tōkyō', token, format: 'json' });
+    expect(JSON.parse(edit.text).edit).toMatchObject({ result: 'Success', title: title.replace(/_/g, ' ') });
+    const res = await browser.get(`/wiki/${encodeURIComponent(title)}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Fragen &amp; Antworten über Tōkyō');
+    const main = await browser.get('/wiki/Main_Page');
+    expect([main.status, main.text]).toEqual([200, expect.stringContaining('MediaWiki has been installed')]);
   } finally {
     await site.close();
   }
