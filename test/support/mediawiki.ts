@@ -67,7 +67,7 @@ function phpCli(): string {
 
 function run(file: string, args: string[], env: Record<string, string>): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, timeout: 120_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+    execFile(file, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, timeout: 75_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${path.basename(args[0])} failed: ${err.message}\n${stdout}\n${stderr}`));
       else resolve();
     });
