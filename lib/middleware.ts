@@ -6,7 +6,15 @@ import { applicationKey, splitScriptProcessor } from './config/application-key';
 import { startupProblems } from './config/startup-checks';
 import { phpChildrenForks } from './config/environment-checks';
 import { validateConfig } from './config/validate';
-import { FastCgiBadHostError, FastCgiError, FastCgiMethodNotAllowedError, FastCgiPipelineFullError, FastCgiRequestBodyError, FastCgiRequestTooLargeError } from './errors';
+import {
+  FastCgiBadHostError,
+  FastCgiError,
+  FastCgiMethodNotAllowedError,
+  FastCgiPipelineFullError,
+  FastCgiRequestBodyError,
+  FastCgiRequestTooLargeError,
+  FastCgiScriptNotFoundError,
+} from './errors';
 import { hostHeaderProblem } from './cgi/host-header';
 import { mayShowDetail } from './cgi/error-disclosure';
 import { StderrLog } from './cgi/stderr-log';
@@ -98,6 +106,15 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
   });
 
   let closing: Promise<void> | null = null;
+  // A site made of symbolic links out of physicalPath (Debian's MediaWiki) answers
+  // 404 to every script; the first such refusal is logged with its reason, once,
+  // so the switch (followSymlinksOutsideRoot) shows without DEBUG (issue 9).
+  let linkRefusalLogged = false;
+  const logLinkRefusal = (err: unknown): void => {
+    if (linkRefusalLogged || !(err instanceof FastCgiScriptNotFoundError) || !err.reason) return;
+    linkRefusalLogged = true;
+    logger.warn({ code: err.code }, `404: ${err.reason} (logged once)`);
+  };
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction): void => {
     // Taken now, in arrival order: pipelined requests run one at a time (client-order.ts).
@@ -108,6 +125,7 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
     const fail = (err: unknown): void => {
       if (settled) return debug('error after the request was handed on: %s', (err as Error)?.message);
       settled = true;
+      logLinkRefusal(err);
       next(toHttpError(err));
     };
     const run = (mapped: MappedRequest, body: RequestBody): void => {
