@@ -20,6 +20,7 @@ import { fastCgi, type FastCgiMiddleware } from '../../lib/middleware';
 import { serveSite, type SiteServer } from '../../lib/serve';
 import { exited, runCli, startServe } from '../support/cli';
 import { PrivateMariaDb } from '../support/mariadb';
+import { NginxPhpFpm } from '../support/nginx-php-fpm';
 import { phpCgiPath } from '../support/php';
 import { Browser, buildWordPressSite, formValue, makePng } from '../support/wordpress';
 
@@ -255,6 +256,53 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       fs.rmSync(path.join(site, 'web.config'));
+    }
+  });
+
+  /** The same steps a visitor and the admin take, as [step, status] pairs. */
+  async function statuses(b: Browser): Promise<Array<[string, number]>> {
+    const out: Array<[string, number]> = [];
+    const step = async (name: string, res: Promise<{ status: number }>): Promise<void> => {
+      out.push([name, (await res).status]);
+    };
+    await step('GET /', b.get('/'));
+    await step('GET /wp-login.php', b.get('/wp-login.php'));
+    await step('POST /wp-login.php (good password)', b.postForm('/wp-login.php', {
+      log: 'admin', pwd: PASSWORD, 'wp-submit': 'Log In', redirect_to: `${b.base}/wp-admin/`, testcookie: '1',
+    }));
+    await step('GET /wp-admin/', b.get('/wp-admin/'));
+    await step('GET /wp-admin/options-permalink.php', b.get('/wp-admin/options-permalink.php'));
+    await step('GET /wp-admin (no slash)', b.get('/wp-admin'));
+    await step('GET the post', b.get(`/${SLUG}/`));
+    await step('GET the post, no trailing slash', b.get(`/${SLUG}`));
+    await step('GET /?p=1 (canonical redirect)', b.get('/?p=1'));
+    await step('GET /wp-json/', b.get('/wp-json/'));
+    await step('GET /wp-json/wp/v2/posts?slug=', b.get(`/wp-json/wp/v2/posts?slug=${SLUG}`));
+    await step('GET /wp-json/wp/v2/no-such-route', b.get('/wp-json/wp/v2/no-such-route'));
+    await step('GET /?rest_route=/', b.get('/?rest_route=/'));
+    await step('GET the upload', b.get(new URL(mediaUrl).pathname));
+    await step('GET a missing upload', b.get('/wp-content/uploads/missing.png'));
+    await step('GET a missing pretty URL', b.get('/no-such-post-anywhere/'));
+    await step('GET /wp-config.php', b.get('/wp-config.php'));
+    await step('GET /wp-includes/js/jquery/jquery.min.js', b.get('/wp-includes/js/jquery/jquery.min.js'));
+    await step('POST /wp-login.php (wrong password)', new Browser(b.base, b.socketPath).postForm('/wp-login.php', {
+      log: 'admin', pwd: 'wrong', 'wp-submit': 'Log In', testcookie: '1',
+    }));
+    return out;
+  }
+
+  test('the same steps give the same status codes as nginx + php-fpm', async () => {
+    const folder = path.join(tmp, 'nginx');
+    fs.mkdirSync(folder);
+    const nginx = new NginxPhpFpm(folder);
+    try {
+      await nginx.start(site);
+      const theirs = await statuses(new Browser('http://wordpress.test', nginx.socket));
+      const ours = await statuses(new Browser(browser.base));
+      expect(ours).toEqual(theirs);
+      expect(theirs.find(([name]) => name === 'GET the post')?.[1]).toBe(200);
+    } finally {
+      await nginx.stop();
     }
   });
 });

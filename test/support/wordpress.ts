@@ -70,7 +70,8 @@ require_once ABSPATH . 'wp-settings.php';
 export class Browser {
   private readonly cookies = new Map<string, string>();
 
-  constructor(public base: string) {}
+  /** `socketPath`: talk HTTP over this Unix socket, `base` only names the host. */
+  constructor(public base: string, readonly socketPath?: string) {}
 
   async get(url: string, headers: Record<string, string> = {}): Promise<SimpleResponse> {
     return this.send('GET', url, undefined, headers);
@@ -86,7 +87,7 @@ export class Browser {
     const all: Record<string, string> = { ...headers };
     if (cookie) all.Cookie = cookie;
     if (body !== undefined) all['Content-Length'] = String(Buffer.byteLength(body));
-    const res = await request(url.startsWith('http') ? url : `${this.base}${url}`, { method, headers: all, body, timeout: 60000 });
+    const res = await request(url.startsWith('http') ? url : `${this.base}${url}`, { method, headers: all, body, socketPath: this.socketPath });
     for (const line of res.headers['set-cookie'] ?? []) {
       const [pair] = line.split(';');
       const eq = pair.indexOf('=');
