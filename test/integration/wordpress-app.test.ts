@@ -234,6 +234,7 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
     expect(result.status).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json.rewrite.rules[0].action.url).toBe('index.php');
+    expect(json.fastCgi.application[0].stderrMode).toBe('IgnoreAndReturn200');
     const file = path.join(iis, 'site.json');
     fs.writeFileSync(file, result.stdout);
 
@@ -307,7 +308,8 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
   });
 });
 
-// A site as IIS Manager + PHP Manager leave it: PHP registered at server level.
+// A site as IIS Manager + PHP Manager leave it: PHP registered at server level, PHP's
+// warnings logged rather than turned into 500s (see the README's WordPress recipe).
 const APPLICATION_HOST = `<?xml version="1.0" encoding="UTF-8"?>
 <configuration>
   <system.applicationHost>
@@ -322,7 +324,7 @@ const APPLICATION_HOST = `<?xml version="1.0" encoding="UTF-8"?>
   </system.applicationHost>
   <system.webServer>
     <fastCgi>
-      <application fullPath="C:\\PHP\\php-cgi.exe" maxInstances="4" instanceMaxRequests="10000" />
+      <application fullPath="C:\\PHP\\php-cgi.exe" maxInstances="4" instanceMaxRequests="10000" stderrMode="IgnoreAndReturn200" />
     </fastCgi>
     <handlers>
       <add name="PHP_via_FastCGI" path="*.php" verb="GET,HEAD,POST" modules="FastCgiModule" scriptProcessor="C:\\PHP\\php-cgi.exe" resourceType="Either" requireAccess="Script" />

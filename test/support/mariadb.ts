@@ -44,6 +44,8 @@ export class PrivateMariaDb {
       '--no-defaults', `--datadir=${this.dataDir}`, `--socket=${this.socket}`, '--skip-networking',
       `--user=${osUser}`, `--pid-file=${path.join(this.folder, 'mariadbd.pid')}`,
       '--innodb-buffer-pool-size=32M', '--skip-log-bin', '--character-set-server=utf8mb4',
+      // Plain synchronous I/O: containers may refuse io_uring / libaio, and a test database needs neither.
+      '--innodb-use-native-aio=0',
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
