@@ -59,6 +59,9 @@ export class ProcessInstance {
   private child: childProcess.ChildProcess | null = null;
   private endpoint: ListenEndpoint | null = null;
   private connection: FastCgiConnection | null = null;
+  /** END_REQUESTs on connections replaced since (a responder that closes them). */
+  private completedBefore = 0;
+  private leftAfter: number | null = null;
   private stderrTail = '';
   private exitDescription: string | null = null;
   private exitedOnItsOwn = false;
@@ -147,7 +150,10 @@ export class ProcessInstance {
    */
   async getConnection(): Promise<FastCgiConnection> {
     if (this.connection?.usable) return this.connection;
-    this.connection = await this.connect();
+    const replaced = this.connection;
+    const next = await this.connect();
+    this.completedBefore += replaced?.completed ?? 0;
+    this.connection = next;
     return this.connection;
   }
 
@@ -159,6 +165,20 @@ export class ProcessInstance {
   /** True when the process closed its connection (php-cgi does so only when it is leaving). */
   get closedItsConnection(): boolean {
     return this.connection?.closedByPeer ?? false;
+  }
+
+  /** Requests this process answered with END_REQUEST, over all its connections. */
+  get completedRequests(): number {
+    return this.completedBefore + (this.connection?.completed ?? 0);
+  }
+
+  /**
+   * Once exited: the number of requests after which the process closed its
+   * connection at a request boundary and then exited by itself with code 0 —
+   * php-cgi leaving at its own PHP_FCGI_MAX_REQUESTS. Null for any other end.
+   */
+  get leftCleanlyAfter(): number | null {
+    return this.leftAfter;
   }
 
   /** True once the process has exited without being asked to (crash, exit(), a signal from outside). */
@@ -315,6 +335,7 @@ export class ProcessInstance {
     if (this.state === 'exited') return;
     this.exitDescription ??= description;
     this.state = 'exited';
+    if (this.exitedOnItsOwn && this.cleanExit && this.connection?.closedBetweenRequests) this.leftAfter = this.completedRequests;
     this.connection?.destroy();
     this.connection = null;
     const waiters = this.exitWaiters;

@@ -7,6 +7,7 @@ import type { ExchangeTimeouts } from '../transport/exchange';
 import { defaultAutoTunePolicy, TuningLoop, type AutoTunePolicy, type AutoTuneSample } from './auto-tuner';
 import { ChangeMonitor, resolveMonitoredFile } from './change-monitor';
 import { IdleList } from './idle-list';
+import { OwnRequestLimit, phpMaxRequests } from './own-request-limit';
 import { emptyRecycleCounts, type PoolStats, type RecycleReason } from './pool-stats';
 import { ProcessInstance, type SpawnFunction } from './process-instance';
 import { RapidFailGuard } from './rapid-fail-guard';
@@ -29,6 +30,14 @@ export interface Lease {
 }
 
 export type AcquireCallback = (error: FastCgiError | null, lease?: Lease) => void;
+
+export interface AcquireOptions {
+  /**
+   * A request coming back because its process left before reading it: it
+   * keeps its place at the head of the queue and is not refused as queue-full.
+   */
+  retry?: boolean;
+}
 
 export interface ProcessPoolOptions {
   key: string;
@@ -95,6 +104,7 @@ export class ProcessPool extends EventEmitter {
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
   private readonly maxRequestsPerProcess: number;
+  private readonly ownLimit = new OwnRequestLimit();
 
   constructor(app: ResolvedApplication, options: ProcessPoolOptions) {
     super();
@@ -133,7 +143,7 @@ export class ProcessPool extends EventEmitter {
    * queue-full, rapid-fail, closed or start-up error. Returns a function
    * that withdraws the request while it is still waiting.
    */
-  acquire(callback: AcquireCallback): () => void {
+  acquire(callback: AcquireCallback, options: AcquireOptions = {}): () => void {
     if (this.closing) {
       callback(new FastCgiPoolClosedError());
       return noop;
@@ -148,12 +158,12 @@ export class ProcessPool extends EventEmitter {
       this.lease(instance, callback, CONNECT_ATTEMPTS);
       return noop;
     }
-    if (this.waiting.length >= this.app.queueLength) {
+    if (!options.retry && this.waiting.length >= this.app.queueLength) {
       this.emit('queueFull', { queueLength: this.app.queueLength });
       callback(new FastCgiQueueFullError(this.app.queueLength));
       return noop;
     }
-    const ticket = this.waiting.push(callback);
+    const ticket = options.retry ? this.waiting.unshift(callback) : this.waiting.push(callback);
     this.tuning?.noteQueued(this.waiting.length);
     this.spawnForWaiters();
     return () => this.waiting.remove(ticket);
@@ -216,6 +226,7 @@ export class ProcessPool extends EventEmitter {
   recycleAll(file: string): void {
     if (this.closing) return;
     this.generation++;
+    this.ownLimit.forget();
     debug('%s: %s changed, recycling every process', this.key, file);
     this.emit('change', { file });
     for (const instance of this.idle.takeAll()) this.recycle(instance, 'monitorChangesTo');
@@ -364,6 +375,8 @@ export class ProcessPool extends EventEmitter {
     instance.served++;
     this.served++;
     if (instance.served >= this.maxRequestsPerProcess) return this.recycle(instance, 'instanceMaxRequests');
+    // At its own (unseen) PHP_FCGI_MAX_REQUESTS it is closing now: the next request would not be read.
+    if (this.ownLimit.reached(instance)) return this.letGo(instance, 'reached its own request limit');
     instance.transition('idle');
     this.onIdle(instance);
   }
@@ -387,9 +400,9 @@ export class ProcessPool extends EventEmitter {
     this.letGo(instance);
   }
 
-  /** A process that closed its connection: it is not sent another request. */
-  private letGo(instance: ProcessInstance): void {
-    debug('%s closed its connection: retired', instance.name);
+  /** A process leaving by itself (it closed its connection, or is about to): it is not sent another request. */
+  private letGo(instance: ProcessInstance, why = 'closed its connection'): void {
+    debug('%s %s: retired', instance.name, why);
     void instance.retire(RETIRE_GRACE_MS, { killIsOurs: true });
     this.spawnForWaiters();
   }
@@ -397,6 +410,8 @@ export class ProcessPool extends EventEmitter {
   private onInstanceExit(instance: ProcessInstance, description: string): void {
     if (!this.instances.delete(instance)) return;
     this.idle.remove(instance);
+    const learned = instance.generation === this.generation ? this.ownLimit.noteExit(instance) : null;
+    if (learned !== null) debug('%s: processes leave by themselves after %d requests; each is let go at that count', this.key, learned);
     const unexpected = instance.exitedUnexpectedly;
     this.emit('exit', { pid: instance.pid, description, unexpected });
     if (instance.crashed) {
@@ -442,13 +457,6 @@ export class ProcessPool extends EventEmitter {
   private poolIndex(): string {
     return this.key.length.toString(36) + hash(this.key);
   }
-}
-
-function phpMaxRequests(env: NodeJS.ProcessEnv): number | undefined {
-  const raw = env.PHP_FCGI_MAX_REQUESTS;
-  if (raw === undefined || !/^\d+$/.test(raw.trim())) return undefined;
-  const value = Number(raw);
-  return value > 0 ? value : undefined;
 }
 
 function hash(text: string): string {
