@@ -311,7 +311,7 @@ export class ProcessInstance {
 
   private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
     const description = signal ? `killed by ${signal}` : `exit code ${code}`;
-    debug('%s pid %d exited: %s', this.name, this.pid, description);
+    debug('%s pid %d exited: %s (%d END_REQUESTs read so far)', this.name, this.pid, description, this.completedRequests);
     if (this.killTimer) {
       clearTimeout(this.killTimer);
       this.killTimer = null;
@@ -336,7 +336,13 @@ export class ProcessInstance {
     this.exitDescription ??= description;
     this.state = 'exited';
     if (this.exitedOnItsOwn && this.cleanExit && this.connection?.closedBetweenRequests) this.leftAfter = this.completedRequests;
-    this.connection?.destroy();
+    // A request in flight keeps its connection: the exit is often reaped
+    // before Node has read the socket, and the response of the process's
+    // last request (php-cgi at its own limit answers, then exits) may still
+    // be waiting there, followed by the close. Destroying it would lose an
+    // answered response and make the request look untouched (and retried:
+    // run twice). The socket ends by itself; the exchange sees either.
+    if (!this.connection?.inFlight) this.connection?.destroy();
     this.connection = null;
     const waiters = this.exitWaiters;
     this.exitWaiters = [];

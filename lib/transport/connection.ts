@@ -61,6 +61,11 @@ export class FastCgiConnection {
     return this.peerClosedBetweenRequests;
   }
 
+  /** True while a request is in flight (attached and not yet ended). */
+  get inFlight(): boolean {
+    return this.sink !== null;
+  }
+
   /** True while the socket can carry another request. */
   get usable(): boolean {
     return !this.closed && !this.socket.destroyed && this.socket.writable;

@@ -441,6 +441,20 @@ describe('ProcessPool: recycling and outcomes', () => {
     expect(pool.stats().rapidFail.recentFailures).toBe(0);
   });
 
+  test('a process that answers and exits at once: its answer is read, not lost to the exit (nor retried as untouched)', async () => {
+    const pool = makePool({ maxInstances: 1 }, { spawn: misbehavingSpawn });
+    const lease = await acquire(pool);
+    const response = fetchOver(lease, 'mode=exit-after-end');
+    // Not reading the socket until the exit is reaped: the order a loaded machine may produce.
+    lease.connection.socket.pause();
+    await lease.instance.whenExited(5000);
+    expect(lease.instance.state).toBe('exited');
+    lease.connection.socket.resume();
+    expect((await response).text).toContain('exiting');
+    lease.release('reuse');
+    expect(pool.stats()).toMatchObject({ instances: 0, crashed: 0 });
+  });
+
   test('a process that crashes or is stopped teaches the pool no request limit', async () => {
     const pool = makePool({ maxInstances: 1 });
     const first = await acquire(pool);
