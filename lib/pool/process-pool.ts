@@ -4,61 +4,20 @@ import type { ResolvedApplication } from '../config/types';
 import { FastCgiError, FastCgiPoolClosedError, FastCgiQueueFullError, FastCgiRapidFailError, FastCgiSpawnError } from '../errors';
 import type { FastCgiConnection } from '../transport/connection';
 import type { ExchangeTimeouts } from '../transport/exchange';
-import { defaultAutoTunePolicy, TuningLoop, type AutoTunePolicy, type AutoTuneSample } from './auto-tuner';
+import { defaultAutoTunePolicy, TuningLoop, type AutoTuneSample } from './auto-tuner';
 import { ChangeMonitor, resolveMonitoredFile } from './change-monitor';
 import { IdleList } from './idle-list';
 import { OwnRequestLimit, phpMaxRequests } from './own-request-limit';
 import { emptyRecycleCounts, type PoolStats, type RecycleReason } from './pool-stats';
-import { ProcessInstance, type SpawnFunction } from './process-instance';
+import { ProcessInstance } from './process-instance';
 import { RapidFailGuard } from './rapid-fail-guard';
 import { WaitQueue } from './wait-queue';
+import type { AcquireCallback, AcquireOptions, Lease, ProcessPoolOptions } from './pool-types';
 
 export type { PoolStats, RecycleReason } from './pool-stats';
+export type { AcquireCallback, AcquireOptions, Lease, ProcessPoolOptions } from './pool-types';
 
 const debug = createDebug('iis-fastcgi:pool');
-
-/** A process handed to one request. Exactly one `release` call ends it. */
-export interface Lease {
-  readonly instance: ProcessInstance;
-  readonly connection: FastCgiConnection;
-  /**
-   * `reuse`: the request completed (or failed through no fault of the process); it may serve another.
-   * `retire`: the process is on its way out by itself (its connection broke); stop it with the signal policy.
-   * `kill`: SIGKILL now — it timed out, broke the protocol, or wrote stderr under TerminateProcess.
-   */
-  release(outcome: 'reuse' | 'retire' | 'kill', reason?: string): void;
-}
-
-export type AcquireCallback = (error: FastCgiError | null, lease?: Lease) => void;
-
-export interface AcquireOptions {
-  /**
-   * A request coming back because its process left before reading it: it
-   * keeps its place at the head of the queue and is not refused as queue-full.
-   */
-  retry?: boolean;
-}
-
-export interface ProcessPoolOptions {
-  key: string;
-  argv: readonly string[];
-  env: NodeJS.ProcessEnv;
-  socketDir: string;
-  /** Test seam: replaces the spawn (and with it the parent-death wrapper). */
-  spawn?: SpawnFunction;
-  /**
-   * Test seam: milliseconds in one configured second, for idleTimeout,
-   * activityTimeout, requestTimeout, signalBeforeTerminateSeconds and the
-   * rapid-fail minute. @default 1000
-   */
-  secondMs?: number;
-  /** Test seam: the auto-tuning policy for maxInstances 0 (defaults in auto-tuner.ts). */
-  autoTune?: Partial<AutoTunePolicy>;
-  /** Test seam: the CPU's idle fraction since the last call (default: os.cpus() counters). */
-  cpuIdle?: () => number;
-  /** Test seam: monitorChangesTo debounce in ms. @default 200 */
-  monitorDebounceMs?: number;
-}
 
 /** Attempts to obtain a working connection for one request before giving up. */
 const CONNECT_ATTEMPTS = 3;
@@ -364,7 +323,11 @@ export class ProcessPool extends EventEmitter {
   }
 
   private onRelease(instance: ProcessInstance, outcome: 'reuse' | 'retire' | 'kill', reason?: string): void {
-    if (instance.state !== 'busy') return; // exited meanwhile; onInstanceExit did the bookkeeping
+    if (instance.state !== 'busy') {
+      // Exited meanwhile (onInstanceExit did the bookkeeping): the response it sent before it went still counts.
+      if (outcome === 'reuse') this.countServed(instance);
+      return;
+    }
     if (outcome === 'kill' || outcome === 'retire') {
       debug('%s %s: %s', instance.name, outcome === 'kill' ? 'killed' : 'retired', reason);
       if (outcome === 'kill') instance.killNow();
@@ -372,13 +335,17 @@ export class ProcessPool extends EventEmitter {
       this.spawnForWaiters();
       return;
     }
-    instance.served++;
-    this.served++;
+    this.countServed(instance);
     if (instance.served >= this.maxRequestsPerProcess) return this.recycle(instance, 'instanceMaxRequests');
     // At its own (unseen) PHP_FCGI_MAX_REQUESTS it is closing now: the next request would not be read.
     if (this.ownLimit.reached(instance)) return this.letGo(instance, 'reached its own request limit');
     instance.transition('idle');
     this.onIdle(instance);
+  }
+
+  private countServed(instance: ProcessInstance): void {
+    instance.served++;
+    this.served++;
   }
 
   private recycle(instance: ProcessInstance, reason: RecycleReason): void {
