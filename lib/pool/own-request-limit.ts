@@ -11,11 +11,11 @@ import type { ProcessInstance } from './process-instance';
  * Unseen (a wrapper script exports it): learned. At its limit php-cgi sends
  * the END_REQUEST of its last request, closes the connection and exits 0
  * (https://github.com/php/php-src/blob/master/sapi/cgi/cgi_main.c: `if
- * (max_requests && (requests == max_requests)) { fcgi_finish_request(request, 1);
- * ... break; }`). Such an exit after N
- * requests teaches the pool N: a process that has answered N requests is let
- * go at its release instead of being handed the request it would never read.
- * The lowest N seen wins; a wrong (low) guess costs only earlier restarts.
+ * (max_requests && (requests == max_requests)) { fcgi_finish_request(request,
+ * 1); ... break; }`). Such an exit after N requests teaches the pool N: a
+ * process that has answered N requests is let go at its release instead of
+ * being handed the request it would never read. The lowest N seen wins; a
+ * wrong (low) guess costs only earlier restarts, never a failed request.
  */
 export class OwnRequestLimit {
   private learned = Infinity;

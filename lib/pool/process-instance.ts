@@ -2,46 +2,15 @@ import * as childProcess from 'node:child_process';
 import * as net from 'node:net';
 import createDebug from 'debug';
 import { FastCgiError, FastCgiProcessExitedError, FastCgiSpawnError } from '../errors';
-import type { ResolvedApplication } from '../config/types';
 import { FastCgiConnection } from '../transport/connection';
 import { openListenEndpoint, type ListenEndpoint } from '../transport/listen-endpoint';
 import { spawnWithParentDeathSignal } from './parent-death';
 import { timerDelay } from '../timer-delay';
+import { TRANSITIONS, type InstanceState, type ProcessInstanceOptions } from './instance-types';
+
+export type { InstanceState, ProcessInstanceOptions, SpawnFunction } from './instance-types';
 
 const debug = createDebug('iis-fastcgi:instance');
-
-/**
- * starting → idle ⇄ busy → stopping → exited, and any state → exited when the
- * process dies. Only `idle` instances are handed out; `busy` ones have exactly
- * one lease; `exited` is final and the endpoint is gone by then.
- */
-export type InstanceState = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited';
-
-const TRANSITIONS: Record<InstanceState, readonly InstanceState[]> = {
-  starting: ['idle', 'stopping', 'exited'],
-  idle: ['busy', 'stopping', 'exited'],
-  busy: ['idle', 'stopping', 'exited'],
-  stopping: ['exited'],
-  exited: [],
-};
-
-export type SpawnFunction = typeof childProcess.spawn;
-
-export interface ProcessInstanceOptions {
-  app: ResolvedApplication;
-  argv: readonly string[];
-  env: NodeJS.ProcessEnv;
-  socketDir: string;
-  name: string;
-  /** Test seam; the default starts the program under a parent-death signal (parent-death.ts). */
-  spawn?: SpawnFunction;
-  /** Milliseconds in one configured second (a test seam for signalBeforeTerminateSeconds). @default 1000 */
-  secondMs?: number;
-  /** Called once when the process is gone, whatever the reason. */
-  onExit(instance: ProcessInstance, description: string): void;
-  /** The process closed its connection while no request was in flight on it. */
-  onIdleClose?(instance: ProcessInstance): void;
-}
 
 /** Keeps the tail of the child's own stderr (start-up errors) for error messages. */
 const STDERR_TAIL = 2048;
@@ -336,12 +305,10 @@ export class ProcessInstance {
     this.exitDescription ??= description;
     this.state = 'exited';
     if (this.exitedOnItsOwn && this.cleanExit && this.connection?.closedBetweenRequests) this.leftAfter = this.completedRequests;
-    // A request in flight keeps its connection: the exit is often reaped
-    // before Node has read the socket, and the response of the process's
-    // last request (php-cgi at its own limit answers, then exits) may still
-    // be waiting there, followed by the close. Destroying it would lose an
-    // answered response and make the request look untouched (and retried:
-    // run twice). The socket ends by itself; the exchange sees either.
+    // A request in flight keeps its connection: the exit is often reaped before
+    // Node reads the socket, where the last response (php-cgi answers, then
+    // exits) may still wait. Destroying it would lose that answer and make the
+    // request look untouched (retried: run twice). The socket ends by itself.
     if (!this.connection?.inFlight) this.connection?.destroy();
     this.connection = null;
     const waiters = this.exitWaiters;
