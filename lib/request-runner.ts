@@ -13,8 +13,14 @@ import { ResponseWriter } from './response-writer';
 
 const debug = createDebug('iis-fastcgi:request');
 
-/** Times a request may move to another process when its process was found gone before it ran. */
-const MAX_RETRIES = 2;
+/**
+ * Times a request may move to another process when its process was found
+ * gone before it read it. Each move is provably safe (see onError); the bound
+ * only keeps the loop finite. Moves happen while the pool has not yet learned
+ * an unseen PHP_FCGI_MAX_REQUESTS (own-request-limit.ts): at most about one
+ * per process that reaches it, and a moved request goes to the head of the queue.
+ */
+const MAX_RETRIES = 8;
 /**
  * How long to wait for a dying process's exit status, so the error can name
  * it. The connection usually closes a few milliseconds before the exit is
@@ -76,7 +82,7 @@ class RequestRun implements ExchangeListener {
     this.acquire();
   }
 
-  private acquire(): void {
+  private acquire(retry = false): void {
     this.phase = 'waiting';
     this.cancelWait = this.o.pool.acquire((error, lease) => {
       this.cancelWait = null;
@@ -90,7 +96,7 @@ class RequestRun implements ExchangeListener {
       this.phase = 'head';
       this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
       this.exchange.start(this.o.params, this.o.body.bytes ?? this.o.body.open());
-    });
+    }, { retry });
   }
 
   // ExchangeListener --------------------------------------------------------
@@ -173,12 +179,22 @@ class RequestRun implements ExchangeListener {
       this.releaseLease('retire', error.message);
       // The process sent nothing for this request. On a reused connection it
       // did not take the request if it left cleanly or is still alive; on a
-      // fresh one only a clean exit proves it (php-cgi at its own
-      // PHP_FCGI_MAX_REQUESTS exits with 0 and never reads the next request).
-      // Killed or crashed, it may have been running it, so the request fails
-      // as on IIS rather than running twice.
+      // fresh one only a clean exit proves it. Why a clean exit proves it:
+      // php-cgi reads a request only in fcgi_accept_request() at the top of
+      // its loop; at its own PHP_FCGI_MAX_REQUESTS it leaves that loop right
+      // after the END_REQUEST of its last request, closes the connection
+      // (fcgi_finish_request(request, 1)) and exits 0 without accepting again
+      // (https://github.com/php/php-src/blob/master/sapi/cgi/cgi_main.c,
+      // https://github.com/php/php-src/blob/master/main/fastcgi.c). So a
+      // request written after that END_REQUEST on the same connection (EPIPE,
+      // ECONNRESET: the unread bytes reset it) or on a new connection waiting
+      // in the listening socket's backlog was never read, a POST body
+      // included, and nothing of it ran. A request it started answering never
+      // moves (`noAnswer`, `this.head`). Killed or crashed, it may have been
+      // running it, so the request fails as on IIS rather than running twice.
       const untaken = outcome.notStarted ? !lease.instance.crashed : lease.instance.exitedCleanly;
       if (mayRetry && untaken) return this.retry(error);
+      debug('not moved (retries %d, untaken %s, replayable %s)', this.retries, untaken, this.o.body.replayable);
       this.fail(lease.instance.exitError(error));
     });
   }
@@ -188,7 +204,7 @@ class RequestRun implements ExchangeListener {
     debug('retrying on another process: %s', error.message);
     this.chunks = [];
     this.o.stderr.reset();
-    this.acquire();
+    this.acquire(true);
   }
 
   // -------------------------------------------------------------------------

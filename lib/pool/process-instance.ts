@@ -2,46 +2,15 @@ import * as childProcess from 'node:child_process';
 import * as net from 'node:net';
 import createDebug from 'debug';
 import { FastCgiError, FastCgiProcessExitedError, FastCgiSpawnError } from '../errors';
-import type { ResolvedApplication } from '../config/types';
 import { FastCgiConnection } from '../transport/connection';
 import { openListenEndpoint, type ListenEndpoint } from '../transport/listen-endpoint';
 import { spawnWithParentDeathSignal } from './parent-death';
 import { timerDelay } from '../timer-delay';
+import { TRANSITIONS, type InstanceState, type ProcessInstanceOptions } from './instance-types';
+
+export type { InstanceState, ProcessInstanceOptions, SpawnFunction } from './instance-types';
 
 const debug = createDebug('iis-fastcgi:instance');
-
-/**
- * starting → idle ⇄ busy → stopping → exited, and any state → exited when the
- * process dies. Only `idle` instances are handed out; `busy` ones have exactly
- * one lease; `exited` is final and the endpoint is gone by then.
- */
-export type InstanceState = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited';
-
-const TRANSITIONS: Record<InstanceState, readonly InstanceState[]> = {
-  starting: ['idle', 'stopping', 'exited'],
-  idle: ['busy', 'stopping', 'exited'],
-  busy: ['idle', 'stopping', 'exited'],
-  stopping: ['exited'],
-  exited: [],
-};
-
-export type SpawnFunction = typeof childProcess.spawn;
-
-export interface ProcessInstanceOptions {
-  app: ResolvedApplication;
-  argv: readonly string[];
-  env: NodeJS.ProcessEnv;
-  socketDir: string;
-  name: string;
-  /** Test seam; the default starts the program under a parent-death signal (parent-death.ts). */
-  spawn?: SpawnFunction;
-  /** Milliseconds in one configured second (a test seam for signalBeforeTerminateSeconds). @default 1000 */
-  secondMs?: number;
-  /** Called once when the process is gone, whatever the reason. */
-  onExit(instance: ProcessInstance, description: string): void;
-  /** The process closed its connection while no request was in flight on it. */
-  onIdleClose?(instance: ProcessInstance): void;
-}
 
 /** Keeps the tail of the child's own stderr (start-up errors) for error messages. */
 const STDERR_TAIL = 2048;
@@ -59,6 +28,9 @@ export class ProcessInstance {
   private child: childProcess.ChildProcess | null = null;
   private endpoint: ListenEndpoint | null = null;
   private connection: FastCgiConnection | null = null;
+  /** END_REQUESTs on connections replaced since (a responder that closes them). */
+  private completedBefore = 0;
+  private leftAfter: number | null = null;
   private stderrTail = '';
   private exitDescription: string | null = null;
   private exitedOnItsOwn = false;
@@ -147,7 +119,10 @@ export class ProcessInstance {
    */
   async getConnection(): Promise<FastCgiConnection> {
     if (this.connection?.usable) return this.connection;
-    this.connection = await this.connect();
+    const replaced = this.connection;
+    const next = await this.connect();
+    this.completedBefore += replaced?.completed ?? 0;
+    this.connection = next;
     return this.connection;
   }
 
@@ -159,6 +134,20 @@ export class ProcessInstance {
   /** True when the process closed its connection (php-cgi does so only when it is leaving). */
   get closedItsConnection(): boolean {
     return this.connection?.closedByPeer ?? false;
+  }
+
+  /** Requests this process answered with END_REQUEST, over all its connections. */
+  get completedRequests(): number {
+    return this.completedBefore + (this.connection?.completed ?? 0);
+  }
+
+  /**
+   * Once exited: the number of requests after which the process closed its
+   * connection at a request boundary and then exited by itself with code 0 —
+   * php-cgi leaving at its own PHP_FCGI_MAX_REQUESTS. Null for any other end.
+   */
+  get leftCleanlyAfter(): number | null {
+    return this.leftAfter;
   }
 
   /** True once the process has exited without being asked to (crash, exit(), a signal from outside). */
@@ -291,7 +280,7 @@ export class ProcessInstance {
 
   private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
     const description = signal ? `killed by ${signal}` : `exit code ${code}`;
-    debug('%s pid %d exited: %s', this.name, this.pid, description);
+    debug('%s pid %d exited: %s (%d END_REQUESTs read so far)', this.name, this.pid, description, this.completedRequests);
     if (this.killTimer) {
       clearTimeout(this.killTimer);
       this.killTimer = null;
@@ -315,7 +304,12 @@ export class ProcessInstance {
     if (this.state === 'exited') return;
     this.exitDescription ??= description;
     this.state = 'exited';
-    this.connection?.destroy();
+    if (this.exitedOnItsOwn && this.cleanExit && this.connection?.closedBetweenRequests) this.leftAfter = this.completedRequests;
+    // A request in flight keeps its connection: the exit is often reaped before
+    // Node reads the socket, where the last response (php-cgi answers, then
+    // exits) may still wait. Destroying it would lose that answer and make the
+    // request look untouched (retried: run twice). The socket ends by itself.
+    if (!this.connection?.inFlight) this.connection?.destroy();
     this.connection = null;
     const waiters = this.exitWaiters;
     this.exitWaiters = [];

@@ -4,52 +4,20 @@ import type { ResolvedApplication } from '../config/types';
 import { FastCgiError, FastCgiPoolClosedError, FastCgiQueueFullError, FastCgiRapidFailError, FastCgiSpawnError } from '../errors';
 import type { FastCgiConnection } from '../transport/connection';
 import type { ExchangeTimeouts } from '../transport/exchange';
-import { defaultAutoTunePolicy, TuningLoop, type AutoTunePolicy, type AutoTuneSample } from './auto-tuner';
+import { defaultAutoTunePolicy, TuningLoop, type AutoTuneSample } from './auto-tuner';
 import { ChangeMonitor, resolveMonitoredFile } from './change-monitor';
 import { IdleList } from './idle-list';
+import { OwnRequestLimit, phpMaxRequests } from './own-request-limit';
 import { emptyRecycleCounts, type PoolStats, type RecycleReason } from './pool-stats';
-import { ProcessInstance, type SpawnFunction } from './process-instance';
+import { ProcessInstance } from './process-instance';
 import { RapidFailGuard } from './rapid-fail-guard';
 import { WaitQueue } from './wait-queue';
+import type { AcquireCallback, AcquireOptions, Lease, ProcessPoolOptions } from './pool-types';
 
 export type { PoolStats, RecycleReason } from './pool-stats';
+export type { AcquireCallback, AcquireOptions, Lease, ProcessPoolOptions } from './pool-types';
 
 const debug = createDebug('iis-fastcgi:pool');
-
-/** A process handed to one request. Exactly one `release` call ends it. */
-export interface Lease {
-  readonly instance: ProcessInstance;
-  readonly connection: FastCgiConnection;
-  /**
-   * `reuse`: the request completed (or failed through no fault of the process); it may serve another.
-   * `retire`: the process is on its way out by itself (its connection broke); stop it with the signal policy.
-   * `kill`: SIGKILL now — it timed out, broke the protocol, or wrote stderr under TerminateProcess.
-   */
-  release(outcome: 'reuse' | 'retire' | 'kill', reason?: string): void;
-}
-
-export type AcquireCallback = (error: FastCgiError | null, lease?: Lease) => void;
-
-export interface ProcessPoolOptions {
-  key: string;
-  argv: readonly string[];
-  env: NodeJS.ProcessEnv;
-  socketDir: string;
-  /** Test seam: replaces the spawn (and with it the parent-death wrapper). */
-  spawn?: SpawnFunction;
-  /**
-   * Test seam: milliseconds in one configured second, for idleTimeout,
-   * activityTimeout, requestTimeout, signalBeforeTerminateSeconds and the
-   * rapid-fail minute. @default 1000
-   */
-  secondMs?: number;
-  /** Test seam: the auto-tuning policy for maxInstances 0 (defaults in auto-tuner.ts). */
-  autoTune?: Partial<AutoTunePolicy>;
-  /** Test seam: the CPU's idle fraction since the last call (default: os.cpus() counters). */
-  cpuIdle?: () => number;
-  /** Test seam: monitorChangesTo debounce in ms. @default 200 */
-  monitorDebounceMs?: number;
-}
 
 /** Attempts to obtain a working connection for one request before giving up. */
 const CONNECT_ATTEMPTS = 3;
@@ -95,6 +63,7 @@ export class ProcessPool extends EventEmitter {
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
   private readonly maxRequestsPerProcess: number;
+  private readonly ownLimit = new OwnRequestLimit();
 
   constructor(app: ResolvedApplication, options: ProcessPoolOptions) {
     super();
@@ -133,7 +102,7 @@ export class ProcessPool extends EventEmitter {
    * queue-full, rapid-fail, closed or start-up error. Returns a function
    * that withdraws the request while it is still waiting.
    */
-  acquire(callback: AcquireCallback): () => void {
+  acquire(callback: AcquireCallback, options: AcquireOptions = {}): () => void {
     if (this.closing) {
       callback(new FastCgiPoolClosedError());
       return noop;
@@ -148,12 +117,12 @@ export class ProcessPool extends EventEmitter {
       this.lease(instance, callback, CONNECT_ATTEMPTS);
       return noop;
     }
-    if (this.waiting.length >= this.app.queueLength) {
+    if (!options.retry && this.waiting.length >= this.app.queueLength) {
       this.emit('queueFull', { queueLength: this.app.queueLength });
       callback(new FastCgiQueueFullError(this.app.queueLength));
       return noop;
     }
-    const ticket = this.waiting.push(callback);
+    const ticket = options.retry ? this.waiting.unshift(callback) : this.waiting.push(callback);
     this.tuning?.noteQueued(this.waiting.length);
     this.spawnForWaiters();
     return () => this.waiting.remove(ticket);
@@ -216,6 +185,7 @@ export class ProcessPool extends EventEmitter {
   recycleAll(file: string): void {
     if (this.closing) return;
     this.generation++;
+    this.ownLimit.forget();
     debug('%s: %s changed, recycling every process', this.key, file);
     this.emit('change', { file });
     for (const instance of this.idle.takeAll()) this.recycle(instance, 'monitorChangesTo');
@@ -353,7 +323,11 @@ export class ProcessPool extends EventEmitter {
   }
 
   private onRelease(instance: ProcessInstance, outcome: 'reuse' | 'retire' | 'kill', reason?: string): void {
-    if (instance.state !== 'busy') return; // exited meanwhile; onInstanceExit did the bookkeeping
+    if (instance.state !== 'busy') {
+      // Exited meanwhile (onInstanceExit did the bookkeeping): the response it sent before it went still counts.
+      if (outcome === 'reuse') this.countServed(instance);
+      return;
+    }
     if (outcome === 'kill' || outcome === 'retire') {
       debug('%s %s: %s', instance.name, outcome === 'kill' ? 'killed' : 'retired', reason);
       if (outcome === 'kill') instance.killNow();
@@ -361,11 +335,17 @@ export class ProcessPool extends EventEmitter {
       this.spawnForWaiters();
       return;
     }
-    instance.served++;
-    this.served++;
+    this.countServed(instance);
     if (instance.served >= this.maxRequestsPerProcess) return this.recycle(instance, 'instanceMaxRequests');
+    // At its own (unseen) PHP_FCGI_MAX_REQUESTS it is closing now: the next request would not be read.
+    if (this.ownLimit.reached(instance)) return this.letGo(instance, 'reached its own request limit');
     instance.transition('idle');
     this.onIdle(instance);
+  }
+
+  private countServed(instance: ProcessInstance): void {
+    instance.served++;
+    this.served++;
   }
 
   private recycle(instance: ProcessInstance, reason: RecycleReason): void {
@@ -387,9 +367,9 @@ export class ProcessPool extends EventEmitter {
     this.letGo(instance);
   }
 
-  /** A process that closed its connection: it is not sent another request. */
-  private letGo(instance: ProcessInstance): void {
-    debug('%s closed its connection: retired', instance.name);
+  /** A process leaving by itself (it closed its connection, or is about to): it is not sent another request. */
+  private letGo(instance: ProcessInstance, why = 'closed its connection'): void {
+    debug('%s %s: retired', instance.name, why);
     void instance.retire(RETIRE_GRACE_MS, { killIsOurs: true });
     this.spawnForWaiters();
   }
@@ -397,6 +377,8 @@ export class ProcessPool extends EventEmitter {
   private onInstanceExit(instance: ProcessInstance, description: string): void {
     if (!this.instances.delete(instance)) return;
     this.idle.remove(instance);
+    const learned = instance.generation === this.generation ? this.ownLimit.noteExit(instance) : null;
+    if (learned !== null) debug('%s: processes leave by themselves after %d requests; each is let go at that count', this.key, learned);
     const unexpected = instance.exitedUnexpectedly;
     this.emit('exit', { pid: instance.pid, description, unexpected });
     if (instance.crashed) {
@@ -442,13 +424,6 @@ export class ProcessPool extends EventEmitter {
   private poolIndex(): string {
     return this.key.length.toString(36) + hash(this.key);
   }
-}
-
-function phpMaxRequests(env: NodeJS.ProcessEnv): number | undefined {
-  const raw = env.PHP_FCGI_MAX_REQUESTS;
-  if (raw === undefined || !/^\d+$/.test(raw.trim())) return undefined;
-  const value = Number(raw);
-  return value > 0 ? value : undefined;
 }
 
 function hash(text: string): string {

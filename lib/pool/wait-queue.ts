@@ -19,11 +19,12 @@ export class WaitQueue<T> {
   }
 
   /** Puts a value back at the front (a request whose process vanished before it started). */
-  unshift(value: T): void {
+  unshift(value: T): object {
     const entry = { value, live: true };
     if (this.head > 0) this.items[--this.head] = entry;
     else this.items.unshift(entry);
     this.live++;
+    return entry;
   }
 
   shift(): T | undefined {

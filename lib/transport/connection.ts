@@ -35,6 +35,7 @@ export class FastCgiConnection {
   /** A record came after END_REQUEST in the same chunk. */
   private strayRecord = false;
   private peerClosed = false;
+  private peerClosedBetweenRequests = false;
 
   constructor(socket: net.Socket) {
     this.socket = socket;
@@ -49,6 +50,20 @@ export class FastCgiConnection {
   /** True once the process (not we) closed the connection, or it broke. */
   get closedByPeer(): boolean {
     return this.peerClosed;
+  }
+
+  /**
+   * True once the process closed the connection (or it broke) while no
+   * request was in flight, or before the process sent a byte of the one in
+   * flight: at a request boundary, as php-cgi does at its own request limit.
+   */
+  get closedBetweenRequests(): boolean {
+    return this.peerClosedBetweenRequests;
+  }
+
+  /** True while a request is in flight (attached and not yet ended). */
+  get inFlight(): boolean {
+    return this.sink !== null;
   }
 
   /** True while the socket can carry another request. */
@@ -149,9 +164,12 @@ export class FastCgiConnection {
 
   private fail(error: FastCgiError): void {
     const wasClosed = this.closed;
-    if (!wasClosed) this.peerClosed = true;
-    this.closed = true;
     const sink = this.sink;
+    if (!wasClosed) {
+      this.peerClosed = true;
+      this.peerClosedBetweenRequests = !sink || !this.recordSeen;
+    }
+    this.closed = true;
     this.sink = null;
     if (sink) {
       sink.onConnectionError(error, this.recordSeen);

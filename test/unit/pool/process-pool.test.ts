@@ -404,6 +404,94 @@ describe('ProcessPool: recycling and outcomes', () => {
     expect(pool.stats().rapidFail.recentFailures).toBe(0);
   });
 
+  test('a process that leaves by itself after N requests (an unseen PHP_FCGI_MAX_REQUESTS) teaches the pool N: the next is let go after N, never handed a request it would not read', async () => {
+    const pool = makePool({ maxInstances: 1, instanceMaxRequests: 100 }, { spawn: misbehavingSpawn });
+    const exits: Array<{ pid?: number; unexpected: boolean }> = [];
+    pool.on('exit', (event) => exits.push(event));
+    const first = await acquire(pool);
+    expect((await fetchOver(first, 'mode=ok')).text).toContain('ok');
+    first.release('reuse');
+    const again = await acquire(pool);
+    expect(again.instance).toBe(first.instance);
+    // Its second request is its last: END_REQUEST, close, exit 0 (as php-cgi at its limit).
+    expect((await fetchOver(again, 'mode=leave-after-end')).text).toContain('leaving');
+    again.release('reuse');
+    await eventually(() => exits.length === 1, 'the leaving process to exit');
+    expect(first.instance.leftCleanlyAfter).toBe(2);
+
+    const second = await acquire(pool);
+    expect(second.instance).not.toBe(first.instance);
+    expect((await fetchOver(second, 'mode=ok')).text).toContain('ok');
+    second.release('reuse');
+    const secondAgain = await acquire(pool);
+    expect(secondAgain.instance).toBe(second.instance);
+    expect((await fetchOver(secondAgain, 'mode=ok')).text).toContain('ok');
+    // Two answered: at the learned limit it is let go at its release, not parked idle.
+    secondAgain.release('reuse');
+    expect(second.instance.state).toBe('stopping');
+    expect(pool.stats().idle).toBe(0);
+    const third = await acquire(pool);
+    expect(third.instance).not.toBe(second.instance);
+    third.release('reuse');
+    // This responder does not really leave: killed after the grace, and the kill is ours, not a crash.
+    await eventually(() => exits.length === 2, 'the process let go to be gone');
+    expect(exits[1]).toMatchObject({ pid: second.instance.pid, unexpected: false });
+    expect(second.instance.leftCleanlyAfter).toBeNull(); // it taught nothing new
+    expect(pool.stats()).toMatchObject({ crashed: 0, served: 5 });
+    expect(pool.stats().rapidFail.recentFailures).toBe(0);
+  });
+
+  test('a process that answers and exits at once: its answer is read, not lost to the exit (nor retried as untouched)', async () => {
+    const pool = makePool({ maxInstances: 1 }, { spawn: misbehavingSpawn });
+    const lease = await acquire(pool);
+    const response = fetchOver(lease, 'mode=exit-after-end');
+    // Not reading the socket until the exit is reaped: the order a loaded machine may produce.
+    lease.connection.socket.pause();
+    await lease.instance.whenExited(5000);
+    expect(lease.instance.state).toBe('exited');
+    lease.connection.socket.resume();
+    expect((await response).text).toContain('exiting');
+    lease.release('reuse');
+    expect(pool.stats()).toMatchObject({ instances: 0, crashed: 0, served: 1 }); // its answer counts
+  });
+
+  test('a process that crashes or is stopped teaches the pool no request limit', async () => {
+    const pool = makePool({ maxInstances: 1 });
+    const first = await acquire(pool);
+    first.release('reuse');
+    process.kill(first.instance.pid as number, 'SIGKILL');
+    await eventually(() => first.instance.state === 'exited', 'the killed process to be reaped');
+    expect(first.instance.leftCleanlyAfter).toBeNull();
+    const second = await acquire(pool);
+    second.release('reuse');
+    const third = await acquire(pool);
+    expect(third.instance).toBe(second.instance); // still reused
+    third.release('reuse');
+  });
+
+  test('a retried request waits at the head of the queue and is not refused as queue-full', async () => {
+    const pool = makePool({ maxInstances: 1, queueLength: 1 });
+    const busy = await acquire(pool);
+    const order: string[] = [];
+    const queued = waiter(pool, order, 'queued');
+    const refused = waiter(pool, order, 'refused');
+    await refused.settled;
+    expect(refused.error).toBeInstanceOf(FastCgiQueueFullError);
+    let retried: Lease | undefined;
+    pool.acquire((err, lease) => {
+      expect(err).toBeNull();
+      retried = lease;
+      order.push('retried');
+    }, { retry: true });
+    busy.release('reuse');
+    await eventually(() => retried !== undefined, 'the retried request to get the process');
+    expect(order).toEqual(['refused', 'retried']);
+    retried!.release('reuse');
+    await queued.settled;
+    expect(order).toEqual(['refused', 'retried', 'queued']);
+    queued.lease!.release('reuse');
+  });
+
   test('a process that dies while idle is forgotten; the next request starts another', async () => {
     const pool = makePool({ maxInstances: 1 });
     const lease = await acquire(pool);

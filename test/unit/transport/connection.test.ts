@@ -141,6 +141,8 @@ describe('FastCgiConnection', () => {
     expect(sink.errors[0].error).toBeInstanceOf(FastCgiProcessExitedError);
     expect(sink.errors[0].anyRecordSeen).toBe(true);
     expect(pair.connection.usable).toBe(false);
+    // It closed in the middle of a response: not at a request boundary (php-cgi's own limit).
+    expect(pair.connection.closedBetweenRequests).toBe(false);
   });
 
   test('the peer closing before any record → anyRecordSeen false', async () => {
@@ -150,6 +152,8 @@ describe('FastCgiConnection', () => {
     await pair.changes.until(() => sink.errors.length > 0);
     expect(sink.errors[0].anyRecordSeen).toBe(false);
     expect(sink.errors[0].error.code).toBe('ERR_FASTCGI_PROCESS_EXITED');
+    // Nothing of the request answered: a request boundary, as php-cgi leaving at its own limit.
+    expect(pair.connection.closedBetweenRequests).toBe(true);
   });
 
   test('an idle close calls the idle-close listener once', async () => {
@@ -163,6 +167,7 @@ describe('FastCgiConnection', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(calls).toBe(1);
     expect(pair.connection.usable).toBe(false);
+    expect(pair.connection.closedBetweenRequests).toBe(true);
   });
 
   test('our own destroy() does not call the idle-close listener', async () => {
@@ -173,6 +178,7 @@ describe('FastCgiConnection', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(calls).toBe(0);
     expect(pair.connection.usable).toBe(false);
+    expect(pair.connection.closedBetweenRequests).toBe(false);
   });
 
   test('garbage → FastCgiProtocolError to the sink and the socket is destroyed', async () => {

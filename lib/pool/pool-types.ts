@@ -1,0 +1,49 @@
+import type { FastCgiError } from '../errors';
+import type { FastCgiConnection } from '../transport/connection';
+import type { AutoTunePolicy } from './auto-tuner';
+import type { ProcessInstance, SpawnFunction } from './process-instance';
+
+/** The shapes ProcessPool takes and hands out (process-pool.ts). */
+
+/** A process handed to one request. Exactly one `release` call ends it. */
+export interface Lease {
+  readonly instance: ProcessInstance;
+  readonly connection: FastCgiConnection;
+  /**
+   * `reuse`: the request completed (or failed through no fault of the process); it may serve another.
+   * `retire`: the process is on its way out by itself (its connection broke); stop it with the signal policy.
+   * `kill`: SIGKILL now — it timed out, broke the protocol, or wrote stderr under TerminateProcess.
+   */
+  release(outcome: 'reuse' | 'retire' | 'kill', reason?: string): void;
+}
+
+export type AcquireCallback = (error: FastCgiError | null, lease?: Lease) => void;
+
+export interface AcquireOptions {
+  /**
+   * A request coming back because its process left before reading it: it
+   * keeps its place at the head of the queue and is not refused as queue-full.
+   */
+  retry?: boolean;
+}
+
+export interface ProcessPoolOptions {
+  key: string;
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  socketDir: string;
+  /** Test seam: replaces the spawn (and with it the parent-death wrapper). */
+  spawn?: SpawnFunction;
+  /**
+   * Test seam: milliseconds in one configured second, for idleTimeout,
+   * activityTimeout, requestTimeout, signalBeforeTerminateSeconds and the
+   * rapid-fail minute. @default 1000
+   */
+  secondMs?: number;
+  /** Test seam: the auto-tuning policy for maxInstances 0 (defaults in auto-tuner.ts). */
+  autoTune?: Partial<AutoTunePolicy>;
+  /** Test seam: the CPU's idle fraction since the last call (default: os.cpus() counters). */
+  cpuIdle?: () => number;
+  /** Test seam: monitorChangesTo debounce in ms. @default 200 */
+  monitorDebounceMs?: number;
+}
