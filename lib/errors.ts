@@ -4,8 +4,38 @@
  *
  * `status` is the HTTP status IIS answers with for the same condition
  * (500.0 for process failures, 503 for a full queue, 502 for a response
- * without a valid header block, as the CGI module does).
+ * without a valid header block, as the CGI module does). Each code has one
+ * status, set in FASTCGI_ERROR_STATUS below and nowhere else.
  */
+
+/** The registry: every code the package reports and the HTTP status it answers with. */
+export const FASTCGI_ERROR_STATUS = {
+  ERR_FASTCGI_CONFIG: 500,
+  ERR_FASTCGI_PROTOCOL: 502,
+  ERR_FASTCGI_BAD_HEADER: 502,
+  ERR_FASTCGI_PROCESS_EXITED: 500,
+  ERR_FASTCGI_SPAWN: 500,
+  ERR_FASTCGI_QUEUE_FULL: 503,
+  ERR_FASTCGI_PIPELINE_FULL: 503,
+  ERR_FASTCGI_POOL_CLOSED: 503,
+  ERR_FASTCGI_ACTIVITY_TIMEOUT: 500,
+  ERR_FASTCGI_REQUEST_TIMEOUT: 500,
+  ERR_FASTCGI_STDERR: 500,
+  ERR_FASTCGI_OVERLOADED: 503,
+  ERR_FASTCGI_REJECTED: 500,
+  ERR_FASTCGI_REQUEST_BODY: 400,
+  ERR_FASTCGI_REQUEST_TOO_LARGE: 413,
+  ERR_FASTCGI_SCRIPT_NOT_FOUND: 404,
+  ERR_FASTCGI_BAD_PATH: 400,
+  ERR_FASTCGI_REQUEST_FILTERED: 404,
+  ERR_FASTCGI_METHOD_NOT_ALLOWED: 405,
+  ERR_FASTCGI_BAD_HOST: 400,
+  ERR_FASTCGI_RAPID_FAIL: 500,
+  ERR_FASTCGI_REWRITE: 500,
+} as const;
+
+/** Every code a FastCgiError can carry. */
+export type FastCgiErrorCode = keyof typeof FASTCGI_ERROR_STATUS;
 
 export interface FastCgiErrorOptions {
   /** Detail that may reach a client only where IIS would show it (stderr text under ReturnStdErrIn500). */
@@ -14,15 +44,15 @@ export interface FastCgiErrorOptions {
 }
 
 export class FastCgiError extends Error {
-  readonly code: string;
+  readonly code: FastCgiErrorCode;
   readonly status: number;
   readonly detail?: string;
 
-  constructor(code: string, status: number, message: string, options: FastCgiErrorOptions = {}) {
+  constructor(code: FastCgiErrorCode, message: string, options: FastCgiErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.status = status;
+    this.status = FASTCGI_ERROR_STATUS[code];
     this.detail = options.detail;
   }
 }
@@ -50,7 +80,7 @@ export class FastCgiConfigError extends FastCgiError {
       return `  - ${where}${e.path || '/'}: ${e.message}`;
     });
     const head = `Invalid iis-fastcgi configuration${source ? ` in ${source}` : ''} (${errors.length} problem${errors.length === 1 ? '' : 's'}):`;
-    super('ERR_FASTCGI_CONFIG', 500, [head, ...lines].join('\n'));
+    super('ERR_FASTCGI_CONFIG', [head, ...lines].join('\n'));
     this.errors = Object.freeze([...errors]);
   }
 }
@@ -58,14 +88,14 @@ export class FastCgiConfigError extends FastCgiError {
 /** The FastCGI application sent bytes that are not FastCGI 1.0 records. */
 export class FastCgiProtocolError extends FastCgiError {
   constructor(message: string) {
-    super('ERR_FASTCGI_PROTOCOL', 502, message);
+    super('ERR_FASTCGI_PROTOCOL', message);
   }
 }
 
 /** The response ended (or the header block exceeded its limit) without a valid CGI header block. */
 export class FastCgiBadHeaderError extends FastCgiError {
   constructor(message = 'The FastCGI application misbehaved by not returning a complete set of HTTP headers') {
-    super('ERR_FASTCGI_BAD_HEADER', 502, message);
+    super('ERR_FASTCGI_BAD_HEADER', message);
   }
 }
 
@@ -74,7 +104,6 @@ export class FastCgiProcessExitedError extends FastCgiError {
   constructor(exitDescription?: string, options: FastCgiErrorOptions = {}) {
     super(
       'ERR_FASTCGI_PROCESS_EXITED',
-      500,
       `The FastCGI process exited unexpectedly${exitDescription ? ` (${exitDescription})` : ''}`,
       options,
     );
@@ -84,59 +113,62 @@ export class FastCgiProcessExitedError extends FastCgiError {
 /** The process could not be started at all (missing executable, permissions, bind failure). */
 export class FastCgiSpawnError extends FastCgiError {
   constructor(fullPath: string, reason: string, options: FastCgiErrorOptions = {}) {
-    super('ERR_FASTCGI_SPAWN', 500, `The FastCGI process ${fullPath} could not be started: ${reason}`, options);
+    super('ERR_FASTCGI_SPAWN', `The FastCGI process ${fullPath} could not be started: ${reason}`, options);
   }
 }
 
 /** Every process and every queue slot of the pool is taken. */
 export class FastCgiQueueFullError extends FastCgiError {
   constructor(queueLength: number) {
-    super('ERR_FASTCGI_QUEUE_FULL', 503, `The FastCGI queue is full (queueLength ${queueLength})`);
+    super('ERR_FASTCGI_QUEUE_FULL', `The FastCGI queue is full (queueLength ${queueLength})`);
   }
 }
 
 /** One client connection pipelined more mapped requests than may wait behind the one running. */
 export class FastCgiPipelineFullError extends FastCgiError {
   constructor(limit: number) {
-    super('ERR_FASTCGI_PIPELINE_FULL', 503, `Too many pipelined requests on one connection (${limit} may wait)`);
+    super('ERR_FASTCGI_PIPELINE_FULL', `Too many pipelined requests on one connection (${limit} may wait)`);
   }
 }
 
 /** The pool is shutting down and accepts no new requests. */
 export class FastCgiPoolClosedError extends FastCgiError {
   constructor() {
-    super('ERR_FASTCGI_POOL_CLOSED', 503, 'The FastCGI application pool is shutting down');
+    super('ERR_FASTCGI_POOL_CLOSED', 'The FastCGI application pool is shutting down');
   }
 }
 
 /** No I/O from the process for `activityTimeout` seconds. */
 export class FastCgiActivityTimeoutError extends FastCgiError {
   constructor(seconds: number) {
-    super('ERR_FASTCGI_ACTIVITY_TIMEOUT', 500, `The FastCGI process exceeded configured activity timeout (${seconds} s)`);
+    super('ERR_FASTCGI_ACTIVITY_TIMEOUT', `The FastCGI process exceeded configured activity timeout (${seconds} s)`);
   }
 }
 
 /** The request ran longer than `requestTimeout` seconds. */
 export class FastCgiRequestTimeoutError extends FastCgiError {
   constructor(seconds: number) {
-    super('ERR_FASTCGI_REQUEST_TIMEOUT', 500, `The FastCGI process exceeded configured request timeout (${seconds} s)`);
+    super('ERR_FASTCGI_REQUEST_TIMEOUT', `The FastCGI process exceeded configured request timeout (${seconds} s)`);
   }
 }
 
 /** The application wrote to FCGI_STDERR and the stderrMode turns that into a failure. */
 export class FastCgiStderrError extends FastCgiError {
   constructor(detail: string | undefined) {
-    super('ERR_FASTCGI_STDERR', 500, 'The FastCGI application wrote to its error stream', { detail });
+    super('ERR_FASTCGI_STDERR', 'The FastCGI application wrote to its error stream', { detail });
   }
 }
 
-/** The application refused the request in its END_REQUEST record (overloaded, unknown role, cannot multiplex). */
+/**
+ * The application refused the request in its END_REQUEST record: FCGI_OVERLOADED
+ * (protocolStatus 2) is ERR_FASTCGI_OVERLOADED, 503 as a full queue; unknown
+ * role or cannot multiplex is ERR_FASTCGI_REJECTED, 500.
+ */
 export class FastCgiRequestRejectedError extends FastCgiError {
   constructor(protocolStatus: number) {
     const reasons: Record<number, string> = { 1: 'cannot multiplex connections', 2: 'overloaded', 3: 'unknown role' };
     super(
-      'ERR_FASTCGI_REJECTED',
-      protocolStatus === 2 ? 503 : 500,
+      protocolStatus === 2 ? 'ERR_FASTCGI_OVERLOADED' : 'ERR_FASTCGI_REJECTED',
       `The FastCGI application rejected the request: ${reasons[protocolStatus] ?? `protocol status ${protocolStatus}`}`,
     );
   }
@@ -145,14 +177,14 @@ export class FastCgiRequestRejectedError extends FastCgiError {
 /** The client's request body broke off (or its spool failed) while it was being sent. */
 export class FastCgiRequestBodyError extends FastCgiError {
   constructor(cause: unknown) {
-    super('ERR_FASTCGI_REQUEST_BODY', 400, 'The request body could not be read', { cause });
+    super('ERR_FASTCGI_REQUEST_BODY', 'The request body could not be read', { cause });
   }
 }
 
 /** The request body is larger than maxAllowedContentLength (IIS request filtering, 413). */
 export class FastCgiRequestTooLargeError extends FastCgiError {
   constructor(limit: number) {
-    super('ERR_FASTCGI_REQUEST_TOO_LARGE', 413, `The request body is larger than maxAllowedContentLength (${limit} bytes)`);
+    super('ERR_FASTCGI_REQUEST_TOO_LARGE', `The request body is larger than maxAllowedContentLength (${limit} bytes)`);
   }
 }
 
@@ -163,14 +195,14 @@ export class FastCgiScriptNotFoundError extends FastCgiError {
    *   e.g. a symbolic link whose target is outside physicalPath.
    */
   constructor(urlPath: string, readonly reason?: string) {
-    super('ERR_FASTCGI_SCRIPT_NOT_FOUND', 404, `No file for ${urlPath}`);
+    super('ERR_FASTCGI_SCRIPT_NOT_FOUND', `No file for ${urlPath}`);
   }
 }
 
 /** The request path cannot be mapped safely inside physicalPath (traversal, NUL bytes, ...). */
 export class FastCgiBadPathError extends FastCgiError {
   constructor(reason: string) {
-    super('ERR_FASTCGI_BAD_PATH', 400, `Bad request path: ${reason}`);
+    super('ERR_FASTCGI_BAD_PATH', `Bad request path: ${reason}`);
   }
 }
 
@@ -184,7 +216,7 @@ export class FastCgiRequestFilteredError extends FastCgiError {
   readonly subStatus: number;
 
   constructor(subStatus: number, reason: string) {
-    super('ERR_FASTCGI_REQUEST_FILTERED', 404, `Not found (request filtering: ${reason})`);
+    super('ERR_FASTCGI_REQUEST_FILTERED', `Not found (request filtering: ${reason})`);
     this.subStatus = subStatus;
   }
 }
@@ -198,7 +230,7 @@ export class FastCgiMethodNotAllowedError extends FastCgiError {
   readonly allow: readonly string[];
 
   constructor(method: string, allow: readonly string[]) {
-    super('ERR_FASTCGI_METHOD_NOT_ALLOWED', 405, `The ${method} method is not allowed for this script`);
+    super('ERR_FASTCGI_METHOD_NOT_ALLOWED', `The ${method} method is not allowed for this script`);
     this.allow = allow;
   }
 }
@@ -210,7 +242,7 @@ export class FastCgiMethodNotAllowedError extends FastCgiError {
  */
 export class FastCgiBadHostError extends FastCgiError {
   constructor(reason: string) {
-    super('ERR_FASTCGI_BAD_HOST', 400, `Bad Request - Invalid Hostname: ${reason}`);
+    super('ERR_FASTCGI_BAD_HOST', `Bad Request - Invalid Hostname: ${reason}`);
   }
 }
 
@@ -224,7 +256,7 @@ export class FastCgiRapidFailError extends FastCgiError {
   readonly retryAt: number;
 
   constructor(retryAt: number) {
-    super('ERR_FASTCGI_RAPID_FAIL', 500, 'The FastCGI process has failed frequently recently. Try the request again in a while');
+    super('ERR_FASTCGI_RAPID_FAIL', 'The FastCGI process has failed frequently recently. Try the request again in a while');
     this.retryAt = retryAt;
   }
 }
@@ -235,6 +267,6 @@ export class FastCgiRapidFailError extends FastCgiError {
  */
 export class FastCgiRewriteError extends FastCgiError {
   constructor(rule: string, message: string) {
-    super('ERR_FASTCGI_REWRITE', 500, `URL Rewrite rule "${rule}": ${message}`);
+    super('ERR_FASTCGI_REWRITE', `URL Rewrite rule "${rule}": ${message}`);
   }
 }

@@ -60,8 +60,9 @@ export {
   FastCgiRequestFilteredError,
   FastCgiMethodNotAllowedError,
   FastCgiRewriteError,
+  FASTCGI_ERROR_STATUS,
 } from './errors';
-export type { ConfigProblem } from './errors';
+export type { ConfigProblem, FastCgiErrorCode } from './errors';
 export { VERSION } from './version';
 export { importConfig, listIisSites } from './config/import-config';
 export type { ImportResult, ConfigFormat, IisSiteSummary } from './config/import-config';

@@ -72,7 +72,7 @@ describe('misbehaving FastCGI applications', () => {
     ['bad-version', 502, 'ERR_FASTCGI_PROTOCOL'],
     ['no-header', 502, 'ERR_FASTCGI_BAD_HEADER'],
     ['end-only', 502, 'ERR_FASTCGI_BAD_HEADER'],
-    ['overloaded', 503, 'ERR_FASTCGI_REJECTED'],
+    ['overloaded', 503, 'ERR_FASTCGI_OVERLOADED'],
     ['crash-before-output', 500, 'ERR_FASTCGI_PROCESS_EXITED'],
     ['crash-signal', 500, 'ERR_FASTCGI_PROCESS_EXITED'],
   ])('%s → %i %s, and the next request is served', async (mode, status, code) => {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as api from '../../../lib/index';
-import { FastCgiError } from '../../../lib/errors';
+import { FASTCGI_ERROR_STATUS, FastCgiError } from '../../../lib/errors';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 
@@ -15,25 +15,33 @@ function readmeRows(): Map<string, { className: string; status: string }> {
   return rows;
 }
 
-/** Every exported error class, with the code its constructor gives (read from the source, no instance needed). */
-function exportedErrorCodes(): Map<string, string> {
+/** Every error class in lib/errors.ts, with each code its constructor can give (read from the source, no instance needed). */
+function classCodes(): Map<string, string> {
   const source = fs.readFileSync(path.join(ROOT, 'lib', 'errors.ts'), 'utf8');
   const codes = new Map<string, string>();
   for (const chunk of source.split(/^export class /m).slice(1)) {
     const name = /^(\w+) extends FastCgiError \{/.exec(chunk)?.[1];
-    const code = /super\(\s*'(ERR_FASTCGI_[A-Z_]+)'/.exec(chunk)?.[1];
-    if (name && code) codes.set(code, name);
+    if (!name) continue;
+    for (const match of chunk.matchAll(/'(ERR_FASTCGI_[A-Z_]+)'/g)) codes.set(match[1], name);
   }
   return codes;
 }
 
 // STYLE: "a test that the README's Errors table lists exactly the codes the package has".
 describe('README errors table', () => {
-  it('lists exactly the codes lib/errors.ts has, each with its class', () => {
+  it('lists exactly the codes of the registry, each with its class', () => {
     const rows = readmeRows();
-    const codes = exportedErrorCodes();
-    expect([...rows.keys()].sort()).toEqual([...codes.keys()].sort());
+    const registry = Object.keys(FASTCGI_ERROR_STATUS).sort();
+    expect([...rows.keys()].sort()).toEqual(registry);
+    const codes = classCodes();
+    expect([...codes.keys()].sort()).toEqual(registry);
     for (const [code, className] of codes) expect([code, rows.get(code)?.className]).toEqual([code, className]);
+  });
+
+  it("gives each code the status of the registry (one status per code)", () => {
+    for (const [code, { status }] of readmeRows()) {
+      expect([code, status]).toEqual([code, String(FASTCGI_ERROR_STATUS[code as keyof typeof FASTCGI_ERROR_STATUS])]);
+    }
   });
 
   it('names only classes the package exports, each a FastCgiError', () => {

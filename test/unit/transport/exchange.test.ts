@@ -178,10 +178,10 @@ describe('Exchange: what comes back', () => {
   });
 
   test.each([
-    ['OVERLOADED', ProtocolStatus.OVERLOADED, 503],
-    ['CANT_MPX_CONN', ProtocolStatus.CANT_MPX_CONN, 500],
-    ['UNKNOWN_ROLE', ProtocolStatus.UNKNOWN_ROLE, 500],
-  ])('protocolStatus %s → FastCgiRequestRejectedError (%i) via onError, never onComplete', async (_name, status, httpStatus) => {
+    ['OVERLOADED', ProtocolStatus.OVERLOADED, 503, 'ERR_FASTCGI_OVERLOADED'],
+    ['CANT_MPX_CONN', ProtocolStatus.CANT_MPX_CONN, 500, 'ERR_FASTCGI_REJECTED'],
+    ['UNKNOWN_ROLE', ProtocolStatus.UNKNOWN_ROLE, 500, 'ERR_FASTCGI_REJECTED'],
+  ])('protocolStatus %s → FastCgiRequestRejectedError (%i) via onError, never onComplete', async (_name, status, httpStatus, code) => {
     startExchange();
     await pair.changes.until(hasStdinEnd);
     pair.peer.write(encodeEndRequest(REQUEST_ID, 0, status));
@@ -190,7 +190,7 @@ describe('Exchange: what comes back', () => {
     expect(listener.errors).toHaveLength(1);
     const { error, outcome } = listener.errors[0];
     expect(error).toBeInstanceOf(FastCgiRequestRejectedError);
-    expect(error.code).toBe('ERR_FASTCGI_REJECTED');
+    expect(error.code).toBe(code);
     expect(error.status).toBe(httpStatus);
     expect(outcome.terminate).toBe(false);
   });
