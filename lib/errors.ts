@@ -249,7 +249,8 @@ export class FastCgiBadHostError extends FastCgiError {
 /**
  * Rapid-failure protection is on: the pool's processes failed `rapidFailsPerMinute`
  * times within a minute, so the pool answers at once instead of starting
- * processes in a loop, until the minute has passed (reference §6.2).
+ * processes in a loop, until the minute has passed (IIS `rapidFailsPerMinute`:
+ * https://learn.microsoft.com/en-us/iis/configuration/system.webServer/fastCgi/application/).
  */
 export class FastCgiRapidFailError extends FastCgiError {
   /** When the protection lifts (epoch milliseconds). */

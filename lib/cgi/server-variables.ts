@@ -39,7 +39,7 @@ const FILE_SYSTEM_VARIABLES = new Set(['SCRIPT_FILENAME', 'PATH_TRANSLATED', 'DO
 
 const ASCII = /^[\x00-\x7f]*$/;
 
-/** Variables another module sets for the request (URL Rewrite), sent after the headers as IIS does (reference §4.2). */
+/** Variables another module sets for the request (URL Rewrite), sent after the headers as IIS sends them (order observed on IIS 8.5 and 10). */
 export type ModuleVariables = readonly (readonly [string, string])[];
 
 /** Where variables go: an array for inspection, or the PARAMS writer on the hot path. */
@@ -49,7 +49,8 @@ interface VariableSink {
 
 /**
  * Builds the FastCGI parameters for a request: the request headers as HTTP_*
- * (IIS ALL_HTTP form), then the fixed IIS set (reference §4.2) and the CGI/1.1
+ * (IIS ALL_HTTP form), then the fixed IIS set (the server variables of
+ * https://learn.microsoft.com/en-us/iis/web-dev-reference/server-variables) and the CGI/1.1
  * variables PHP relies on. Site-level values are computed once.
  */
 export class ServerVariables {

@@ -4,7 +4,8 @@ import type { StderrMode } from '../config/types';
 export const STDERR_LIMIT = 64 * 1024;
 
 /**
- * What IIS does with FCGI_STDERR output (reference §1.3), decided at the end
+ * What IIS does with FCGI_STDERR output (the `stderrMode` attribute,
+ * https://learn.microsoft.com/en-us/iis/configuration/system.webServer/fastCgi/application/), decided at the end
  * of the response while the status can still change:
  * - ReturnStdErrIn500: 500 with the stderr text as the body;
  * - ReturnGeneric500: 500 without it;

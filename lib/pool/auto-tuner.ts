@@ -2,8 +2,9 @@ import * as os from 'node:os';
 import { timerDelay } from '../timer-delay';
 
 /**
- * `maxInstances: 0` — the pool sizes itself (reference §1.4: IIS watches CPU
- * and the queue and adjusts every few seconds; its algorithm is not
+ * `maxInstances: 0` — the pool sizes itself (IIS: 0 lets the FastCGI module
+ * adjust the number of processes to the system's CPU load, memory and queue,
+ * https://learn.microsoft.com/en-us/iis/configuration/system.webServer/fastCgi/application/; its algorithm is not
  * documented). This policy:
  *
  * - the limit starts at `floor` = max(2, CPU count) and never goes below it;

@@ -8,7 +8,8 @@ const debug = createDebug('iis-fastcgi:instance');
 
 /**
  * No child may outlive Node, even when Node is killed with SIGKILL and no
- * exit hook runs (reference §8 pitfall 3: the port must own its children).
+ * exit hook runs (orphaned php-cgi processes left after a worker process
+ * crashes are a known IIS problem this port must not have).
  *
  * On Linux the child is started through util-linux `setpriv --pdeathsig KILL
  * -- <fullPath> <args>`: setpriv sets PR_SET_PDEATHSIG and then execs the

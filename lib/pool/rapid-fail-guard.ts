@@ -1,5 +1,7 @@
 /**
- * Rapid-failure protection (`rapidFailsPerMinute`, reference §6.2).
+ * Rapid-failure protection (`rapidFailsPerMinute`, IIS default 10: after
+ * that many process failures within a minute IIS stops starting processes
+ * and fails requests at once; https://learn.microsoft.com/en-us/iis/configuration/system.webServer/fastCgi/application/).
  *
  * Policy (IIS documents only the idea, not the window or the reset rule):
  * - a *failure* is a process that could not be started, or that exited

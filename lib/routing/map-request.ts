@@ -49,7 +49,8 @@ type Selection =
 
 /**
  * IIS handler mapping. The ordered list is walked; the first entry whose
- * path pattern, verb and resourceType fit the request wins (reference §2.4).
+ * path pattern, verb and resourceType fit the request wins (IIS walks its
+ * ordered handler list the same way: https://learn.microsoft.com/en-us/iis/configuration/system.webServer/handlers/).
  * `*.php`-style patterns match a URL segment, and what follows that segment
  * is PATH_INFO; a wildcard (`*`) takes the whole path, honours
  * ignoreExistingFiles / ignoreDirectories and may name a front-controller
@@ -163,7 +164,9 @@ export class RequestMapper {
   }
 
   /**
-   * resourceType against the file system (reference §2.3). A path that runs
+   * resourceType against the file system (IIS: File, Directory or Either
+   * invoke the handler only when the URL maps to such an existing item,
+   * otherwise IIS answers 404.0; https://learn.microsoft.com/en-us/iis/configuration/system.webServer/handlers/add). A path that runs
    * through a file (`avatar.jpg/x.php`) fits nothing: php-cgi's
    * cgi.fix_pathinfo would otherwise execute avatar.jpg. A file whose real
    * path leaves physicalPath is refused outright, never handed to next(),
@@ -204,7 +207,8 @@ export class RequestMapper {
     let scriptName = mountPath + scriptPath;
     let pathInfo = extraPath;
     if (iis && compiled.wildcard && !compiled.handler.script) {
-      // IIS gives a wildcard handler the whole path as both (reference §4.3).
+      // IIS gives a wildcard handler the whole path as both SCRIPT_NAME and
+      // PATH_INFO (observed on IIS 8.5: https://github.com/microsoft/PTVS/issues/1029).
       scriptName = pathInfo = mountPath + urlPath;
     } else if (iis && !compiled.handler.allowPathInfo && !compiled.wildcard) {
       pathInfo = scriptName + extraPath;
