@@ -6,7 +6,7 @@
 import iconv from 'iconv-lite';
 import type { ConfigProblem } from '../errors';
 import { trustEntryProblems } from '../cgi/forwarded';
-import { splitCommandLine } from '../pool/command-line';
+import { splitCommandLine } from './command-line';
 import { applicationKey, splitScriptProcessor } from './application-key';
 import { didYouMean } from './did-you-mean';
 import { environmentProblems } from './environment-checks';

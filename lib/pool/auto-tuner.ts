@@ -17,7 +17,8 @@ import { timerDelay } from '../timer-delay';
  *   processes above the new limit (and busy ones when they finish);
  * - `idleTimeout` still applies to every process as usual.
  *
- * Pure: the pool feeds it samples; nothing here reads a clock or the CPU.
+ * AutoTuner is pure: the pool feeds it samples and it reads no clock or CPU;
+ * CpuMeter reads the CPU and TuningLoop below owns the one timer.
  */
 export interface AutoTunePolicy {
   /** Starting and lowest limit. */

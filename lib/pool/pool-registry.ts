@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { ResolvedApplication } from '../config/types';
 import { applicationKey } from '../config/application-key';
 import { childEnvironment } from './child-environment';
-import { splitCommandLine } from './command-line';
+import { splitCommandLine } from '../config/command-line';
 import { ProcessPool, type ProcessPoolOptions } from './process-pool';
 
 /**

@@ -1,8 +1,9 @@
 /**
  * FastCGI 1.0 wire constants (FastCGI Specification 1.0, Open Market, 1996).
  *
- * Plain `as const` objects rather than `const enum`: swc compiles files one at
- * a time and cannot inline a `const enum` declared in another file.
+ * Plain `as const` objects rather than `const enum`: with isolatedModules
+ * (tsconfig.json; ts-jest transpiles the tests file by file) a `const enum`
+ * declared in another file cannot be inlined.
  */
 
 export const FCGI_VERSION_1 = 1;

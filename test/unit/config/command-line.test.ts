@@ -1,4 +1,4 @@
-import { splitCommandLine } from '../../../lib/pool/command-line';
+import { splitCommandLine } from '../../../lib/config/command-line';
 
 describe('splitCommandLine', () => {
   test.each([
