@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedConfig } from './types';
-import { SCHEMA_PATH } from './validate';
+import { readSchema, SCHEMA_PATH } from './schema';
 
 /** Where `$schema` points when the JSON file sits in the project root, next to node_modules. */
 export const DEFAULT_SCHEMA_REFERENCE = './node_modules/iis-fastcgi/schemas/fastcgi-config.schema.json';
@@ -45,7 +45,7 @@ interface SchemaNode {
 let schema: SchemaNode & { definitions?: Record<string, SchemaNode> } | undefined;
 
 export function configToJson(config: ResolvedConfig, schemaReference = DEFAULT_SCHEMA_REFERENCE): Record<string, unknown> {
-  schema ??= JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')) as SchemaNode;
+  schema ??= readSchema() as SchemaNode;
   const ordered = order(config, schema) as Record<string, unknown>;
   return { $schema: schemaReference, ...ordered };
 }

@@ -2,8 +2,7 @@
  * Defaults the importers need as values, read from the schema (the one
  * source of config shape and defaults), never repeated in code.
  */
-import fs from 'node:fs';
-import { SCHEMA_PATH } from './validate';
+import { readSchema } from './schema';
 
 type ListName = 'hiddenSegments' | 'deniedExtensions' | 'denyUrlSequences';
 let cached: Record<ListName, readonly string[]> | undefined;
@@ -11,7 +10,7 @@ let cached: Record<ListName, readonly string[]> | undefined;
 /** IIS's request filtering lists (applicationHost.config's defaults). */
 export function requestFilteringDefaults(): Record<ListName, readonly string[]> {
   if (!cached) {
-    const schema = JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')) as {
+    const schema = readSchema() as unknown as {
       properties: { requestFiltering: { properties: Record<ListName, { default: string[] }> } };
     };
     const lists = schema.properties.requestFiltering.properties;

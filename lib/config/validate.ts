@@ -4,20 +4,18 @@
  * express. Every problem of both stages is reported at once, addressed by
  * JSON pointer, with a message a person can act on.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { FastCgiConfigError, type ConfigProblem } from '../errors';
 import { crossFieldProblems, writtenProblems } from './cross-checks';
 import { didYouMean } from './did-you-mean';
 import { assertDepth, nulByteProblems, tooDeepProblem, TooDeepError } from './input-limits';
 import { childPointer, describe, lastSegment, ownValue, quote, withValue } from './problem-text';
+import { readSchema } from './schema';
 import type { ResolvedConfig } from './types';
 
 export { applicationKey, splitScriptProcessor } from './application-key';
 
-/** Absolute path of the JSON Schema (same relative place from lib/config and dist/config). */
-export const SCHEMA_PATH = path.join(__dirname, '..', '..', 'schemas', 'fastcgi-config.schema.json');
+export { SCHEMA_PATH } from './schema';
 
 export interface ValidateOptions {
   /** Where the config came from (file name), used in the error's message. */
@@ -49,7 +47,7 @@ let compiled: ValidateFunction | undefined;
 
 function schemaValidator(): ValidateFunction {
   if (!compiled) {
-    const schema = JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')) as object;
+    const schema = readSchema() as object;
     const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
     compiled = ajv.compile(schema);
   }

@@ -11,6 +11,7 @@
 import type { ConfigProblem } from '../../errors';
 import { didYouMean } from '../did-you-mean';
 import { problemAt, warningAt } from '../import-draft';
+import { attributeKinds } from '../schema';
 import type { ImportWarning } from '../import-warnings';
 import type { SourceLocations } from '../source-locations';
 import type { CollectionOp, MergedEntry } from './collection-merge';
@@ -68,22 +69,14 @@ export function readRewriteSection(section: XmlElement, server: boolean, pointer
 
 // --- <rule> → JSON -------------------------------------------------------------
 
-const BOOLEANS = new Set(['enabled', 'stopProcessing', 'ignoreCase', 'negate', 'trackAllCaptures', 'appendQueryString']);
-const NUMBERS = new Set(['statusCode', 'subStatusCode']);
-/** IIS reads enum names case-insensitively; the JSON config spells them one way. */
-const ENUMS: Record<string, readonly string[]> = {
-  patternSyntax: ['ECMAScript', 'Wildcard', 'ExactMatch'],
-  logicalGrouping: ['MatchAll', 'MatchAny'],
-  matchType: ['Pattern', 'IsFile', 'IsDirectory'],
-  type: ['Rewrite', 'Redirect', 'CustomResponse', 'AbortRequest', 'None'],
-  redirectType: ['Permanent', 'Found', 'SeeOther', 'Temporary'],
-};
+/** The types of the rule's attributes, from the schema; IIS reads enum names case-insensitively. */
+const KINDS = attributeKinds(['rewriteRule', 'rewriteMatch', 'rewriteConditions', 'rewriteCondition', 'rewriteAction']);
 
 /** A well-formed value converted; anything else as written, for the schema to report with its line. */
 function convert(name: string, value: string): unknown {
-  if (BOOLEANS.has(name)) return /^\s*(true|false)\s*$/i.test(value) ? value.trim().toLowerCase() === 'true' : value;
-  if (NUMBERS.has(name)) return /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  const allowed = ENUMS[name];
+  if (KINDS.booleans.has(name)) return /^\s*(true|false)\s*$/i.test(value) ? value.trim().toLowerCase() === 'true' : value;
+  if (KINDS.numbers.has(name)) return /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  const allowed = KINDS.enums.get(name);
   if (allowed) return allowed.find((v) => v.toLowerCase() === value.trim().toLowerCase()) ?? value;
   return value;
 }

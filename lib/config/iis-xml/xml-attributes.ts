@@ -4,21 +4,15 @@
  * other value is passed on as written, so that validation reports it with
  * the allowed values and the attribute's line.
  */
-import { ownValue } from '../problem-text';
+import { attributeKinds } from '../schema';
 
-const NUMBERS = new Set([
-  'maxInstances', 'idleTimeout', 'activityTimeout', 'requestTimeout', 'instanceMaxRequests',
-  'queueLength', 'rapidFailsPerMinute', 'signalBeforeTerminateSeconds',
-  'responseBufferLimit', 'siteId',
-]);
-const BOOLEANS = new Set(['flushNamedPipe', 'allowPathInfo', 'ignoreExistingFiles', 'ignoreDirectories']);
-/** IIS reads enum names case-insensitively; the JSON config spells them one way. */
-const ENUMS: Record<string, readonly string[]> = {
-  protocol: ['NamedPipe', 'Tcp'],
-  stderrMode: ['ReturnStdErrIn500', 'ReturnGeneric500', 'IgnoreAndReturn200', 'TerminateProcess'],
-  resourceType: ['File', 'Directory', 'Either', 'Unspecified'],
-  requireAccess: ['None', 'Read', 'Write', 'Script', 'Execute'],
-};
+/**
+ * The types of `<application>` and `<add>` (handler) attributes, from the
+ * schema. inheritEnvironment is this package's own setting, not an IIS
+ * attribute, so an XML file's value for it is left as written.
+ * IIS reads enum names case-insensitively; the JSON config spells them one way.
+ */
+const KINDS = attributeKinds(['application', 'handler'], ['inheritEnvironment']);
 
 /** IIS configuration locking, valid on any element; meaningless outside IIS. */
 const LOCK_ATTRIBUTES = new Set(['lockAttributes', 'lockAllAttributesExcept', 'lockElements', 'lockAllElementsExcept', 'lockItem']);
@@ -28,9 +22,9 @@ export function isLockAttribute(name: string): boolean {
 }
 
 export function convertAttribute(name: string, value: string): unknown {
-  if (NUMBERS.has(name)) return /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (BOOLEANS.has(name)) return /^\s*(true|false)\s*$/i.test(value) ? value.trim().toLowerCase() === 'true' : value;
-  const allowed = ownValue(ENUMS, name);
+  if (KINDS.numbers.has(name)) return /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (KINDS.booleans.has(name)) return /^\s*(true|false)\s*$/i.test(value) ? value.trim().toLowerCase() === 'true' : value;
+  const allowed = KINDS.enums.get(name);
   if (allowed) return allowed.find((v) => v.toLowerCase() === value.trim().toLowerCase()) ?? value;
   return value;
 }
