@@ -10,6 +10,7 @@ import { stderrVerdict } from './cgi/stderr-policy';
 import type { Lease, ProcessPool } from './pool/process-pool';
 import { Exchange, type ExchangeFailure, type ExchangeListener } from './transport/exchange';
 import { ResponseWriter } from './response-writer';
+import { checkedPhase, type RequestPhase } from './cgi/request-phase';
 
 const debug = createDebug('iis-fastcgi:request');
 
@@ -46,8 +47,6 @@ export interface RunRequestOptions {
   onError(error: FastCgiError): void;
 }
 
-type Phase = 'waiting' | 'head' | 'buffering' | 'streaming' | 'done';
-
 /**
  * One mapped request from queue to last byte: acquire a process, run the
  * exchange, turn STDOUT into the HTTP response. The response is buffered up
@@ -60,7 +59,7 @@ export function runRequest(options: RunRequestOptions): void {
 }
 
 class RequestRun implements ExchangeListener {
-  private phase: Phase = 'waiting';
+  private phase: RequestPhase = 'waiting';
   private lease: Lease | null = null;
   private exchange: Exchange | null = null;
   private cancelWait: (() => void) | null = null;
@@ -83,7 +82,7 @@ class RequestRun implements ExchangeListener {
   }
 
   private acquire(retry = false): void {
-    this.phase = 'waiting';
+    if (retry) this.transition('waiting');
     this.cancelWait = this.o.pool.acquire((error, lease) => {
       this.cancelWait = null;
       if (this.phase === 'done') {
@@ -93,7 +92,7 @@ class RequestRun implements ExchangeListener {
       if (error || !lease) return this.fail(error as FastCgiError);
       this.lease = lease;
       this.o.stderr.pid = lease.instance.pid;
-      this.phase = 'head';
+      this.transition('head');
       this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
       this.exchange.start(this.o.params, this.o.body.bytes ?? this.o.body.open());
     }, { retry });
@@ -112,7 +111,7 @@ class RequestRun implements ExchangeListener {
       }
       if (!parsed) return true;
       this.head = parsed.head;
-      this.phase = 'buffering';
+      this.transition('buffering');
       chunk = parsed.body;
       if (chunk.length === 0 && this.o.handler.responseBufferLimit > 0) return true;
     }
@@ -212,7 +211,7 @@ class RequestRun implements ExchangeListener {
   private readonly onClientClose = (): void => {
     if (this.phase === 'done' || this.o.res.writableFinished) return;
     debug('client closed before the response finished');
-    this.phase = 'done';
+    this.transition('done');
     this.cancelWait?.();
     this.exchange?.abort();
     this.releaseLease('reuse');
@@ -226,7 +225,7 @@ class RequestRun implements ExchangeListener {
       this.abandon(refused);
       return false;
     }
-    this.phase = 'streaming';
+    this.transition('streaming');
     return true;
   }
 
@@ -262,8 +261,13 @@ class RequestRun implements ExchangeListener {
     lease?.release(outcome, reason);
   }
 
+  /** The one place the phase changes, checked against PHASE_TRANSITIONS. */
+  private transition(next: RequestPhase): void {
+    this.phase = checkedPhase(this.phase, next);
+  }
+
   private finish(): void {
-    this.phase = 'done';
+    this.transition('done');
     this.cleanUp();
   }
 
