@@ -24,10 +24,10 @@ import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
 import type { PoolStats, ProcessPool } from './pool/process-pool';
 import type { PoolEvents } from './pool/pool-stats';
-import { REQUEST_ID } from './transport/connection';
 import { asLogger, type Logger } from './logger';
 import { runRequest } from './request-runner';
 import { RequestMapper, type MappedRequest, type MapResult } from './routing/map-request';
+import { isFastCgiHandler } from './routing/fastcgi-handler';
 import { PassOnGuard } from './routing/pass-on-guard';
 import { ScriptNames } from './routing/script-names';
 import { ANSWERED, UrlRewriter, type ModuleVariables } from './rewrite/url-rewriter';
@@ -94,7 +94,7 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
   const pools = new Map<number, ProcessPool>();
   const byKey = new Map<string, ProcessPool>();
   resolved.handlers.forEach((handler, index) => {
-    if (!handler.scriptProcessor || !handler.modules.split(',').some((m) => m.trim() === 'FastCgiModule')) return;
+    if (!handler.scriptProcessor || !isFastCgiHandler(handler)) return;
     const { fullPath, arguments: args } = splitScriptProcessor(handler.scriptProcessor);
     const key = applicationKey(fullPath, args);
     let pool = byKey.get(key);
@@ -131,7 +131,7 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
     const run = (mapped: MappedRequest, body: RequestBody): void => {
       settled = true;
       const pool = pools.get(mapped.handlerIndex) as ProcessPool;
-      const params = variables.encode(req, mapped, body.length, REQUEST_ID, moduleVariables);
+      const params = variables.encode(req, mapped, body.length, moduleVariables);
       runRequest({
         req, res, pool, app: pool.app, handler: mapped.handler, params, body,
         stderr: new StderrLog(logger, { pool: pool.key, script: mapped.scriptFilename, uri: mapped.requestUri }),

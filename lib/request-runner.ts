@@ -1,15 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
 import type { ResolvedApplication, ResolvedHandler } from './config/types';
-import { FastCgiBadHeaderError, FastCgiError, FastCgiProcessExitedError, FastCgiStderrError } from './errors';
+import { FastCgiBadHeaderError, FastCgiError, FastCgiProcessExitedError } from './errors';
 import type { RequestBody } from './cgi/request-body';
 import { ResponseHeadParser, type CgiResponseHead } from './cgi/response-head-parser';
-import { writeStderrPage } from './cgi/error-disclosure';
 import type { StderrLog } from './cgi/stderr-log';
-import { stderrVerdict } from './cgi/stderr-policy';
+import { StderrPolicy } from './cgi/stderr-policy';
 import type { Lease, ProcessPool } from './pool/process-pool';
 import { Exchange, type ExchangeFailure, type ExchangeListener } from './transport/exchange';
-import { ResponseWriter } from './response-writer';
+import { ResponseWriter } from './cgi/response-writer';
+import { checkedPhase, type RequestPhase } from './cgi/request-phase';
 
 const debug = createDebug('iis-fastcgi:request');
 
@@ -46,8 +46,6 @@ export interface RunRequestOptions {
   onError(error: FastCgiError): void;
 }
 
-type Phase = 'waiting' | 'head' | 'buffering' | 'streaming' | 'done';
-
 /**
  * One mapped request from queue to last byte: acquire a process, run the
  * exchange, turn STDOUT into the HTTP response. The response is buffered up
@@ -60,21 +58,21 @@ export function runRequest(options: RunRequestOptions): void {
 }
 
 class RequestRun implements ExchangeListener {
-  private phase: Phase = 'waiting';
+  private phase: RequestPhase = 'waiting';
   private lease: Lease | null = null;
   private exchange: Exchange | null = null;
   private cancelWait: (() => void) | null = null;
   private readonly parser = new ResponseHeadParser();
   private head: CgiResponseHead | null = null;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
   private retries = 0;
   private readonly isHead: boolean;
   private readonly writer: ResponseWriter;
+  private readonly stderrPolicy: StderrPolicy;
 
   constructor(private readonly o: RunRequestOptions) {
     this.isHead = o.req.method === 'HEAD';
     this.writer = new ResponseWriter(o.res, this.isHead, () => this.exchange?.resume());
+    this.stderrPolicy = new StderrPolicy(o.app.stderrMode, o.stderr, o.showDetail);
   }
 
   start(): void {
@@ -83,7 +81,7 @@ class RequestRun implements ExchangeListener {
   }
 
   private acquire(retry = false): void {
-    this.phase = 'waiting';
+    if (retry) this.transition('waiting');
     this.cancelWait = this.o.pool.acquire((error, lease) => {
       this.cancelWait = null;
       if (this.phase === 'done') {
@@ -93,7 +91,7 @@ class RequestRun implements ExchangeListener {
       if (error || !lease) return this.fail(error as FastCgiError);
       this.lease = lease;
       this.o.stderr.pid = lease.instance.pid;
-      this.phase = 'head';
+      this.transition('head');
       this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
       this.exchange.start(this.o.params, this.o.body.bytes ?? this.o.body.open());
     }, { retry });
@@ -112,28 +110,25 @@ class RequestRun implements ExchangeListener {
       }
       if (!parsed) return true;
       this.head = parsed.head;
-      this.phase = 'buffering';
+      this.transition('buffering');
       chunk = parsed.body;
       if (chunk.length === 0 && this.o.handler.responseBufferLimit > 0) return true;
     }
     if (this.phase === 'buffering') {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-      if (this.buffered <= this.o.handler.responseBufferLimit) return true;
+      if (this.writer.hold(chunk) <= this.o.handler.responseBufferLimit) return true;
       if (!this.startStreaming()) return true;
-      return this.flushBuffered();
+      return this.writer.flushHeld();
     }
     if (this.phase === 'streaming') return this.writer.write(chunk);
     return true;
   }
 
   onStderr(chunk: Buffer): void {
-    // Logged in every mode and phase (IgnoreAndReturn200, streaming): the response may hide the text, the log does not.
-    this.o.stderr.push(chunk);
-    if (this.o.app.stderrMode !== 'TerminateProcess' || this.phase === 'done') return;
+    const terminate = this.stderrPolicy.take(chunk);
+    if (!terminate || this.phase === 'done') return;
     this.exchange?.abort();
     this.releaseLease('kill', 'stderr under TerminateProcess');
-    this.fail(new FastCgiStderrError(this.o.stderr.detail()));
+    this.fail(terminate);
   }
 
   onComplete(): void {
@@ -145,15 +140,14 @@ class RequestRun implements ExchangeListener {
       this.writer.end();
       return;
     }
-    const verdict = stderrVerdict(this.o.app.stderrMode, this.o.stderr.hasOutput);
-    if (verdict === 'stderr-500' && this.o.showDetail) {
+    const verdict = this.stderrPolicy.verdict();
+    if (verdict === 'stderr-500') {
       this.finish();
       this.o.pool.recordFailure();
-      return writeStderrPage(this.o.res, this.o.stderr.text(), this.isHead);
+      return this.stderrPolicy.writePage(this.o.res, this.isHead);
     }
-    // The text stays in err.detail (expose false) for the app's error handler and logs.
-    if (verdict !== 'respond') return this.fail(new FastCgiStderrError(this.o.stderr.detail()));
-    const refused = this.writer.sendBuffered(this.head, this.chunks, this.buffered);
+    if (verdict === 'generic-500') return this.fail(this.stderrPolicy.error());
+    const refused = this.writer.sendHeld(this.head);
     if (refused) return this.abandon(refused);
     this.finish();
   }
@@ -202,7 +196,7 @@ class RequestRun implements ExchangeListener {
   private retry(error: FastCgiError): void {
     this.retries++;
     debug('retrying on another process: %s', error.message);
-    this.chunks = [];
+    this.writer.dropHeld();
     this.o.stderr.reset();
     this.acquire(true);
   }
@@ -212,7 +206,7 @@ class RequestRun implements ExchangeListener {
   private readonly onClientClose = (): void => {
     if (this.phase === 'done' || this.o.res.writableFinished) return;
     debug('client closed before the response finished');
-    this.phase = 'done';
+    this.transition('done');
     this.cancelWait?.();
     this.exchange?.abort();
     this.releaseLease('reuse');
@@ -226,17 +220,8 @@ class RequestRun implements ExchangeListener {
       this.abandon(refused);
       return false;
     }
-    this.phase = 'streaming';
+    this.transition('streaming');
     return true;
-  }
-
-  private flushBuffered(): boolean {
-    let ok = true;
-    this.o.res.cork();
-    for (const chunk of this.chunks) ok = this.writer.write(chunk) && ok;
-    this.o.res.uncork();
-    this.chunks = [];
-    return ok;
   }
 
   /** Gives up on the exchange mid-response (bad head): the process lives on. */
@@ -262,8 +247,13 @@ class RequestRun implements ExchangeListener {
     lease?.release(outcome, reason);
   }
 
+  /** The one place the phase changes, checked against PHASE_TRANSITIONS. */
+  private transition(next: RequestPhase): void {
+    this.phase = checkedPhase(this.phase, next);
+  }
+
   private finish(): void {
-    this.phase = 'done';
+    this.transition('done');
     this.cleanUp();
   }
 
@@ -272,6 +262,5 @@ class RequestRun implements ExchangeListener {
     this.o.res.off('close', this.onClientClose);
     this.writer.dispose();
     this.o.body.dispose();
-    this.chunks = [];
   }
 }

@@ -7,7 +7,7 @@
  * - Custom: for no client.
  */
 import { isIP } from 'node:net';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { ErrorMode } from '../config/types';
 
 /**
@@ -39,8 +39,3 @@ export function mayShowDetail(mode: ErrorMode, req: IncomingMessage): boolean {
   return isLocalClient(req);
 }
 
-/** The detailed 500: the stderr text as the body, as IIS's ReturnStdErrIn500 answers. */
-export function writeStderrPage(res: ServerResponse, text: Buffer, isHead: boolean): void {
-  res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(text.length) });
-  res.end(isHead ? undefined : text);
-}

@@ -4,6 +4,7 @@ import * as iconv from 'iconv-lite';
 import type { ResolvedConfig } from '../config/types';
 import { encodeNameValuePairs, type NameValue } from '../protocol/name-value';
 import { ParamsWriter } from '../protocol/params-writer';
+import { REQUEST_ID } from '../transport/connection';
 import type { MappedRequest } from '../routing/map-request';
 import { serverSoftwareText } from '../version';
 import { compileTrust, forwardedClient, serverPort, type ForwardedClient, type TrustFunction } from './forwarded';
@@ -100,8 +101,8 @@ export class ServerVariables {
     return params;
   }
 
-  /** The variables encoded as the PARAMS stream of request `requestId` (the hot path). */
-  encode(req: IncomingMessage, mapped: MappedRequest, contentLength: number, requestId: number, moduleVariables: ModuleVariables = []): Buffer {
+  /** The variables encoded as the PARAMS stream of the connection's one request (REQUEST_ID; the hot path). */
+  encode(req: IncomingMessage, mapped: MappedRequest, contentLength: number, moduleVariables: ModuleVariables = []): Buffer {
     const writer = this.writer;
     writer.begin();
     const forwarded = this.trust && forwardedClient(req, this.trust);
@@ -109,7 +110,7 @@ export class ServerVariables {
     for (const [name, value] of moduleVariables) writer.add(name, value);
     writer.addEncoded(this.fixedEncoded);
     this.emitRequest(writer, req, mapped, contentLength, forwarded || null);
-    return writer.finish(requestId);
+    return writer.finish(REQUEST_ID);
   }
 
   private emitRequest(

@@ -1,4 +1,5 @@
 import type { ResolvedHandler } from '../config/types';
+import { isFastCgiHandler } from './fastcgi-handler';
 
 /**
  * One `<handlers>` entry compiled for matching. `path` patterns are file-name
@@ -15,14 +16,13 @@ export interface CompiledHandler {
 }
 
 export function compileHandler(handler: ResolvedHandler, index: number): CompiledHandler {
-  const modules = handler.modules.split(',').map((m) => m.trim());
   const verbs = handler.verb.split(',').map((v) => v.trim()).filter(Boolean);
   const anyVerb = verbs.includes('*');
   const pattern = handler.path.trim().toLowerCase();
   return {
     handler,
     index,
-    isFastCgi: modules.includes('FastCgiModule'),
+    isFastCgi: isFastCgiHandler(handler),
     wildcard: pattern === '*',
     // IIS compares verbs case-sensitively; HTTP methods are upper-case tokens.
     matchesVerb: (method) => anyVerb || verbs.includes(method),

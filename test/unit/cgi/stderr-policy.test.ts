@@ -1,5 +1,6 @@
 import type { StderrMode } from '../../../lib/config/types';
-import { STDERR_LIMIT, stderrVerdict, type StderrVerdict } from '../../../lib/cgi/stderr-policy';
+import { FastCgiStderrError } from '../../../lib/errors';
+import { STDERR_LIMIT, StderrPolicy, stderrVerdict, type StderrText, type StderrVerdict } from '../../../lib/cgi/stderr-policy';
 
 describe('stderrVerdict', () => {
   const cases: Array<[StderrMode, boolean, StderrVerdict]> = [
@@ -26,5 +27,37 @@ describe('stderrVerdict', () => {
 
   test('the kept stderr text is bounded', () => {
     expect(STDERR_LIMIT).toBe(64 * 1024);
+  });
+});
+
+describe('StderrPolicy', () => {
+  const text = (kept = ''): StderrText & { pushed: Buffer[] } => {
+    const pushed: Buffer[] = [];
+    return {
+      pushed,
+      get hasOutput() {
+        return kept.length > 0 || pushed.length > 0;
+      },
+      push: (chunk) => void pushed.push(chunk),
+      text: () => Buffer.concat([Buffer.from(kept), ...pushed]),
+      detail: () => Buffer.concat([Buffer.from(kept), ...pushed]).toString() || undefined,
+    };
+  };
+
+  test('collects every chunk and ends the request at once only under TerminateProcess', () => {
+    const kept = text();
+    expect(new StderrPolicy('ReturnStdErrIn500', kept, true).take(Buffer.from('a'))).toBeNull();
+    expect(kept.pushed).toHaveLength(1);
+    const error = new StderrPolicy('TerminateProcess', kept, true).take(Buffer.from('b'));
+    expect(error).toBeInstanceOf(FastCgiStderrError);
+    expect(error?.detail).toBe('ab');
+  });
+
+  test('shows the text only to a client errorMode allows', () => {
+    expect(new StderrPolicy('ReturnStdErrIn500', text('x'), true).verdict()).toBe('stderr-500');
+    expect(new StderrPolicy('ReturnStdErrIn500', text('x'), false).verdict()).toBe('generic-500');
+    expect(new StderrPolicy('ReturnGeneric500', text('x'), true).verdict()).toBe('generic-500');
+    expect(new StderrPolicy('IgnoreAndReturn200', text('x'), true).verdict()).toBe('respond');
+    expect(new StderrPolicy('ReturnStdErrIn500', text(), true).verdict()).toBe('respond');
   });
 });

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ResponseWriter } from '../../lib/response-writer';
-import type { CgiResponseHead } from '../../lib/cgi/response-head-parser';
+import { ResponseWriter } from '../../../lib/cgi/response-writer';
+import type { CgiResponseHead } from '../../../lib/cgi/response-head-parser';
 
 const head = (over: Partial<CgiResponseHead> = {}): CgiResponseHead => ({
   status: 200,

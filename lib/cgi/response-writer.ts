@@ -1,19 +1,23 @@
 import { validateHeaderName, validateHeaderValue, type ServerResponse } from 'node:http';
 import createDebug from 'debug';
-import { FastCgiBadHeaderError } from './errors';
-import { frameResponse, type ResponseFraming } from './cgi/response-framing';
-import type { CgiResponseHead } from './cgi/response-head-parser';
+import { FastCgiBadHeaderError } from '../errors';
+import { frameResponse, type ResponseFraming } from './response-framing';
+import type { CgiResponseHead } from './response-head-parser';
 
 const debug = createDebug('iis-fastcgi:response');
 
 /**
  * Puts one parsed CGI response on the client connection: status and headers,
  * then the body within the framing frameResponse() decided, with one
- * back-pressure wait at a time. Never throws: a head Node would refuse is
- * returned as a 502 before anything was set on the response.
+ * back-pressure wait at a time. It also holds the body while the response is
+ * buffered (hold(), then sendHeld() or, past the limit, startStreaming() and
+ * flushHeld()). Never throws: a head Node would refuse is returned as a 502
+ * before anything was set on the response.
  */
 export class ResponseWriter {
   private framing: ResponseFraming | null = null;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
   private sent = 0;
   private ended = false;
   private awaitingDrain = false;
@@ -28,6 +32,34 @@ export class ResponseWriter {
   /** Sends status and headers for a response that streams; its body follows through write() and end(). */
   startStreaming(head: CgiResponseHead): FastCgiBadHeaderError | null {
     return this.writeHead(head, frameResponse(head, { isHead: this.isHead }));
+  }
+
+  /** Keeps a body chunk while the response is buffered; returns how many bytes are held. */
+  hold(chunk: Buffer): number {
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    return this.heldBytes;
+  }
+
+  /** Sends the response with the held body as its whole body. */
+  sendHeld(head: CgiResponseHead): FastCgiBadHeaderError | null {
+    return this.sendBuffered(head, this.held, this.heldBytes);
+  }
+
+  /** After startStreaming(): writes what was held, in one writev; false when the client is behind (see write()). */
+  flushHeld(): boolean {
+    let ok = true;
+    this.res.cork();
+    for (const chunk of this.held) ok = this.write(chunk) && ok;
+    this.res.uncork();
+    this.dropHeld();
+    return ok;
+  }
+
+  /** Forgets the held body (a request moved to another process starts over). */
+  dropHeld(): void {
+    this.held = [];
+    this.heldBytes = 0;
   }
 
   /** Sends a response whose whole body was buffered, in one writev. */
@@ -102,8 +134,9 @@ export class ResponseWriter {
     this.res.end();
   }
 
-  /** Drops the drain wait (the request is over, or the client left). */
+  /** Drops the drain wait and the held body (the request is over, or the client left). */
   dispose(): void {
+    this.dropHeld();
     if (this.awaitingDrain) this.res.off('drain', this.drained);
     this.awaitingDrain = false;
   }
