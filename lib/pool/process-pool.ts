@@ -124,7 +124,7 @@ export class ProcessPool extends EventEmitter {
     }
     const ticket = options.retry ? this.waiting.unshift(callback) : this.waiting.push(callback);
     this.tuning?.noteQueued(this.waiting.length);
-    this.spawnForWaiters();
+    this.pump();
     return () => this.waiting.remove(ticket);
   }
 
@@ -195,9 +195,11 @@ export class ProcessPool extends EventEmitter {
     this.tuning?.stop();
     this.monitor?.close();
     for (const callback of this.waiting.drain()) callback(new FastCgiPoolClosedError());
-    if (this.busyCount() > 0 || this.starting > 0) {
-      await new Promise<void>((resolve) => (this.drained = resolve));
-    }
+    // In-flight requests finish and starting processes settle first (pump() resolves this).
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+      this.pump();
+    });
     await Promise.all([...this.instances].map((instance) => instance.stop()));
     this.idle.close();
     debug('%s closed', this.key);
@@ -216,7 +218,19 @@ export class ProcessPool extends EventEmitter {
     return busy;
   }
 
-  private spawnForWaiters(): void {
+  /**
+   * The one place that reconciles the pool after any change (a request
+   * queued, a process started, released, ended or failed to start, the limit
+   * moved), as generic-pool's `_dispense()` does: a closing pool whose last
+   * busy or starting process is done lets close() go on; otherwise processes
+   * are started until every waiter has one coming, within the limit.
+   */
+  private pump(): void {
+    if (this.drained && this.busyCount() === 0 && this.starting === 0) {
+      const resolve = this.drained;
+      this.drained = null;
+      resolve();
+    }
     while (this.starting < this.waiting.length && this.activeCount() < this.maxInstances && !this.closing) {
       this.spawnInstance();
     }
@@ -258,8 +272,7 @@ export class ProcessPool extends EventEmitter {
           callback?.(err instanceof FastCgiError ? err : new FastCgiSpawnError(this.app.fullPath, String(err)));
         }
         this.noteProcessFailure(instance);
-        this.checkDrained();
-        this.spawnForWaiters();
+        this.pump();
       },
     );
   }
@@ -271,8 +284,7 @@ export class ProcessPool extends EventEmitter {
     if (instance.closedItsConnection) return this.letGo(instance);
     if (this.closing && this.waiting.length === 0) {
       void instance.stop();
-      this.checkDrained();
-      return;
+      return this.pump();
     }
     if (instance.generation !== this.generation) return this.recycle(instance, 'monitorChangesTo');
     if (this.activeCount() > this.maxInstances) return this.recycle(instance, 'autoTune');
@@ -301,7 +313,7 @@ export class ProcessPool extends EventEmitter {
           const next = this.idle.pop();
           if (next) return this.lease(next, callback, attemptsLeft - 1);
           this.waiting.unshift(callback);
-          this.spawnForWaiters();
+          this.pump();
           return;
         }
         callback(err);
@@ -332,7 +344,7 @@ export class ProcessPool extends EventEmitter {
       debug('%s %s: %s', instance.name, outcome === 'kill' ? 'killed' : 'retired', reason);
       if (outcome === 'kill') instance.killNow();
       else void instance.retire(RETIRE_GRACE_MS);
-      this.spawnForWaiters();
+      this.pump();
       return;
     }
     this.countServed(instance);
@@ -353,7 +365,7 @@ export class ProcessPool extends EventEmitter {
     this.emit('recycle', { pid: instance.pid, reason });
     debug('%s recycled (%s) after %d requests', instance.name, reason, instance.served);
     void instance.stop();
-    this.spawnForWaiters();
+    this.pump();
   }
 
   /**
@@ -371,7 +383,7 @@ export class ProcessPool extends EventEmitter {
   private letGo(instance: ProcessInstance, why = 'closed its connection'): void {
     debug('%s %s: retired', instance.name, why);
     void instance.retire(RETIRE_GRACE_MS, { killIsOurs: true });
-    this.spawnForWaiters();
+    this.pump();
   }
 
   private onInstanceExit(instance: ProcessInstance, description: string): void {
@@ -385,8 +397,7 @@ export class ProcessPool extends EventEmitter {
       this.crashed++;
       this.noteProcessFailure(instance);
     }
-    this.checkDrained();
-    this.spawnForWaiters();
+    this.pump();
   }
 
   /**
@@ -408,17 +419,9 @@ export class ProcessPool extends EventEmitter {
   private onLimit(limit: number, previous: number, sample: AutoTuneSample): void {
     debug('%s: auto-tuned limit %d → %d (%o)', this.key, previous, limit, sample);
     this.emit('tune', { limit, previous });
-    if (limit > previous) return this.spawnForWaiters();
+    if (limit > previous) return this.pump();
     // Shrink: end the longest-idle processes above the new limit; busy ones go when released.
     while (this.activeCount() > limit && this.idle.length > 0) this.recycle(this.idle.shift() as ProcessInstance, 'autoTune');
-  }
-
-  private checkDrained(): void {
-    if (this.drained && this.busyCount() === 0 && this.starting === 0) {
-      const resolve = this.drained;
-      this.drained = null;
-      resolve();
-    }
   }
 
   private poolIndex(): string {
