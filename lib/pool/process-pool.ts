@@ -8,14 +8,15 @@ import { defaultAutoTunePolicy, TuningLoop, type AutoTuneSample } from './auto-t
 import { ChangeMonitor, resolveMonitoredFile } from './change-monitor';
 import { IdleList } from './idle-list';
 import { OwnRequestLimit, phpMaxRequests } from './own-request-limit';
-import { emptyRecycleCounts, type PoolStats, type RecycleReason } from './pool-stats';
+import { PoolCounters } from './pool-counters';
+import type { PoolStats, RecycleReason } from './pool-stats';
 import { ProcessInstance } from './process-instance';
 import { RapidFailGuard } from './rapid-fail-guard';
 import { WaitQueue } from './wait-queue';
-import type { AcquireCallback, AcquireOptions, Lease, ProcessPoolOptions } from './pool-types';
+import type { AcquireCallback, AcquireOptions, Lease, LeaseOutcome, ProcessPoolOptions } from './pool-types';
 
 export type { PoolStats, RecycleReason } from './pool-stats';
-export type { AcquireCallback, AcquireOptions, Lease, ProcessPoolOptions } from './pool-types';
+export type { AcquireCallback, AcquireOptions, Lease, LeaseOutcome, ProcessPoolOptions } from './pool-types';
 
 const debug = createDebug('iis-fastcgi:pool');
 
@@ -56,10 +57,7 @@ export class ProcessPool extends EventEmitter {
   private starting = 0;
   private startFailuresInARow = 0;
   private sequence = 0;
-  private served = 0;
-  private failed = 0;
-  private crashed = 0;
-  private readonly recycledBy = emptyRecycleCounts();
+  private readonly counters = new PoolCounters();
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
   private readonly maxRequestsPerProcess: number;
@@ -134,7 +132,7 @@ export class ProcessPool extends EventEmitter {
    * included), so the pool never counts failures itself.
    */
   recordFailure(): void {
-    this.failed++;
+    this.counters.noteFailure();
   }
 
   stats(): PoolStats {
@@ -148,11 +146,7 @@ export class ProcessPool extends EventEmitter {
       busy: this.busyCount(),
       idle: this.idle.length,
       queued: this.waiting.length,
-      served: this.served,
-      failed: this.failed,
-      crashed: this.crashed,
-      recycled: Object.values(this.recycledBy).reduce((a, b) => a + b, 0),
-      recycledBy: { ...this.recycledBy },
+      ...this.counters.snapshot(),
       rapidFail: this.guard.state(now),
     };
   }
@@ -334,7 +328,7 @@ export class ProcessPool extends EventEmitter {
     };
   }
 
-  private onRelease(instance: ProcessInstance, outcome: 'reuse' | 'retire' | 'kill', reason?: string): void {
+  private onRelease(instance: ProcessInstance, outcome: LeaseOutcome, reason?: string): void {
     if (instance.state !== 'busy') {
       // Exited meanwhile (onInstanceExit did the bookkeeping): the response it sent before it went still counts.
       if (outcome === 'reuse') this.countServed(instance);
@@ -357,11 +351,11 @@ export class ProcessPool extends EventEmitter {
 
   private countServed(instance: ProcessInstance): void {
     instance.served++;
-    this.served++;
+    this.counters.noteServed();
   }
 
   private recycle(instance: ProcessInstance, reason: RecycleReason): void {
-    this.recycledBy[reason]++;
+    this.counters.noteRecycle(reason);
     this.emit('recycle', { pid: instance.pid, reason });
     debug('%s recycled (%s) after %d requests', instance.name, reason, instance.served);
     void instance.stop();
@@ -394,7 +388,7 @@ export class ProcessPool extends EventEmitter {
     const unexpected = instance.exitedUnexpectedly;
     this.emit('exit', { pid: instance.pid, description, unexpected });
     if (instance.crashed) {
-      this.crashed++;
+      this.counters.noteCrash();
       this.noteProcessFailure(instance);
     }
     this.pump();
