@@ -238,12 +238,12 @@ export class ProcessPool extends EventEmitter {
       env: this.options.env,
       socketDir: this.options.socketDir,
       name,
+      generation: this.generation,
       spawn: this.options.spawn,
       secondMs: this.timeouts.secondMs,
       onExit: (gone, description) => this.onInstanceExit(gone, description),
       onIdleClose: (closed) => this.onIdleClose(closed),
     });
-    instance.generation = this.generation;
     this.instances.add(instance);
     this.starting++;
     instance.start().then(
@@ -350,7 +350,7 @@ export class ProcessPool extends EventEmitter {
   }
 
   private countServed(instance: ProcessInstance): void {
-    instance.served++;
+    instance.noteServed();
     this.counters.noteServed();
   }
 
