@@ -1,7 +1,7 @@
 import createDebug from 'debug';
 import { EventEmitter } from 'node:events';
 import type { ResolvedApplication } from '../config/types';
-import { FastCgiError, FastCgiPoolClosedError, FastCgiQueueFullError, FastCgiRapidFailError, FastCgiSpawnError } from '../errors';
+import { FastCgiPoolClosedError, FastCgiQueueFullError, FastCgiRapidFailError, type FastCgiError } from '../errors';
 import type { FastCgiConnection } from '../transport/connection';
 import type { ExchangeTimeouts } from '../transport/exchange';
 import { defaultAutoTunePolicy, TuningLoop, type AutoTuneSample } from './auto-tuner';
@@ -10,7 +10,8 @@ import { IdleList } from './idle-list';
 import { OwnRequestLimit, phpMaxRequests } from './own-request-limit';
 import { PoolCounters } from './pool-counters';
 import type { PoolStats, RecycleReason } from './pool-stats';
-import { ProcessInstance } from './process-instance';
+import type { ProcessInstance } from './process-instance';
+import { ProcessSource } from './process-source';
 import { RapidFailGuard } from './rapid-fail-guard';
 import { WaitQueue } from './wait-queue';
 import type { AcquireCallback, AcquireOptions, Lease, LeaseOutcome, ProcessPoolOptions } from './pool-types';
@@ -24,12 +25,6 @@ const debug = createDebug('iis-fastcgi:pool');
 const CONNECT_ATTEMPTS = 3;
 /** How long a process that is leaving by itself may take before it is killed. */
 const RETIRE_GRACE_MS = 1000;
-/**
- * Start-ups that may die in a row (a kill from outside, a crash while
- * starting) before a waiting request is failed with the reason; one such
- * death alone is retried without anyone noticing.
- */
-const START_ATTEMPTS = 2;
 
 /**
  * The processes of one `<fastCgi><application>`: a bounded set of instances,
@@ -45,7 +40,6 @@ export class ProcessPool extends EventEmitter {
   readonly key: string;
   /** activityTimeout and requestTimeout for each exchange. */
   readonly timeouts: ExchangeTimeouts;
-  private readonly options: ProcessPoolOptions;
   private readonly instances = new Set<ProcessInstance>();
   private readonly idle: IdleList<ProcessInstance>;
   private readonly waiting = new WaitQueue<AcquireCallback>();
@@ -53,10 +47,8 @@ export class ProcessPool extends EventEmitter {
   private readonly failuresNoted = new WeakSet<ProcessInstance>();
   private readonly tuning: TuningLoop | null = null;
   private readonly monitor: ChangeMonitor | null = null;
+  private readonly source: ProcessSource;
   private generation = 0;
-  private starting = 0;
-  private startFailuresInARow = 0;
-  private sequence = 0;
   private readonly counters = new PoolCounters();
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
@@ -67,12 +59,17 @@ export class ProcessPool extends EventEmitter {
     super();
     this.app = app;
     this.key = options.key;
-    this.options = options;
     const secondMs = options.secondMs ?? 1000;
     this.timeouts = { activityTimeout: app.activityTimeout, requestTimeout: app.requestTimeout, secondMs };
     this.maxRequestsPerProcess = Math.min(app.instanceMaxRequests, phpMaxRequests(options.env) ?? Infinity);
     this.idle = new IdleList(app.idleTimeout * secondMs, (instance) => this.recycle(instance, 'idleTimeout'));
     this.guard = new RapidFailGuard(app.rapidFailsPerMinute, 60 * secondMs);
+    this.source = new ProcessSource(app, this.key, options, {
+      started: (instance) => this.onStarted(instance),
+      failed: (instance, reason) => this.onStartFailed(instance, reason),
+      exited: (instance, description) => this.onInstanceExit(instance, description),
+      idleClosed: (instance) => this.onIdleClose(instance),
+    });
     if (app.maxInstances === 0) {
       this.tuning = new TuningLoop(
         { ...defaultAutoTunePolicy(), ...options.autoTune },
@@ -142,7 +139,7 @@ export class ProcessPool extends EventEmitter {
       maxInstances: this.maxInstances,
       autoTuned: this.tuning !== null,
       instances: this.instances.size,
-      starting: this.starting,
+      starting: this.source.starting,
       busy: this.busyCount(),
       idle: this.idle.length,
       queued: this.waiting.length,
@@ -220,55 +217,31 @@ export class ProcessPool extends EventEmitter {
    * are started until every waiter has one coming, within the limit.
    */
   private pump(): void {
-    if (this.drained && this.busyCount() === 0 && this.starting === 0) {
+    if (this.drained && this.busyCount() === 0 && this.source.starting === 0) {
       const resolve = this.drained;
       this.drained = null;
       resolve();
     }
-    while (this.starting < this.waiting.length && this.activeCount() < this.maxInstances && !this.closing) {
+    while (this.source.starting < this.waiting.length && this.activeCount() < this.maxInstances && !this.closing) {
       this.spawnInstance();
     }
   }
 
   private spawnInstance(): void {
-    const name = `${process.pid}-${this.poolIndex()}-${++this.sequence}`;
-    const instance = new ProcessInstance({
-      app: this.app,
-      argv: this.options.argv,
-      env: this.options.env,
-      socketDir: this.options.socketDir,
-      name,
-      generation: this.generation,
-      spawn: this.options.spawn,
-      secondMs: this.timeouts.secondMs,
-      onExit: (gone, description) => this.onInstanceExit(gone, description),
-      onIdleClose: (closed) => this.onIdleClose(closed),
-    });
-    this.instances.add(instance);
-    this.starting++;
-    instance.start().then(
-      () => {
-        this.starting--;
-        this.startFailuresInARow = 0;
-        this.emit('spawn', { pid: instance.pid });
-        this.onIdle(instance);
-      },
-      (err: FastCgiError) => {
-        this.starting--;
-        this.instances.delete(instance);
-        debug('%s failed to start: %s', name, err.message);
-        // A program that cannot be spawned at all fails a waiter at once; a
-        // process that died while starting is replaced once before one does.
-        // One waiter learns why; the others get their own attempt.
-        if (err instanceof FastCgiSpawnError || !(err instanceof FastCgiError) || ++this.startFailuresInARow >= START_ATTEMPTS) {
-          this.startFailuresInARow = 0;
-          const callback = this.waiting.shift();
-          callback?.(err instanceof FastCgiError ? err : new FastCgiSpawnError(this.app.fullPath, String(err)));
-        }
-        this.noteProcessFailure(instance);
-        this.pump();
-      },
-    );
+    this.instances.add(this.source.start(this.generation));
+  }
+
+  private onStarted(instance: ProcessInstance): void {
+    this.emit('spawn', { pid: instance.pid });
+    this.onIdle(instance);
+  }
+
+  /** A start-up failed; `reason` (when the source reports it) goes to the oldest waiter. */
+  private onStartFailed(instance: ProcessInstance, reason: FastCgiError | null): void {
+    this.instances.delete(instance);
+    if (reason) this.waiting.shift()?.(reason);
+    this.noteProcessFailure(instance);
+    this.pump();
   }
 
   /** An instance became free: give it to the oldest waiter, or park it. */
@@ -418,15 +391,6 @@ export class ProcessPool extends EventEmitter {
     while (this.activeCount() > limit && this.idle.length > 0) this.recycle(this.idle.shift() as ProcessInstance, 'autoTune');
   }
 
-  private poolIndex(): string {
-    return this.key.length.toString(36) + hash(this.key);
-  }
-}
-
-function hash(text: string): string {
-  let h = 0;
-  for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
-  return (h >>> 0).toString(36);
 }
 
 function noop(): void {}
