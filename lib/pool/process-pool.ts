@@ -2,11 +2,12 @@ import createDebug from 'debug';
 import { EventEmitter } from 'node:events';
 import type { ResolvedApplication } from '../config/types';
 import { FastCgiPoolClosedError, FastCgiQueueFullError, FastCgiRapidFailError, type FastCgiError } from '../errors';
-import type { FastCgiConnection } from '../transport/connection';
 import type { ExchangeTimeouts } from '../transport/exchange';
 import { defaultAutoTunePolicy, TuningLoop, type AutoTuneSample } from './auto-tuner';
 import { ChangeMonitor, resolveMonitoredFile } from './change-monitor';
 import { IdleList } from './idle-list';
+import { InstanceSet } from './instance-set';
+import { makeLease } from './lease';
 import { OwnRequestLimit, phpMaxRequests } from './own-request-limit';
 import { PoolCounters } from './pool-counters';
 import type { PoolStats, RecycleReason } from './pool-stats';
@@ -14,7 +15,7 @@ import type { ProcessInstance } from './process-instance';
 import { ProcessSource } from './process-source';
 import { RapidFailGuard } from './rapid-fail-guard';
 import { WaitQueue } from './wait-queue';
-import type { AcquireCallback, AcquireOptions, Lease, LeaseOutcome, ProcessPoolOptions } from './pool-types';
+import type { AcquireCallback, AcquireOptions, LeaseOutcome, ProcessPoolOptions } from './pool-types';
 
 export type { PoolStats, RecycleReason } from './pool-stats';
 export type { AcquireCallback, AcquireOptions, Lease, LeaseOutcome, ProcessPoolOptions } from './pool-types';
@@ -40,7 +41,7 @@ export class ProcessPool extends EventEmitter {
   readonly key: string;
   /** activityTimeout and requestTimeout for each exchange. */
   readonly timeouts: ExchangeTimeouts;
-  private readonly instances = new Set<ProcessInstance>();
+  private readonly instances = new InstanceSet();
   private readonly idle: IdleList<ProcessInstance>;
   private readonly waiting = new WaitQueue<AcquireCallback>();
   private readonly guard: RapidFailGuard;
@@ -75,7 +76,7 @@ export class ProcessPool extends EventEmitter {
         { ...defaultAutoTunePolicy(), ...options.autoTune },
         {
           queued: () => this.waiting.length,
-          busy: () => this.busyCount(),
+          busy: () => this.instances.busyCount(),
           onLimit: (limit, previous, sample) => this.onLimit(limit, previous, sample),
           cpuIdle: options.cpuIdle,
         },
@@ -140,7 +141,7 @@ export class ProcessPool extends EventEmitter {
       autoTuned: this.tuning !== null,
       instances: this.instances.size,
       starting: this.source.starting,
-      busy: this.busyCount(),
+      busy: this.instances.busyCount(),
       idle: this.idle.length,
       queued: this.waiting.length,
       ...this.counters.snapshot(),
@@ -150,9 +151,7 @@ export class ProcessPool extends EventEmitter {
 
   /** Pids of the running processes (diagnostics, tests, the soak script). */
   pids(): number[] {
-    const pids: number[] = [];
-    for (const instance of this.instances) if (instance.pid !== undefined && instance.state !== 'exited') pids.push(instance.pid);
-    return pids;
+    return this.instances.pids();
   }
 
   /**
@@ -166,7 +165,7 @@ export class ProcessPool extends EventEmitter {
 
   /** Synchronous SIGKILL of every process (Node is exiting). */
   killAll(): void {
-    for (const instance of this.instances) instance.killNow();
+    this.instances.killAll();
   }
 
   /**
@@ -191,22 +190,9 @@ export class ProcessPool extends EventEmitter {
       this.drained = resolve;
       this.pump();
     });
-    await Promise.all([...this.instances].map((instance) => instance.stop()));
+    await this.instances.stopAll();
     this.idle.close();
     debug('%s closed', this.key);
-  }
-
-  /** Processes that count against maxInstances: all but those already on their way out. */
-  private activeCount(): number {
-    let active = 0;
-    for (const instance of this.instances) if (instance.state !== 'stopping' && instance.state !== 'exited') active++;
-    return active;
-  }
-
-  private busyCount(): number {
-    let busy = 0;
-    for (const instance of this.instances) if (instance.state === 'busy') busy++;
-    return busy;
   }
 
   /**
@@ -217,12 +203,12 @@ export class ProcessPool extends EventEmitter {
    * are started until every waiter has one coming, within the limit.
    */
   private pump(): void {
-    if (this.drained && this.busyCount() === 0 && this.source.starting === 0) {
+    if (this.drained && this.instances.busyCount() === 0 && this.source.starting === 0) {
       const resolve = this.drained;
       this.drained = null;
       resolve();
     }
-    while (this.source.starting < this.waiting.length && this.activeCount() < this.maxInstances && !this.closing) {
+    while (this.source.starting < this.waiting.length && this.instances.activeCount() < this.maxInstances && !this.closing) {
       this.spawnInstance();
     }
   }
@@ -254,7 +240,7 @@ export class ProcessPool extends EventEmitter {
       return this.pump();
     }
     if (instance.generation !== this.generation) return this.recycle(instance, 'monitorChangesTo');
-    if (this.activeCount() > this.maxInstances) return this.recycle(instance, 'autoTune');
+    if (this.instances.activeCount() > this.maxInstances) return this.recycle(instance, 'autoTune');
     const callback = this.waiting.shift();
     if (callback) {
       this.lease(instance, callback, CONNECT_ATTEMPTS);
@@ -265,14 +251,14 @@ export class ProcessPool extends EventEmitter {
 
   private lease(instance: ProcessInstance, callback: AcquireCallback, attemptsLeft: number): void {
     instance.transition('busy');
-    this.tuning?.noteBusy(this.busyCount());
+    this.tuning?.noteBusy(this.instances.busyCount());
     const ready = instance.readyConnection();
     if (ready) {
-      callback(null, this.makeLease(instance, ready));
+      callback(null, makeLease(instance, ready, this.release));
       return;
     }
     instance.getConnection().then(
-      (connection) => callback(null, this.makeLease(instance, connection)),
+      (connection) => callback(null, makeLease(instance, connection, this.release)),
       (err: FastCgiError) => {
         // Nothing was sent yet, so another process may take the request.
         void instance.retire(RETIRE_GRACE_MS);
@@ -288,18 +274,7 @@ export class ProcessPool extends EventEmitter {
     );
   }
 
-  private makeLease(instance: ProcessInstance, connection: FastCgiConnection): Lease {
-    let released = false;
-    return {
-      instance,
-      connection,
-      release: (outcome, reason) => {
-        if (released) return;
-        released = true;
-        this.onRelease(instance, outcome, reason);
-      },
-    };
-  }
+  private readonly release = (instance: ProcessInstance, outcome: LeaseOutcome, reason?: string): void => this.onRelease(instance, outcome, reason);
 
   private onRelease(instance: ProcessInstance, outcome: LeaseOutcome, reason?: string): void {
     if (instance.state !== 'busy') {
@@ -388,7 +363,7 @@ export class ProcessPool extends EventEmitter {
     this.emit('tune', { limit, previous });
     if (limit > previous) return this.pump();
     // Shrink: end the longest-idle processes above the new limit; busy ones go when released.
-    while (this.activeCount() > limit && this.idle.length > 0) this.recycle(this.idle.shift() as ProcessInstance, 'autoTune');
+    while (this.instances.activeCount() > limit && this.idle.length > 0) this.recycle(this.idle.shift() as ProcessInstance, 'autoTune');
   }
 
 }
