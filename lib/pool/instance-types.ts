@@ -21,12 +21,24 @@ export const TRANSITIONS: Record<InstanceState, readonly InstanceState[]> = {
 
 export type SpawnFunction = typeof childProcess.spawn;
 
+/** How a process ended: one record instead of separate flags. */
+export interface InstanceExit {
+  /** `exit code N`, `killed by SIGNAL`, or why it was gone before it could exit (`spawn failed`, `stopped`). */
+  readonly description: string;
+  /** It ended without being asked to (a crash, exit(), a signal from outside), or while leaving by itself. */
+  readonly byItself: boolean;
+  /** Exit code 0 and no signal. */
+  readonly clean: boolean;
+}
+
 export interface ProcessInstanceOptions {
   app: ResolvedApplication;
   argv: readonly string[];
   env: NodeJS.ProcessEnv;
   socketDir: string;
   name: string;
+  /** The pool's configuration generation at the start (monitorChangesTo). @default 0 */
+  generation?: number;
   /** Test seam; the default starts the program under a parent-death signal (parent-death.ts). */
   spawn?: SpawnFunction;
   /** Milliseconds in one configured second (a test seam for signalBeforeTerminateSeconds). @default 1000 */

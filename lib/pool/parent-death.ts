@@ -2,7 +2,7 @@ import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import createDebug from 'debug';
-import type { SpawnFunction } from './process-instance';
+import type { SpawnFunction } from './instance-types';
 
 const debug = createDebug('iis-fastcgi:instance');
 

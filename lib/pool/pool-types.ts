@@ -1,20 +1,25 @@
 import type { FastCgiError } from '../errors';
 import type { FastCgiConnection } from '../transport/connection';
 import type { AutoTunePolicy } from './auto-tuner';
-import type { ProcessInstance, SpawnFunction } from './process-instance';
+import type { SpawnFunction } from './instance-types';
+import type { ProcessInstance } from './process-instance';
 
 /** The shapes ProcessPool takes and hands out (process-pool.ts). */
+
+/**
+ * How a request hands its process back.
+ * `reuse`: the request completed (or failed through no fault of the process); it may serve another.
+ * `retire`: the process is on its way out by itself (its connection broke); stop it with the signal policy.
+ * `kill`: SIGKILL now — it timed out, broke the protocol, or wrote stderr under TerminateProcess.
+ */
+export type LeaseOutcome = 'reuse' | 'retire' | 'kill';
 
 /** A process handed to one request. Exactly one `release` call ends it. */
 export interface Lease {
   readonly instance: ProcessInstance;
   readonly connection: FastCgiConnection;
-  /**
-   * `reuse`: the request completed (or failed through no fault of the process); it may serve another.
-   * `retire`: the process is on its way out by itself (its connection broke); stop it with the signal policy.
-   * `kill`: SIGKILL now — it timed out, broke the protocol, or wrote stderr under TerminateProcess.
-   */
-  release(outcome: 'reuse' | 'retire' | 'kill', reason?: string): void;
+  /** Ends the lease; see LeaseOutcome. */
+  release(outcome: LeaseOutcome, reason?: string): void;
 }
 
 export type AcquireCallback = (error: FastCgiError | null, lease?: Lease) => void;

@@ -1,12 +1,12 @@
 import * as childProcess from 'node:child_process';
-import * as net from 'node:net';
 import createDebug from 'debug';
 import { FastCgiError, FastCgiProcessExitedError, FastCgiSpawnError } from '../errors';
-import { FastCgiConnection } from '../transport/connection';
+import type { FastCgiConnection } from '../transport/connection';
+import { connectEndpoint } from './connect-endpoint';
 import { openListenEndpoint, type ListenEndpoint } from '../transport/listen-endpoint';
 import { spawnWithParentDeathSignal } from './parent-death';
 import { timerDelay } from '../timer-delay';
-import { TRANSITIONS, type InstanceState, type ProcessInstanceOptions } from './instance-types';
+import { TRANSITIONS, type InstanceExit, type InstanceState, type ProcessInstanceOptions } from './instance-types';
 
 export type { InstanceState, ProcessInstanceOptions, SpawnFunction } from './instance-types';
 
@@ -19,12 +19,9 @@ const defaultSpawn = spawnWithParentDeathSignal();
 
 /** One FastCGI process: its child, its listening endpoint and its connection. */
 export class ProcessInstance {
-  state: InstanceState = 'starting';
-  /** Requests this process has completed. */
-  served = 0;
-  /** The pool's configuration generation this process was started in (monitorChangesTo). */
-  generation = 0;
-  pid: number | undefined;
+  private current: InstanceState = 'starting';
+  private servedCount = 0;
+  private pidNumber: number | undefined;
   private child: childProcess.ChildProcess | null = null;
   private endpoint: ListenEndpoint | null = null;
   private connection: FastCgiConnection | null = null;
@@ -32,9 +29,8 @@ export class ProcessInstance {
   private completedBefore = 0;
   private leftAfter: number | null = null;
   private stderrTail = '';
-  private exitDescription: string | null = null;
-  private exitedOnItsOwn = false;
-  private cleanExit = false;
+  /** How the process ended: set when the child exits, or by markExited when it was gone without an exit event. */
+  private exit: InstanceExit | null = null;
   /** Set by retire(): the process was already leaving by itself when the pool let it go. */
   private leavingByItself = false;
   private exitWaiters: Array<() => void> = [];
@@ -49,11 +45,36 @@ export class ProcessInstance {
     return this.options.name;
   }
 
+  /** Where the process is in its life; it moves only through transition(), checked against TRANSITIONS. */
+  get state(): InstanceState {
+    return this.current;
+  }
+
+  /** The child's pid once spawned. */
+  get pid(): number | undefined {
+    return this.pidNumber;
+  }
+
+  /** The pool's configuration generation this process was started in (monitorChangesTo). */
+  get generation(): number {
+    return this.options.generation ?? 0;
+  }
+
+  /** Requests this process has completed, as its pool counted them (noteServed). */
+  get served(): number {
+    return this.servedCount;
+  }
+
+  /** Its pool counted one more completed request. */
+  noteServed(): void {
+    this.servedCount++;
+  }
+
   transition(next: InstanceState): void {
-    if (!TRANSITIONS[this.state].includes(next)) {
-      throw new Error(`illegal instance transition ${this.state} → ${next} (${this.name})`);
+    if (!TRANSITIONS[this.current].includes(next)) {
+      throw new Error(`illegal instance transition ${this.current} → ${next} (${this.name})`);
     }
-    this.state = next;
+    this.current = next;
   }
 
   /** Binds the endpoint, starts the process with it as fd 0, and connects. */
@@ -80,7 +101,7 @@ export class ProcessInstance {
       throw new FastCgiSpawnError(app.fullPath, (err as Error).message, { cause: err });
     }
     this.child = child;
-    this.pid = child.pid;
+    this.pidNumber = child.pid;
 
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -152,7 +173,7 @@ export class ProcessInstance {
 
   /** True once the process has exited without being asked to (crash, exit(), a signal from outside). */
   get exitedUnexpectedly(): boolean {
-    return this.exitedOnItsOwn;
+    return this.exit?.byItself ?? false;
   }
 
   /**
@@ -161,17 +182,17 @@ export class ProcessInstance {
    * PHP_FCGI_MAX_REQUESTS exits with 0.)
    */
   get crashed(): boolean {
-    return this.exitedOnItsOwn && !this.cleanExit;
+    return this.exit !== null && this.exit.byItself && !this.exit.clean;
   }
 
   /** True once the process has exited by itself with code 0 (php-cgi at its own PHP_FCGI_MAX_REQUESTS). */
   get exitedCleanly(): boolean {
-    return this.state === 'exited' && this.exitedOnItsOwn && this.cleanExit;
+    return this.state === 'exited' && this.exit !== null && this.exit.byItself && this.exit.clean;
   }
 
   /** Why the process ended, once it has. */
   get exitReason(): string | null {
-    return this.exitDescription;
+    return this.exit?.description ?? null;
   }
 
   /**
@@ -181,24 +202,12 @@ export class ProcessInstance {
    * `_FCGI_SHUTDOWN_EVENT_` is not set (php-cgi ends cleanly on SIGTERM).
    */
   stop(): Promise<void> {
-    if (this.state === 'exited') return Promise.resolve();
-    const done = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
-    if (this.state === 'stopping') return done;
-    this.transition('stopping');
-    this.connection?.destroy();
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
-      void this.discardEndpoint().then(() => this.markExited('stopped'));
-      return done;
-    }
-    const grace = this.options.app.signalBeforeTerminateSeconds;
-    if (grace > 0) {
+    return this.leave(false, (child) => {
+      const grace = this.options.app.signalBeforeTerminateSeconds;
+      if (grace <= 0) return void child.kill('SIGKILL');
       child.kill('SIGTERM');
       this.killTimer = setTimeout(() => child.kill('SIGKILL'), timerDelay(grace * (this.options.secondMs ?? 1000)));
-    } else {
-      child.kill('SIGKILL');
-    }
-    return done;
+    });
   }
 
   /**
@@ -211,21 +220,25 @@ export class ProcessInstance {
    * after all (it merely closed its connection): the SIGKILL is ours, not a crash.
    */
   retire(graceMs: number, options: { killIsOurs?: boolean } = {}): Promise<void> {
+    return this.leave(true, (child) => {
+      this.killTimer = setTimeout(() => {
+        if (options.killIsOurs) this.leavingByItself = false;
+        child.kill('SIGKILL');
+      }, timerDelay(graceMs));
+    });
+  }
+
+  /** stop() and retire(): once only; a child already gone is marked exited without a signal. */
+  private leave(byItself: boolean, signal: (child: childProcess.ChildProcess) => void): Promise<void> {
     if (this.state === 'exited') return Promise.resolve();
     const done = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
     if (this.state === 'stopping') return done;
     this.transition('stopping');
-    this.leavingByItself = true;
+    if (byItself) this.leavingByItself = true;
     this.connection?.destroy();
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
-      void this.discardEndpoint().then(() => this.markExited('stopped'));
-      return done;
-    }
-    this.killTimer = setTimeout(() => {
-      if (options.killIsOurs) this.leavingByItself = false;
-      child.kill('SIGKILL');
-    }, timerDelay(graceMs));
+    if (!child || child.exitCode !== null || child.signalCode !== null) void this.discardEndpoint().then(() => this.markExited('stopped'));
+    else signal(child);
     return done;
   }
 
@@ -254,7 +267,7 @@ export class ProcessInstance {
   /** An error describing this process's exit, for a request that was in flight. */
   exitError(fallback: FastCgiError): FastCgiError {
     // Only an exit the process chose (crash, exit(), a signal from outside) explains a failure.
-    if (this.exitDescription && this.exitedOnItsOwn) return new FastCgiProcessExitedError(this.exitDescription, { detail: this.stderrTail || undefined });
+    if (this.exit?.byItself) return new FastCgiProcessExitedError(this.exit.description, { detail: this.stderrTail || undefined });
     return fallback;
   }
 
@@ -263,19 +276,7 @@ export class ProcessInstance {
     if (!endpoint || this.state === 'stopping' || this.state === 'exited') {
       throw this.exitError(new FastCgiProcessExitedError('process is gone'));
     }
-    return new Promise<FastCgiConnection>((resolve, reject) => {
-      const socket = net.connect(endpoint.connectOptions);
-      const onError = (err: Error): void =>
-        reject(this.exitError(new FastCgiProcessExitedError(`cannot connect: ${err.message}`, { cause: err })));
-      socket.once('error', onError);
-      socket.once('connect', () => {
-        socket.off('error', onError);
-        // Wrapped at once, so the socket is never without an 'error' listener.
-        const connection = new FastCgiConnection(socket);
-        connection.setIdleCloseListener(() => this.options.onIdleClose?.(this));
-        resolve(connection);
-      });
-    });
+    return connectEndpoint(endpoint, (fallback) => this.exitError(fallback), () => this.options.onIdleClose?.(this));
   }
 
   private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
@@ -286,9 +287,7 @@ export class ProcessInstance {
       this.killTimer = null;
     }
     this.child?.stderr?.destroy();
-    this.exitDescription = description;
-    this.exitedOnItsOwn = this.state !== 'stopping' || this.leavingByItself;
-    this.cleanExit = code === 0 && !signal;
+    this.exit = { description, byItself: this.state !== 'stopping' || this.leavingByItself, clean: code === 0 && !signal };
     void this.discardEndpoint().then(() => this.markExited(description));
   }
 
@@ -302,9 +301,9 @@ export class ProcessInstance {
 
   private markExited(description: string): void {
     if (this.state === 'exited') return;
-    this.exitDescription ??= description;
-    this.state = 'exited';
-    if (this.exitedOnItsOwn && this.cleanExit && this.connection?.closedBetweenRequests) this.leftAfter = this.completedRequests;
+    this.exit ??= { description, byItself: false, clean: false };
+    this.transition('exited');
+    if (this.exit.byItself && this.exit.clean && this.connection?.closedBetweenRequests) this.leftAfter = this.completedRequests;
     // A request in flight keeps its connection: the exit is often reaped before
     // Node reads the socket, where the last response (php-cgi answers, then
     // exits) may still wait. Destroying it would lose that answer and make the
@@ -314,6 +313,6 @@ export class ProcessInstance {
     const waiters = this.exitWaiters;
     this.exitWaiters = [];
     for (const resolve of waiters) resolve();
-    this.options.onExit(this, this.exitDescription);
+    this.options.onExit(this, this.exit.description);
   }
 }

@@ -1,21 +1,24 @@
 import createDebug from 'debug';
 import { EventEmitter } from 'node:events';
 import type { ResolvedApplication } from '../config/types';
-import { FastCgiError, FastCgiPoolClosedError, FastCgiQueueFullError, FastCgiRapidFailError, FastCgiSpawnError } from '../errors';
-import type { FastCgiConnection } from '../transport/connection';
+import { FastCgiPoolClosedError, FastCgiQueueFullError, FastCgiRapidFailError, type FastCgiError } from '../errors';
 import type { ExchangeTimeouts } from '../transport/exchange';
 import { defaultAutoTunePolicy, TuningLoop, type AutoTuneSample } from './auto-tuner';
 import { ChangeMonitor, resolveMonitoredFile } from './change-monitor';
 import { IdleList } from './idle-list';
+import { InstanceSet } from './instance-set';
+import { makeLease } from './lease';
 import { OwnRequestLimit, phpMaxRequests } from './own-request-limit';
-import { emptyRecycleCounts, type PoolStats, type RecycleReason } from './pool-stats';
-import { ProcessInstance } from './process-instance';
+import { PoolCounters } from './pool-counters';
+import type { PoolStats, RecycleReason } from './pool-stats';
+import type { ProcessInstance } from './process-instance';
+import { ProcessSource } from './process-source';
 import { RapidFailGuard } from './rapid-fail-guard';
 import { WaitQueue } from './wait-queue';
-import type { AcquireCallback, AcquireOptions, Lease, ProcessPoolOptions } from './pool-types';
+import type { AcquireCallback, AcquireOptions, LeaseOutcome, ProcessPoolOptions } from './pool-types';
 
 export type { PoolStats, RecycleReason } from './pool-stats';
-export type { AcquireCallback, AcquireOptions, Lease, ProcessPoolOptions } from './pool-types';
+export type { AcquireCallback, AcquireOptions, Lease, LeaseOutcome, ProcessPoolOptions } from './pool-types';
 
 const debug = createDebug('iis-fastcgi:pool');
 
@@ -23,12 +26,6 @@ const debug = createDebug('iis-fastcgi:pool');
 const CONNECT_ATTEMPTS = 3;
 /** How long a process that is leaving by itself may take before it is killed. */
 const RETIRE_GRACE_MS = 1000;
-/**
- * Start-ups that may die in a row (a kill from outside, a crash while
- * starting) before a waiting request is failed with the reason; one such
- * death alone is retried without anyone noticing.
- */
-const START_ATTEMPTS = 2;
 
 /**
  * The processes of one `<fastCgi><application>`: a bounded set of instances,
@@ -44,22 +41,16 @@ export class ProcessPool extends EventEmitter {
   readonly key: string;
   /** activityTimeout and requestTimeout for each exchange. */
   readonly timeouts: ExchangeTimeouts;
-  private readonly options: ProcessPoolOptions;
-  private readonly instances = new Set<ProcessInstance>();
+  private readonly instances = new InstanceSet();
   private readonly idle: IdleList<ProcessInstance>;
   private readonly waiting = new WaitQueue<AcquireCallback>();
   private readonly guard: RapidFailGuard;
   private readonly failuresNoted = new WeakSet<ProcessInstance>();
   private readonly tuning: TuningLoop | null = null;
   private readonly monitor: ChangeMonitor | null = null;
+  private readonly source: ProcessSource;
   private generation = 0;
-  private starting = 0;
-  private startFailuresInARow = 0;
-  private sequence = 0;
-  private served = 0;
-  private failed = 0;
-  private crashed = 0;
-  private readonly recycledBy = emptyRecycleCounts();
+  private readonly counters = new PoolCounters();
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
   private readonly maxRequestsPerProcess: number;
@@ -69,18 +60,23 @@ export class ProcessPool extends EventEmitter {
     super();
     this.app = app;
     this.key = options.key;
-    this.options = options;
     const secondMs = options.secondMs ?? 1000;
     this.timeouts = { activityTimeout: app.activityTimeout, requestTimeout: app.requestTimeout, secondMs };
     this.maxRequestsPerProcess = Math.min(app.instanceMaxRequests, phpMaxRequests(options.env) ?? Infinity);
     this.idle = new IdleList(app.idleTimeout * secondMs, (instance) => this.recycle(instance, 'idleTimeout'));
     this.guard = new RapidFailGuard(app.rapidFailsPerMinute, 60 * secondMs);
+    this.source = new ProcessSource(app, this.key, options, {
+      started: (instance) => this.onStarted(instance),
+      failed: (instance, reason) => this.onStartFailed(instance, reason),
+      exited: (instance, description) => this.onInstanceExit(instance, description),
+      idleClosed: (instance) => this.onIdleClose(instance),
+    });
     if (app.maxInstances === 0) {
       this.tuning = new TuningLoop(
         { ...defaultAutoTunePolicy(), ...options.autoTune },
         {
           queued: () => this.waiting.length,
-          busy: () => this.busyCount(),
+          busy: () => this.instances.busyCount(),
           onLimit: (limit, previous, sample) => this.onLimit(limit, previous, sample),
           cpuIdle: options.cpuIdle,
         },
@@ -124,7 +120,7 @@ export class ProcessPool extends EventEmitter {
     }
     const ticket = options.retry ? this.waiting.unshift(callback) : this.waiting.push(callback);
     this.tuning?.noteQueued(this.waiting.length);
-    this.spawnForWaiters();
+    this.pump();
     return () => this.waiting.remove(ticket);
   }
 
@@ -134,7 +130,7 @@ export class ProcessPool extends EventEmitter {
    * included), so the pool never counts failures itself.
    */
   recordFailure(): void {
-    this.failed++;
+    this.counters.noteFailure();
   }
 
   stats(): PoolStats {
@@ -144,24 +140,18 @@ export class ProcessPool extends EventEmitter {
       maxInstances: this.maxInstances,
       autoTuned: this.tuning !== null,
       instances: this.instances.size,
-      starting: this.starting,
-      busy: this.busyCount(),
+      starting: this.source.starting,
+      busy: this.instances.busyCount(),
       idle: this.idle.length,
       queued: this.waiting.length,
-      served: this.served,
-      failed: this.failed,
-      crashed: this.crashed,
-      recycled: Object.values(this.recycledBy).reduce((a, b) => a + b, 0),
-      recycledBy: { ...this.recycledBy },
+      ...this.counters.snapshot(),
       rapidFail: this.guard.state(now),
     };
   }
 
   /** Pids of the running processes (diagnostics, tests, the soak script). */
   pids(): number[] {
-    const pids: number[] = [];
-    for (const instance of this.instances) if (instance.pid !== undefined && instance.state !== 'exited') pids.push(instance.pid);
-    return pids;
+    return this.instances.pids();
   }
 
   /**
@@ -175,7 +165,7 @@ export class ProcessPool extends EventEmitter {
 
   /** Synchronous SIGKILL of every process (Node is exiting). */
   killAll(): void {
-    for (const instance of this.instances) instance.killNow();
+    this.instances.killAll();
   }
 
   /**
@@ -195,73 +185,49 @@ export class ProcessPool extends EventEmitter {
     this.tuning?.stop();
     this.monitor?.close();
     for (const callback of this.waiting.drain()) callback(new FastCgiPoolClosedError());
-    if (this.busyCount() > 0 || this.starting > 0) {
-      await new Promise<void>((resolve) => (this.drained = resolve));
-    }
-    await Promise.all([...this.instances].map((instance) => instance.stop()));
+    // In-flight requests finish and starting processes settle first (pump() resolves this).
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+      this.pump();
+    });
+    await this.instances.stopAll();
     this.idle.close();
     debug('%s closed', this.key);
   }
 
-  /** Processes that count against maxInstances: all but those already on their way out. */
-  private activeCount(): number {
-    let active = 0;
-    for (const instance of this.instances) if (instance.state !== 'stopping' && instance.state !== 'exited') active++;
-    return active;
-  }
-
-  private busyCount(): number {
-    let busy = 0;
-    for (const instance of this.instances) if (instance.state === 'busy') busy++;
-    return busy;
-  }
-
-  private spawnForWaiters(): void {
-    while (this.starting < this.waiting.length && this.activeCount() < this.maxInstances && !this.closing) {
+  /**
+   * The one place that reconciles the pool after any change (a request
+   * queued, a process started, released, ended or failed to start, the limit
+   * moved), as generic-pool's `_dispense()` does: a closing pool whose last
+   * busy or starting process is done lets close() go on; otherwise processes
+   * are started until every waiter has one coming, within the limit.
+   */
+  private pump(): void {
+    if (this.drained && this.instances.busyCount() === 0 && this.source.starting === 0) {
+      const resolve = this.drained;
+      this.drained = null;
+      resolve();
+    }
+    while (this.source.starting < this.waiting.length && this.instances.activeCount() < this.maxInstances && !this.closing) {
       this.spawnInstance();
     }
   }
 
   private spawnInstance(): void {
-    const name = `${process.pid}-${this.poolIndex()}-${++this.sequence}`;
-    const instance = new ProcessInstance({
-      app: this.app,
-      argv: this.options.argv,
-      env: this.options.env,
-      socketDir: this.options.socketDir,
-      name,
-      spawn: this.options.spawn,
-      secondMs: this.timeouts.secondMs,
-      onExit: (gone, description) => this.onInstanceExit(gone, description),
-      onIdleClose: (closed) => this.onIdleClose(closed),
-    });
-    instance.generation = this.generation;
-    this.instances.add(instance);
-    this.starting++;
-    instance.start().then(
-      () => {
-        this.starting--;
-        this.startFailuresInARow = 0;
-        this.emit('spawn', { pid: instance.pid });
-        this.onIdle(instance);
-      },
-      (err: FastCgiError) => {
-        this.starting--;
-        this.instances.delete(instance);
-        debug('%s failed to start: %s', name, err.message);
-        // A program that cannot be spawned at all fails a waiter at once; a
-        // process that died while starting is replaced once before one does.
-        // One waiter learns why; the others get their own attempt.
-        if (err instanceof FastCgiSpawnError || !(err instanceof FastCgiError) || ++this.startFailuresInARow >= START_ATTEMPTS) {
-          this.startFailuresInARow = 0;
-          const callback = this.waiting.shift();
-          callback?.(err instanceof FastCgiError ? err : new FastCgiSpawnError(this.app.fullPath, String(err)));
-        }
-        this.noteProcessFailure(instance);
-        this.checkDrained();
-        this.spawnForWaiters();
-      },
-    );
+    this.instances.add(this.source.start(this.generation));
+  }
+
+  private onStarted(instance: ProcessInstance): void {
+    this.emit('spawn', { pid: instance.pid });
+    this.onIdle(instance);
+  }
+
+  /** A start-up failed; `reason` (when the source reports it) goes to the oldest waiter. */
+  private onStartFailed(instance: ProcessInstance, reason: FastCgiError | null): void {
+    this.instances.delete(instance);
+    if (reason) this.waiting.shift()?.(reason);
+    this.noteProcessFailure(instance);
+    this.pump();
   }
 
   /** An instance became free: give it to the oldest waiter, or park it. */
@@ -271,11 +237,10 @@ export class ProcessPool extends EventEmitter {
     if (instance.closedItsConnection) return this.letGo(instance);
     if (this.closing && this.waiting.length === 0) {
       void instance.stop();
-      this.checkDrained();
-      return;
+      return this.pump();
     }
     if (instance.generation !== this.generation) return this.recycle(instance, 'monitorChangesTo');
-    if (this.activeCount() > this.maxInstances) return this.recycle(instance, 'autoTune');
+    if (this.instances.activeCount() > this.maxInstances) return this.recycle(instance, 'autoTune');
     const callback = this.waiting.shift();
     if (callback) {
       this.lease(instance, callback, CONNECT_ATTEMPTS);
@@ -286,14 +251,14 @@ export class ProcessPool extends EventEmitter {
 
   private lease(instance: ProcessInstance, callback: AcquireCallback, attemptsLeft: number): void {
     instance.transition('busy');
-    this.tuning?.noteBusy(this.busyCount());
+    this.tuning?.noteBusy(this.instances.busyCount());
     const ready = instance.readyConnection();
     if (ready) {
-      callback(null, this.makeLease(instance, ready));
+      callback(null, makeLease(instance, ready, this.release));
       return;
     }
     instance.getConnection().then(
-      (connection) => callback(null, this.makeLease(instance, connection)),
+      (connection) => callback(null, makeLease(instance, connection, this.release)),
       (err: FastCgiError) => {
         // Nothing was sent yet, so another process may take the request.
         void instance.retire(RETIRE_GRACE_MS);
@@ -301,7 +266,7 @@ export class ProcessPool extends EventEmitter {
           const next = this.idle.pop();
           if (next) return this.lease(next, callback, attemptsLeft - 1);
           this.waiting.unshift(callback);
-          this.spawnForWaiters();
+          this.pump();
           return;
         }
         callback(err);
@@ -309,20 +274,9 @@ export class ProcessPool extends EventEmitter {
     );
   }
 
-  private makeLease(instance: ProcessInstance, connection: FastCgiConnection): Lease {
-    let released = false;
-    return {
-      instance,
-      connection,
-      release: (outcome, reason) => {
-        if (released) return;
-        released = true;
-        this.onRelease(instance, outcome, reason);
-      },
-    };
-  }
+  private readonly release = (instance: ProcessInstance, outcome: LeaseOutcome, reason?: string): void => this.onRelease(instance, outcome, reason);
 
-  private onRelease(instance: ProcessInstance, outcome: 'reuse' | 'retire' | 'kill', reason?: string): void {
+  private onRelease(instance: ProcessInstance, outcome: LeaseOutcome, reason?: string): void {
     if (instance.state !== 'busy') {
       // Exited meanwhile (onInstanceExit did the bookkeeping): the response it sent before it went still counts.
       if (outcome === 'reuse') this.countServed(instance);
@@ -332,7 +286,7 @@ export class ProcessPool extends EventEmitter {
       debug('%s %s: %s', instance.name, outcome === 'kill' ? 'killed' : 'retired', reason);
       if (outcome === 'kill') instance.killNow();
       else void instance.retire(RETIRE_GRACE_MS);
-      this.spawnForWaiters();
+      this.pump();
       return;
     }
     this.countServed(instance);
@@ -344,16 +298,16 @@ export class ProcessPool extends EventEmitter {
   }
 
   private countServed(instance: ProcessInstance): void {
-    instance.served++;
-    this.served++;
+    instance.noteServed();
+    this.counters.noteServed();
   }
 
   private recycle(instance: ProcessInstance, reason: RecycleReason): void {
-    this.recycledBy[reason]++;
+    this.counters.noteRecycle(reason);
     this.emit('recycle', { pid: instance.pid, reason });
     debug('%s recycled (%s) after %d requests', instance.name, reason, instance.served);
     void instance.stop();
-    this.spawnForWaiters();
+    this.pump();
   }
 
   /**
@@ -371,7 +325,7 @@ export class ProcessPool extends EventEmitter {
   private letGo(instance: ProcessInstance, why = 'closed its connection'): void {
     debug('%s %s: retired', instance.name, why);
     void instance.retire(RETIRE_GRACE_MS, { killIsOurs: true });
-    this.spawnForWaiters();
+    this.pump();
   }
 
   private onInstanceExit(instance: ProcessInstance, description: string): void {
@@ -382,11 +336,10 @@ export class ProcessPool extends EventEmitter {
     const unexpected = instance.exitedUnexpectedly;
     this.emit('exit', { pid: instance.pid, description, unexpected });
     if (instance.crashed) {
-      this.crashed++;
+      this.counters.noteCrash();
       this.noteProcessFailure(instance);
     }
-    this.checkDrained();
-    this.spawnForWaiters();
+    this.pump();
   }
 
   /**
@@ -408,28 +361,11 @@ export class ProcessPool extends EventEmitter {
   private onLimit(limit: number, previous: number, sample: AutoTuneSample): void {
     debug('%s: auto-tuned limit %d → %d (%o)', this.key, previous, limit, sample);
     this.emit('tune', { limit, previous });
-    if (limit > previous) return this.spawnForWaiters();
+    if (limit > previous) return this.pump();
     // Shrink: end the longest-idle processes above the new limit; busy ones go when released.
-    while (this.activeCount() > limit && this.idle.length > 0) this.recycle(this.idle.shift() as ProcessInstance, 'autoTune');
+    while (this.instances.activeCount() > limit && this.idle.length > 0) this.recycle(this.idle.shift() as ProcessInstance, 'autoTune');
   }
 
-  private checkDrained(): void {
-    if (this.drained && this.busyCount() === 0 && this.starting === 0) {
-      const resolve = this.drained;
-      this.drained = null;
-      resolve();
-    }
-  }
-
-  private poolIndex(): string {
-    return this.key.length.toString(36) + hash(this.key);
-  }
-}
-
-function hash(text: string): string {
-  let h = 0;
-  for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
-  return (h >>> 0).toString(36);
 }
 
 function noop(): void {}
