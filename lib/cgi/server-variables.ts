@@ -7,6 +7,7 @@ import { ParamsWriter } from '../protocol/params-writer';
 import { REQUEST_ID } from '../transport/connection';
 import type { MappedRequest } from '../routing/map-request';
 import { serverSoftwareText } from '../version';
+import { hostWithoutPort, stripIpv4Mapped } from './address-text';
 import { compileTrust, forwardedClient, serverPort, type ForwardedClient, type TrustFunction } from './forwarded';
 
 /**
@@ -237,20 +238,6 @@ function variableName(lower: string): string {
     if (variableNames.size < 1000) variableNames.set(lower, name);
   }
   return name;
-}
-
-function hostWithoutPort(host: string | undefined): string {
-  if (!host) return '';
-  if (host.startsWith('[')) {
-    const end = host.indexOf(']');
-    return end === -1 ? host : host.slice(0, end + 1);
-  }
-  const colon = host.indexOf(':');
-  return colon === -1 ? host : host.slice(0, colon);
-}
-
-function stripIpv4Mapped(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
 function isUtf8(encoding: string): boolean {

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { decodePathSegments } from '../routing/request-path';
 import { serverPort, type ForwardedClient } from '../cgi/forwarded';
+import { hostWithoutPort, stripIpv4Mapped } from '../cgi/address-text';
 
 /**
  * Server variables a rule may read, beyond `{HTTP_*}` (any request header):
@@ -100,17 +101,17 @@ export class RequestInputs {
       case 'SERVER_PORT':
         return serverPort(forwarded, secure, socket.localPort);
       case 'SERVER_NAME':
-        return hostName(host) || stripMapped(socket.localAddress ?? '');
+        return hostWithoutPort(host) || stripIpv4Mapped(socket.localAddress ?? '');
       case 'SERVER_ADDR':
       case 'LOCAL_ADDR':
-        return stripMapped(socket.localAddress ?? '');
+        return stripIpv4Mapped(socket.localAddress ?? '');
       case 'SERVER_PROTOCOL':
         return `HTTP/${req.httpVersion}`;
       case 'SERVER_SOFTWARE':
         return this.serverSoftware;
       case 'REMOTE_ADDR':
       case 'REMOTE_HOST':
-        return stripMapped(forwarded?.remoteAddress ?? socket.remoteAddress ?? '');
+        return stripIpv4Mapped(forwarded?.remoteAddress ?? socket.remoteAddress ?? '');
       case 'REMOTE_PORT':
         return String(socket.remotePort ?? '');
       case 'REQUEST_METHOD':
@@ -153,15 +154,4 @@ export class RequestInputs {
     const value = this.req.headers[name];
     return Array.isArray(value) ? value.join(', ') : value ?? '';
   }
-}
-
-function hostName(host: string | undefined): string {
-  if (!host) return '';
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1) || host;
-  const colon = host.indexOf(':');
-  return colon === -1 ? host : host.slice(0, colon);
-}
-
-function stripMapped(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
