@@ -14,7 +14,8 @@ const CASES = [
     label: 'hello',
     path: '/hello.php',
     method: 'GET',
-    check: (body) => body.toString('latin1') === HELLO || `body ${quote(body)}, expected ${JSON.stringify(HELLO)}`,
+    check: (body) =>
+      body.toString('latin1') === HELLO || `body ${quote(body)}, expected ${JSON.stringify(HELLO)}`,
   },
   {
     id: 'big',
@@ -30,7 +31,9 @@ const CASES = [
     method: 'POST',
     body: Buffer.alloc(POST_BYTES, 'a'),
     contentType: 'application/octet-stream',
-    check: (body) => body.toString('latin1').trim() === String(POST_BYTES) || `PHP read ${quote(body)} bytes, expected ${POST_BYTES}`,
+    check: (body) =>
+      body.toString('latin1').trim() === String(POST_BYTES) ||
+      `PHP read ${quote(body)} bytes, expected ${POST_BYTES}`,
   },
 ];
 
@@ -44,8 +47,12 @@ async function verify(label, baseUrl, cases) {
       signal: AbortSignal.timeout(15000),
     });
     const body = Buffer.from(await response.arrayBuffer());
-    const verdict = response.status === 200 ? c.check(body) : `status ${response.status}: ${body.toString('latin1').slice(0, 300)}`;
-    if (verdict !== true) throw new Error(`${label} answers ${c.method} ${c.path} wrongly: ${verdict}`);
+    const verdict =
+      response.status === 200
+        ? c.check(body)
+        : `status ${response.status}: ${body.toString('latin1').slice(0, 300)}`;
+    if (verdict !== true)
+      throw new Error(`${label} answers ${c.method} ${c.path} wrongly: ${verdict}`);
   }
 }
 

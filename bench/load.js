@@ -37,7 +37,8 @@ function wrkScript(tempDir, { method, body, contentType }) {
   if (!fs.existsSync(file)) {
     // Lua long brackets would break on ']]' in the body; the bench body is a repeated byte, so string.rep says it exactly.
     const byte = body[0];
-    if (!body.every((b) => b === byte)) throw new Error('wrk script: the body must be one repeated byte');
+    if (!body.every((b) => b === byte))
+      throw new Error('wrk script: the body must be one repeated byte');
     fs.writeFileSync(
       file,
       `wrk.method = "${method}"\nwrk.body = string.rep(string.char(${byte}), ${body.length})\nwrk.headers["Content-Type"] = "${contentType}"\n`,
@@ -52,7 +53,9 @@ function parseWrk(output) {
     return m ? Number(m[1]) : null;
   };
   const latency = (percent) => {
-    const m = output.match(new RegExp(`^\\s*${percent}(?:\\.0+)?%\\s+([\\d.]+)(us|ms|s|m|h)\\s*$`, 'm'));
+    const m = output.match(
+      new RegExp(`^\\s*${percent}(?:\\.0+)?%\\s+([\\d.]+)(us|ms|s|m|h)\\s*$`, 'm'),
+    );
     return m ? Number(m[1]) * UNIT_MS[m[2]] : null;
   };
   const reqPerSec = number(/^Requests\/sec:\s+([\d.]+)/m);
@@ -62,7 +65,9 @@ function parseWrk(output) {
   if (reqPerSec === null || requests === null || p50Ms === null || p99Ms === null) {
     throw new Error(`cannot read wrk's output:\n${output}`);
   }
-  const socket = output.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  const socket = output.match(
+    /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/,
+  );
   const errors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
   const seconds = output.match(/requests in ([\d.]+)(us|ms|s|m|h)/);
   return {

@@ -17,7 +17,11 @@ const tempDirs = new Set();
  * the php-cgi processes of the iis-fastcgi pool).
  */
 function start(command, args, options = {}) {
-  const child = childProcess.spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options, detached: true });
+  const child = childProcess.spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
+    detached: true,
+  });
   return track(child, path.basename(command));
 }
 
@@ -109,7 +113,9 @@ async function waitForListener(target, child, timeoutMs = 10000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child && exited(child)) {
-      throw new Error(`${child.benchName} exited (${child.exitCode ?? child.signalCode}) before listening:\n${child.output}`);
+      throw new Error(
+        `${child.benchName} exited (${child.exitCode ?? child.signalCode}) before listening:\n${child.output}`,
+      );
     }
     const ok = await new Promise((resolve) => {
       const socket = net.connect(target);
@@ -121,7 +127,9 @@ async function waitForListener(target, child, timeoutMs = 10000) {
     });
     if (ok) return;
     if (Date.now() > deadline) {
-      throw new Error(`nothing listening on ${target.path ?? `${target.host}:${target.port}`} after ${timeoutMs} ms${child ? `:\n${child.output}` : ''}`);
+      throw new Error(
+        `nothing listening on ${target.path ?? `${target.host}:${target.port}`} after ${timeoutMs} ms${child ? `:\n${child.output}` : ''}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -173,14 +181,16 @@ function descendants(pid, table = processTable()) {
 function memory(pid) {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const field = (name) => Number((status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm')) ?? [0, 0])[1]);
+    const field = (name) =>
+      Number((status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm')) ?? [0, 0])[1]);
     return { rssKiB: field('VmRSS'), peakKiB: field('VmHWM') };
   } catch {
     return { rssKiB: 0, peakKiB: 0 };
   }
 }
 
-const CLOCK_TICKS = Number(childProcess.spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+const CLOCK_TICKS =
+  Number(childProcess.spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
 /** CPU time (user + system, all threads) a process has used so far, in ms; 0 if it is gone. */
 function cpuMs(pid) {
@@ -196,7 +206,12 @@ function cpuMs(pid) {
 
 /** Finds an executable on PATH or in the sbin directories (nginx, php-fpm live there). */
 function which(names) {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean);
+  const dirs = [
+    ...(process.env.PATH ?? '').split(':'),
+    '/usr/local/sbin',
+    '/usr/sbin',
+    '/sbin',
+  ].filter(Boolean);
   for (const name of names) {
     for (const dir of dirs) {
       const file = path.join(dir, name);

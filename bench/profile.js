@@ -21,7 +21,9 @@ function summarize(file, top = 15) {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) =>
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)),
+  );
 
   const functions = new Map();
   const origins = new Map();
@@ -30,7 +32,8 @@ function summarize(file, top = 15) {
     const { functionName, url, lineNumber } = nodes.get(id).callFrame;
     if (functionName === '(idle)') continue; // waiting in epoll, not work
     busyUs += us;
-    const name = `${functionName || '(anonymous)'}  ${url ? `${path.basename(url)}:${lineNumber + 1}` : ''}`.trim();
+    const name =
+      `${functionName || '(anonymous)'}  ${url ? `${path.basename(url)}:${lineNumber + 1}` : ''}`.trim();
     const key = `${name}|${origin(url)}`;
     const entry = functions.get(key) ?? { name, origin: origin(url), us: 0 };
     entry.us += us;
@@ -44,7 +47,12 @@ function summarize(file, top = 15) {
     topFunctions: [...functions.values()]
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
-      .map((f) => ({ function: f.name, origin: f.origin, selfMs: Math.round(f.us / 1000), percent: pct(f.us) })),
+      .map((f) => ({
+        function: f.name,
+        origin: f.origin,
+        selfMs: Math.round(f.us / 1000),
+        percent: pct(f.us),
+      })),
     byOrigin: [...origins.entries()]
       .sort((a, b) => b[1] - a[1])
       .map(([name, us]) => ({ origin: name, selfMs: Math.round(us / 1000), percent: pct(us) })),
@@ -52,11 +60,15 @@ function summarize(file, top = 15) {
 }
 
 function format(summary) {
-  const lines = [`CPU profile of the iis-fastcgi server (${summary.file}), ${summary.busyMs} ms busy:`];
+  const lines = [
+    `CPU profile of the iis-fastcgi server (${summary.file}), ${summary.busyMs} ms busy:`,
+  ];
   lines.push('  self time by origin:');
-  for (const o of summary.byOrigin.slice(0, 10)) lines.push(`    ${String(o.percent).padStart(5)}%  ${o.origin}`);
+  for (const o of summary.byOrigin.slice(0, 10))
+    lines.push(`    ${String(o.percent).padStart(5)}%  ${o.origin}`);
   lines.push('  top functions (self time):');
-  for (const f of summary.topFunctions) lines.push(`    ${String(f.percent).padStart(5)}%  ${f.function}  [${f.origin}]`);
+  for (const f of summary.topFunctions)
+    lines.push(`    ${String(f.percent).padStart(5)}%  ${f.function}  [${f.origin}]`);
   return lines.join('\n');
 }
 

@@ -57,18 +57,21 @@ function options() {
   }
   const int = (name, min) => {
     const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min) throw usageError(`--${name} must be an integer ≥ ${min}\n${USAGE}`);
+    if (!Number.isInteger(n) || n < min)
+      throw usageError(`--${name} must be an integer ≥ ${min}\n${USAGE}`);
     return n;
   };
   const list = (name, known) => {
     if (!values[name]) return null;
     const items = values[name].split(',').map((s) => s.trim());
     const unknown = items.filter((item) => !known.includes(item));
-    if (unknown.length) throw usageError(`--${name}: unknown ${unknown.join(', ')} (known: ${known.join(', ')})`);
+    if (unknown.length)
+      throw usageError(`--${name}: unknown ${unknown.join(', ')} (known: ${known.join(', ')})`);
     return items;
   };
   const nginxWorkers = values['nginx-workers'];
-  if (nginxWorkers !== 'auto' && !(Number(nginxWorkers) >= 1)) throw usageError('--nginx-workers must be a number or auto');
+  if (nginxWorkers !== 'auto' && !(Number(nginxWorkers) >= 1))
+    throw usageError('--nginx-workers must be a number or auto');
   const wrk = procs.which(['wrk']);
   const tool = values.tool ?? (wrk ? 'wrk' : 'autocannon');
   if (tool === 'wrk' && !wrk) throw usageError('--tool wrk: wrk is not installed');
@@ -82,7 +85,14 @@ function options() {
     warmup: int('warmup', 0),
     threads: int('threads', 1),
     nginxWorkers,
-    cases: CASES.filter((c) => (list('cases', CASES.map((k) => k.id)) ?? [c.id]).includes(c.id)),
+    cases: CASES.filter((c) =>
+      (
+        list(
+          'cases',
+          CASES.map((k) => k.id),
+        ) ?? [c.id]
+      ).includes(c.id),
+    ),
     only: list('targets', ['iis-fastcgi', 'iis-fastcgi-express', 'nginx-php-cgi', 'nginx-php-fpm']),
     tool,
     wrk,
@@ -96,7 +106,13 @@ function version(command, args) {
   if (!command) return null;
   const r = childProcess.spawnSync(command, args, { encoding: 'utf8', timeout: 10000 });
   const line = `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0];
-  return line.replace(/^nginx version:\s*/, '').replace(/\s*\(built:[^)]*\)/, '').replace(/\s*Copyright.*$/, '').trim() || null;
+  return (
+    line
+      .replace(/^nginx version:\s*/, '')
+      .replace(/\s*\(built:[^)]*\)/, '')
+      .replace(/\s*Copyright.*$/, '')
+      .trim() || null
+  );
 }
 
 function machineFacts(opts, found) {
@@ -111,7 +127,10 @@ function machineFacts(opts, found) {
     phpIni: phpIni(opts.phpCgi),
     nginx: version(found.nginx, ['-v']),
     phpFpm: version(found.phpFpm, ['-v']),
-    loadGenerator: opts.tool === 'wrk' ? version(opts.wrk, ['-v']) : `autocannon ${require('autocannon/package.json').version}`,
+    loadGenerator:
+      opts.tool === 'wrk'
+        ? version(opts.wrk, ['-v'])
+        : `autocannon ${require('autocannon/package.json').version}`,
   };
 }
 
@@ -128,7 +147,13 @@ async function benchTarget(target, opts, load) {
     const atStart = await handle.snapshot();
     await verify(target.label, handle.baseUrl, opts.cases);
     for (const c of opts.cases) {
-      const request = { url: handle.baseUrl + c.path, method: c.method, body: c.body, contentType: c.contentType, connections: opts.connections };
+      const request = {
+        url: handle.baseUrl + c.path,
+        method: c.method,
+        body: c.body,
+        contentType: c.contentType,
+        connections: opts.connections,
+      };
       if (opts.warmup > 0) await load({ ...request, duration: opts.warmup });
       const pids = handle.pids();
       const before = cpuOf(pids);
@@ -143,7 +168,14 @@ async function benchTarget(target, opts, load) {
         `  ${c.label.padEnd(16)} ${fmtRate(r.reqPerSec).padStart(8)} req/s  p50 ${fmtMs(r.p50Ms)}  p99 ${fmtMs(r.p99Ms)}  ` +
           `CPU/req ${cpuUsPerRequest.frontEnd} µs front end, ${cpuUsPerRequest.php} µs PHP\n`,
       );
-      results.push({ case: c.id, caseLabel: c.label, target: target.id, server: target.label, ...r, cpuUsPerRequest });
+      results.push({
+        case: c.id,
+        caseLabel: c.label,
+        target: target.id,
+        server: target.label,
+        ...r,
+        cpuUsPerRequest,
+      });
     }
     // Still correct after the load (a pool that broke under load would show here).
     await verify(target.label, handle.baseUrl, opts.cases);
@@ -159,11 +191,30 @@ async function benchTarget(target, opts, load) {
 
 const fmtRate = (n) => Math.round(n).toLocaleString('en-US');
 // autocannon reports whole milliseconds: 0 means under one.
-const fmtMs = (ms) => (ms === 0 ? '< 1 ms' : ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : ms < 100 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(0)} ms`);
+const fmtMs = (ms) =>
+  ms === 0
+    ? '< 1 ms'
+    : ms < 1
+      ? `${(ms * 1000).toFixed(0)} µs`
+      : ms < 100
+        ? `${ms.toFixed(2)} ms`
+        : `${ms.toFixed(0)} ms`;
 const fmtMiB = (kib) => `${(kib / 1024).toFixed(1)} MiB`;
 
 function table(results, cases) {
-  const rows = [['case', 'server', 'req/s', 'p50', 'p99', 'vs nginx→cgi', 'CPU/req front', 'CPU/req PHP', 'errors']];
+  const rows = [
+    [
+      'case',
+      'server',
+      'req/s',
+      'p50',
+      'p99',
+      'vs nginx→cgi',
+      'CPU/req front',
+      'CPU/req PHP',
+      'errors',
+    ],
+  ];
   for (const c of cases) {
     const rowsOfCase = results.filter((r) => r.case === c.id);
     const reference = rowsOfCase.find((r) => r.target === 'nginx-php-cgi');
@@ -183,21 +234,36 @@ function table(results, cases) {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const right = [false, false, true, true, true, true, true, true, true];
-  return rows.map((row) => row.map((cell, i) => (right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function memoryLines(memory, targets) {
-  const lines = ['memory after the run (VmRSS, peak = VmHWM; forked PHP workers share pages, so their sum overstates):'];
+  const lines = [
+    'memory after the run (VmRSS, peak = VmHWM; forked PHP workers share pages, so their sum overstates):',
+  ];
   for (const t of targets) {
     const m = memory[t.id];
     if (!m) continue;
     const f = m.frontEnd;
     const front = `${f.name} ×${f.processes}: ${fmtMiB(f.rssKiB)} (at start ${fmtMiB(f.startRssKiB)}, peak ${fmtMiB(f.peakKiB)})`;
-    const phpCount = m.php.masterIncluded ? `${m.php.processes} (1 master + ${m.php.processes - 1} workers)` : `${m.php.processes}`;
-    lines.push(`  ${t.label.padEnd(26)} ${front};  ${m.php.name} processes: ${phpCount}, ${fmtMiB(m.php.rssKiB)}`);
+    const phpCount = m.php.masterIncluded
+      ? `${m.php.processes} (1 master + ${m.php.processes - 1} workers)`
+      : `${m.php.processes}`;
+    lines.push(
+      `  ${t.label.padEnd(26)} ${front};  ${m.php.name} processes: ${phpCount}, ${fmtMiB(m.php.rssKiB)}`,
+    );
     if (m.poolStats) {
       for (const s of m.poolStats) {
-        lines.push(`  ${''.padEnd(26)} pool: served ${s.served}, failed ${s.failed}, recycled ${s.recycled}, instances ${s.instances}/${s.maxInstances}`);
+        lines.push(
+          `  ${''.padEnd(26)} pool: served ${s.served}, failed ${s.failed}, recycled ${s.recycled}, instances ${s.instances}/${s.maxInstances}`,
+        );
       }
     }
   }
@@ -214,7 +280,12 @@ async function main() {
   const machine = machineFacts(opts, found);
 
   const tempDir = procs.makeTempDir('bench-load-');
-  const load = createLoadGenerator({ tool: opts.tool, wrk: opts.wrk, tempDir, threads: opts.threads });
+  const load = createLoadGenerator({
+    tool: opts.tool,
+    wrk: opts.wrk,
+    tempDir,
+    threads: opts.threads,
+  });
 
   console.log(
     `iis-fastcgi bench: ${opts.workers} PHP workers per server, ${opts.connections} connections, ` +
@@ -225,7 +296,9 @@ async function main() {
     `machine: ${machine.cores} cores (${machine.cpu}), ${machine.kernel}, Node ${machine.node}, ${machine.php ?? 'php-cgi ?'}, ` +
       `${machine.nginx ?? 'nginx not installed'}, ${machine.phpFpm ?? 'php-fpm not installed'}, ${machine.loadGenerator}`,
   );
-  console.log(`php.ini for every PHP process: ${machine.phpIni.ini ?? '(none)'} + ${machine.phpIni.scanDir ?? '(no conf.d)'}\n`);
+  console.log(
+    `php.ini for every PHP process: ${machine.phpIni.ini ?? '(none)'} + ${machine.phpIni.scanDir ?? '(no conf.d)'}\n`,
+  );
 
   const results = [];
   const memory = {};
@@ -237,17 +310,23 @@ async function main() {
 
   console.log(`\n${table(results, opts.cases)}\n`);
   const failing = results.filter((r) => r.errors + r.non2xx > 0);
-  for (const r of failing) console.log(`WARNING: ${r.server}, ${r.caseLabel}: ${r.errors} socket errors, ${r.non2xx} non-2xx responses`);
+  for (const r of failing)
+    console.log(
+      `WARNING: ${r.server}, ${r.caseLabel}: ${r.errors} socket errors, ${r.non2xx} non-2xx responses`,
+    );
   console.log(memoryLines(memory, targets));
 
   let profiles = [];
   if (profileDir) {
-    profiles = fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => profile.summarize(path.join(profileDir, f)));
+    profiles = fs
+      .readdirSync(profileDir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => profile.summarize(path.join(profileDir, f)));
     for (const p of profiles) console.log(`\n${profile.format(p)}`);
   }
 
   const file = path.join(RESULTS, 'latest.json');
-  const { phpCgi, wrk, ...settings } = opts;
+  const { phpCgi, wrk: _wrk, ...settings } = opts;
   fs.writeFileSync(
     file,
     `${JSON.stringify(

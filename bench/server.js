@@ -18,7 +18,10 @@ function notFound(req, res) {
 // middleware called straight from a node:http server.
 function requestListener() {
   if (process.env.BENCH_FRONT !== 'express') {
-    return (req, res) => php(req, res, (err) => (err ? (res.statusCode = err.status || 500, res.end()) : notFound(req, res)));
+    return (req, res) =>
+      php(req, res, (err) =>
+        err ? ((res.statusCode = err.status || 500), res.end()) : notFound(req, res),
+      );
   }
   const express = require('express');
   const app = express();

@@ -16,7 +16,8 @@ const isPhp = (p) => /^php-(cgi|fpm)/.test(p.comm);
 
 /** php.ini and conf.d that php-cgi loads, so php-fpm can be given the same ones. */
 function phpIni(phpCgi) {
-  const probe = '<?php echo php_ini_loaded_file(), "\\n", php_ini_scanned_files() ? dirname(strtok(php_ini_scanned_files(), ",")) : "";';
+  const probe =
+    '<?php echo php_ini_loaded_file(), "\\n", php_ini_scanned_files() ? dirname(strtok(php_ini_scanned_files(), ",")) : "";';
   const [ini = '', scanDir = ''] = childProcess
     .execFileSync(phpCgi, ['-q'], { input: probe, encoding: 'utf8', timeout: 10000 })
     .split('\n')
@@ -52,12 +53,21 @@ function iisFastCgi({ workers, phpCgi, profileDir }, front) {
               fullPath: phpCgi,
               maxInstances: workers,
               instanceMaxRequests: MAX_REQUESTS,
-              environmentVariables: [{ name: 'PHP_FCGI_MAX_REQUESTS', value: String(MAX_REQUESTS) }],
+              environmentVariables: [
+                { name: 'PHP_FCGI_MAX_REQUESTS', value: String(MAX_REQUESTS) },
+              ],
             },
           ],
         },
         handlers: [
-          { name: 'PHP_via_FastCGI', path: '*.php', verb: 'GET,HEAD,POST', modules: 'FastCgiModule', scriptProcessor: phpCgi, resourceType: 'File' },
+          {
+            name: 'PHP_via_FastCGI',
+            path: '*.php',
+            verb: 'GET,HEAD,POST',
+            modules: 'FastCgiModule',
+            scriptProcessor: phpCgi,
+            resourceType: 'File',
+          },
         ],
       };
       const execArgv = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
@@ -69,11 +79,22 @@ function iisFastCgi({ workers, phpCgi, profileDir }, front) {
       const port = await nextMessage(server, 'listening', 15000).then((m) => m.port);
       return {
         baseUrl: `http://127.0.0.1:${port}`,
-        pids: () => ({ frontEnd: [server.pid], php: procs.descendants(server.pid).filter(isPhp).map((p) => p.pid) }),
+        pids: () => ({
+          frontEnd: [server.pid],
+          php: procs
+            .descendants(server.pid)
+            .filter(isPhp)
+            .map((p) => p.pid),
+        }),
         async snapshot() {
-          const stats = await nextMessage(server, 'stats', 5000, { type: 'stats' }).then((m) => m.stats);
+          const stats = await nextMessage(server, 'stats', 5000, { type: 'stats' }).then(
+            (m) => m.stats,
+          );
           return {
-            frontEnd: { name: `node (${express ? 'express + ' : ''}iis-fastcgi)`, ...sumMemory([server.pid]) },
+            frontEnd: {
+              name: `node (${express ? 'express + ' : ''}iis-fastcgi)`,
+              ...sumMemory([server.pid]),
+            },
             php: { name: 'php-cgi', ...sumMemory(procs.descendants(server.pid).filter(isPhp)) },
             poolStats: stats,
           };
@@ -86,9 +107,18 @@ function iisFastCgi({ workers, phpCgi, profileDir }, front) {
 
 function nextMessage(child, type, timeoutMs, request) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`no '${type}' message from ${child.benchName} in ${timeoutMs} ms:\n${child.output}`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new Error(
+            `no '${type}' message from ${child.benchName} in ${timeoutMs} ms:\n${child.output}`,
+          ),
+        ),
+      timeoutMs,
+    );
     const onMessage = (message) => message?.type === type && finish(null, message);
-    const onExit = (code, signal) => finish(new Error(`${child.benchName} exited (${code ?? signal}):\n${child.output}`));
+    const onExit = (code, signal) =>
+      finish(new Error(`${child.benchName} exited (${code ?? signal}):\n${child.output}`));
     function finish(err, message) {
       clearTimeout(timer);
       child.off('message', onMessage);
@@ -186,7 +216,14 @@ function nginxTarget({ id, label, nginx, nginxWorkers, startBackend }) {
       const port = await procs.freePort();
       const conf = path.join(dir, 'nginx.conf');
       fs.writeFileSync(conf, nginxConfig({ dir, port, socket, nginxWorkers }));
-      const master = procs.start(nginx, ['-p', dir, '-c', conf, '-e', path.join(dir, 'nginx-error.log')]);
+      const master = procs.start(nginx, [
+        '-p',
+        dir,
+        '-c',
+        conf,
+        '-e',
+        path.join(dir, 'nginx-error.log'),
+      ]);
       await procs.waitForListener({ host: '127.0.0.1', port }, master);
       return {
         baseUrl: `http://127.0.0.1:${port}`,
@@ -199,9 +236,17 @@ function nginxTarget({ id, label, nginx, nginxWorkers, startBackend }) {
           const workers = procs.descendants(master.pid, table).filter((p) => p.comm === 'nginx');
           const php = [backend.pid, ...procs.descendants(backend.pid, table).map((p) => p.pid)];
           return {
-            frontEnd: { name: `nginx worker${workers.length === 1 ? '' : 's'}`, ...sumMemory(workers), master: procs.memory(master.pid) },
+            frontEnd: {
+              name: `nginx worker${workers.length === 1 ? '' : 's'}`,
+              ...sumMemory(workers),
+              master: procs.memory(master.pid),
+            },
             // Includes the php-cgi / php-fpm master, which serves no requests.
-            php: { name: path.basename(backend.spawnfile), masterIncluded: true, ...sumMemory(php) },
+            php: {
+              name: path.basename(backend.spawnfile),
+              masterIncluded: true,
+              ...sumMemory(php),
+            },
           };
         },
         async stop() {
@@ -222,7 +267,11 @@ function nginxPhpCgi({ workers, phpCgi, nginx, nginxWorkers }) {
     // php-cgi's own process manager: one master forking PHP_FCGI_CHILDREN workers on one socket.
     startBackend: (dir, socket) =>
       procs.start(phpCgi, ['-b', socket], {
-        env: { ...process.env, PHP_FCGI_CHILDREN: String(workers), PHP_FCGI_MAX_REQUESTS: String(MAX_REQUESTS) },
+        env: {
+          ...process.env,
+          PHP_FCGI_CHILDREN: String(workers),
+          PHP_FCGI_MAX_REQUESTS: String(MAX_REQUESTS),
+        },
       }),
   });
 }
@@ -264,10 +313,17 @@ function availableTargets(options) {
   const phpCgi = options.phpCgi;
   const nginx = procs.which(['nginx']);
   const phpFpm = procs.which(['php-fpm', 'php-fpm8.2', 'php-fpm8.3', 'php-fpm8.1']);
-  const all = [iisFastCgi({ ...options, phpCgi }, 'http'), iisFastCgi({ ...options, phpCgi }, 'express')];
+  const all = [
+    iisFastCgi({ ...options, phpCgi }, 'http'),
+    iisFastCgi({ ...options, phpCgi }, 'express'),
+  ];
   if (nginx) all.push(nginxPhpCgi({ ...options, phpCgi, nginx }));
   if (nginx && phpFpm) all.push(nginxPhpFpm({ ...options, phpCgi, phpFpm, nginx }));
-  return { targets: all.filter((t) => !options.only || options.only.includes(t.id)), nginx, phpFpm };
+  return {
+    targets: all.filter((t) => !options.only || options.only.includes(t.id)),
+    nginx,
+    phpFpm,
+  };
 }
 
 module.exports = { availableTargets, phpIni, WWW };

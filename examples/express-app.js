@@ -9,8 +9,14 @@ const php = fastCgi({
   physicalPath: root,
   fastCgi: { application: [{ fullPath: 'php-cgi', maxInstances: 2 }] },
   handlers: [
-    { name: 'PHP_via_FastCGI', path: '*.php', verb: 'GET,HEAD,POST', modules: 'FastCgiModule',
-      scriptProcessor: 'php-cgi', resourceType: 'File' },
+    {
+      name: 'PHP_via_FastCGI',
+      path: '*.php',
+      verb: 'GET,HEAD,POST',
+      modules: 'FastCgiModule',
+      scriptProcessor: 'php-cgi',
+      resourceType: 'File',
+    },
   ],
 });
 

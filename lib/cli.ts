@@ -50,7 +50,9 @@ main(process.argv.slice(2)).then(
       // Not a bad config or a bad command line but something we did not
       // foresee: one line for the user, the stack under DEBUG=iis-fastcgi:cli.
       debug('%O', err);
-      process.stderr.write(`iis-fastcgi: ${err instanceof Error ? err.message : String(err)} (DEBUG=iis-fastcgi:cli shows the details)\n`);
+      process.stderr.write(
+        `iis-fastcgi: ${err instanceof Error ? err.message : String(err)} (DEBUG=iis-fastcgi:cli shows the details)\n`,
+      );
       process.exitCode = 1;
     }
   },

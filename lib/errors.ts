@@ -94,7 +94,9 @@ export class FastCgiProtocolError extends FastCgiError {
 
 /** The response ended (or the header block exceeded its limit) without a valid CGI header block. */
 export class FastCgiBadHeaderError extends FastCgiError {
-  constructor(message = 'The FastCGI application misbehaved by not returning a complete set of HTTP headers') {
+  constructor(
+    message = 'The FastCGI application misbehaved by not returning a complete set of HTTP headers',
+  ) {
     super('ERR_FASTCGI_BAD_HEADER', message);
   }
 }
@@ -113,7 +115,11 @@ export class FastCgiProcessExitedError extends FastCgiError {
 /** The process could not be started at all (missing executable, permissions, bind failure). */
 export class FastCgiSpawnError extends FastCgiError {
   constructor(fullPath: string, reason: string, options: FastCgiErrorOptions = {}) {
-    super('ERR_FASTCGI_SPAWN', `The FastCGI process ${fullPath} could not be started: ${reason}`, options);
+    super(
+      'ERR_FASTCGI_SPAWN',
+      `The FastCGI process ${fullPath} could not be started: ${reason}`,
+      options,
+    );
   }
 }
 
@@ -127,7 +133,10 @@ export class FastCgiQueueFullError extends FastCgiError {
 /** One client connection pipelined more mapped requests than may wait behind the one running. */
 export class FastCgiPipelineFullError extends FastCgiError {
   constructor(limit: number) {
-    super('ERR_FASTCGI_PIPELINE_FULL', `Too many pipelined requests on one connection (${limit} may wait)`);
+    super(
+      'ERR_FASTCGI_PIPELINE_FULL',
+      `Too many pipelined requests on one connection (${limit} may wait)`,
+    );
   }
 }
 
@@ -141,14 +150,20 @@ export class FastCgiPoolClosedError extends FastCgiError {
 /** No I/O from the process for `activityTimeout` seconds. */
 export class FastCgiActivityTimeoutError extends FastCgiError {
   constructor(seconds: number) {
-    super('ERR_FASTCGI_ACTIVITY_TIMEOUT', `The FastCGI process exceeded configured activity timeout (${seconds} s)`);
+    super(
+      'ERR_FASTCGI_ACTIVITY_TIMEOUT',
+      `The FastCGI process exceeded configured activity timeout (${seconds} s)`,
+    );
   }
 }
 
 /** The request ran longer than `requestTimeout` seconds. */
 export class FastCgiRequestTimeoutError extends FastCgiError {
   constructor(seconds: number) {
-    super('ERR_FASTCGI_REQUEST_TIMEOUT', `The FastCGI process exceeded configured request timeout (${seconds} s)`);
+    super(
+      'ERR_FASTCGI_REQUEST_TIMEOUT',
+      `The FastCGI process exceeded configured request timeout (${seconds} s)`,
+    );
   }
 }
 
@@ -166,7 +181,11 @@ export class FastCgiStderrError extends FastCgiError {
  */
 export class FastCgiRequestRejectedError extends FastCgiError {
   constructor(protocolStatus: number) {
-    const reasons: Record<number, string> = { 1: 'cannot multiplex connections', 2: 'overloaded', 3: 'unknown role' };
+    const reasons: Record<number, string> = {
+      1: 'cannot multiplex connections',
+      2: 'overloaded',
+      3: 'unknown role',
+    };
     super(
       protocolStatus === 2 ? 'ERR_FASTCGI_OVERLOADED' : 'ERR_FASTCGI_REJECTED',
       `The FastCGI application rejected the request: ${reasons[protocolStatus] ?? `protocol status ${protocolStatus}`}`,
@@ -184,7 +203,10 @@ export class FastCgiRequestBodyError extends FastCgiError {
 /** The request body is larger than maxAllowedContentLength (IIS request filtering, 413). */
 export class FastCgiRequestTooLargeError extends FastCgiError {
   constructor(limit: number) {
-    super('ERR_FASTCGI_REQUEST_TOO_LARGE', `The request body is larger than maxAllowedContentLength (${limit} bytes)`);
+    super(
+      'ERR_FASTCGI_REQUEST_TOO_LARGE',
+      `The request body is larger than maxAllowedContentLength (${limit} bytes)`,
+    );
   }
 }
 
@@ -194,7 +216,10 @@ export class FastCgiScriptNotFoundError extends FastCgiError {
    * @param reason why, for logs only (the message may reach the client):
    *   e.g. a symbolic link whose target is outside physicalPath.
    */
-  constructor(urlPath: string, readonly reason?: string) {
+  constructor(
+    urlPath: string,
+    readonly reason?: string,
+  ) {
     super('ERR_FASTCGI_SCRIPT_NOT_FOUND', `No file for ${urlPath}`);
   }
 }
@@ -257,7 +282,10 @@ export class FastCgiRapidFailError extends FastCgiError {
   readonly retryAt: number;
 
   constructor(retryAt: number) {
-    super('ERR_FASTCGI_RAPID_FAIL', 'The FastCGI process has failed frequently recently. Try the request again in a while');
+    super(
+      'ERR_FASTCGI_RAPID_FAIL',
+      'The FastCGI process has failed frequently recently. Try the request again in a while',
+    );
     this.retryAt = retryAt;
   }
 }

@@ -22,7 +22,9 @@ export function asLogger(candidate: unknown): Logger {
   if (candidate === undefined || candidate === null) return noopLogger;
   const logger = candidate as Partial<Logger>;
   if (typeof logger.warn !== 'function') {
-    throw new TypeError('fastCgi(config, { logger }): the logger needs pino\'s methods (error, warn, info, debug, child)');
+    throw new TypeError(
+      "fastCgi(config, { logger }): the logger needs pino's methods (error, warn, info, debug, child)",
+    );
   }
   const bound = (name: 'error' | 'warn' | 'info' | 'debug') =>
     typeof logger[name] === 'function' ? (logger[name] as Logger['warn']).bind(logger) : noop;
@@ -31,7 +33,8 @@ export function asLogger(candidate: unknown): Logger {
     warn: bound('warn'),
     info: bound('info'),
     debug: bound('debug'),
-    child: (bindings) => (typeof logger.child === 'function' ? asLogger(logger.child(bindings)) : wrapped),
+    child: (bindings) =>
+      typeof logger.child === 'function' ? asLogger(logger.child(bindings)) : wrapped,
   };
   return wrapped;
 }

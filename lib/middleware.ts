@@ -21,7 +21,12 @@ import { StderrLog } from './cgi/stderr-log';
 import { clientTurn, PIPELINE_LIMIT } from './client-order';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
-import { acquirePool, releasePool, socketDirectory, type PoolOverrides } from './pool/pool-registry';
+import {
+  acquirePool,
+  releasePool,
+  socketDirectory,
+  type PoolOverrides,
+} from './pool/pool-registry';
 import type { PoolStats, ProcessPool } from './pool/process-pool';
 import type { PoolEvents } from './pool/pool-stats';
 import { asLogger, type Logger } from './logger';
@@ -45,7 +50,10 @@ export interface FastCgiMiddleware {
   /** Counters per pool this middleware uses. */
   stats(): PoolStats[];
   /** Listens to the events of every pool this middleware uses; the payload also carries the pool's `key`. */
-  on<E extends keyof PoolEvents>(event: E, listener: (payload: PoolEvents[E] & { key: string }) => void): FastCgiMiddleware;
+  on<E extends keyof PoolEvents>(
+    event: E,
+    listener: (payload: PoolEvents[E] & { key: string }) => void,
+  ): FastCgiMiddleware;
   /** The validated config, defaults filled in. */
   readonly config: ResolvedConfig;
 }
@@ -68,11 +76,16 @@ let spoolSequence = 0;
  * compiles the handler mappings and takes a reference on each application's
  * pool. Processes start on the first request that needs them.
  */
-export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgiOptions = {}): FastCgiMiddleware {
+export function fastCgi(
+  config: FastCgiConfig | ResolvedConfig,
+  options: FastCgiOptions = {},
+): FastCgiMiddleware {
   const resolved = validateConfig(config);
   // Logged, not thrown: an application may build its middleware before the site
   // is deployed; `validate` and `serve` refuse such a config outright.
-  if (startupDebug.enabled) for (const p of startupProblems(resolved)) startupDebug('%s: %s: %s', p.severity, p.path, p.message);
+  if (startupDebug.enabled)
+    for (const p of startupProblems(resolved))
+      startupDebug('%s: %s: %s', p.severity, p.path, p.message);
   const { logger: parentLogger, ...overrides } = options;
   const logger = asLogger(parentLogger).child({ component: 'iis-fastcgi' });
   const mapper = new RequestMapper(resolved);
@@ -86,7 +99,10 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
     applications.set(applicationKey(app.fullPath, app.arguments), app);
     const inherited = process.env.PHP_FCGI_CHILDREN;
     if (app.inheritEnvironment && inherited !== undefined && phpChildrenForks(inherited)) {
-      logger.warn({ pool: applicationKey(app.fullPath, app.arguments) }, `PHP_FCGI_CHILDREN=${inherited} in Node's environment is not passed on: php-cgi would fork workers the pool cannot stop`);
+      logger.warn(
+        { pool: applicationKey(app.fullPath, app.arguments) },
+        `PHP_FCGI_CHILDREN=${inherited} in Node's environment is not passed on: php-cgi would fork workers the pool cannot stop`,
+      );
     }
   }
 
@@ -123,7 +139,8 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
     let moduleVariables: ModuleVariables = [];
     // Whatever goes wrong, next() is called at most once and nothing is thrown out of the handler.
     const fail = (err: unknown): void => {
-      if (settled) return debug('error after the request was handed on: %s', (err as Error)?.message);
+      if (settled)
+        return debug('error after the request was handed on: %s', (err as Error)?.message);
       settled = true;
       logLinkRefusal(err);
       next(toHttpError(err));
@@ -133,8 +150,18 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
       const pool = pools.get(mapped.handlerIndex) as ProcessPool;
       const params = variables.encode(req, mapped, body.length, moduleVariables);
       runRequest({
-        req, res, pool, app: pool.app, handler: mapped.handler, params, body,
-        stderr: new StderrLog(logger, { pool: pool.key, script: mapped.scriptFilename, uri: mapped.requestUri }),
+        req,
+        res,
+        pool,
+        app: pool.app,
+        handler: mapped.handler,
+        params,
+        body,
+        stderr: new StderrLog(logger, {
+          pool: pool.key,
+          script: mapped.scriptFilename,
+          uri: mapped.requestUri,
+        }),
         showDetail: mayShowDetail(resolved.errorMode, req),
         onError: (err) => next(toHttpError(err)),
       });
@@ -147,7 +174,9 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
     // URL Rewrite first: it may answer the request or change req.url for mapping and next().
     rewriter
       .apply(req, res)
-      .then<MapResult | typeof ANSWERED>((rewrite) => (rewrite === ANSWERED ? ANSWERED : ((moduleVariables = rewrite), mapper.map(req))))
+      .then<MapResult | typeof ANSWERED>((rewrite) =>
+        rewrite === ANSWERED ? ANSWERED : ((moduleVariables = rewrite), mapper.map(req)),
+      )
       .then((result) => {
         if (result === ANSWERED) {
           settled = true;
@@ -170,14 +199,17 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
         }
         const { mapped } = result;
         const limit = resolved.maxAllowedContentLength;
-        if (Number(req.headers['content-length'] ?? 0) > limit) return fail(new FastCgiRequestTooLargeError(limit));
+        if (Number(req.headers['content-length'] ?? 0) > limit)
+          return fail(new FastCgiRequestTooLargeError(limit));
         const start = (): void => {
           if (!shouldSpool(req, resolved.requestBuffering)) return run(mapped, streamedBody(req));
           spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
             (body) => run(mapped, body),
             (err: Error) => {
               debug('request body failed: %s', err.message);
-              fail(err instanceof FastCgiRequestTooLargeError ? err : new FastCgiRequestBodyError(err));
+              fail(
+                err instanceof FastCgiRequestTooLargeError ? err : new FastCgiRequestBodyError(err),
+              );
             },
           );
         };
@@ -190,14 +222,17 @@ export function fastCgi(config: FastCgiConfig | ResolvedConfig, options: FastCgi
     config: { value: resolved, enumerable: true },
     close: {
       value: (): Promise<void> => {
-        closing ??= Promise.all([...byKey.values()].map((pool) => releasePool(pool))).then(() => undefined);
+        closing ??= Promise.all([...byKey.values()].map((pool) => releasePool(pool))).then(
+          () => undefined,
+        );
         return closing;
       },
     },
     stats: { value: (): PoolStats[] => [...byKey.values()].map((pool) => pool.stats()) },
     on: {
       value: (event: string, listener: (payload: object) => void): FastCgiMiddleware => {
-        for (const pool of byKey.values()) pool.on(event, (payload: object) => listener({ ...payload, key: pool.key }));
+        for (const pool of byKey.values())
+          pool.on(event, (payload: object) => listener({ ...payload, key: pool.key }));
         return middleware;
       },
     },
@@ -213,7 +248,8 @@ function toHttpError(err: unknown): Error {
   if (err instanceof FastCgiMethodNotAllowedError) {
     return createError(err.status, err, { expose: true, headers: { Allow: err.allow.join(', ') } });
   }
-  if (err instanceof FastCgiError) return createError(err.status, err, { expose: err.status < 500 });
+  if (err instanceof FastCgiError)
+    return createError(err.status, err, { expose: err.status < 500 });
   if (createError.isHttpError(err)) return err;
   return createError(500, err instanceof Error ? err : String(err), { expose: false });
 }

@@ -82,19 +82,22 @@ class RequestRun implements ExchangeListener {
 
   private acquire(retry = false): void {
     if (retry) this.transition('waiting');
-    this.cancelWait = this.o.pool.acquire((error, lease) => {
-      this.cancelWait = null;
-      if (this.phase === 'done') {
-        lease?.release('reuse');
-        return;
-      }
-      if (error || !lease) return this.fail(error as FastCgiError);
-      this.lease = lease;
-      this.o.stderr.pid = lease.instance.pid;
-      this.transition('head');
-      this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
-      this.exchange.start(this.o.params, this.o.body.bytes ?? this.o.body.open());
-    }, { retry });
+    this.cancelWait = this.o.pool.acquire(
+      (error, lease) => {
+        this.cancelWait = null;
+        if (this.phase === 'done') {
+          lease?.release('reuse');
+          return;
+        }
+        if (error || !lease) return this.fail(error as FastCgiError);
+        this.lease = lease;
+        this.o.stderr.pid = lease.instance.pid;
+        this.transition('head');
+        this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
+        this.exchange.start(this.o.params, this.o.body.bytes ?? this.o.body.open());
+      },
+      { retry },
+    );
   }
 
   // ExchangeListener --------------------------------------------------------
@@ -167,7 +170,11 @@ class RequestRun implements ExchangeListener {
     // The connection dropped: give the process a moment to be reaped, so the
     // error names its exit code or signal as IIS's "exited unexpectedly" does,
     // and so a request that never ran can move to another process.
-    const mayRetry = (outcome.notStarted || outcome.noAnswer) && this.o.body.replayable && this.retries < MAX_RETRIES && !this.head;
+    const mayRetry =
+      (outcome.notStarted || outcome.noAnswer) &&
+      this.o.body.replayable &&
+      this.retries < MAX_RETRIES &&
+      !this.head;
     lease.instance.whenExited(EXIT_STATUS_WAIT_MS).then(() => {
       if (this.phase === 'done') return;
       this.releaseLease('retire', error.message);
@@ -188,7 +195,12 @@ class RequestRun implements ExchangeListener {
       // running it, so the request fails as on IIS rather than running twice.
       const untaken = outcome.notStarted ? !lease.instance.crashed : lease.instance.exitedCleanly;
       if (mayRetry && untaken) return this.retry(error);
-      debug('not moved (retries %d, untaken %s, replayable %s)', this.retries, untaken, this.o.body.replayable);
+      debug(
+        'not moved (retries %d, untaken %s, replayable %s)',
+        this.retries,
+        untaken,
+        this.o.body.replayable,
+      );
       this.fail(lease.instance.exitError(error));
     });
   }

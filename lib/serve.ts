@@ -24,7 +24,12 @@ export interface SiteServer {
  * a file: the middleware refuses to hand one on, and the file server sends
  * only extensions with a MIME type, never a name a FastCGI handler maps.
  */
-export async function serveSite(config: ResolvedConfig, port: number, host: string, options: FastCgiOptions = {}): Promise<SiteServer> {
+export async function serveSite(
+  config: ResolvedConfig,
+  port: number,
+  host: string,
+  options: FastCgiOptions = {},
+): Promise<SiteServer> {
   const middleware = fastCgi(config, options);
   const resolved = middleware.config;
   const filter = new RequestFilter(resolved.requestFiltering);
@@ -95,8 +100,17 @@ function sendRefusal(res: http.ServerResponse, refusal: Refusal): void {
   sendStatus(res, refusal.status, undefined, refusal.headers);
 }
 
-function sendStatus(res: http.ServerResponse, status: number, message?: string, headers: Record<string, string> = {}): void {
+function sendStatus(
+  res: http.ServerResponse,
+  status: number,
+  message?: string,
+  headers: Record<string, string> = {},
+): void {
   const body = `${status} ${message ?? http.STATUS_CODES[status] ?? 'Error'}\n`;
-  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }

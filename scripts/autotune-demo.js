@@ -20,11 +20,22 @@ const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 
-const args = { seconds: 40, 'load-seconds': 15, concurrency: 24, 'wait-ms': 50, 'shrink-after': 5, 'php-cgi': '' };
+const args = {
+  seconds: 40,
+  'load-seconds': 15,
+  concurrency: 24,
+  'wait-ms': 50,
+  'shrink-after': 5,
+  'php-cgi': '',
+};
 for (let i = 2; i < process.argv.length; i++) {
   const name = process.argv[i].replace(/^--/, '');
   if (!(name in args)) {
-    console.error(`unknown argument ${process.argv[i]}; options: ${Object.keys(args).map((k) => `--${k}`).join(' ')}`);
+    console.error(
+      `unknown argument ${process.argv[i]}; options: ${Object.keys(args)
+        .map((k) => `--${k}`)
+        .join(' ')}`,
+    );
     process.exit(2);
   }
   args[name] = typeof args[name] === 'number' ? Number(process.argv[++i]) : process.argv[++i];
@@ -35,12 +46,24 @@ const { fastCgi } = require(path.join(__dirname, '..', 'dist'));
 async function main() {
   const phpCgi = args['php-cgi'] || which('php-cgi');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-autotune-'));
-  fs.writeFileSync(path.join(root, 'wait.php'), `<?php usleep(${args['wait-ms'] * 1000}); echo getmypid();\n`);
+  fs.writeFileSync(
+    path.join(root, 'wait.php'),
+    `<?php usleep(${args['wait-ms'] * 1000}); echo getmypid();\n`,
+  );
   const php = fastCgi(
     {
       physicalPath: root,
       fastCgi: { application: [{ fullPath: phpCgi, maxInstances: 0 }] },
-      handlers: [{ name: 'PHP', path: '*.php', verb: 'GET', modules: 'FastCgiModule', scriptProcessor: phpCgi, resourceType: 'File' }],
+      handlers: [
+        {
+          name: 'PHP',
+          path: '*.php',
+          verb: 'GET',
+          modules: 'FastCgiModule',
+          scriptProcessor: phpCgi,
+          resourceType: 'File',
+        },
+      ],
     },
     { autoTune: { shrinkAfterTicks: args['shrink-after'] } },
   );
@@ -60,7 +83,9 @@ async function main() {
   const client = async () => {
     while (loadOn) {
       const status = await new Promise((resolve) =>
-        http.get(url, { agent }, (res) => res.resume().on('end', () => resolve(res.statusCode))).on('error', () => resolve(0)),
+        http
+          .get(url, { agent }, (res) => res.resume().on('end', () => resolve(res.statusCode)))
+          .on('error', () => resolve(0)),
       );
       if (status === 200) served++;
       else failed++;
@@ -69,7 +94,9 @@ async function main() {
   const clients = Array.from({ length: args.concurrency }, client);
   setTimeout(() => (loadOn = false), args['load-seconds'] * 1000).unref();
 
-  console.log(`CPUs ${os.availableParallelism()}, ${args.concurrency} clients for ${args['load-seconds']} s, each request waits ${args['wait-ms']} ms`);
+  console.log(
+    `CPUs ${os.availableParallelism()}, ${args.concurrency} clients for ${args['load-seconds']} s, each request waits ${args['wait-ms']} ms`,
+  );
   console.log('  t   limit  processes  busy  queued  req/s  CPU');
   let lastServed = 0;
   let cpu = cpuTimes();

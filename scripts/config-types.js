@@ -44,7 +44,8 @@ const ENUMS = {
 
 function nodeAt(schema, where) {
   if (where === '/') return schema;
-  if (where.startsWith('#/definitions/')) return schema.definitions[where.slice('#/definitions/'.length)];
+  if (where.startsWith('#/definitions/'))
+    return schema.definitions[where.slice('#/definitions/'.length)];
   return schema.properties[where.slice(1)];
 }
 
@@ -67,7 +68,9 @@ function typeOf(prop, key) {
 
 /** A TypeScript literal in house style (single quotes). */
 function literal(value) {
-  return typeof value === 'string' ? `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : JSON.stringify(value);
+  return typeof value === 'string'
+    ? `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+    : JSON.stringify(value);
 }
 
 function wrap(type) {
@@ -76,20 +79,29 @@ function wrap(type) {
 
 function inlineObject(node) {
   const required = new Set(node.required || []);
-  const members = Object.entries(node.properties).map(([name, prop]) => `${name}${required.has(name) ? '' : '?'}: ${typeOf(prop, '')}`);
+  const members = Object.entries(node.properties).map(
+    ([name, prop]) => `${name}${required.has(name) ? '' : '?'}: ${typeOf(prop, '')}`,
+  );
   return `{ ${members.join('; ')} }`;
 }
 
 /** The description's first sentence (and the second when the first is short); the README has the whole text. */
 function summary(description) {
-  const sentences = description.replace(/^\w+: /, '').replace(/\*\//g, '*\\/').split(/(?<=\.)\s+(?=[A-Z(<`"])/);
-  const text = sentences[0].length < 40 && sentences[1] ? `${sentences[0]} ${sentences[1]}` : sentences[0];
+  const sentences = description
+    .replace(/^\w+: /, '')
+    .replace(/\*\//g, '*\\/')
+    .split(/(?<=\.)\s+(?=[A-Z(<`"])/);
+  const text =
+    sentences[0].length < 40 && sentences[1] ? `${sentences[0]} ${sentences[1]}` : sentences[0];
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** TSDoc from the schema: a summary and the default, on one line when it fits. */
 function doc(prop, indent) {
-  const parts = [prop.description ? summary(prop.description) : '', prop.default === undefined ? '' : `@default ${JSON.stringify(prop.default)}`].filter(Boolean);
+  const parts = [
+    prop.description ? summary(prop.description) : '',
+    prop.default === undefined ? '' : `@default ${JSON.stringify(prop.default)}`,
+  ].filter(Boolean);
   if (parts.length === 0) return [];
   const oneLine = `${indent}/** ${parts.join(' ')} */`;
   if (oneLine.length <= 150) return [oneLine];
@@ -120,15 +132,25 @@ function render(schema, file) {
     if (!mine(name)) continue;
     const owner = key.slice(0, key.lastIndexOf('/')) || '/';
     const prop = nodeAt(schema, owner).properties[key.slice(key.lastIndexOf('/') + 1)];
-    body.push(`/** The values of \`${key.replace('#/definitions/', '')}\` in the schema. */`, `export type ${name} = ${prop.enum.map(literal).join(' | ')};`, '');
+    body.push(
+      `/** The values of \`${key.replace('#/definitions/', '')}\` in the schema. */`,
+      `export type ${name} = ${prop.enum.map(literal).join(' | ')};`,
+      '',
+    );
   }
   for (const [where, name] of Object.entries(INTERFACES)) {
     if (!mine(name)) continue;
     const node = nodeAt(schema, where);
     const required = new Set(node.required || []);
-    body.push(...doc({ description: where === '/' ? schema.description : node.description }, ''), `export interface ${name} {`);
+    body.push(
+      ...doc({ description: where === '/' ? schema.description : node.description }, ''),
+      `export interface ${name} {`,
+    );
     for (const [prop, def] of Object.entries(node.properties)) {
-      body.push(...doc(def, '  '), `  ${prop}${required.has(prop) ? '' : '?'}: ${typeOf(def, propertyKey(where, prop))};`);
+      body.push(
+        ...doc(def, '  '),
+        `  ${prop}${required.has(prop) ? '' : '?'}: ${typeOf(def, propertyKey(where, prop))};`,
+      );
     }
     body.push('}', '');
   }
@@ -143,7 +165,8 @@ function render(schema, file) {
     '// do not edit by hand: change the schema and run `node scripts/config-types.js --write`.',
     '',
   ];
-  if (foreign.length) head.push(`import type { ${foreign.join(', ')} } from './${other.replace(/\.ts$/, '')}';`, '');
+  if (foreign.length)
+    head.push(`import type { ${foreign.join(', ')} } from './${other.replace(/\.ts$/, '')}';`, '');
   return `${head.join('\n')}\n${text}`;
 }
 

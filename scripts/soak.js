@@ -58,7 +58,9 @@ async function main() {
   if (!phpCgi) throw new Error('php-cgi not found (apt-get install php-cgi, or --php-cgi PATH)');
 
   // libuv creates its SIGCHLD machinery on the first spawn and keeps it: spawn once before the baseline.
-  await new Promise((resolve) => childProcess.spawn('true', { stdio: 'ignore' }).once('close', resolve));
+  await new Promise((resolve) =>
+    childProcess.spawn('true', { stdio: 'ignore' }).once('close', resolve),
+  );
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-soak-'));
   const work = args['work-ms'] > 0 ? `usleep(${Math.round(args['work-ms'] * 1000)}); ` : '';
   fs.writeFileSync(path.join(root, 'soak.php'), `<?php ${work}echo "ok ", getmypid();\n`);
@@ -72,11 +74,22 @@ async function main() {
           fullPath: phpCgi,
           maxInstances: args.workers,
           rapidFailsPerMinute: 1000,
-          environmentVariables: [{ name: 'PHP_FCGI_MAX_REQUESTS', value: String(args['php-max-requests']) }],
+          environmentVariables: [
+            { name: 'PHP_FCGI_MAX_REQUESTS', value: String(args['php-max-requests']) },
+          ],
         },
       ],
     },
-    handlers: [{ name: 'PHP', path: '*.php', verb: 'GET', modules: 'FastCgiModule', scriptProcessor: phpCgi, resourceType: 'File' }],
+    handlers: [
+      {
+        name: 'PHP',
+        path: '*.php',
+        verb: 'GET',
+        modules: 'FastCgiModule',
+        scriptProcessor: phpCgi,
+        resourceType: 'File',
+      },
+    ],
   });
   const server = http.createServer((req, res) =>
     php(req, res, (err) => {
@@ -89,7 +102,14 @@ async function main() {
   const url = `http://127.0.0.1:${server.address().port}/soak.php`;
   const agent = new http.Agent({ keepAlive: true, maxSockets: args.concurrency });
 
-  const results = { ok: 0, failed: 0, exitedUnexpectedly: 0, otherFailures: {}, kills: 0, killedIdle: 0 };
+  const results = {
+    ok: 0,
+    failed: 0,
+    exitedUnexpectedly: 0,
+    otherFailures: {},
+    kills: 0,
+    killedIdle: 0,
+  };
   const started = Date.now();
   let issued = 0;
   let timedOut = false;
@@ -113,13 +133,19 @@ async function main() {
   const client = async () => {
     while (issued < args.requests && !timedOut) {
       issued++;
-      const res = await get(url, agent).catch((err) => ({ status: 0, text: `client error: ${err.message}` }));
+      const res = await get(url, agent).catch((err) => ({
+        status: 0,
+        text: `client error: ${err.message}`,
+      }));
       if (res.status === 200 && res.text.startsWith('ok ')) {
         results.ok++;
         continue;
       }
       results.failed++;
-      if (res.status === 500 && res.text === 'The FastCGI process exited unexpectedly (killed by SIGKILL)') {
+      if (
+        res.status === 500 &&
+        res.text === 'The FastCGI process exited unexpectedly (killed by SIGKILL)'
+      ) {
         results.exitedUnexpectedly++;
       } else {
         const key = `${res.status} ${res.text.slice(0, 100)}`;
@@ -149,20 +175,31 @@ async function main() {
     await new Promise((resolve) => setTimeout(resolve, 10));
     end = { fds: countFds(), resources: resourceCounts() };
     leakedResources = diffCounts(baseline.resources, end.resources);
-    const clean = end.fds === baseline.fds && Object.keys(leakedResources).length === 0 && phpChildren().length === 0;
+    const clean =
+      end.fds === baseline.fds &&
+      Object.keys(leakedResources).length === 0 &&
+      phpChildren().length === 0;
     if (clean || Date.now() - closedAt > 1000) break;
   }
   const settleMs = Date.now() - closedAt;
   const leftChildren = phpChildren();
 
   const violations = [];
-  if (timedOut) violations.push(`time bound of ${args['max-seconds']} s reached after ${issued} requests`);
-  if (results.ok + results.failed !== args.requests) violations.push(`${results.ok + results.failed} of ${args.requests} requests completed`);
-  if (Object.keys(results.otherFailures).length > 0) violations.push('failures other than "exited unexpectedly"');
-  if (results.exitedUnexpectedly > results.kills) violations.push(`${results.exitedUnexpectedly} "exited unexpectedly" for ${results.kills} kills`);
+  if (timedOut)
+    violations.push(`time bound of ${args['max-seconds']} s reached after ${issued} requests`);
+  if (results.ok + results.failed !== args.requests)
+    violations.push(`${results.ok + results.failed} of ${args.requests} requests completed`);
+  if (Object.keys(results.otherFailures).length > 0)
+    violations.push('failures other than "exited unexpectedly"');
+  if (results.exitedUnexpectedly > results.kills)
+    violations.push(
+      `${results.exitedUnexpectedly} "exited unexpectedly" for ${results.kills} kills`,
+    );
   if (leftChildren.length > 0) violations.push(`php-cgi children left: ${leftChildren.join(', ')}`);
-  if (end.fds !== baseline.fds) violations.push(`open file descriptors ${baseline.fds} → ${end.fds}`);
-  if (Object.keys(leakedResources).length > 0) violations.push(`active resources left: ${JSON.stringify(leakedResources)}`);
+  if (end.fds !== baseline.fds)
+    violations.push(`open file descriptors ${baseline.fds} → ${end.fds}`);
+  if (Object.keys(leakedResources).length > 0)
+    violations.push(`active resources left: ${JSON.stringify(leakedResources)}`);
 
   const summary = {
     requests: args.requests,
@@ -229,7 +266,8 @@ function resourceCounts() {
 
 function diffCounts(before, after) {
   const diff = {};
-  for (const [name, count] of Object.entries(after)) if (count > (before[name] || 0)) diff[name] = count - (before[name] || 0);
+  for (const [name, count] of Object.entries(after))
+    if (count > (before[name] || 0)) diff[name] = count - (before[name] || 0);
   return diff;
 }
 
@@ -251,7 +289,11 @@ function parseArgs(argv, defaults) {
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
     if (!m || !(m[1] in defaults)) {
-      console.error(`unknown argument ${argv[i]}; options: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
+      console.error(
+        `unknown argument ${argv[i]}; options: ${Object.keys(defaults)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
       process.exit(2);
     }
     const raw = m[2] !== undefined ? m[2] : argv[++i];

@@ -38,4 +38,3 @@ export function mayShowDetail(mode: ErrorMode, req: IncomingMessage): boolean {
   if (mode === 'Custom') return false;
   return isLocalClient(req);
 }
-

@@ -35,7 +35,9 @@ export function compileTrust(setting: boolean | readonly string[]): TrustFunctio
 }
 
 /** Why each trustProxy entry proxy-addr would refuse is wrong, by index. */
-export function trustEntryProblems(entries: readonly unknown[]): { index: number; message: string }[] {
+export function trustEntryProblems(
+  entries: readonly unknown[],
+): { index: number; message: string }[] {
   const problems: { index: number; message: string }[] = [];
   entries.forEach((entry, index) => {
     if (typeof entry !== 'string') return; // the schema reports the type
@@ -52,7 +54,10 @@ export function trustEntryProblems(entries: readonly unknown[]): { index: number
 }
 
 /** The forwarded view of `req`, or null when its peer is not trusted. */
-export function forwardedClient(req: IncomingMessage, trust: TrustFunction): ForwardedClient | null {
+export function forwardedClient(
+  req: IncomingMessage,
+  trust: TrustFunction,
+): ForwardedClient | null {
   const peer = req.socket.remoteAddress;
   if (!peer || !trust(peer, 0)) return null;
 
@@ -85,8 +90,15 @@ export function forwardedClient(req: IncomingMessage, trust: TrustFunction): For
  * decides the port — the one it names, else the forwarded host's, else the
  * scheme's default; otherwise the port the socket was accepted on.
  */
-export function serverPort(forwarded: ForwardedClient | null, secure: boolean, localPort: number | undefined): string {
-  if (forwarded && (forwarded.port || forwarded.host !== undefined || forwarded.secure !== undefined)) {
+export function serverPort(
+  forwarded: ForwardedClient | null,
+  secure: boolean,
+  localPort: number | undefined,
+): string {
+  if (
+    forwarded &&
+    (forwarded.port || forwarded.host !== undefined || forwarded.secure !== undefined)
+  ) {
     return forwarded.port ?? portOfHost(forwarded.host ?? '') ?? (secure ? '443' : '80');
   }
   return String(localPort ?? '');
@@ -108,7 +120,8 @@ function firstValue(header: string | string[] | undefined): string | undefined {
 }
 
 /** RFC 3986 reg-name of DNS letters, digits, hyphens and dots, or an IP literal; optional port. */
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[([0-9A-Fa-f:.]+)\])(?::(\d{1,5}))?$/;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[([0-9A-Fa-f:.]+)\])(?::(\d{1,5}))?$/;
 
 function isValidHost(host: string): boolean {
   if (host.length > 255) return false;

@@ -26,11 +26,14 @@ const PORT = /^\d{1,5}$/;
  */
 export function hostHeaderProblem(req: IncomingMessage): string | null {
   let count = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === 'host') count++;
+  for (let i = 0; i < req.rawHeaders.length; i += 2)
+    if (req.rawHeaders[i].toLowerCase() === 'host') count++;
   if (count > 1) return 'more than one Host header';
   const host = req.headers.host;
-  const http11 = req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
-  if (host === undefined || host === '') return http11 ? 'an HTTP/1.1 request without a Host' : null;
+  const http11 =
+    req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
+  if (host === undefined || host === '')
+    return http11 ? 'an HTTP/1.1 request without a Host' : null;
   return hostValueProblem(host);
 }
 
@@ -41,7 +44,8 @@ export function hostValueProblem(value: string): string | null {
   if (value.startsWith('[')) {
     const close = value.indexOf(']');
     if (close === -1) return 'an unterminated IPv6 literal';
-    if (!isIPv6(value.slice(1, close)) || value.slice(1, close).includes('%')) return 'not an IPv6 address';
+    if (!isIPv6(value.slice(1, close)) || value.slice(1, close).includes('%'))
+      return 'not an IPv6 address';
     const rest = value.slice(close + 1);
     if (rest !== '' && !rest.startsWith(':')) return 'text after the IPv6 literal';
     if (rest !== '') port = rest.slice(1);
@@ -67,7 +71,10 @@ function hostNameProblem(name: string): string | null {
   if (labels.join('.').length > MAX_HOST_LENGTH) return 'a host name longer than 253 characters';
   for (const label of labels) {
     // Empty labels ("a..b", ".a") would let "..", a path step, through.
-    if (!LABEL.test(label)) return label === '' ? 'an empty label in the host name' : 'characters a host name cannot hold';
+    if (!LABEL.test(label))
+      return label === ''
+        ? 'an empty label in the host name'
+        : 'characters a host name cannot hold';
   }
   return null;
 }

@@ -138,7 +138,13 @@ export function spoolBody(
         resolve(
           length === 0
             ? EMPTY
-            : { length, bytes: buffered, open: () => Readable.from([buffered]), replayable: true, dispose: () => {} },
+            : {
+                length,
+                bytes: buffered,
+                open: () => Readable.from([buffered]),
+                replayable: true,
+                dispose: () => {},
+              },
         );
         return;
       }

@@ -20,6 +20,7 @@ export const PHASE_TRANSITIONS: Record<RequestPhase, readonly RequestPhase[]> = 
 
 /** Throws on a move the table does not allow: a bug in the runner, never a client's doing. */
 export function checkedPhase(from: RequestPhase, to: RequestPhase): RequestPhase {
-  if (!PHASE_TRANSITIONS[from].includes(to)) throw new Error(`illegal request phase transition ${from} → ${to}`);
+  if (!PHASE_TRANSITIONS[from].includes(to))
+    throw new Error(`illegal request phase transition ${from} → ${to}`);
   return to;
 }

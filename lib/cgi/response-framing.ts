@@ -45,7 +45,8 @@ export function frameResponse(head: CgiResponseHead, input: FramingInput): Respo
   if (head.status === 205) return noBody(0);
   if (input.isHead) return noBody(declared);
   const buffered = input.bufferedLength;
-  if (buffered === undefined) return { contentLength: declared, sendsBody: true, limit: declared, mismatch: undefined };
+  if (buffered === undefined)
+    return { contentLength: declared, sendsBody: true, limit: declared, mismatch: undefined };
   if (declared === undefined || declared === buffered) {
     return { contentLength: buffered, sendsBody: true, limit: buffered, mismatch: undefined };
   }

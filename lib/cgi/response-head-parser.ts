@@ -25,7 +25,14 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 // RFC 3875 §6.3.4: the script MUST NOT return fields about the client-side
 // connection, and the server MAY remove them. Framing belongs to Node's side.
-const DROPPED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'trailer', 'proxy-connection']);
+const DROPPED = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+  'proxy-connection',
+]);
 // RFC 3875 §6.3.3: Status is a three-digit code and an optional reason phrase.
 const STATUS = /^(\d{3})(?:[ \t]+(.*))?$/;
 // Safe integers only: a longer run of digits cannot be a real body length.
@@ -58,7 +65,9 @@ export class ResponseHeadParser {
     const end = findHeadEnd(data, searchFrom);
     if (end === null) {
       if (data.length > MAX_HEAD_BYTES) {
-        throw new FastCgiBadHeaderError(`The FastCGI response header block exceeds ${MAX_HEAD_BYTES} bytes`);
+        throw new FastCgiBadHeaderError(
+          `The FastCGI response header block exceeds ${MAX_HEAD_BYTES} bytes`,
+        );
       }
       this.pending = [data];
       this.pendingLength = data.length;
@@ -67,7 +76,9 @@ export class ResponseHeadParser {
     this.pending = [];
     this.pendingLength = 0;
     if (end.headEnd > MAX_HEAD_BYTES) {
-      throw new FastCgiBadHeaderError(`The FastCGI response header block exceeds ${MAX_HEAD_BYTES} bytes`);
+      throw new FastCgiBadHeaderError(
+        `The FastCGI response header block exceeds ${MAX_HEAD_BYTES} bytes`,
+      );
     }
     const head = parseHead(data.toString('latin1', 0, end.headEnd));
     return { head, body: data.subarray(end.bodyStart) };
@@ -105,7 +116,10 @@ function parseHead(text: string): CgiResponseHead {
 
     if (lower === 'status') {
       const parsed = parseStatus(value);
-      if (status && status.code !== parsed.code) throw new FastCgiBadHeaderError(`Conflicting Status lines: ${status.code} and ${parsed.code}`);
+      if (status && status.code !== parsed.code)
+        throw new FastCgiBadHeaderError(
+          `Conflicting Status lines: ${status.code} and ${parsed.code}`,
+        );
       status ??= parsed;
       valid++;
       continue;
@@ -113,7 +127,9 @@ function parseHead(text: string): CgiResponseHead {
     if (lower === 'content-length') {
       const length = parseContentLength(value);
       if (contentLength !== undefined && contentLength !== length) {
-        throw new FastCgiBadHeaderError(`Conflicting Content-Length lines: ${contentLength} and ${length}`);
+        throw new FastCgiBadHeaderError(
+          `Conflicting Content-Length lines: ${contentLength} and ${length}`,
+        );
       }
       contentLength = length;
       valid++;
@@ -147,10 +163,14 @@ function parseHead(text: string): CgiResponseHead {
  */
 function parseStatus(value: string): { code: number; message: string | undefined } {
   const match = STATUS.exec(value);
-  if (!match || INVALID_VALUE.test(value)) throw new FastCgiBadHeaderError(`Invalid Status line: "${printable(value)}"`);
+  if (!match || INVALID_VALUE.test(value))
+    throw new FastCgiBadHeaderError(`Invalid Status line: "${printable(value)}"`);
   const code = Number(match[1]);
   if (code < 200 || code > 599) {
-    const why = code >= 100 && code < 200 ? 'an interim (1xx) status cannot be the final response' : 'not an HTTP status';
+    const why =
+      code >= 100 && code < 200
+        ? 'an interim (1xx) status cannot be the final response'
+        : 'not an HTTP status';
     throw new FastCgiBadHeaderError(`Invalid Status ${match[1]}: ${why}`);
   }
   return { code, message: match[2]?.trim() || undefined };
@@ -163,7 +183,10 @@ function parseStatus(value: string): { code: number; message: string | undefined
  */
 function parseContentLength(value: string): number {
   const members = value.split(',').map((member) => member.trim());
-  if (!members.every((member) => LENGTH.test(member)) || members.some((member) => Number(member) !== Number(members[0]))) {
+  if (
+    !members.every((member) => LENGTH.test(member)) ||
+    members.some((member) => Number(member) !== Number(members[0]))
+  ) {
     throw new FastCgiBadHeaderError(`Invalid Content-Length: "${printable(value)}"`);
   }
   return Number(members[0]);
@@ -172,5 +195,8 @@ function parseContentLength(value: string): number {
 /** A value quoted in an error message: control characters escaped, length capped. */
 function printable(value: string): string {
   const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
-  return shown.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return shown.replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }

@@ -63,7 +63,11 @@ export class ResponseWriter {
   }
 
   /** Sends a response whose whole body was buffered, in one writev. */
-  sendBuffered(head: CgiResponseHead, chunks: Buffer[], length: number): FastCgiBadHeaderError | null {
+  sendBuffered(
+    head: CgiResponseHead,
+    chunks: Buffer[],
+    length: number,
+  ): FastCgiBadHeaderError | null {
     const framing = frameResponse(head, { isHead: this.isHead, bufferedLength: length });
     const error = this.writeHead(head, framing);
     if (error) return error;
@@ -103,7 +107,9 @@ export class ResponseWriter {
       const room = framing.limit - this.sent;
       if (room > 0) this.res.write(chunk.subarray(0, room));
       this.sent += room;
-      this.closeAfter(`the application sent more than its declared Content-Length ${framing.limit}`);
+      this.closeAfter(
+        `the application sent more than its declared Content-Length ${framing.limit}`,
+      );
       return true;
     }
     this.sent += chunk.length;
@@ -127,7 +133,11 @@ export class ResponseWriter {
     this.ended = true;
     const { limit, sendsBody } = this.framing;
     if (sendsBody && limit !== undefined && this.sent < limit) {
-      debug('response cut: the application declared Content-Length %d but sent %d body bytes', limit, this.sent);
+      debug(
+        'response cut: the application declared Content-Length %d but sent %d body bytes',
+        limit,
+        this.sent,
+      );
       this.res.destroy();
       return;
     }
@@ -171,21 +181,25 @@ export class ResponseWriter {
         for (const value of values) validateHeaderValue(name, value);
       }
     } catch (err) {
-      return new FastCgiBadHeaderError(`The FastCGI response head was refused: ${(err as Error).message}`);
+      return new FastCgiBadHeaderError(
+        `The FastCGI response head was refused: ${(err as Error).message}`,
+      );
     }
     const res = this.res;
     const set: string[] = [];
     try {
       // Framing is ours alone, whatever earlier middleware set. Only when set:
       // removing Transfer-Encoding also turns off Node's chunked framing.
-      for (const name of ['Content-Length', 'Transfer-Encoding']) if (res.hasHeader(name)) res.removeHeader(name);
+      for (const name of ['Content-Length', 'Transfer-Encoding'])
+        if (res.hasHeader(name)) res.removeHeader(name);
       // setHeader with an array keeps repeated fields (Set-Cookie) as separate
       // lines and replaces what earlier middleware set under the same name.
       for (const [name, values] of grouped) {
         res.setHeader(name, values.length === 1 ? values[0] : values);
         set.push(name);
       }
-      if (framing.contentLength !== undefined) res.setHeader('Content-Length', String(framing.contentLength));
+      if (framing.contentLength !== undefined)
+        res.setHeader('Content-Length', String(framing.contentLength));
       if (framing.mismatch) {
         debug('closing the client connection after this response: %s', framing.mismatch);
         res.setHeader('Connection', 'close');
@@ -193,8 +207,11 @@ export class ResponseWriter {
       if (head.statusMessage) res.writeHead(head.status, head.statusMessage);
       else res.writeHead(head.status);
     } catch (err) {
-      for (const name of [...set, 'Content-Length', 'Connection']) if (res.hasHeader(name)) res.removeHeader(name);
-      return new FastCgiBadHeaderError(`The FastCGI response head was refused: ${(err as Error).message}`);
+      for (const name of [...set, 'Content-Length', 'Connection'])
+        if (res.hasHeader(name)) res.removeHeader(name);
+      return new FastCgiBadHeaderError(
+        `The FastCGI response head was refused: ${(err as Error).message}`,
+      );
     }
     this.framing = framing;
     return null;

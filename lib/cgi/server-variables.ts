@@ -8,7 +8,13 @@ import { REQUEST_ID } from '../transport/connection';
 import type { MappedRequest } from '../routing/map-request';
 import { serverSoftwareText } from '../version';
 import { hostWithoutPort, stripIpv4Mapped } from './address-text';
-import { compileTrust, forwardedClient, serverPort, type ForwardedClient, type TrustFunction } from './forwarded';
+import {
+  compileTrust,
+  forwardedClient,
+  serverPort,
+  type ForwardedClient,
+  type TrustFunction,
+} from './forwarded';
 
 /**
  * Request headers that never become HTTP_* variables:
@@ -37,7 +43,12 @@ const ENCODED_VARIABLES = new Set(['SCRIPT_NAME', 'PATH_INFO', 'URL']);
  * In another code page PHP would open a different name than the one the
  * mapper found: /café.php in windows-1252 is "No input file specified".
  */
-const FILE_SYSTEM_VARIABLES = new Set(['SCRIPT_FILENAME', 'PATH_TRANSLATED', 'DOCUMENT_ROOT', 'APPL_PHYSICAL_PATH']);
+const FILE_SYSTEM_VARIABLES = new Set([
+  'SCRIPT_FILENAME',
+  'PATH_TRANSLATED',
+  'DOCUMENT_ROOT',
+  'APPL_PHYSICAL_PATH',
+]);
 
 const ASCII = /^[\x00-\x7f]*$/;
 
@@ -91,7 +102,12 @@ export class ServerVariables {
   }
 
   /** The variables as pairs, in the order they are sent. */
-  build(req: IncomingMessage, mapped: MappedRequest, contentLength: number, moduleVariables: ModuleVariables = []): NameValue[] {
+  build(
+    req: IncomingMessage,
+    mapped: MappedRequest,
+    contentLength: number,
+    moduleVariables: ModuleVariables = [],
+  ): NameValue[] {
     const params: NameValue[] = [];
     const sink = { add: (name: string, value: string | Buffer) => void params.push([name, value]) };
     const forwarded = this.trust && forwardedClient(req, this.trust);
@@ -103,7 +119,12 @@ export class ServerVariables {
   }
 
   /** The variables encoded as the PARAMS stream of the connection's one request (REQUEST_ID; the hot path). */
-  encode(req: IncomingMessage, mapped: MappedRequest, contentLength: number, moduleVariables: ModuleVariables = []): Buffer {
+  encode(
+    req: IncomingMessage,
+    mapped: MappedRequest,
+    contentLength: number,
+    moduleVariables: ModuleVariables = [],
+  ): Buffer {
     const writer = this.writer;
     writer.begin();
     const forwarded = this.trust && forwardedClient(req, this.trust);
@@ -154,7 +175,9 @@ export class ServerVariables {
     sink.add('SCRIPT_NAME', this.encoded('SCRIPT_NAME', mapped.scriptName));
     sink.add('SCRIPT_FILENAME', this.encoded('SCRIPT_FILENAME', mapped.scriptFilename));
     sink.add('PATH_INFO', this.encoded('PATH_INFO', mapped.pathInfo));
-    const translated = mapped.pathInfo ? this.documentRoot + mapped.pathInfo : mapped.scriptFilename;
+    const translated = mapped.pathInfo
+      ? this.documentRoot + mapped.pathInfo
+      : mapped.scriptFilename;
     sink.add('PATH_TRANSLATED', this.encoded('PATH_TRANSLATED', translated));
   }
 
@@ -165,7 +188,8 @@ export class ServerVariables {
    */
   private encoded(name: string, value: string): string | Buffer {
     if (ASCII.test(value)) return value;
-    if (FILE_SYSTEM_VARIABLES.has(name) || this.utf8.has(name) || this.encoding === 'utf8') return Buffer.from(value, 'utf8');
+    if (FILE_SYSTEM_VARIABLES.has(name) || this.utf8.has(name) || this.encoding === 'utf8')
+      return Buffer.from(value, 'utf8');
     if (!ENCODED_VARIABLES.has(name)) return value;
     return iconv.encode(value, this.encoding);
   }
@@ -208,7 +232,11 @@ function appendHeaders(
     // (X_Forwarded_For → HTTP_X_FORWARDED_FOR); nginx drops them too.
     if (SKIPPED_HEADERS.has(lower) || (!allowUnderscores && name.includes('_'))) continue;
     if (forwardedHost !== undefined && lower === 'host') continue;
-    if (moduleVariables.length > 0 && moduleVariables.some(([variable]) => variable === variableName(lower))) continue;
+    if (
+      moduleVariables.length > 0 &&
+      moduleVariables.some(([variable]) => variable === variableName(lower))
+    )
+      continue;
     let value = rawHeaders[i + 1];
     const combined = joined?.get(lower);
     if (combined !== undefined) {
@@ -224,7 +252,8 @@ function appendHeaders(
 
 function joinRepeated(rawHeaders: string[], lower: string): string {
   const values: string[] = [];
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === lower) values.push(rawHeaders[i + 1]);
+  for (let i = 0; i < rawHeaders.length; i += 2)
+    if (rawHeaders[i].toLowerCase() === lower) values.push(rawHeaders[i + 1]);
   return values.join(lower === 'cookie' ? '; ' : ', ');
 }
 

@@ -23,7 +23,10 @@ export class StderrLog {
   pid: number | undefined;
 
   /** `fields` (pool, script, uri) come with every line. */
-  constructor(private readonly logger: Logger, private readonly fields: object) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly fields: object,
+  ) {}
 
   get hasOutput(): boolean {
     return this.bytes > 0;

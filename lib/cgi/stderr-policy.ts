@@ -75,7 +75,10 @@ export class StderrPolicy {
   /** The detailed 500: the stderr text as the body, as IIS's ReturnStdErrIn500 answers. */
   writePage(res: ServerResponse, isHead: boolean): void {
     const text = this.stderr.text();
-    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(text.length) });
+    res.writeHead(500, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': String(text.length),
+    });
     res.end(isHead ? undefined : text);
   }
 }

@@ -8,7 +8,10 @@ import { FastCgiConfigError } from '../errors';
 
 /** A mistake in the command line: exit 2, with `usage` printed after the message when given. */
 export class UsageError extends Error {
-  constructor(message: string, readonly usage?: string) {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
     super(message);
   }
 }
@@ -40,14 +43,18 @@ export function toLoadOptions(values: ImportOptionValues): LoadConfigOptions {
     for (const entry of values['path-map']) {
       const equals = entry.indexOf('=');
       if (equals <= 0 || equals === entry.length - 1) {
-        throw new UsageError(`--path-map needs WINDOWS=POSIX, e.g. --path-map 'C:\\PHP=/usr/bin' (got ${JSON.stringify(entry)})`);
+        throw new UsageError(
+          `--path-map needs WINDOWS=POSIX, e.g. --path-map 'C:\\PHP=/usr/bin' (got ${JSON.stringify(entry)})`,
+        );
       }
       pathMap[entry.slice(0, equals)] = path.resolve(entry.slice(equals + 1));
     }
     options.pathMap = pathMap;
   }
-  if (values['physical-path'] !== undefined) options.physicalPath = path.resolve(values['physical-path']);
-  if (values['application-host'] !== undefined) options.applicationHost = values['application-host'];
+  if (values['physical-path'] !== undefined)
+    options.physicalPath = path.resolve(values['physical-path']);
+  if (values['application-host'] !== undefined)
+    options.applicationHost = values['application-host'];
   return options;
 }
 
@@ -56,13 +63,22 @@ export function toLoadOptions(values: ImportOptionValues): LoadConfigOptions {
  * say so (a usage error) rather than fail with one long problem line.
  */
 export async function requireSiteChoice(file: string, options: LoadConfigOptions): Promise<void> {
-  if (options.site !== undefined || options.applicationHost !== undefined || !/\.(config|xml)$/i.test(file)) return;
+  if (
+    options.site !== undefined ||
+    options.applicationHost !== undefined ||
+    !/\.(config|xml)$/i.test(file)
+  )
+    return;
   const sites = await listIisSites(file);
   if (sites.length <= 1) return;
   const width = Math.max(4, ...sites.map((s) => s.name.length));
-  const rows = sites.map((s) =>
-    `  ${s.name.padEnd(width)}  ${String(s.id ?? '?').padStart(4)}  ${s.physicalPath ?? '-'}${s.applications.length ? `  (applications: ${s.applications.join(', ')})` : ''}`);
-  throw new UsageError(`${file} defines ${sites.length} sites; choose one with --site NAME (or "NAME/app"):\n  ${'NAME'.padEnd(width)}    ID  PHYSICAL PATH\n${rows.join('\n')}`);
+  const rows = sites.map(
+    (s) =>
+      `  ${s.name.padEnd(width)}  ${String(s.id ?? '?').padStart(4)}  ${s.physicalPath ?? '-'}${s.applications.length ? `  (applications: ${s.applications.join(', ')})` : ''}`,
+  );
+  throw new UsageError(
+    `${file} defines ${sites.length} sites; choose one with --site NAME (or "NAME/app"):\n  ${'NAME'.padEnd(width)}    ID  PHYSICAL PATH\n${rows.join('\n')}`,
+  );
 }
 
 export function printWarnings(warnings: readonly ImportWarning[]): void {
@@ -76,8 +92,11 @@ export function printWarnings(warnings: readonly ImportWarning[]): void {
  */
 export function checkStartup(config: ResolvedConfig, file: string): void {
   const problems = startupProblems(config);
-  for (const problem of problems.filter((p) => p.severity === 'warning')) process.stderr.write(`warning: ${problem.path}: ${problem.message}\n`);
-  const errors = problems.filter((p) => p.severity === 'error').map(({ severity: _severity, ...problem }) => problem);
+  for (const problem of problems.filter((p) => p.severity === 'warning'))
+    process.stderr.write(`warning: ${problem.path}: ${problem.message}\n`);
+  const errors = problems
+    .filter((p) => p.severity === 'error')
+    .map(({ severity: _severity, ...problem }) => problem);
   if (errors.length > 0) throw new FastCgiConfigError(errors, file);
 }
 

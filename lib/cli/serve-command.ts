@@ -3,7 +3,14 @@ import { parseArgs } from 'node:util';
 import { importConfig } from '../config/import-config';
 import { serveSite } from '../serve';
 import { createStderrLogger } from './stderr-logger';
-import { checkStartup, IMPORT_OPTIONS, printWarnings, requireSiteChoice, toLoadOptions, UsageError } from './import-options';
+import {
+  checkStartup,
+  IMPORT_OPTIONS,
+  printWarnings,
+  requireSiteChoice,
+  toLoadOptions,
+  UsageError,
+} from './import-options';
 import { SERVE_USAGE } from './usage';
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -24,10 +31,12 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   if (!values.config) throw new UsageError('serve needs --config <file>', SERVE_USAGE);
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535 (got ${values.port})`, SERVE_USAGE);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0–65535 (got ${values.port})`, SERVE_USAGE);
 
   const format = values['log-format'];
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format must be text or json (got ${format})`, SERVE_USAGE);
+  if (format !== 'text' && format !== 'json')
+    throw new UsageError(`--log-format must be text or json (got ${format})`, SERVE_USAGE);
   const logger = createStderrLogger({ format });
 
   const options = toLoadOptions(values);

@@ -22,27 +22,38 @@ export interface StderrLoggerOptions {
   now?: () => number;
 }
 
-export function createStderrLogger(options: StderrLoggerOptions = {}, bindings: Record<string, unknown> = {}): Logger {
+export function createStderrLogger(
+  options: StderrLoggerOptions = {},
+  bindings: Record<string, unknown> = {},
+): Logger {
   const format = options.format ?? 'text';
   const threshold = LEVELS[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   const now = options.now ?? Date.now;
 
-  const entry = (level: Level) => (fields: object, message?: string): void => {
-    if (LEVELS[level] < threshold) return;
-    const all = { ...bindings, ...fields };
-    if (format === 'json') {
-      write(`${JSON.stringify({ level: LEVELS[level], time: now(), ...all, msg: message ?? '' })}\n`);
-      return;
-    }
-    const context = Object.entries(all)
-      .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-      .join(' ');
-    // One entry, one line: a newline inside the message cannot forge a second entry.
-    const text = (message ?? '').replace(/\r?\n/g, '\\n');
-    write(`${new Date(now()).toISOString()} ${level.toUpperCase()} ${text}${context ? ` (${context})` : ''}\n`);
-  };
+  const entry =
+    (level: Level) =>
+    (fields: object, message?: string): void => {
+      if (LEVELS[level] < threshold) return;
+      const all = { ...bindings, ...fields };
+      if (format === 'json') {
+        write(
+          `${JSON.stringify({ level: LEVELS[level], time: now(), ...all, msg: message ?? '' })}\n`,
+        );
+        return;
+      }
+      const context = Object.entries(all)
+        .filter(([, value]) => value !== undefined)
+        .map(
+          ([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
+        )
+        .join(' ');
+      // One entry, one line: a newline inside the message cannot forge a second entry.
+      const text = (message ?? '').replace(/\r?\n/g, '\\n');
+      write(
+        `${new Date(now()).toISOString()} ${level.toUpperCase()} ${text}${context ? ` (${context})` : ''}\n`,
+      );
+    };
   return {
     debug: entry('debug'),
     info: entry('info'),

@@ -3,7 +3,15 @@ import { parseArgs } from 'node:util';
 import createDebug from 'debug';
 import { FastCgiConfigError } from '../errors';
 import { importConfig } from '../config/import-config';
-import { checkStartup, IMPORT_OPTIONS, printWarnings, requireSiteChoice, toLoadOptions, unquotedPathMapHint, UsageError } from './import-options';
+import {
+  checkStartup,
+  IMPORT_OPTIONS,
+  printWarnings,
+  requireSiteChoice,
+  toLoadOptions,
+  unquotedPathMapHint,
+  UsageError,
+} from './import-options';
 import { VALIDATE_USAGE } from './usage';
 
 const debug = createDebug('iis-fastcgi:cli');
@@ -12,13 +20,21 @@ export async function validateCommand(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' }, 'skip-path-checks': { type: 'boolean' }, ...IMPORT_OPTIONS },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      'skip-path-checks': { type: 'boolean' },
+      ...IMPORT_OPTIONS,
+    },
   });
   if (values.help) {
     process.stdout.write(VALIDATE_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`validate needs exactly one file${unquotedPathMapHint(positionals)}`, VALIDATE_USAGE);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      `validate needs exactly one file${unquotedPathMapHint(positionals)}`,
+      VALIDATE_USAGE,
+    );
   const [file] = positionals;
   const options = toLoadOptions(values);
   try {

@@ -15,4 +15,3 @@ export function splitScriptProcessor(value: string): { fullPath: string; argumen
 export function applicationKey(fullPath: string, args: string): string {
   return `${fullPath}|${args}`;
 }
-

@@ -11,7 +11,10 @@ import type { ImportWarning } from './import-warnings';
 /** A standard method name, for "did you mean" on a mis-cased verb. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT'];
 
-export function configWarnings(config: ResolvedConfig, locate?: (pointer: string) => { file?: string; line?: number } | undefined): ImportWarning[] {
+export function configWarnings(
+  config: ResolvedConfig,
+  locate?: (pointer: string) => { file?: string; line?: number } | undefined,
+): ImportWarning[] {
   const warnings: ImportWarning[] = [];
   const at = (pointer: string) => {
     const where = locate?.(pointer);
@@ -27,14 +30,28 @@ export function configWarnings(config: ResolvedConfig, locate?: (pointer: string
       // IIS compares verbs case-sensitively and every HTTP method in use is upper-case.
       const miscased = verbs.filter((v) => v !== v.toUpperCase());
       if (miscased.length > 0) {
-        const fixes = miscased.map((v) => (METHODS.includes(v.toUpperCase()) ? `"${v}" → "${v.toUpperCase()}"` : `"${v}"`));
+        const fixes = miscased.map((v) =>
+          METHODS.includes(v.toUpperCase()) ? `"${v}" → "${v.toUpperCase()}"` : `"${v}"`,
+        );
         const none = miscased.length === verbs.length ? ': no request will ever match it' : '';
-        warnings.push(warningAt('NEVER_MATCHES', `${label}: verb ${fixes.join(', ')}: verbs are case-sensitive and HTTP methods are upper-case, so ${miscased.length === 1 ? 'this verb never matches' : 'these verbs never match'}${none}`, at(`${pointer}/verb`)));
+        warnings.push(
+          warningAt(
+            'NEVER_MATCHES',
+            `${label}: verb ${fixes.join(', ')}: verbs are case-sensitive and HTTP methods are upper-case, so ${miscased.length === 1 ? 'this verb never matches' : 'these verbs never match'}${none}`,
+            at(`${pointer}/verb`),
+          ),
+        );
       }
     }
     const pattern = handler.path.trim();
     if (pattern.startsWith('.') && !pattern.includes('*')) {
-      warnings.push(warningAt('NEVER_MATCHES', `${label}: path "${pattern}" only matches a file literally named "${pattern}"; did you mean "*${pattern}"?`, at(`${pointer}/path`)));
+      warnings.push(
+        warningAt(
+          'NEVER_MATCHES',
+          `${label}: path "${pattern}" only matches a file literally named "${pattern}"; did you mean "*${pattern}"?`,
+          at(`${pointer}/path`),
+        ),
+      );
     }
   });
   return warnings;

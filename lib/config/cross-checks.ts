@@ -30,7 +30,12 @@ export function writtenProblems(config: unknown): ConfigProblem[] {
   if (!isRecord(config) || !Array.isArray(config.handlers)) return [];
   const problems: ConfigProblem[] = [];
   config.handlers.forEach((handler: unknown, i) => {
-    if (!isRecord(handler) || handler.modules !== undefined || handler.scriptProcessor === undefined) return;
+    if (
+      !isRecord(handler) ||
+      handler.modules !== undefined ||
+      handler.scriptProcessor === undefined
+    )
+      return;
     const name = typeof handler.name === 'string' ? ` of handler ${quote(handler.name)}` : '';
     problems.push({
       path: `/handlers/${i}/modules`,
@@ -43,19 +48,27 @@ export function writtenProblems(config: unknown): ConfigProblem[] {
 export function crossFieldProblems(config: unknown): ConfigProblem[] {
   if (!isRecord(config)) return [];
   const problems: ConfigProblem[] = [];
-  const report = (pointer: string, message: string, value: unknown) => problems.push(withValue({ path: pointer, message }, value));
+  const report = (pointer: string, message: string, value: unknown) =>
+    problems.push(withValue({ path: pointer, message }, value));
 
   // physicalPath: an absolute POSIX path.
   const root = config.physicalPath;
   if (typeof root === 'string' && root !== '' && !root.startsWith('/')) {
     const windows = /^[A-Za-z]:/.test(root) || root.includes('\\');
-    report('/physicalPath', windows
-      ? `must be an absolute POSIX path (got ${quote(root)}); this is a Windows path: translate it with the pathMap option of loadConfig (e.g. pathMap: { ${JSON.stringify(root)}: "/srv/www" }) or write the POSIX path of the site root`
-      : `must be an absolute POSIX path starting with "/" (got ${quote(root)})`, root);
+    report(
+      '/physicalPath',
+      windows
+        ? `must be an absolute POSIX path (got ${quote(root)}); this is a Windows path: translate it with the pathMap option of loadConfig (e.g. pathMap: { ${JSON.stringify(root)}: "/srv/www" }) or write the POSIX path of the site root`
+        : `must be an absolute POSIX path starting with "/" (got ${quote(root)})`,
+      root,
+    );
   }
 
   // Applications: unique fullPath + arguments; unique environment variable names.
-  const applications = isRecord(config.fastCgi) && Array.isArray(config.fastCgi.application) ? config.fastCgi.application : [];
+  const applications =
+    isRecord(config.fastCgi) && Array.isArray(config.fastCgi.application)
+      ? config.fastCgi.application
+      : [];
   const keys = new Map<string, number>();
   // Applications whose key is unusable (their own schema errors say why): a
   // scriptProcessor that may have meant one of them is not blamed twice.
@@ -71,25 +84,45 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
       try {
         splitCommandLine(args);
       } catch (err) {
-        report(`${pointer}/arguments`, `cannot be split into arguments: ${(err as Error).message}; close the quote or escape it with a backslash`, args);
+        report(
+          `${pointer}/arguments`,
+          `cannot be split into arguments: ${(err as Error).message}; close the quote or escape it with a backslash`,
+          args,
+        );
       }
     }
     if (typeof app.fullPath === 'string' && app.fullPath !== '' && typeof args === 'string') {
       const key = applicationKey(app.fullPath, args);
       const first = keys.get(key);
       if (first === undefined) keys.set(key, i);
-      else report(pointer, `duplicate application: fullPath ${quote(app.fullPath)} with arguments ${quote(args)} is already defined at /fastCgi/application/${first}; an application is identified by fullPath + arguments, so remove one or give them different arguments`, app);
+      else
+        report(
+          pointer,
+          `duplicate application: fullPath ${quote(app.fullPath)} with arguments ${quote(args)} is already defined at /fastCgi/application/${first}; an application is identified by fullPath + arguments, so remove one or give them different arguments`,
+          app,
+        );
     } else {
-      unkeyed.push({ pointer, fullPath: typeof app.fullPath === 'string' ? app.fullPath : undefined });
+      unkeyed.push({
+        pointer,
+        fullPath: typeof app.fullPath === 'string' ? app.fullPath : undefined,
+      });
     }
-    problems.push(...environmentProblems(app.environmentVariables, `${pointer}/environmentVariables`));
+    problems.push(
+      ...environmentProblems(app.environmentVariables, `${pointer}/environmentVariables`),
+    );
     if (Array.isArray(app.environmentVariables)) {
       const names = new Map<string, number>();
       app.environmentVariables.forEach((variable: unknown, j) => {
-        if (!isRecord(variable) || typeof variable.name !== 'string' || variable.name === '') return;
+        if (!isRecord(variable) || typeof variable.name !== 'string' || variable.name === '')
+          return;
         const first = names.get(variable.name);
         if (first === undefined) names.set(variable.name, j);
-        else report(`${pointer}/environmentVariables/${j}/name`, `duplicate environment variable ${quote(variable.name)}: already defined at ${pointer}/environmentVariables/${first}`, variable.name);
+        else
+          report(
+            `${pointer}/environmentVariables/${j}/name`,
+            `duplicate environment variable ${quote(variable.name)}: already defined at ${pointer}/environmentVariables/${first}`,
+            variable.name,
+          );
       });
     }
   });
@@ -105,14 +138,26 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
     if (typeof handler.name === 'string' && handler.name !== '') {
       const first = names.get(handler.name);
       if (first === undefined) names.set(handler.name, i);
-      else report(`${pointer}/name`, `duplicate handler name ${quote(handler.name)}: already used by /handlers/${first}; handler names must be unique (case-sensitive)`, handler.name);
+      else
+        report(
+          `${pointer}/name`,
+          `duplicate handler name ${quote(handler.name)}: already used by /handlers/${first}; handler names must be unique (case-sensitive)`,
+          handler.name,
+        );
     }
 
     if (typeof handler.verb === 'string' && handler.verb !== '' && handler.verb !== '*') {
-      const bad = handler.verb.split(',').map((v) => v.trim()).filter((v) => !TOKEN.test(v));
+      const bad = handler.verb
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => !TOKEN.test(v));
       if (bad.length > 0) {
         const what = bad.map((v) => (v === '' ? 'an empty entry' : quote(v))).join(' and ');
-        report(`${pointer}/verb`, `must be "*" or a comma-separated list of HTTP methods such as "GET,HEAD,POST" (got ${quote(handler.verb)}: ${what} ${bad.length === 1 ? 'is not a method' : 'are not methods'})`, handler.verb);
+        report(
+          `${pointer}/verb`,
+          `must be "*" or a comma-separated list of HTTP methods such as "GET,HEAD,POST" (got ${quote(handler.verb)}: ${what} ${bad.length === 1 ? 'is not a method' : 'are not methods'})`,
+          handler.verb,
+        );
       }
     }
 
@@ -120,20 +165,34 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
     if (typeof handler.modules === 'string') {
       const modules = handler.modules.split(',').map((m) => m.trim());
       fastCgi = modules.includes(FAST_CGI_MODULE);
-      const miscased = modules.find((m) => m !== FAST_CGI_MODULE && m.toLowerCase() === FAST_CGI_MODULE.toLowerCase());
+      const miscased = modules.find(
+        (m) => m !== FAST_CGI_MODULE && m.toLowerCase() === FAST_CGI_MODULE.toLowerCase(),
+      );
       if (miscased !== undefined) {
-        report(`${pointer}/modules`, `module names are case-sensitive: ${quote(miscased)} is not a module; did you mean ${quote(FAST_CGI_MODULE)}?`, handler.modules);
+        report(
+          `${pointer}/modules`,
+          `module names are case-sensitive: ${quote(miscased)} is not a module; did you mean ${quote(FAST_CGI_MODULE)}?`,
+          handler.modules,
+        );
       }
     }
     if (fastCgi) {
       const processor = handler.scriptProcessor;
       if (processor === undefined) {
-        report(`${pointer}/scriptProcessor`, `missing required attribute "scriptProcessor": a handler with modules ${quote(FAST_CGI_MODULE)} must name a <fastCgi> application as "fullPath" or "fullPath|arguments"`, undefined);
+        report(
+          `${pointer}/scriptProcessor`,
+          `missing required attribute "scriptProcessor": a handler with modules ${quote(FAST_CGI_MODULE)} must name a <fastCgi> application as "fullPath" or "fullPath|arguments"`,
+          undefined,
+        );
       } else if (typeof processor === 'string' && processor !== '') {
         const { fullPath, arguments: args } = splitScriptProcessor(processor);
         const key = applicationKey(fullPath, args);
         if (!keys.has(key) && !unkeyed.some((app) => app.fullPath === fullPath)) {
-          report(`${pointer}/scriptProcessor`, unknownProcessorMessage(processor, key, knownApplications, unkeyed), processor);
+          report(
+            `${pointer}/scriptProcessor`,
+            unknownProcessorMessage(processor, key, knownApplications, unkeyed),
+            processor,
+          );
         }
       }
     }
@@ -141,12 +200,24 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
     if (typeof handler.script === 'string' && handler.script !== '') {
       const script = handler.script;
       if (handler.path !== '*') {
-        report(`${pointer}/script`, `only applies to a wildcard handler (path "*"), but this handler's path is ${describeValue(handler.path)}; remove script or set path to "*"`, script);
+        report(
+          `${pointer}/script`,
+          `only applies to a wildcard handler (path "*"), but this handler's path is ${describeValue(handler.path)}; remove script or set path to "*"`,
+          script,
+        );
       }
       if (/^([\\/]|[A-Za-z]:)/.test(script)) {
-        report(`${pointer}/script`, `must be a path relative to physicalPath, such as "index.php" (got ${quote(script)})`, script);
+        report(
+          `${pointer}/script`,
+          `must be a path relative to physicalPath, such as "index.php" (got ${quote(script)})`,
+          script,
+        );
       } else if (script.split(/[\\/]/).includes('..')) {
-        report(`${pointer}/script`, `must not contain ".." segments: the script must stay inside physicalPath (got ${quote(script)})`, script);
+        report(
+          `${pointer}/script`,
+          `must not contain ".." segments: the script must stay inside physicalPath (got ${quote(script)})`,
+          script,
+        );
       }
     }
   });
@@ -159,22 +230,36 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
     const ext = entry.fileExtension.toLowerCase();
     const pointer = `/mimeMap/${i}/fileExtension`;
     if (NEVER_STATIC.has(ext)) {
-      report(pointer, `${quote(entry.fileExtension)} cannot be served as a static file: files with this extension hold source code or secrets (PHP and other scripts, includes, backups, configuration, databases); serve never sends them`, entry.fileExtension);
+      report(
+        pointer,
+        `${quote(entry.fileExtension)} cannot be served as a static file: files with this extension hold source code or secrets (PHP and other scripts, includes, backups, configuration, databases); serve never sends them`,
+        entry.fileExtension,
+      );
     }
     const first = extensions.get(ext);
     if (first === undefined) extensions.set(ext, i);
-    else report(pointer, `duplicate mimeMap entry for ${quote(entry.fileExtension)}: already defined at /mimeMap/${first} (IIS: 500.19 "Cannot add duplicate collection entry")`, entry.fileExtension);
+    else
+      report(
+        pointer,
+        `duplicate mimeMap entry for ${quote(entry.fileExtension)}: already defined at /mimeMap/${first} (IIS: 500.19 "Cannot add duplicate collection entry")`,
+        entry.fileExtension,
+      );
   });
 
   // serverVariableEncoding: an encoding iconv-lite can produce.
   const encoding = config.serverVariableEncoding;
   if (typeof encoding === 'string' && encoding !== '' && !iconv.encodingExists(encoding)) {
-    report('/serverVariableEncoding', `unknown encoding ${quote(encoding)}; use an encoding name iconv-lite knows, such as "windows-1252", "windows-1251", "iso-8859-1", "shift_jis" or "utf-8"`, encoding);
+    report(
+      '/serverVariableEncoding',
+      `unknown encoding ${quote(encoding)}; use an encoding name iconv-lite knows, such as "windows-1252", "windows-1251", "iso-8859-1", "shift_jis" or "utf-8"`,
+      encoding,
+    );
   }
 
   // trustProxy: addresses and ranges proxy-addr can match.
   if (Array.isArray(config.trustProxy)) {
-    for (const { index, message } of trustEntryProblems(config.trustProxy)) report(`/trustProxy/${index}`, message, config.trustProxy[index]);
+    for (const { index, message } of trustEntryProblems(config.trustProxy))
+      report(`/trustProxy/${index}`, message, config.trustProxy[index]);
   }
 
   // URL Rewrite: patterns, {VARIABLES} and actions compile (lib/rewrite).
@@ -190,7 +275,10 @@ function unknownProcessorMessage(
 ): string {
   let message = `scriptProcessor ${quote(processor)} could not be found in <fastCgi> application configuration; `;
   if (known.length === 0) {
-    message += unkeyed.length === 0 ? 'no <fastCgi> application is defined' : 'no valid <fastCgi> application is defined';
+    message +=
+      unkeyed.length === 0
+        ? 'no <fastCgi> application is defined'
+        : 'no valid <fastCgi> application is defined';
   } else {
     message += `known applications: ${known.map(quote).join(', ')}`;
     const suggestion = didYouMean(key, known);
@@ -204,4 +292,3 @@ function unknownProcessorMessage(
   }
   return message;
 }
-

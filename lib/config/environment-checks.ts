@@ -41,15 +41,28 @@ export function environmentProblems(variables: unknown, pointer: string): Config
     const at = `${pointer}/${j}`;
     if (name.includes('=')) {
       // The environment is a list of "name=value" strings: the first "=" ends the name (environ(7)).
-      problems.push(withValue({ path: `${at}/name`, message: `an environment variable name must not contain "=" (got ${quote(name)}); the first "=" ends the name, so the child would see a different variable` }, name));
+      problems.push(
+        withValue(
+          {
+            path: `${at}/name`,
+            message: `an environment variable name must not contain "=" (got ${quote(name)}); the first "=" ends the name, so the child would see a different variable`,
+          },
+          name,
+        ),
+      );
     }
     if (name === PHP_FCGI_CHILDREN) {
       const value = typeof variable.value === 'string' ? variable.value : '';
       if (phpChildrenForks(value)) {
-        problems.push(withValue({
-          path: `${at}/value`,
-          message: `PHP_FCGI_CHILDREN ${quote(value)} makes php-cgi ${cAtoi(value) < 0 ? 'refuse to start' : 'fork its own workers, which the pool cannot see or stop (they survive close() and the death of Node)'}; remove it and let maxInstances set the number of processes (only "0" is accepted: php-cgi then does not fork)`,
-        }, value));
+        problems.push(
+          withValue(
+            {
+              path: `${at}/value`,
+              message: `PHP_FCGI_CHILDREN ${quote(value)} makes php-cgi ${cAtoi(value) < 0 ? 'refuse to start' : 'fork its own workers, which the pool cannot see or stop (they survive close() and the death of Node)'}; remove it and let maxInstances set the number of processes (only "0" is accepted: php-cgi then does not fork)`,
+            },
+            value,
+          ),
+        );
       }
     }
   });

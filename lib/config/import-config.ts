@@ -59,7 +59,10 @@ export interface ImportResult {
 }
 
 /** Reads, imports and validates a config file; throws one FastCgiConfigError listing every problem. */
-export async function importConfig(file: string, options: LoadConfigOptions = {}): Promise<ImportResult> {
+export async function importConfig(
+  file: string,
+  options: LoadConfigOptions = {},
+): Promise<ImportResult> {
   const { draft, format, webConfig } = await readDraft(file, options);
   const problems = [...draft.problems];
   if (draft.config !== undefined) {
@@ -86,13 +89,19 @@ export type { IisSiteSummary };
 
 // ---------------------------------------------------------------------------
 
-async function readDraft(file: string, options: LoadConfigOptions): Promise<{ draft: ImportDraft; format: ConfigFormat; webConfig?: string }> {
+async function readDraft(
+  file: string,
+  options: LoadConfigOptions,
+): Promise<{ draft: ImportDraft; format: ConfigFormat; webConfig?: string }> {
   const text = await readOrFail(file);
   const format = options.format ?? detectFormat(file, text);
   if (format === 'json') return { draft: readJsonConfig(text, file), format: 'json' };
 
   const mapper = new PathMapper({ pathMap: options.pathMap, environment: options.environment });
-  const optionProblems: ConfigProblem[] = mapper.mapProblems.map((message) => ({ path: '', message }));
+  const optionProblems: ConfigProblem[] = mapper.mapProblems.map((message) => ({
+    path: '',
+    message,
+  }));
   const site = options.site === undefined ? undefined : String(options.site);
   let draft: ImportDraft;
   let kind: ConfigFormat;
@@ -102,15 +111,35 @@ async function readDraft(file: string, options: LoadConfigOptions): Promise<{ dr
     kind = 'fcgiext.ini';
   } else {
     const document = parsedOrFail(text, file);
-    const applicationHost = options.applicationHost === undefined ? undefined : await readXmlDocument(options.applicationHost);
+    const applicationHost =
+      options.applicationHost === undefined
+        ? undefined
+        : await readXmlDocument(options.applicationHost);
     kind = hasSites(document.root) ? 'applicationHost.config' : 'web.config';
     // applicationHost.config alone: the site's own web.config comes along from its folder, as IIS merges it.
-    const own = kind === 'applicationHost.config' ? findSiteWebConfig(document.root, file, { site, mapper, physicalPath: options.physicalPath }) : undefined;
+    const own =
+      kind === 'applicationHost.config'
+        ? findSiteWebConfig(document.root, file, {
+            site,
+            mapper,
+            physicalPath: options.physicalPath,
+          })
+        : undefined;
     if (own?.kind === 'found') {
       webConfig = own.file;
-      draft = importIisXml(await readXmlDocument(own.file), { site: own.site, mapper, physicalPath: options.physicalPath, applicationHost: document });
+      draft = importIisXml(await readXmlDocument(own.file), {
+        site: own.site,
+        mapper,
+        physicalPath: options.physicalPath,
+        applicationHost: document,
+      });
     } else {
-      draft = importIisXml(document, { site, mapper, physicalPath: options.physicalPath, applicationHost });
+      draft = importIisXml(document, {
+        site,
+        mapper,
+        physicalPath: options.physicalPath,
+        applicationHost,
+      });
       if (own?.kind === 'missing') draft.warnings.push(own.warning);
     }
   }
@@ -135,7 +164,10 @@ async function readOrFail(file: string): Promise<string> {
   try {
     return await readTextFile(file);
   } catch (err) {
-    throw new FastCgiConfigError([{ path: '', file, message: `cannot read the file: ${(err as Error).message}` }], file);
+    throw new FastCgiConfigError(
+      [{ path: '', file, message: `cannot read the file: ${(err as Error).message}` }],
+      file,
+    );
   }
 }
 
@@ -150,14 +182,24 @@ async function readXmlDocument(file: string): Promise<XmlDocument> {
 }
 
 /** The main file's entries first, then other files', each by line; unlocated ones last. */
-function inFileOrder<T extends { file?: string; line?: number }>(problems: readonly T[], mainFile: string): T[] {
-  const files = [mainFile, ...new Set(problems.map((p) => p.file).filter((f): f is string => f !== undefined && f !== mainFile))];
+function inFileOrder<T extends { file?: string; line?: number }>(
+  problems: readonly T[],
+  mainFile: string,
+): T[] {
+  const files = [
+    mainFile,
+    ...new Set(
+      problems.map((p) => p.file).filter((f): f is string => f !== undefined && f !== mainFile),
+    ),
+  ];
   const fileRank = (p: T): number => (p.file === undefined ? files.length : files.indexOf(p.file));
   return problems
     .map((problem, index) => ({ problem, index }))
-    .sort((a, b) =>
-      fileRank(a.problem) - fileRank(b.problem) ||
-      (a.problem.line ?? Infinity) - (b.problem.line ?? Infinity) ||
-      a.index - b.index)
+    .sort(
+      (a, b) =>
+        fileRank(a.problem) - fileRank(b.problem) ||
+        (a.problem.line ?? Infinity) - (b.problem.line ?? Infinity) ||
+        a.index - b.index,
+    )
     .map(({ problem }) => problem);
 }

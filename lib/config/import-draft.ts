@@ -18,7 +18,12 @@ export interface ImportDraft {
 }
 
 /** A problem located at `where`. */
-export function problemAt(path: string, message: string, where: Where | undefined, value?: unknown): ConfigProblem {
+export function problemAt(
+  path: string,
+  message: string,
+  where: Where | undefined,
+  value?: unknown,
+): ConfigProblem {
   const problem: ConfigProblem = { path, message };
   if (value !== undefined) problem.value = value;
   if (where) {
@@ -29,7 +34,11 @@ export function problemAt(path: string, message: string, where: Where | undefine
 }
 
 /** A warning located at `where`. */
-export function warningAt(code: ImportWarning['code'], message: string, where: Where | undefined): ImportWarning {
+export function warningAt(
+  code: ImportWarning['code'],
+  message: string,
+  where: Where | undefined,
+): ImportWarning {
   const warning: ImportWarning = { code, message };
   if (where) {
     warning.file = where.file;

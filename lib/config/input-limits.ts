@@ -20,8 +20,15 @@ export const MAX_CONFIG_VALUES = 1_000_000;
 
 /** Thrown by assertDepth and turned into a problem by its callers. */
 export class TooDeepError extends Error {
-  constructor(readonly pointer: string, readonly tooMany = false) {
-    super(tooMany ? `more than ${MAX_CONFIG_VALUES} values` : `nested more than ${MAX_CONFIG_DEPTH} levels deep`);
+  constructor(
+    readonly pointer: string,
+    readonly tooMany = false,
+  ) {
+    super(
+      tooMany
+        ? `more than ${MAX_CONFIG_VALUES} values`
+        : `nested more than ${MAX_CONFIG_DEPTH} levels deep`,
+    );
   }
 }
 
@@ -41,7 +48,9 @@ export function tooDeepProblem(err: TooDeepError, file?: string): ConfigProblem 
  * throws TooDeepError with the pointer of the first value too deep.
  */
 export function assertDepth(value: unknown): void {
-  const stack: { value: unknown; depth: number; pointer: string }[] = [{ value, depth: 0, pointer: '' }];
+  const stack: { value: unknown; depth: number; pointer: string }[] = [
+    { value, depth: 0, pointer: '' },
+  ];
   // No "seen" set: a circular reference is reached again and again until it is too deep,
   // and the count bounds a wide sharing of one object.
   let values = 0;
@@ -51,7 +60,11 @@ export function assertDepth(value: unknown): void {
     if (typeof current !== 'object' || current === null) continue;
     if (depth >= MAX_CONFIG_DEPTH) throw new TooDeepError(pointer);
     for (const key of Object.keys(current)) {
-      stack.push({ value: (current as Record<string, unknown>)[key], depth: depth + 1, pointer: childPointer(pointer, key) });
+      stack.push({
+        value: (current as Record<string, unknown>)[key],
+        depth: depth + 1,
+        pointer: childPointer(pointer, key),
+      });
     }
   }
 }
@@ -62,7 +75,11 @@ export function assertDepth(value: unknown): void {
  * pattern or a header, so the rule is for all of them, not a list that can
  * miss one.
  */
-export function nulByteProblems(value: unknown, pointer = '', problems: ConfigProblem[] = []): ConfigProblem[] {
+export function nulByteProblems(
+  value: unknown,
+  pointer = '',
+  problems: ConfigProblem[] = [],
+): ConfigProblem[] {
   if (typeof value === 'string') {
     if (value.includes('\u0000')) {
       problems.push({
@@ -74,7 +91,11 @@ export function nulByteProblems(value: unknown, pointer = '', problems: ConfigPr
   } else if (typeof value === 'object' && value !== null) {
     for (const key of Object.keys(value)) {
       const child = childPointer(pointer, key);
-      if (key.includes('\u0000')) problems.push({ path: child, message: 'an attribute name must not contain a NUL byte (\\u0000)' });
+      if (key.includes('\u0000'))
+        problems.push({
+          path: child,
+          message: 'an attribute name must not contain a NUL byte (\\u0000)',
+        });
       nulByteProblems((value as Record<string, unknown>)[key], child, problems);
     }
   }

@@ -9,6 +9,9 @@ export type { LoadConfigOptions } from './import-config';
  * name or content. A relative `physicalPath` in JSON is taken relative to
  * the file's folder. Use importConfig for the import's warnings too.
  */
-export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+export async function loadConfig(
+  file: string,
+  options: LoadConfigOptions = {},
+): Promise<ResolvedConfig> {
   return (await importConfig(file, options)).config;
 }

@@ -18,9 +18,14 @@ import type { Where } from './source-locations';
 
 export const MIGRATED_STDERR_MODE = 'IgnoreAndReturn200';
 
-export function applyMigratedStderrMode(config: Record<string, unknown>, locate: (pointer: string) => Where | undefined): ImportWarning[] {
+export function applyMigratedStderrMode(
+  config: Record<string, unknown>,
+  locate: (pointer: string) => Where | undefined,
+): ImportWarning[] {
   const fastCgi = config.fastCgi as { application?: unknown } | undefined;
-  const applications = Array.isArray(fastCgi?.application) ? (fastCgi.application as unknown[]) : [];
+  const applications = Array.isArray(fastCgi?.application)
+    ? (fastCgi.application as unknown[])
+    : [];
   const warnings: ImportWarning[] = [];
   applications.forEach((app, i) => {
     if (typeof app !== 'object' || app === null || Array.isArray(app)) return;

@@ -53,7 +53,8 @@ interface MapEntry {
 
 const WINDOWS_SHAPED = /^[A-Za-z]:(?:[\\/]|$)|^\\\\|%[^%\s]+%|\\/;
 /** A Windows path inside a longer text: quoted (may hold spaces) or up to a space or list separator. */
-const EMBEDDED = /"((?:[A-Za-z]:[\\/]|\\\\)[^"]*)"|(?<![\w\\])((?:[A-Za-z]:[\\/]|\\\\)[^\s"';|,]*)/g;
+const EMBEDDED =
+  /"((?:[A-Za-z]:[\\/]|\\\\)[^"]*)"|(?<![\w\\])((?:[A-Za-z]:[\\/]|\\\\)[^\s"';|,]*)/g;
 
 export class PathMapper {
   private readonly entries: MapEntry[] = [];
@@ -62,22 +63,38 @@ export class PathMapper {
   readonly mapProblems: string[] = [];
 
   constructor(options: PathMapperOptions = {}) {
-    for (const [name, value] of Object.entries({ ...WINDOWS_ENVIRONMENT, ...options.environment })) {
+    for (const [name, value] of Object.entries({
+      ...WINDOWS_ENVIRONMENT,
+      ...options.environment,
+    })) {
       this.environment.set(name.toLowerCase(), value);
     }
     for (const [original, target] of Object.entries(options.pathMap ?? {})) {
       const key = normalize(this.expand(original)).toLowerCase();
-      if (key === '') this.mapProblems.push(`pathMap has an empty Windows path (mapped to ${JSON.stringify(target)})`);
+      if (key === '')
+        this.mapProblems.push(
+          `pathMap has an empty Windows path (mapped to ${JSON.stringify(target)})`,
+        );
       else if (typeof target !== 'string' || !target.startsWith('/')) {
-        this.mapProblems.push(`pathMap[${JSON.stringify(original)}] must be an absolute POSIX path (got ${JSON.stringify(target)})`);
-      } else this.entries.push({ key, original, target: target.length > 1 ? target.replace(/\/+$/, '') : target });
+        this.mapProblems.push(
+          `pathMap[${JSON.stringify(original)}] must be an absolute POSIX path (got ${JSON.stringify(target)})`,
+        );
+      } else
+        this.entries.push({
+          key,
+          original,
+          target: target.length > 1 ? target.replace(/\/+$/, '') : target,
+        });
     }
     this.entries.sort((a, b) => b.key.length - a.key.length);
   }
 
   /** `%VAR%` → its value; unknown variables stay as written. */
   expand(text: string): string {
-    return text.replace(/%([^%\s]+)%/g, (whole, name: string) => this.environment.get(name.toLowerCase()) ?? whole);
+    return text.replace(
+      /%([^%\s]+)%/g,
+      (whole, name: string) => this.environment.get(name.toLowerCase()) ?? whole,
+    );
   }
 
   isWindowsShaped(text: string): boolean {
@@ -99,7 +116,8 @@ export class PathMapper {
       value = rest.length > 0 ? path.posix.join(entry.target, ...rest) : entry.target;
     }
     if (kind === 'executable') value = value.replace(/\.exe$/i, '');
-    if (this.isWindowsShaped(value)) return { value: raw, problem: unmappedMessage(raw, normalize(value), kind) };
+    if (this.isWindowsShaped(value))
+      return { value: raw, problem: unmappedMessage(raw, normalize(value), kind) };
     return { value };
   }
 
@@ -128,12 +146,18 @@ export class PathMapper {
       const found = quoted ?? source.slice(start, end);
       const mapped = this.map(found, 'file');
       // "C:\Program Files\PHP\php.ini" unquoted: "C:\Program", then "Files\PHP\php.ini".
-      const cut = quoted === undefined ? /^ ([^\s"';|,]*\\[^\s"';|,]*)/.exec(source.slice(end))?.[1] : undefined;
+      const cut =
+        quoted === undefined
+          ? /^ ([^\s"';|,]*\\[^\s"';|,]*)/.exec(source.slice(end))?.[1]
+          : undefined;
       if (cut !== undefined) {
         const whole = `${found} ${cut}`;
-        problems.push(`Windows path "${whole}" has a space and is cut at it (only "${found}"${mapped.problem ? '' : ` → "${mapped.value}"`} would be mapped, "${cut}" left as is): quote it in the IIS config, or map its folder, e.g. --path-map '${folderOf(whole)}=/srv/www/...'`);
+        problems.push(
+          `Windows path "${whole}" has a space and is cut at it (only "${found}"${mapped.problem ? '' : ` → "${mapped.value}"`} would be mapped, "${cut}" left as is): quote it in the IIS config, or map its folder, e.g. --path-map '${folderOf(whole)}=/srv/www/...'`,
+        );
       } else if (mapped.problem) problems.push(mapped.problem);
-      value += source.slice(last, start) + (quoted !== undefined ? `"${mapped.value}"` : mapped.value);
+      value +=
+        source.slice(last, start) + (quoted !== undefined ? `"${mapped.value}"` : mapped.value);
       last = end;
     }
     value += source.slice(last);
@@ -215,7 +239,10 @@ function unmappedMessage(raw: string, windows: string, kind: PathKind): string {
   if (/%[^%\s]+%/.test(windows)) {
     return `Windows path "${raw}" uses an environment variable this import does not know; add a pathMap entry for it or write the POSIX path`;
   }
-  const folder = kind === 'folder' ? windows : windows.slice(0, Math.max(windows.lastIndexOf('\\'), 0)) || windows;
+  const folder =
+    kind === 'folder'
+      ? windows
+      : windows.slice(0, Math.max(windows.lastIndexOf('\\'), 0)) || windows;
   const example = kind === 'executable' ? '/usr/bin' : '/srv/www/...';
   return `Windows path "${raw}" has no pathMap entry; map its folder, e.g. --path-map '${folder}=${example}' (loadConfig option pathMap: { ${JSON.stringify(folder)}: "${example}" })`;
 }

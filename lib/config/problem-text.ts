@@ -11,7 +11,12 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
  * silently instead of being reported as an unknown attribute.
  */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 /**
@@ -31,7 +36,10 @@ export function childPointer(parent: string, name: string): string {
 }
 
 export function lastSegment(pointer: string): string {
-  return pointer.slice(pointer.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+  return pointer
+    .slice(pointer.lastIndexOf('/') + 1)
+    .replace(/~1/g, '/')
+    .replace(/~0/g, '~');
 }
 
 /** `"text"` for messages; JSON escapes only when the text needs them. */

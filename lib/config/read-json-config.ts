@@ -9,21 +9,38 @@ export function readJsonConfig(text: string, file: string): ImportDraft {
   try {
     input = JSON.parse(text);
   } catch (err) {
-    return { config: undefined, problems: [{ path: '', file, message: `not valid JSON: ${(err as Error).message}` }], warnings: [], locate: () => undefined };
+    return {
+      config: undefined,
+      problems: [{ path: '', file, message: `not valid JSON: ${(err as Error).message}` }],
+      warnings: [],
+      locate: () => undefined,
+    };
   }
   try {
     // jsonPointerLines and validation walk the value recursively: refuse a nesting that would overflow them.
     assertDepth(input);
   } catch (err) {
     if (!(err instanceof TooDeepError)) throw err;
-    return { config: undefined, problems: [tooDeepProblem(err, file)], warnings: [], locate: () => undefined };
+    return {
+      config: undefined,
+      problems: [tooDeepProblem(err, file)],
+      warnings: [],
+      locate: () => undefined,
+    };
   }
   const lines = jsonPointerLines(text);
   // A relative physicalPath is taken relative to the file's folder, as nginx
   // takes `root` relative to its prefix, so a site folder can carry its own config.
-  if (input && typeof input === 'object' && typeof (input as { physicalPath?: unknown }).physicalPath === 'string') {
+  if (
+    input &&
+    typeof input === 'object' &&
+    typeof (input as { physicalPath?: unknown }).physicalPath === 'string'
+  ) {
     const config = input as { physicalPath: string };
-    if (!path.isAbsolute(config.physicalPath) && !/^[A-Za-z]:[\\/]|^\\\\/.test(config.physicalPath)) {
+    if (
+      !path.isAbsolute(config.physicalPath) &&
+      !/^[A-Za-z]:[\\/]|^\\\\/.test(config.physicalPath)
+    ) {
       config.physicalPath = path.resolve(path.dirname(path.resolve(file)), config.physicalPath);
     }
   }

@@ -13,14 +13,18 @@ export async function readTextFile(file: string): Promise<string> {
   let bytes: Buffer;
   try {
     const { size } = await handle.stat();
-    if (size > MAX_CONFIG_FILE_BYTES) throw new Error(`it is ${size} bytes; a config file may be at most ${MAX_CONFIG_FILE_BYTES} bytes (16 MiB)`);
+    if (size > MAX_CONFIG_FILE_BYTES)
+      throw new Error(
+        `it is ${size} bytes; a config file may be at most ${MAX_CONFIG_FILE_BYTES} bytes (16 MiB)`,
+      );
     bytes = await readAtMost(handle, MAX_CONFIG_FILE_BYTES);
   } finally {
     await handle.close();
   }
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return iconv.decode(bytes.subarray(2), 'utf-16le');
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return iconv.decode(bytes.subarray(2), 'utf-16be');
-  const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+  const body =
+    bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch {
@@ -37,7 +41,8 @@ async function readAtMost(handle: fs.promises.FileHandle, limit: number): Promis
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
     if (bytesRead === 0) return Buffer.concat(chunks, total);
     total += bytesRead;
-    if (total > limit) throw new Error(`it is larger than ${limit} bytes; a config file may be at most 16 MiB`);
+    if (total > limit)
+      throw new Error(`it is larger than ${limit} bytes; a config file may be at most 16 MiB`);
     chunks.push(chunk.subarray(0, bytesRead));
   }
 }

@@ -7,7 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** Absolute path of the JSON Schema (same relative place from lib/config and dist/config). */
-export const SCHEMA_PATH = path.join(__dirname, '..', '..', 'schemas', 'fastcgi-config.schema.json');
+export const SCHEMA_PATH = path.join(
+  __dirname,
+  '..',
+  '..',
+  'schemas',
+  'fastcgi-config.schema.json',
+);
 
 /** The parts of a schema node this package reads. */
 export interface SchemaNode {
@@ -40,7 +46,10 @@ export interface AttributeKinds {
 }
 
 /** Attribute kinds of the named definitions (e.g. `application`, `handler`), read from the schema. */
-export function attributeKinds(definitions: readonly string[], except: readonly string[] = []): AttributeKinds {
+export function attributeKinds(
+  definitions: readonly string[],
+  except: readonly string[] = [],
+): AttributeKinds {
   const schema = readSchema();
   const numbers = new Set<string>();
   const booleans = new Set<string>();
@@ -50,7 +59,11 @@ export function attributeKinds(definitions: readonly string[], except: readonly 
       if (except.includes(name)) continue;
       if (prop.type === 'integer' || prop.type === 'number') numbers.add(name);
       else if (prop.type === 'boolean') booleans.add(name);
-      else if (prop.enum) enums.set(name, prop.enum.filter((v): v is string => typeof v === 'string'));
+      else if (prop.enum)
+        enums.set(
+          name,
+          prop.enum.filter((v): v is string => typeof v === 'string'),
+        );
     }
   }
   return { numbers, booleans, enums };

@@ -18,16 +18,29 @@ export interface StartupProblem extends ConfigProblem {
   severity: 'error' | 'warning';
 }
 
-export function startupProblems(config: ResolvedConfig, environmentPath = process.env.PATH ?? ''): StartupProblem[] {
+export function startupProblems(
+  config: ResolvedConfig,
+  environmentPath = process.env.PATH ?? '',
+): StartupProblem[] {
   const problems: StartupProblem[] = [];
-  const error = (pointer: string, message: string): void => void problems.push({ severity: 'error', path: pointer, message });
-  const warning = (pointer: string, message: string): void => void problems.push({ severity: 'warning', path: pointer, message });
+  const error = (pointer: string, message: string): void =>
+    void problems.push({ severity: 'error', path: pointer, message });
+  const warning = (pointer: string, message: string): void =>
+    void problems.push({ severity: 'warning', path: pointer, message });
 
   const root = statOf(config.physicalPath);
-  if (!root) error('/physicalPath', `physicalPath ${config.physicalPath} does not exist: copy the site there, or fix the path (--path-map / --physical-path when importing from IIS)`);
-  else if (!root.isDirectory()) error('/physicalPath', `physicalPath ${config.physicalPath} is not a folder`);
+  if (!root)
+    error(
+      '/physicalPath',
+      `physicalPath ${config.physicalPath} does not exist: copy the site there, or fix the path (--path-map / --physical-path when importing from IIS)`,
+    );
+  else if (!root.isDirectory())
+    error('/physicalPath', `physicalPath ${config.physicalPath} is not a folder`);
   else if (!canAccess(config.physicalPath, fs.constants.R_OK | fs.constants.X_OK)) {
-    error('/physicalPath', `physicalPath ${config.physicalPath} cannot be read by this process (user id ${process.getuid?.() ?? '?'})`);
+    error(
+      '/physicalPath',
+      `physicalPath ${config.physicalPath} cannot be read by this process (user id ${process.getuid?.() ?? '?'})`,
+    );
   }
 
   config.fastCgi.application.forEach((app, i) => {
@@ -39,7 +52,10 @@ export function startupProblems(config: ResolvedConfig, environmentPath = proces
     if (app.monitorChangesTo !== '') {
       const watched = resolveMonitoredFile(app.monitorChangesTo, app.fullPath);
       if (!statOf(watched)) {
-        warning(`${pointer}/monitorChangesTo`, `monitorChangesTo ${watched} does not exist: changes to it cannot recycle the pool until it does (Linux php-cgi reads /etc/php/<version>/cgi/php.ini)`);
+        warning(
+          `${pointer}/monitorChangesTo`,
+          `monitorChangesTo ${watched} does not exist: changes to it cannot recycle the pool until it does (Linux php-cgi reads /etc/php/<version>/cgi/php.ini)`,
+        );
       }
     }
   });
@@ -48,7 +64,11 @@ export function startupProblems(config: ResolvedConfig, environmentPath = proces
     config.handlers.forEach((handler, i) => {
       if (handler.script === undefined || handler.script === '') return;
       const script = path.join(config.physicalPath, handler.script);
-      if (!statOf(script)?.isFile()) warning(`/handlers/${i}/script`, `front-controller script ${script} does not exist: requests handler "${handler.name}" takes will get 404`);
+      if (!statOf(script)?.isFile())
+        warning(
+          `/handlers/${i}/script`,
+          `front-controller script ${script} does not exist: requests handler "${handler.name}" takes will get 404`,
+        );
     });
   }
   return problems;
@@ -57,13 +77,20 @@ export function startupProblems(config: ResolvedConfig, environmentPath = proces
 /** Why `fullPath` cannot be started, or undefined when it can. A bare name is looked up on PATH, as spawn() does. */
 function executableProblem(fullPath: string, environmentPath: string): string | undefined {
   if (!fullPath.includes('/')) {
-    const found = environmentPath.split(path.delimiter).filter(Boolean).some((dir) => isExecutableFile(path.join(dir, fullPath)));
-    return found ? undefined : `fullPath "${fullPath}" is not found on PATH (${environmentPath || 'empty'}); write the absolute path, e.g. /usr/bin/php-cgi (Debian/Ubuntu: apt install php-cgi)`;
+    const found = environmentPath
+      .split(path.delimiter)
+      .filter(Boolean)
+      .some((dir) => isExecutableFile(path.join(dir, fullPath)));
+    return found
+      ? undefined
+      : `fullPath "${fullPath}" is not found on PATH (${environmentPath || 'empty'}); write the absolute path, e.g. /usr/bin/php-cgi (Debian/Ubuntu: apt install php-cgi)`;
   }
   const stat = statOf(fullPath);
-  if (!stat) return `fullPath ${fullPath} does not exist: install it (Debian/Ubuntu: apt install php-cgi gives /usr/bin/php-cgi) or fix the path (--path-map when importing from IIS)`;
+  if (!stat)
+    return `fullPath ${fullPath} does not exist: install it (Debian/Ubuntu: apt install php-cgi gives /usr/bin/php-cgi) or fix the path (--path-map when importing from IIS)`;
   if (!stat.isFile()) return `fullPath ${fullPath} is not a file`;
-  if (!canAccess(fullPath, fs.constants.X_OK)) return `fullPath ${fullPath} is not executable by this process (chmod +x, or check its owner)`;
+  if (!canAccess(fullPath, fs.constants.X_OK))
+    return `fullPath ${fullPath} is not executable by this process (chmod +x, or check its owner)`;
   return undefined;
 }
 

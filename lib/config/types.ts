@@ -50,7 +50,9 @@ export type ResolvedApplication = Resolved<Omit<ApplicationConfig, 'environmentV
   readonly environmentVariables: readonly Required<EnvironmentVariable>[];
 };
 
-export type ResolvedHandler = Resolved<Omit<HandlerConfig, 'siteId' | 'applicationPath' | 'script' | 'scriptProcessor' | 'type'>> &
+export type ResolvedHandler = Resolved<
+  Omit<HandlerConfig, 'siteId' | 'applicationPath' | 'script' | 'scriptProcessor' | 'type'>
+> &
   Pick<HandlerConfig, 'siteId' | 'applicationPath' | 'script' | 'scriptProcessor' | 'type'>;
 
 type DeepResolved<T> = T extends readonly (infer U)[]
@@ -61,7 +63,9 @@ type DeepResolved<T> = T extends readonly (infer U)[]
 
 /** A rule with every default filled in; `action.statusCode` stays optional (only CustomResponse has one). */
 export type ResolvedRewriteRule = DeepResolved<Omit<RewriteRuleConfig, 'action'>> & {
-  readonly action: DeepResolved<Omit<RewriteActionConfig, 'statusCode'>> & { readonly statusCode?: number };
+  readonly action: DeepResolved<Omit<RewriteActionConfig, 'statusCode'>> & {
+    readonly statusCode?: number;
+  };
 };
 
 /** A validated config with every default filled in; frozen. */
@@ -80,7 +84,9 @@ export interface ResolvedConfig {
   readonly maxAllowedContentLength: number;
   readonly trustProxy: boolean | readonly string[];
   readonly serverSoftware: string;
-  readonly requestFiltering: Readonly<Required<{ [K in keyof RequestFilteringConfig]: readonly string[] }>>;
+  readonly requestFiltering: Readonly<
+    Required<{ [K in keyof RequestFilteringConfig]: readonly string[] }>
+  >;
   readonly mimeMap: readonly Readonly<MimeMapEntry>[];
   readonly errorMode: ErrorMode;
   readonly rewrite: { readonly rules: readonly ResolvedRewriteRule[] };

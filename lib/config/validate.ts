@@ -54,7 +54,10 @@ function schemaValidator(): ValidateFunction {
   return compiled;
 }
 
-function run(input: unknown, options: ValidateOptions): { problems: ConfigProblem[]; config: unknown } {
+function run(
+  input: unknown,
+  options: ValidateOptions,
+): { problems: ConfigProblem[]; config: unknown } {
   let config: unknown;
   const problems: ConfigProblem[] = [];
   try {
@@ -70,7 +73,11 @@ function run(input: unknown, options: ValidateOptions): { problems: ConfigProble
     // A bad config is a FastCgiConfigError whatever it is made of (a getter
     // that throws, a Proxy, a cycle): never a RangeError or a TypeError.
     problems.length = 0;
-    problems.push(err instanceof TooDeepError ? tooDeepProblem(err) : { path: '', message: `the configuration cannot be read: ${errorText(err)}` });
+    problems.push(
+      err instanceof TooDeepError
+        ? tooDeepProblem(err)
+        : { path: '', message: `the configuration cannot be read: ${errorText(err)}` },
+    );
   }
   if (options.locate) for (const problem of problems) addLocation(problem, options.locate);
   return { problems, config };
@@ -121,20 +128,34 @@ function schemaProblems(errors: readonly ErrorObject[]): ConfigProblem[] {
   // A value that fits one shape of an anyOf but has bad items: the items' errors
   // say what is wrong, the anyOf's "must be a boolean" would only confuse.
   const explainedDeeper = new Set(
-    errors.filter((e) => e.keyword === 'anyOf' && errors.some((d) => d.instancePath.startsWith(`${e.instancePath}/`))).map((e) => e.instancePath),
+    errors
+      .filter(
+        (e) =>
+          e.keyword === 'anyOf' &&
+          errors.some((d) => d.instancePath.startsWith(`${e.instancePath}/`)),
+      )
+      .map((e) => e.instancePath),
   );
   for (const error of errors) {
     if (explainedDeeper.has(error.instancePath)) continue;
     if (error.keyword === 'additionalProperties') {
       const name = String((error.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys((error.parentSchema as Schema | undefined)?.properties ?? {});
-      problems.push(withValue(
-        { path: childPointer(error.instancePath, name), message: unknownAttributeMessage(name, allowed) },
-        (error.data as Record<string, unknown> | undefined)?.[name],
-      ));
+      problems.push(
+        withValue(
+          {
+            path: childPointer(error.instancePath, name),
+            message: unknownAttributeMessage(name, allowed),
+          },
+          (error.data as Record<string, unknown> | undefined)?.[name],
+        ),
+      );
     } else if (error.keyword === 'required') {
       const name = String((error.params as { missingProperty: string }).missingProperty);
-      problems.push({ path: childPointer(error.instancePath, name), message: `missing required attribute ${quote(name)}` });
+      problems.push({
+        path: childPointer(error.instancePath, name),
+        message: `missing required attribute ${quote(name)}`,
+      });
     } else {
       const group = byValue.get(error.instancePath);
       if (group) group.errors.push(error);
@@ -145,14 +166,18 @@ function schemaProblems(errors: readonly ErrorObject[]): ConfigProblem[] {
     }
   }
   for (const [pointer, group] of byValue) {
-    problems[group.index] = withValue({ path: pointer, message: valueMessage(pointer, group.errors) }, group.errors[0].data);
+    problems[group.index] = withValue(
+      { path: pointer, message: valueMessage(pointer, group.errors) },
+      group.errors[0].data,
+    );
   }
   return problems;
 }
 
 function unknownAttributeMessage(name: string, allowed: readonly string[]): string {
   const suggestion = didYouMean(name, allowed);
-  if (suggestion !== undefined) return `unknown attribute ${quote(name)}; did you mean ${quote(suggestion)}?`;
+  if (suggestion !== undefined)
+    return `unknown attribute ${quote(name)}; did you mean ${quote(suggestion)}?`;
   return `unknown attribute ${quote(name)}; allowed attributes here: ${allowed.join(', ')}`;
 }
 
@@ -167,14 +192,23 @@ function valueMessage(pointer: string, errors: readonly ErrorObject[]): string {
   }
   if (has('anyOf')) {
     // One of several shapes (trustProxy: a boolean or a list): name them all.
-    const types = errors.filter((e) => e.keyword === 'type').map((e) => TYPE_NAMES[String((e.params as { type: string }).type)] ?? String((e.params as { type: string }).type));
-    if (types.length === errors.length - 1) return `must be ${types.join(' or ')} (got ${describe(data)})`;
+    const types = errors
+      .filter((e) => e.keyword === 'type')
+      .map(
+        (e) =>
+          TYPE_NAMES[String((e.params as { type: string }).type)] ??
+          String((e.params as { type: string }).type),
+      );
+    if (types.length === errors.length - 1)
+      return `must be ${types.join(' or ')} (got ${describe(data)})`;
   }
   if (has('enum') && schema.enum) {
     const allowed = schema.enum.map(String);
     const suggestion = typeof data === 'string' ? didYouMean(data, allowed) : undefined;
-    return `must be one of ${allowed.join(', ')} (got ${describe(data)})` +
-      (suggestion !== undefined ? `; did you mean ${quote(suggestion)}?` : '');
+    return (
+      `must be one of ${allowed.join(', ')} (got ${describe(data)})` +
+      (suggestion !== undefined ? `; did you mean ${quote(suggestion)}?` : '')
+    );
   }
   if ((schema.type === 'integer' || schema.type === 'number') && typeof data === 'number') {
     return `must be ${ownValue(TYPE_NAMES, schema.type)}${rangeText(schema, lastSegment(pointer))} (got ${describe(data)})`;
@@ -197,19 +231,21 @@ function rangeText(schema: Schema, attribute: string): string {
 
 /** "did you mean 4" for a number written as a string, and the like. */
 function typeHint(type: string, data: unknown): string {
-  if ((type === 'integer' || type === 'number') && typeof data === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(data)) {
+  if (
+    (type === 'integer' || type === 'number') &&
+    typeof data === 'string' &&
+    /^\s*-?\d+(\.\d+)?\s*$/.test(data)
+  ) {
     return `; did you mean ${data.trim()}, without quotes?`;
   }
-  if (type === 'boolean' && (data === 'true' || data === 'false')) return `; did you mean ${data}, without quotes?`;
-  if (type === 'string' && (typeof data === 'number' || typeof data === 'boolean')) return `; did you mean "${data}"?`;
+  if (type === 'boolean' && (data === 'true' || data === 'false'))
+    return `; did you mean ${data}, without quotes?`;
+  if (type === 'string' && (typeof data === 'number' || typeof data === 'boolean'))
+    return `; did you mean "${data}"?`;
   return '';
 }
 
 // --- helpers -----------------------------------------------------------------
-
-
-
-
 
 /** Fills file/line from `locate`, falling back to the nearest enclosing value that has a location. */
 function addLocation(problem: ConfigProblem, locate: NonNullable<ValidateOptions['locate']>): void {
@@ -225,8 +261,6 @@ function addLocation(problem: ConfigProblem, locate: NonNullable<ValidateOptions
     pointer = pointer.slice(0, pointer.lastIndexOf('/'));
   }
 }
-
-
 
 /**
  * A plain-data copy of the caller's input (arrays, and objects as plain

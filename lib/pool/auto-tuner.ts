@@ -53,7 +53,8 @@ export class AutoTuner {
   private quietTicks = 0;
 
   constructor(policy: AutoTunePolicy) {
-    if (!(policy.floor >= 1 && policy.cap >= policy.floor)) throw new RangeError(`bad auto-tune bounds ${policy.floor}..${policy.cap}`);
+    if (!(policy.floor >= 1 && policy.cap >= policy.floor))
+      throw new RangeError(`bad auto-tune bounds ${policy.floor}..${policy.cap}`);
     this.policy = policy;
     this.current = policy.floor;
   }

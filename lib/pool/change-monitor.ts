@@ -76,7 +76,11 @@ export class ChangeMonitor {
         this.schedule();
       });
     } catch (err) {
-      debug('cannot watch the folder of %s (%s); polling instead', this.file, (err as Error).message);
+      debug(
+        'cannot watch the folder of %s (%s); polling instead',
+        this.file,
+        (err as Error).message,
+      );
       this.poll();
     }
   }
@@ -116,7 +120,9 @@ export class ChangeMonitor {
  * (IIS 7.5+ speaks only of full paths, so relative ones are an extension).
  */
 export function resolveMonitoredFile(monitorChangesTo: string, fullPath: string): string {
-  return path.isAbsolute(monitorChangesTo) ? monitorChangesTo : path.resolve(path.dirname(fullPath), monitorChangesTo);
+  return path.isAbsolute(monitorChangesTo)
+    ? monitorChangesTo
+    : path.resolve(path.dirname(fullPath), monitorChangesTo);
 }
 
 function signatureOf(file: string): string {

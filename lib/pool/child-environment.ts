@@ -25,17 +25,25 @@ const LOCALE = /^LC_[A-Z_]+$/;
  * instanceMaxRequests, so php-cgi and the pool agree on when a process is
  * recycled (the classic IIS pitfall).
  */
-export function childEnvironment(app: ResolvedApplication, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function childEnvironment(
+  app: ResolvedApplication,
+  parent: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   if (app.inheritEnvironment) {
     Object.assign(env, parent);
     delete env.PHP_FCGI_CHILDREN;
   } else {
     for (const [name, value] of Object.entries(parent)) {
-      if (value !== undefined && ((MINIMAL_ENVIRONMENT as readonly string[]).includes(name) || LOCALE.test(name))) env[name] = value;
+      if (
+        value !== undefined &&
+        ((MINIMAL_ENVIRONMENT as readonly string[]).includes(name) || LOCALE.test(name))
+      )
+        env[name] = value;
     }
   }
   for (const variable of app.environmentVariables) env[variable.name] = variable.value;
-  if (env.PHP_FCGI_MAX_REQUESTS === undefined) env.PHP_FCGI_MAX_REQUESTS = String(app.instanceMaxRequests);
+  if (env.PHP_FCGI_MAX_REQUESTS === undefined)
+    env.PHP_FCGI_MAX_REQUESTS = String(app.instanceMaxRequests);
   return env;
 }

@@ -15,7 +15,10 @@ export function connectEndpoint(
 ): Promise<FastCgiConnection> {
   return new Promise<FastCgiConnection>((resolve, reject) => {
     const socket = net.connect(endpoint.connectOptions);
-    const onError = (err: Error): void => reject(explain(new FastCgiProcessExitedError(`cannot connect: ${err.message}`, { cause: err })));
+    const onError = (err: Error): void =>
+      reject(
+        explain(new FastCgiProcessExitedError(`cannot connect: ${err.message}`, { cause: err })),
+      );
     socket.once('error', onError);
     socket.once('connect', () => {
       socket.off('error', onError);

@@ -20,7 +20,8 @@ export class InstanceSet {
   /** Those that count against maxInstances: all but those already on their way out. */
   activeCount(): number {
     let active = 0;
-    for (const instance of this.all) if (instance.state !== 'stopping' && instance.state !== 'exited') active++;
+    for (const instance of this.all)
+      if (instance.state !== 'stopping' && instance.state !== 'exited') active++;
     return active;
   }
 
@@ -33,7 +34,8 @@ export class InstanceSet {
   /** Pids of the running processes. */
   pids(): number[] {
     const pids: number[] = [];
-    for (const instance of this.all) if (instance.pid !== undefined && instance.state !== 'exited') pids.push(instance.pid);
+    for (const instance of this.all)
+      if (instance.pid !== undefined && instance.state !== 'exited') pids.push(instance.pid);
     return pids;
   }
 

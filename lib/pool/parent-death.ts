@@ -34,14 +34,21 @@ export function findSetpriv(): string | null {
     const candidate = path.join(dir, 'setpriv');
     if (!isExecutable(candidate)) continue;
     try {
-      const help = childProcess.execFileSync(candidate, ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+      const help = childProcess.execFileSync(candidate, ['--help'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 5000,
+      });
       if (help.includes('--pdeathsig')) setprivPath = candidate;
     } catch {
       // not util-linux's setpriv
     }
     break;
   }
-  debug('parent-death signal: %s', setprivPath ? `via ${setprivPath}` : 'not available (exit hook only)');
+  debug(
+    'parent-death signal: %s',
+    setprivPath ? `via ${setprivPath}` : 'not available (exit hook only)',
+  );
   return setprivPath;
 }
 
@@ -54,7 +61,9 @@ export function parentDeathMechanism(): ParentDeathMechanism {
  * A `file` that is not an executable file is spawned directly, so that a
  * wrong fullPath still fails with ENOENT/EACCES from spawn itself.
  */
-export function spawnWithParentDeathSignal(base: SpawnFunction = childProcess.spawn): SpawnFunction {
+export function spawnWithParentDeathSignal(
+  base: SpawnFunction = childProcess.spawn,
+): SpawnFunction {
   return ((file: string, args: readonly string[], options: childProcess.SpawnOptions) => {
     const setpriv = findSetpriv();
     const program = setpriv ? resolveExecutable(file, options.env?.PATH ?? process.env.PATH) : null;

@@ -1,7 +1,10 @@
 import { emptyRecycleCounts, type PoolStats, type RecycleReason } from './pool-stats';
 
 /** The counts in a pool's snapshot that only ever grow (the rest describe the pool now). */
-export type PoolCountStats = Pick<PoolStats, 'served' | 'failed' | 'crashed' | 'recycled' | 'recycledBy'>;
+export type PoolCountStats = Pick<
+  PoolStats,
+  'served' | 'failed' | 'crashed' | 'recycled' | 'recycledBy'
+>;
 
 /**
  * One pool's running totals. Each is counted in one place: `served` when a

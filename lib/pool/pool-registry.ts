@@ -21,7 +21,10 @@ let socketDir: string | null = null;
 let exitHookInstalled = false;
 
 /** Test seams passed through fastCgi(config, options) to a pool it creates (see ProcessPoolOptions). */
-export type PoolOverrides = Pick<ProcessPoolOptions, 'spawn' | 'secondMs' | 'autoTune' | 'cpuIdle' | 'monitorDebounceMs'>;
+export type PoolOverrides = Pick<
+  ProcessPoolOptions,
+  'spawn' | 'secondMs' | 'autoTune' | 'cpuIdle' | 'monitorDebounceMs'
+>;
 
 export function acquirePool(app: ResolvedApplication, overrides: PoolOverrides = {}): ProcessPool {
   const key = applicationKey(app.fullPath, app.arguments);

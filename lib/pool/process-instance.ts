@@ -6,7 +6,12 @@ import { connectEndpoint } from './connect-endpoint';
 import { openListenEndpoint, type ListenEndpoint } from '../transport/listen-endpoint';
 import { spawnWithParentDeathSignal } from './parent-death';
 import { timerDelay } from '../timer-delay';
-import { TRANSITIONS, type InstanceExit, type InstanceState, type ProcessInstanceOptions } from './instance-types';
+import {
+  TRANSITIONS,
+  type InstanceExit,
+  type InstanceState,
+  type ProcessInstanceOptions,
+} from './instance-types';
 
 export type { InstanceState, ProcessInstanceOptions, SpawnFunction } from './instance-types';
 
@@ -81,9 +86,17 @@ export class ProcessInstance {
   async start(): Promise<void> {
     const { app } = this.options;
     try {
-      this.endpoint = await openListenEndpoint(app.protocol, this.options.socketDir, this.options.name);
+      this.endpoint = await openListenEndpoint(
+        app.protocol,
+        this.options.socketDir,
+        this.options.name,
+      );
     } catch (err) {
-      throw new FastCgiSpawnError(app.fullPath, `cannot open a listening socket: ${(err as Error).message}`, { cause: err });
+      throw new FastCgiSpawnError(
+        app.fullPath,
+        `cannot open a listening socket: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const endpoint = this.endpoint;
     const env = { _FCGI_X_PIPE_: endpoint.address, ...this.options.env };
@@ -206,7 +219,10 @@ export class ProcessInstance {
       const grace = this.options.app.signalBeforeTerminateSeconds;
       if (grace <= 0) return void child.kill('SIGKILL');
       child.kill('SIGTERM');
-      this.killTimer = setTimeout(() => child.kill('SIGKILL'), timerDelay(grace * (this.options.secondMs ?? 1000)));
+      this.killTimer = setTimeout(
+        () => child.kill('SIGKILL'),
+        timerDelay(grace * (this.options.secondMs ?? 1000)),
+      );
     });
   }
 
@@ -229,7 +245,10 @@ export class ProcessInstance {
   }
 
   /** stop() and retire(): once only; a child already gone is marked exited without a signal. */
-  private leave(byItself: boolean, signal: (child: childProcess.ChildProcess) => void): Promise<void> {
+  private leave(
+    byItself: boolean,
+    signal: (child: childProcess.ChildProcess) => void,
+  ): Promise<void> {
     if (this.state === 'exited') return Promise.resolve();
     const done = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
     if (this.state === 'stopping') return done;
@@ -237,7 +256,8 @@ export class ProcessInstance {
     if (byItself) this.leavingByItself = true;
     this.connection?.destroy();
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) void this.discardEndpoint().then(() => this.markExited('stopped'));
+    if (!child || child.exitCode !== null || child.signalCode !== null)
+      void this.discardEndpoint().then(() => this.markExited('stopped'));
     else signal(child);
     return done;
   }
@@ -267,7 +287,10 @@ export class ProcessInstance {
   /** An error describing this process's exit, for a request that was in flight. */
   exitError(fallback: FastCgiError): FastCgiError {
     // Only an exit the process chose (crash, exit(), a signal from outside) explains a failure.
-    if (this.exit?.byItself) return new FastCgiProcessExitedError(this.exit.description, { detail: this.stderrTail || undefined });
+    if (this.exit?.byItself)
+      return new FastCgiProcessExitedError(this.exit.description, {
+        detail: this.stderrTail || undefined,
+      });
     return fallback;
   }
 
@@ -276,18 +299,32 @@ export class ProcessInstance {
     if (!endpoint || this.state === 'stopping' || this.state === 'exited') {
       throw this.exitError(new FastCgiProcessExitedError('process is gone'));
     }
-    return connectEndpoint(endpoint, (fallback) => this.exitError(fallback), () => this.options.onIdleClose?.(this));
+    return connectEndpoint(
+      endpoint,
+      (fallback) => this.exitError(fallback),
+      () => this.options.onIdleClose?.(this),
+    );
   }
 
   private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
     const description = signal ? `killed by ${signal}` : `exit code ${code}`;
-    debug('%s pid %d exited: %s (%d END_REQUESTs read so far)', this.name, this.pid, description, this.completedRequests);
+    debug(
+      '%s pid %d exited: %s (%d END_REQUESTs read so far)',
+      this.name,
+      this.pid,
+      description,
+      this.completedRequests,
+    );
     if (this.killTimer) {
       clearTimeout(this.killTimer);
       this.killTimer = null;
     }
     this.child?.stderr?.destroy();
-    this.exit = { description, byItself: this.state !== 'stopping' || this.leavingByItself, clean: code === 0 && !signal };
+    this.exit = {
+      description,
+      byItself: this.state !== 'stopping' || this.leavingByItself,
+      clean: code === 0 && !signal,
+    };
     void this.discardEndpoint().then(() => this.markExited(description));
   }
 
@@ -303,7 +340,8 @@ export class ProcessInstance {
     if (this.state === 'exited') return;
     this.exit ??= { description, byItself: false, clean: false };
     this.transition('exited');
-    if (this.exit.byItself && this.exit.clean && this.connection?.closedBetweenRequests) this.leftAfter = this.completedRequests;
+    if (this.exit.byItself && this.exit.clean && this.connection?.closedBetweenRequests)
+      this.leftAfter = this.completedRequests;
     // A request in flight keeps its connection: the exit is often reaped before
     // Node reads the socket, where the last response (php-cgi answers, then
     // exits) may still wait. Destroying it would lose that answer and make the

@@ -1,7 +1,12 @@
 import createDebug from 'debug';
 import { EventEmitter } from 'node:events';
 import type { ResolvedApplication } from '../config/types';
-import { FastCgiPoolClosedError, FastCgiQueueFullError, FastCgiRapidFailError, type FastCgiError } from '../errors';
+import {
+  FastCgiPoolClosedError,
+  FastCgiQueueFullError,
+  FastCgiRapidFailError,
+  type FastCgiError,
+} from '../errors';
 import type { ExchangeTimeouts } from '../transport/exchange';
 import { defaultAutoTunePolicy, TuningLoop, type AutoTuneSample } from './auto-tuner';
 import { ChangeMonitor, resolveMonitoredFile } from './change-monitor';
@@ -15,10 +20,21 @@ import type { ProcessInstance } from './process-instance';
 import { ProcessSource } from './process-source';
 import { RapidFailGuard } from './rapid-fail-guard';
 import { WaitQueue } from './wait-queue';
-import type { AcquireCallback, AcquireOptions, LeaseOutcome, ProcessPoolOptions } from './pool-types';
+import type {
+  AcquireCallback,
+  AcquireOptions,
+  LeaseOutcome,
+  ProcessPoolOptions,
+} from './pool-types';
 
 export type { PoolStats, RecycleReason } from './pool-stats';
-export type { AcquireCallback, AcquireOptions, Lease, LeaseOutcome, ProcessPoolOptions } from './pool-types';
+export type {
+  AcquireCallback,
+  AcquireOptions,
+  Lease,
+  LeaseOutcome,
+  ProcessPoolOptions,
+} from './pool-types';
 
 const debug = createDebug('iis-fastcgi:pool');
 
@@ -61,9 +77,18 @@ export class ProcessPool extends EventEmitter {
     this.app = app;
     this.key = options.key;
     const secondMs = options.secondMs ?? 1000;
-    this.timeouts = { activityTimeout: app.activityTimeout, requestTimeout: app.requestTimeout, secondMs };
-    this.maxRequestsPerProcess = Math.min(app.instanceMaxRequests, phpMaxRequests(options.env) ?? Infinity);
-    this.idle = new IdleList(app.idleTimeout * secondMs, (instance) => this.recycle(instance, 'idleTimeout'));
+    this.timeouts = {
+      activityTimeout: app.activityTimeout,
+      requestTimeout: app.requestTimeout,
+      secondMs,
+    };
+    this.maxRequestsPerProcess = Math.min(
+      app.instanceMaxRequests,
+      phpMaxRequests(options.env) ?? Infinity,
+    );
+    this.idle = new IdleList(app.idleTimeout * secondMs, (instance) =>
+      this.recycle(instance, 'idleTimeout'),
+    );
     this.guard = new RapidFailGuard(app.rapidFailsPerMinute, 60 * secondMs);
     this.source = new ProcessSource(app, this.key, options, {
       started: (instance) => this.onStarted(instance),
@@ -84,7 +109,9 @@ export class ProcessPool extends EventEmitter {
     }
     if (app.monitorChangesTo) {
       const file = resolveMonitoredFile(app.monitorChangesTo, app.fullPath);
-      this.monitor = new ChangeMonitor(file, () => this.recycleAll(file), { debounceMs: options.monitorDebounceMs });
+      this.monitor = new ChangeMonitor(file, () => this.recycleAll(file), {
+        debounceMs: options.monitorDebounceMs,
+      });
     }
   }
 
@@ -208,7 +235,11 @@ export class ProcessPool extends EventEmitter {
       this.drained = null;
       resolve();
     }
-    while (this.source.starting < this.waiting.length && this.instances.activeCount() < this.maxInstances && !this.closing) {
+    while (
+      this.source.starting < this.waiting.length &&
+      this.instances.activeCount() < this.maxInstances &&
+      !this.closing
+    ) {
       this.spawnInstance();
     }
   }
@@ -274,7 +305,11 @@ export class ProcessPool extends EventEmitter {
     );
   }
 
-  private readonly release = (instance: ProcessInstance, outcome: LeaseOutcome, reason?: string): void => this.onRelease(instance, outcome, reason);
+  private readonly release = (
+    instance: ProcessInstance,
+    outcome: LeaseOutcome,
+    reason?: string,
+  ): void => this.onRelease(instance, outcome, reason);
 
   private onRelease(instance: ProcessInstance, outcome: LeaseOutcome, reason?: string): void {
     if (instance.state !== 'busy') {
@@ -290,9 +325,11 @@ export class ProcessPool extends EventEmitter {
       return;
     }
     this.countServed(instance);
-    if (instance.served >= this.maxRequestsPerProcess) return this.recycle(instance, 'instanceMaxRequests');
+    if (instance.served >= this.maxRequestsPerProcess)
+      return this.recycle(instance, 'instanceMaxRequests');
     // At its own (unseen) PHP_FCGI_MAX_REQUESTS it is closing now: the next request would not be read.
-    if (this.ownLimit.reached(instance)) return this.letGo(instance, 'reached its own request limit');
+    if (this.ownLimit.reached(instance))
+      return this.letGo(instance, 'reached its own request limit');
     instance.transition('idle');
     this.onIdle(instance);
   }
@@ -331,8 +368,14 @@ export class ProcessPool extends EventEmitter {
   private onInstanceExit(instance: ProcessInstance, description: string): void {
     if (!this.instances.delete(instance)) return;
     this.idle.remove(instance);
-    const learned = instance.generation === this.generation ? this.ownLimit.noteExit(instance) : null;
-    if (learned !== null) debug('%s: processes leave by themselves after %d requests; each is let go at that count', this.key, learned);
+    const learned =
+      instance.generation === this.generation ? this.ownLimit.noteExit(instance) : null;
+    if (learned !== null)
+      debug(
+        '%s: processes leave by themselves after %d requests; each is let go at that count',
+        this.key,
+        learned,
+      );
     const unexpected = instance.exitedUnexpectedly;
     this.emit('exit', { pid: instance.pid, description, unexpected });
     if (instance.crashed) {
@@ -352,9 +395,15 @@ export class ProcessPool extends EventEmitter {
     this.failuresNoted.add(instance);
     const now = Date.now();
     if (!this.guard.record(now)) return;
-    debug('%s: %d failures within a minute, failing requests until %s', this.key, this.app.rapidFailsPerMinute, new Date(this.guard.until).toISOString());
+    debug(
+      '%s: %d failures within a minute, failing requests until %s',
+      this.key,
+      this.app.rapidFailsPerMinute,
+      new Date(this.guard.until).toISOString(),
+    );
     this.emit('rapidFail', { until: this.guard.until });
-    for (const callback of this.waiting.drain()) callback(new FastCgiRapidFailError(this.guard.until));
+    for (const callback of this.waiting.drain())
+      callback(new FastCgiRapidFailError(this.guard.until));
   }
 
   /** maxInstances 0: the tuner moved the limit. */
@@ -363,9 +412,9 @@ export class ProcessPool extends EventEmitter {
     this.emit('tune', { limit, previous });
     if (limit > previous) return this.pump();
     // Shrink: end the longest-idle processes above the new limit; busy ones go when released.
-    while (this.instances.activeCount() > limit && this.idle.length > 0) this.recycle(this.idle.shift() as ProcessInstance, 'autoTune');
+    while (this.instances.activeCount() > limit && this.idle.length > 0)
+      this.recycle(this.idle.shift() as ProcessInstance, 'autoTune');
   }
-
 }
 
 function noop(): void {}

@@ -84,9 +84,15 @@ export class ProcessSource {
    * One waiter learns why; the others get their own attempt.
    */
   private reportable(err: FastCgiError): FastCgiError | null {
-    if (err instanceof FastCgiSpawnError || !(err instanceof FastCgiError) || ++this.failuresInARow >= START_ATTEMPTS) {
+    if (
+      err instanceof FastCgiSpawnError ||
+      !(err instanceof FastCgiError) ||
+      ++this.failuresInARow >= START_ATTEMPTS
+    ) {
       this.failuresInARow = 0;
-      return err instanceof FastCgiError ? err : new FastCgiSpawnError(this.app.fullPath, String(err));
+      return err instanceof FastCgiError
+        ? err
+        : new FastCgiSpawnError(this.app.fullPath, String(err));
     }
     return null;
   }

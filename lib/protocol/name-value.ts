@@ -104,7 +104,11 @@ export function nameValuePairsLength(list: readonly NameValue[]): number {
  * Write `list` at `offset`; the caller has sized `buf` with nameValuePairsLength.
  * Returns the offset after the last byte written.
  */
-export function writeNameValuePairs(buf: Buffer, offset: number, list: readonly NameValue[]): number {
+export function writeNameValuePairs(
+  buf: Buffer,
+  offset: number,
+  list: readonly NameValue[],
+): number {
   let pos = offset;
   for (let i = 0; i < list.length; i++) {
     const pair = list[i]!;

@@ -38,7 +38,9 @@ export class ParamsWriter {
     const count = Math.max(1, Math.ceil(length / FCGI_SPLIT_CONTENT_LENGTH));
     const lastLength = length - (count - 1) * FCGI_SPLIT_CONTENT_LENGTH;
     const lastPadding = paddingFor(lastLength);
-    const out = Buffer.allocUnsafe(count * FCGI_HEADER_LEN + length + lastPadding + (length > 0 ? FCGI_HEADER_LEN : 0));
+    const out = Buffer.allocUnsafe(
+      count * FCGI_HEADER_LEN + length + lastPadding + (length > 0 ? FCGI_HEADER_LEN : 0),
+    );
     let at = 0;
     if (length > 0) {
       for (let i = 0; i < count; i++) {

@@ -152,7 +152,8 @@ export class RecordReader {
           const available = end - pos;
           if (available < need) {
             if (available === 0) return;
-            if (this.contentBytes === null) this.contentBytes = Buffer.allocUnsafe(this.contentLength);
+            if (this.contentBytes === null)
+              this.contentBytes = Buffer.allocUnsafe(this.contentLength);
             chunk.copy(this.contentBytes, this.contentFilled, pos, end);
             this.contentFilled += available;
             this.offset += available;
@@ -196,7 +197,9 @@ export class RecordReader {
     const at = this.offset;
     const version = buf[pos]!;
     if (version !== FCGI_VERSION_1) {
-      this.fail(`unsupported FastCGI version ${version} at byte ${at} (expected ${FCGI_VERSION_1})`);
+      this.fail(
+        `unsupported FastCGI version ${version} at byte ${at} (expected ${FCGI_VERSION_1})`,
+      );
     }
     const type = buf[pos + 1]!;
     if (type === 0) this.fail(`invalid FastCGI record type 0 at byte ${at + 1}`);

@@ -21,14 +21,21 @@ import {
   FCGI_VERSION_1,
   RecordType,
 } from './constants';
-import { type NameValue, nameValuePairsLength, toPairList, writeNameValuePairs } from './name-value';
+import {
+  type NameValue,
+  nameValuePairsLength,
+  toPairList,
+  writeNameValuePairs,
+} from './name-value';
 
 /**
  * Zero padding for encodeStreamRecords, shared by every call: PADDING[n] is n
  * zero bytes. Nothing may write into these (they go straight to the socket).
  */
 const ZEROS = Buffer.alloc(FCGI_HEADER_LEN);
-const PADDING: readonly Buffer[] = Array.from({ length: FCGI_HEADER_LEN }, (_, n) => ZEROS.subarray(0, n));
+const PADDING: readonly Buffer[] = Array.from({ length: FCGI_HEADER_LEN }, (_, n) =>
+  ZEROS.subarray(0, n),
+);
 
 /** Bytes of padding that bring `contentLength` to a multiple of 8. */
 export function paddingFor(contentLength: number): number {
@@ -142,7 +149,11 @@ export function encodeAbortRequest(requestId: number): Buffer {
 }
 
 /** END_REQUEST: appStatus (uint32), protocolStatus, three reserved bytes. */
-export function encodeEndRequest(requestId: number, appStatus: number, protocolStatus: number): Buffer {
+export function encodeEndRequest(
+  requestId: number,
+  appStatus: number,
+  protocolStatus: number,
+): Buffer {
   checkTypeAndId(RecordType.END_REQUEST, requestId);
   const buf = Buffer.allocUnsafe(16);
   writeHeader(buf, 0, RecordType.END_REQUEST, requestId, 8, 0);
@@ -181,7 +192,14 @@ export function encodeParams(requestId: number, pairs: Iterable<NameValue>): Buf
     const last = i === count - 1;
     const contentLength = last ? lastLength : FCGI_SPLIT_CONTENT_LENGTH;
     if (from !== to) buf.copyWithin(to, from, from + contentLength);
-    writeHeader(buf, to - FCGI_HEADER_LEN, RecordType.PARAMS, requestId, contentLength, last ? lastPadding : 0);
+    writeHeader(
+      buf,
+      to - FCGI_HEADER_LEN,
+      RecordType.PARAMS,
+      requestId,
+      contentLength,
+      last ? lastPadding : 0,
+    );
   }
   zeroFill(buf, endHeader - lastPadding, endHeader);
   writeHeader(buf, endHeader, RecordType.PARAMS, requestId, 0, 0);
@@ -204,7 +222,9 @@ export function encodeGetValuesResult(values: Iterable<NameValue>): Buffer {
 function encodeManagementPairs(type: number, list: readonly NameValue[]): Buffer {
   const contentLength = nameValuePairsLength(list);
   if (contentLength > FCGI_MAX_CONTENT_LENGTH) {
-    throw new RangeError(`FastCGI management record content is limited to ${FCGI_MAX_CONTENT_LENGTH} bytes, got ${contentLength}`);
+    throw new RangeError(
+      `FastCGI management record content is limited to ${FCGI_MAX_CONTENT_LENGTH} bytes, got ${contentLength}`,
+    );
   }
   const paddingLength = paddingFor(contentLength);
   const end = FCGI_HEADER_LEN + contentLength;
@@ -233,13 +253,24 @@ function checkBodyLength(content: Buffer, name: string): void {
   }
 }
 
-export function decodeBeginRequestBody(content: Buffer): { role: number; flags: number; keepConn: boolean } {
+export function decodeBeginRequestBody(content: Buffer): {
+  role: number;
+  flags: number;
+  keepConn: boolean;
+} {
   checkBodyLength(content, 'BEGIN_REQUEST');
   const flags = content[2]!;
-  return { role: (content[0]! << 8) | content[1]!, flags, keepConn: (flags & FCGI_KEEP_CONN) !== 0 };
+  return {
+    role: (content[0]! << 8) | content[1]!,
+    flags,
+    keepConn: (flags & FCGI_KEEP_CONN) !== 0,
+  };
 }
 
-export function decodeEndRequestBody(content: Buffer): { appStatus: number; protocolStatus: number } {
+export function decodeEndRequestBody(content: Buffer): {
+  appStatus: number;
+  protocolStatus: number;
+} {
   checkBodyLength(content, 'END_REQUEST');
   return { appStatus: content.readUInt32BE(0), protocolStatus: content[4]! };
 }

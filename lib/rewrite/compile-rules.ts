@@ -14,7 +14,12 @@ export interface CompiledCondition {
 
 export type CompiledAction =
   | { readonly type: 'Rewrite'; readonly url: Template; readonly appendQueryString: boolean }
-  | { readonly type: 'Redirect'; readonly url: Template; readonly appendQueryString: boolean; readonly status: number }
+  | {
+      readonly type: 'Redirect';
+      readonly url: Template;
+      readonly appendQueryString: boolean;
+      readonly status: number;
+    }
   | {
       readonly type: 'CustomResponse';
       readonly statusCode: number;
@@ -37,7 +42,12 @@ export interface CompiledRule {
 }
 
 /** IIS's redirectType names (https://learn.microsoft.com/en-us/iis/extensions/url-rewrite-module/url-rewrite-module-configuration-reference#redirect-action). */
-const REDIRECT_STATUS: Record<string, number> = { Permanent: 301, Found: 302, SeeOther: 303, Temporary: 307 };
+const REDIRECT_STATUS: Record<string, number> = {
+  Permanent: 301,
+  Found: 302,
+  SeeOther: 303,
+  Temporary: 307,
+};
 
 export const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
@@ -47,7 +57,10 @@ export const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
  * collected with the JSON pointer of the attribute, naming the rule; the
  * config validation reports them with the schema's.
  */
-export function compileRules(rules: readonly ResolvedRewriteRule[]): { rules: CompiledRule[]; problems: ConfigProblem[] } {
+export function compileRules(rules: readonly ResolvedRewriteRule[]): {
+  rules: CompiledRule[];
+  problems: ConfigProblem[];
+} {
   const problems: ConfigProblem[] = [];
   const compiled: CompiledRule[] = [];
   rules.forEach((rule, i) => {
@@ -58,7 +71,11 @@ export function compileRules(rules: readonly ResolvedRewriteRule[]): { rules: Co
 }
 
 /** One rule; null when it is disabled or has problems (added to `problems`). */
-export function compileRule(rule: ResolvedRewriteRule, pointer: string, problems: ConfigProblem[]): CompiledRule | null {
+export function compileRule(
+  rule: ResolvedRewriteRule,
+  pointer: string,
+  problems: ConfigProblem[],
+): CompiledRule | null {
   const before = problems.length;
   const report = (at: string, message: string, value: unknown): void => {
     problems.push({ path: `${pointer}${at}`, message: `rule "${rule.name}": ${message}`, value });
@@ -67,7 +84,11 @@ export function compileRule(rule: ResolvedRewriteRule, pointer: string, problems
     try {
       return compilePattern(rule.patternSyntax, source, ignoreCase);
     } catch (err) {
-      report(at, `invalid ${rule.patternSyntax} pattern ${JSON.stringify(source)}: ${(err as Error).message}`, source);
+      report(
+        at,
+        `invalid ${rule.patternSyntax} pattern ${JSON.stringify(source)}: ${(err as Error).message}`,
+        source,
+      );
       return null;
     }
   };
@@ -85,7 +106,10 @@ export function compileRule(rule: ResolvedRewriteRule, pointer: string, problems
   const conditions = rule.conditions.items.map((item, j): CompiledCondition => ({
     input: template(`/conditions/items/${j}/input`, item.input) ?? Template.parse('', () => false),
     matchType: item.matchType,
-    pattern: item.matchType === 'Pattern' ? pattern(`/conditions/items/${j}/pattern`, item.pattern, item.ignoreCase) : null,
+    pattern:
+      item.matchType === 'Pattern'
+        ? pattern(`/conditions/items/${j}/pattern`, item.pattern, item.ignoreCase)
+        : null,
     negate: item.negate,
   }));
   const action = compileAction(rule, template, report);
@@ -119,12 +143,19 @@ function compileAction(
       if (!url) return null;
       if (action.type === 'Rewrite') {
         if (ABSOLUTE_URL.test(action.url)) {
-          report('/action/url', `a Rewrite to an absolute URL (${JSON.stringify(action.url)}) is a reverse proxy (IIS Application Request Routing), which is not supported; use a Redirect, or put a proxy in front`, action.url);
+          report(
+            '/action/url',
+            `a Rewrite to an absolute URL (${JSON.stringify(action.url)}) is a reverse proxy (IIS Application Request Routing), which is not supported; use a Redirect, or put a proxy in front`,
+            action.url,
+          );
           return null;
         }
         return { type: 'Rewrite', url, appendQueryString: action.appendQueryString };
       }
-      const status = typeof action.redirectType === 'number' ? action.redirectType : REDIRECT_STATUS[action.redirectType];
+      const status =
+        typeof action.redirectType === 'number'
+          ? action.redirectType
+          : REDIRECT_STATUS[action.redirectType];
       return { type: 'Redirect', url, appendQueryString: action.appendQueryString, status };
     }
     case 'CustomResponse': {
@@ -135,7 +166,13 @@ function compileAction(
       const statusReason = template('/action/statusReason', action.statusReason);
       const statusDescription = template('/action/statusDescription', action.statusDescription);
       if (!statusReason || !statusDescription) return null;
-      return { type: 'CustomResponse', statusCode: action.statusCode, subStatusCode: action.subStatusCode, statusReason, statusDescription };
+      return {
+        type: 'CustomResponse',
+        statusCode: action.statusCode,
+        subStatusCode: action.subStatusCode,
+        statusReason,
+        statusDescription,
+      };
     }
     case 'AbortRequest':
       return { type: 'AbortRequest' };

@@ -19,7 +19,11 @@ export interface CompiledPattern {
  * Compiled once, when the config is loaded; a bad regular expression throws
  * a SyntaxError for the caller to report with the rule's name.
  */
-export function compilePattern(syntax: RewritePatternSyntax, pattern: string, ignoreCase: boolean): CompiledPattern {
+export function compilePattern(
+  syntax: RewritePatternSyntax,
+  pattern: string,
+  ignoreCase: boolean,
+): CompiledPattern {
   const flags = ignoreCase ? 'i' : '';
   switch (syntax) {
     case 'Wildcard': {
@@ -28,7 +32,9 @@ export function compilePattern(syntax: RewritePatternSyntax, pattern: string, ig
     }
     case 'ExactMatch': {
       const wanted = ignoreCase ? pattern.toLowerCase() : pattern;
-      return { exec: (input) => ((ignoreCase ? input.toLowerCase() : input) === wanted ? [input] : null) };
+      return {
+        exec: (input) => ((ignoreCase ? input.toLowerCase() : input) === wanted ? [input] : null),
+      };
     }
     default:
       return regexPattern(new RegExp(pattern, flags));

@@ -14,7 +14,13 @@ export type RewriteOutcome =
   /** Serve the request; `url` is the rewritten mount-relative target, null when no rule rewrote it. */
   | { readonly kind: 'continue'; readonly url: string | null }
   | { readonly kind: 'redirect'; readonly status: number; readonly location: string }
-  | { readonly kind: 'custom'; readonly statusCode: number; readonly subStatusCode: number; readonly reason: string; readonly description: string }
+  | {
+      readonly kind: 'custom';
+      readonly statusCode: number;
+      readonly subStatusCode: number;
+      readonly reason: string;
+      readonly description: string;
+    }
   | { readonly kind: 'abort' };
 
 const UNCHANGED: RewriteOutcome = { kind: 'continue', url: null };
@@ -59,7 +65,14 @@ export class RewriteEngine {
     const initial = parseUrl(req.url ?? '/');
     if (!initial) return UNCHANGED;
     const forwarded = this.trust && forwardedClient(req, this.trust);
-    const inputs = new RequestInputs(req, this.root, this.config.siteId, initial, forwarded || null, this.serverSoftware);
+    const inputs = new RequestInputs(
+      req,
+      this.root,
+      this.config.siteId,
+      initial,
+      forwarded || null,
+      this.serverSoftware,
+    );
     // One look at each path per request: IsFile and IsDirectory of the same {REQUEST_FILENAME} share it.
     const probe = this.probe.forRequest();
     let rewritten = false;
@@ -73,9 +86,16 @@ export class RewriteEngine {
       const action = rule.action;
       switch (action.type) {
         case 'Rewrite': {
-          const target = withQuery(action.url.expandUrl(values), action.appendQueryString, inputs.current);
+          const target = withQuery(
+            action.url.expandUrl(values),
+            action.appendQueryString,
+            inputs.current,
+          );
           if (ABSOLUTE_URL.test(target)) {
-            throw new FastCgiRewriteError(rule.name, `the Rewrite url expanded to the absolute URL ${JSON.stringify(target)}; that is a reverse proxy (IIS ARR), which is not supported`);
+            throw new FastCgiRewriteError(
+              rule.name,
+              `the Rewrite url expanded to the absolute URL ${JSON.stringify(target)}; that is a reverse proxy (IIS ARR), which is not supported`,
+            );
           }
           const raw = `/${target}`.replace(/^\/+/, '/');
           rewritten = true;
@@ -86,7 +106,11 @@ export class RewriteEngine {
           break;
         }
         case 'Redirect':
-          return { kind: 'redirect', status: action.status, location: this.location(action.url, values, action.appendQueryString, inputs) };
+          return {
+            kind: 'redirect',
+            status: action.status,
+            location: this.location(action.url, values, action.appendQueryString, inputs),
+          };
         case 'CustomResponse':
           return {
             kind: 'custom',
@@ -111,7 +135,12 @@ export class RewriteEngine {
    * (negated conditions and file checks capture nothing), or of every such
    * condition in turn with trackAllCaptures.
    */
-  private async conditions(rule: CompiledRule, inputs: RequestInputs, R: readonly string[], probe: RequestProbe): Promise<readonly string[] | null> {
+  private async conditions(
+    rule: CompiledRule,
+    inputs: RequestInputs,
+    R: readonly string[],
+    probe: RequestProbe,
+  ): Promise<readonly string[] | null> {
     let last: readonly string[] = NO_CAPTURES;
     const all: string[] = [];
     const variable = (name: string): string => inputs.variable(name);
@@ -119,7 +148,14 @@ export class RewriteEngine {
       const input = condition.input.expand({ R, C: rule.trackAllCaptures ? all : last, variable });
       let captures: readonly string[] | null;
       if (condition.matchType === 'Pattern') captures = condition.pattern?.exec(input) ?? null;
-      else captures = (await isKind(probe, input, condition.matchType === 'IsFile' ? 'file' : 'directory')) ? NO_CAPTURES : null;
+      else
+        captures = (await isKind(
+          probe,
+          input,
+          condition.matchType === 'IsFile' ? 'file' : 'directory',
+        ))
+          ? NO_CAPTURES
+          : null;
       const holds = (captures !== null) !== condition.negate;
       if (holds && captures && !condition.negate && condition.matchType === 'Pattern') {
         last = captures;
@@ -138,7 +174,12 @@ export class RewriteEngine {
    * application's web.config). Leading slashes are collapsed so that a
    * back-reference cannot turn the target into `//other.host`.
    */
-  private location(url: Template, values: TemplateValues, appendQueryString: boolean, inputs: RequestInputs): string {
+  private location(
+    url: Template,
+    values: TemplateValues,
+    appendQueryString: boolean,
+    inputs: RequestInputs,
+  ): string {
     const target = withQuery(url.expandUrl(values), appendQueryString, inputs.current);
     if (ABSOLUTE_URL.test(target)) return target;
     const local = target.startsWith('/') ? target : `/${target}`;
@@ -151,7 +192,11 @@ export class RewriteEngine {
  * resolved, unless followSymlinksOutsideRoot) count, so a rule cannot be
  * used to probe the rest of the file system.
  */
-async function isKind(probe: RequestProbe, input: string, kind: 'file' | 'directory'): Promise<boolean> {
+async function isKind(
+  probe: RequestProbe,
+  input: string,
+  kind: 'file' | 'directory',
+): Promise<boolean> {
   if (!path.isAbsolute(input)) return false;
   const result = await probe(path.resolve(input));
   return result.kind === kind && result.inside;
@@ -159,8 +204,11 @@ async function isKind(probe: RequestProbe, input: string, kind: 'file' | 'direct
 
 /** appendQueryString: the request's query after the substitution's own (`index.php?q=x&page=2`). */
 function withQuery(expanded: string, append: boolean, current: CurrentUrl): string {
-  if (!append || current.query === '') return expanded.endsWith('?') ? expanded.slice(0, -1) : expanded;
+  if (!append || current.query === '')
+    return expanded.endsWith('?') ? expanded.slice(0, -1) : expanded;
   const queryAt = expanded.indexOf('?');
   if (queryAt === -1) return `${expanded}?${current.query}`;
-  return queryAt === expanded.length - 1 ? `${expanded}${current.query}` : `${expanded}&${current.query}`;
+  return queryAt === expanded.length - 1
+    ? `${expanded}${current.query}`
+    : `${expanded}&${current.query}`;
 }

@@ -20,18 +20,33 @@ export function rewriteProblems(config: Record<string, unknown>): ConfigProblem[
     const pointer = `/rewrite/rules/${i}`;
     const first = names.get(rule.name);
     if (first === undefined) names.set(rule.name, i);
-    else problems.push({ path: `${pointer}/name`, message: `duplicate rule name "${rule.name}": already used by /rewrite/rules/${first} (IIS: 500.19 "Cannot add duplicate collection entry")`, value: rule.name });
+    else
+      problems.push({
+        path: `${pointer}/name`,
+        message: `duplicate rule name "${rule.name}": already used by /rewrite/rules/${first} (IIS: 500.19 "Cannot add duplicate collection entry")`,
+        value: rule.name,
+      });
     compileRule(rule, pointer, problems);
   });
   return problems;
 }
 
 function isWellFormed(rule: unknown): rule is ResolvedRewriteRule {
-  if (!isRecord(rule) || typeof rule.name !== 'string' || typeof rule.patternSyntax !== 'string') return false;
+  if (!isRecord(rule) || typeof rule.name !== 'string' || typeof rule.patternSyntax !== 'string')
+    return false;
   const { match, conditions, action } = rule;
-  if (!isRecord(match) || typeof match.url !== 'string' || typeof match.ignoreCase !== 'boolean') return false;
-  if (!isRecord(action) || typeof action.type !== 'string' || typeof action.url !== 'string') return false;
-  if (typeof action.statusReason !== 'string' || typeof action.statusDescription !== 'string') return false;
+  if (!isRecord(match) || typeof match.url !== 'string' || typeof match.ignoreCase !== 'boolean')
+    return false;
+  if (!isRecord(action) || typeof action.type !== 'string' || typeof action.url !== 'string')
+    return false;
+  if (typeof action.statusReason !== 'string' || typeof action.statusDescription !== 'string')
+    return false;
   if (!isRecord(conditions) || !Array.isArray(conditions.items)) return false;
-  return conditions.items.every((item: unknown) => isRecord(item) && typeof item.input === 'string' && typeof item.pattern === 'string' && typeof item.ignoreCase === 'boolean');
+  return conditions.items.every(
+    (item: unknown) =>
+      isRecord(item) &&
+      typeof item.input === 'string' &&
+      typeof item.pattern === 'string' &&
+      typeof item.ignoreCase === 'boolean',
+  );
 }

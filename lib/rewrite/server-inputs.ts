@@ -12,11 +12,36 @@ import { hostWithoutPort, stripIpv4Mapped } from '../cgi/address-text';
  * earlier rules rewrote it; REQUEST_URI and UNENCODED_URL stay the client's.
  */
 const VARIABLES = new Set([
-  'APPL_MD_PATH', 'APPL_PHYSICAL_PATH', 'CACHE_URL', 'CONTENT_LENGTH', 'CONTENT_TYPE', 'DOCUMENT_ROOT',
-  'HTTPS', 'HTTP_URL', 'INSTANCE_ID', 'LOCAL_ADDR', 'PATH_INFO', 'PATH_TRANSLATED', 'QUERY_STRING',
-  'REMOTE_ADDR', 'REMOTE_HOST', 'REMOTE_PORT', 'REQUEST_FILENAME', 'REQUEST_METHOD', 'REQUEST_SCHEME',
-  'REQUEST_URI', 'SCRIPT_FILENAME', 'SCRIPT_NAME', 'SERVER_ADDR', 'SERVER_NAME', 'SERVER_PORT',
-  'SERVER_PORT_SECURE', 'SERVER_PROTOCOL', 'SERVER_SOFTWARE', 'UNENCODED_URL', 'URL',
+  'APPL_MD_PATH',
+  'APPL_PHYSICAL_PATH',
+  'CACHE_URL',
+  'CONTENT_LENGTH',
+  'CONTENT_TYPE',
+  'DOCUMENT_ROOT',
+  'HTTPS',
+  'HTTP_URL',
+  'INSTANCE_ID',
+  'LOCAL_ADDR',
+  'PATH_INFO',
+  'PATH_TRANSLATED',
+  'QUERY_STRING',
+  'REMOTE_ADDR',
+  'REMOTE_HOST',
+  'REMOTE_PORT',
+  'REQUEST_FILENAME',
+  'REQUEST_METHOD',
+  'REQUEST_SCHEME',
+  'REQUEST_URI',
+  'SCRIPT_FILENAME',
+  'SCRIPT_NAME',
+  'SERVER_ADDR',
+  'SERVER_NAME',
+  'SERVER_PORT',
+  'SERVER_PORT_SECURE',
+  'SERVER_PROTOCOL',
+  'SERVER_SOFTWARE',
+  'UNENCODED_URL',
+  'URL',
 ]);
 
 export const KNOWN_VARIABLES: readonly string[] = [...VARIABLES, 'HTTP_<HEADER>'];
@@ -79,12 +104,15 @@ export class RequestInputs {
 
   /** The physical path the current URL names (REQUEST_FILENAME); always under physicalPath. */
   requestFilename(): string {
-    return this.current.segments.length ? path.join(this.root, ...this.current.segments) : this.root;
+    return this.current.segments.length
+      ? path.join(this.root, ...this.current.segments)
+      : this.root;
   }
 
   variable(name: string): string {
     if (name === 'HTTP_HOST' && this.forwarded?.host !== undefined) return this.forwarded.host;
-    if (name.startsWith('HTTP_') && name !== 'HTTP_URL') return this.header(name.slice(5).toLowerCase().replace(/_/g, '-'));
+    if (name.startsWith('HTTP_') && name !== 'HTTP_URL')
+      return this.header(name.slice(5).toLowerCase().replace(/_/g, '-'));
     const req = this.req;
     const socket = req.socket;
     const forwarded = this.forwarded;
@@ -152,6 +180,6 @@ export class RequestInputs {
 
   private header(name: string): string {
     const value = this.req.headers[name];
-    return Array.isArray(value) ? value.join(', ') : value ?? '';
+    return Array.isArray(value) ? value.join(', ') : (value ?? '');
   }
 }

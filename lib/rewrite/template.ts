@@ -11,7 +11,11 @@ export type TemplatePart =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'R' | 'C'; readonly index: number }
   | { readonly kind: 'variable'; readonly name: string }
-  | { readonly kind: 'function'; readonly name: TemplateFunction; readonly argument: readonly TemplatePart[] };
+  | {
+      readonly kind: 'function';
+      readonly name: TemplateFunction;
+      readonly argument: readonly TemplatePart[];
+    };
 
 export type TemplateFunction = 'ToLower' | 'UrlEncode' | 'UrlDecode';
 const FUNCTIONS: readonly TemplateFunction[] = ['ToLower', 'UrlEncode', 'UrlDecode'];
@@ -66,7 +70,12 @@ export class Template {
   }
 }
 
-function parseParts(source: string, start: number, nested: boolean, known: (name: string) => boolean): { parts: TemplatePart[]; end: number } {
+function parseParts(
+  source: string,
+  start: number,
+  nested: boolean,
+  known: (name: string) => boolean,
+): { parts: TemplatePart[]; end: number } {
   const parts: TemplatePart[] = [];
   let text = '';
   let i = start;
@@ -89,7 +98,10 @@ function parseParts(source: string, start: number, nested: boolean, known: (name
     }
     flush();
     const colon = /^\{([A-Za-z_][A-Za-z0-9_-]*)(:)?/.exec(source.slice(i));
-    if (!colon) throw new TemplateError(`"{" at position ${i + 1} does not start a {VARIABLE}, {R:n}, {C:n} or {Function:...}`);
+    if (!colon)
+      throw new TemplateError(
+        `"{" at position ${i + 1} does not start a {VARIABLE}, {R:n}, {C:n} or {Function:...}`,
+      );
     const name = colon[1];
     i += colon[0].length;
     if (!colon[2]) {
@@ -102,14 +114,19 @@ function parseParts(source: string, start: number, nested: boolean, known: (name
     }
     if (/^[RC]$/i.test(name)) {
       const digits = /^\d+\}/.exec(source.slice(i));
-      if (!digits) throw new TemplateError(`{${name}:...} must be a back-reference such as {${name.toUpperCase()}:1}`);
+      if (!digits)
+        throw new TemplateError(
+          `{${name}:...} must be a back-reference such as {${name.toUpperCase()}:1}`,
+        );
       parts.push({ kind: name.toUpperCase() as 'R' | 'C', index: Number(digits[0].slice(0, -1)) });
       i += digits[0].length;
       continue;
     }
     const fn = FUNCTIONS.find((f) => f.toLowerCase() === name.toLowerCase());
     if (!fn) {
-      throw new TemplateError(`{${name}:...} is a rewrite map lookup; rewrite maps are not supported (the functions are ${FUNCTIONS.map((f) => `{${f}:...}`).join(', ')})`);
+      throw new TemplateError(
+        `{${name}:...} is a rewrite map lookup; rewrite maps are not supported (the functions are ${FUNCTIONS.map((f) => `{${f}:...}`).join(', ')})`,
+      );
     }
     const inner = parseParts(source, i, true, known);
     if (source[inner.end] !== '}') throw new TemplateError(`{${name}:... is not closed with "}"`);
@@ -163,9 +180,14 @@ function escapeForUrl(value: string, inPath: boolean): string {
     const ch = value[i];
     const code = ch.charCodeAt(0);
     if (ch === '%' && /^[0-9A-Fa-f]{2}$/.test(value.slice(i + 1, i + 3))) out += ch;
-    else if (code <= 0x20 || code >= 0x7f || '"<>\\^`{|}#%'.includes(ch) || (inPath && ch === '?')) {
+    else if (
+      code <= 0x20 ||
+      code >= 0x7f ||
+      '"<>\\^`{|}#%'.includes(ch) ||
+      (inPath && ch === '?')
+    ) {
       // A surrogate pair is one code point: encode it whole.
-      const next = code >= 0xd800 && code <= 0xdbff ? value[i + 1] ?? '' : '';
+      const next = code >= 0xd800 && code <= 0xdbff ? (value[i + 1] ?? '') : '';
       try {
         out += encodeURIComponent(ch + next);
       } catch {

@@ -40,7 +40,12 @@ export class UrlRewriter {
     if (!this.engine) return NONE;
     const outcome = await this.engine.evaluate(req);
     if (outcome.kind !== 'continue') {
-      debug('%s %s → %s', req.method, req.url, outcome.kind === 'redirect' ? `${outcome.status} ${outcome.location}` : outcome.kind);
+      debug(
+        '%s %s → %s',
+        req.method,
+        req.url,
+        outcome.kind === 'redirect' ? `${outcome.status} ${outcome.location}` : outcome.kind,
+      );
       answer(req, res, outcome);
       return ANSWERED;
     }
@@ -54,7 +59,11 @@ export class UrlRewriter {
   }
 }
 
-function answer(req: Request, res: http.ServerResponse, outcome: Exclude<RewriteOutcome, { kind: 'continue' }>): void {
+function answer(
+  req: Request,
+  res: http.ServerResponse,
+  outcome: Exclude<RewriteOutcome, { kind: 'continue' }>,
+): void {
   switch (outcome.kind) {
     case 'abort':
       // AbortRequest: the connection is dropped without a response.

@@ -65,7 +65,8 @@ export class FileProbe {
   private async probe(file: string): Promise<Entry> {
     const kind = await statKind(file);
     if (kind === 'missing' || kind === 'notdir') return { kind, inside: false, expires: 0 };
-    if (this.anyRealPath) return this.remember(file, { kind, inside: true, expires: Date.now() + TTL_MS });
+    if (this.anyRealPath)
+      return this.remember(file, { kind, inside: true, expires: Date.now() + TTL_MS });
     this.realRoot ??= await fs.promises.realpath(this.root);
     const real = await realpath(file);
     const inside = real !== null && isInsideRoot(this.realRoot, real);
@@ -95,5 +96,7 @@ function statKind(file: string): Promise<FileKind> {
 
 /** One realpath(3) call (fs.realpath.native), not a readlink per component. */
 function realpath(file: string): Promise<string | null> {
-  return new Promise((resolve) => fs.realpath.native(file, (err, real) => resolve(err ? null : real)));
+  return new Promise((resolve) =>
+    fs.realpath.native(file, (err, real) => resolve(err ? null : real)),
+  );
 }

@@ -16,7 +16,10 @@ export interface CompiledHandler {
 }
 
 export function compileHandler(handler: ResolvedHandler, index: number): CompiledHandler {
-  const verbs = handler.verb.split(',').map((v) => v.trim()).filter(Boolean);
+  const verbs = handler.verb
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   const anyVerb = verbs.includes('*');
   const pattern = handler.path.trim().toLowerCase();
   return {

@@ -19,22 +19,32 @@ import type { CompiledHandler } from './handler-matcher';
  * for other sites are dropped; whether an application's handlers apply is
  * decided per request (appliesTo).
  */
-export function orderHandlers(handlers: readonly CompiledHandler[], siteId: number): CompiledHandler[] {
+export function orderHandlers(
+  handlers: readonly CompiledHandler[],
+  siteId: number,
+): CompiledHandler[] {
   const forThisSite = handlers.filter(
     (compiled) => compiled.handler.siteId === undefined || compiled.handler.siteId === siteId,
   );
-  if (!handlers.some(({ handler }) => handler.siteId !== undefined || handler.applicationPath !== undefined)) {
+  if (
+    !handlers.some(
+      ({ handler }) => handler.siteId !== undefined || handler.applicationPath !== undefined,
+    )
+  ) {
     return forThisSite;
   }
   const scope = ({ handler }: CompiledHandler): number =>
     handler.applicationPath !== undefined ? 0 : handler.siteId === siteId ? 2 : 4;
   const rank = (compiled: CompiledHandler): number => scope(compiled) + (compiled.wildcard ? 1 : 0);
-  const depth = ({ handler }: CompiledHandler): number => handler.applicationPath?.split('/').filter(Boolean).length ?? 0;
+  const depth = ({ handler }: CompiledHandler): number =>
+    handler.applicationPath?.split('/').filter(Boolean).length ?? 0;
   return forThisSite
     .map((compiled, position) => ({ compiled, position }))
     .sort(
       (a, b) =>
-        rank(a.compiled) - rank(b.compiled) || depth(b.compiled) - depth(a.compiled) || a.position - b.position,
+        rank(a.compiled) - rank(b.compiled) ||
+        depth(b.compiled) - depth(a.compiled) ||
+        a.position - b.position,
     )
     .map(({ compiled }) => compiled);
 }

@@ -104,7 +104,10 @@ export class RequestMapper {
             const query = queryAt === -1 ? '' : relativeUrl.slice(queryAt);
             return { kind: 'redirect', location: `${req.baseUrl ?? ''}${rawPath}/${query}` };
           }
-          return { kind: 'fastcgi', mapped: this.mappedRequest(req, selection, withDocument, false) };
+          return {
+            kind: 'fastcgi',
+            mapped: this.mappedRequest(req, selection, withDocument, false),
+          };
         }
       }
     }
@@ -114,7 +117,12 @@ export class RequestMapper {
   }
 
   /** Walks the ordered handlers; null when none takes the request. */
-  private async select(probe: RequestProbe, segments: string[], method: string, mountPath: string): Promise<Selection | null> {
+  private async select(
+    probe: RequestProbe,
+    segments: string[],
+    method: string,
+    mountPath: string,
+  ): Promise<Selection | null> {
     const sitePath = `${mountPath}/${segments.join('/')}`;
     for (const compiled of this.handlers) {
       if (!compiled.matchesVerb(method) || !appliesTo(compiled, sitePath)) continue;
@@ -127,36 +135,55 @@ export class RequestMapper {
   }
 
   /** `*.php` and file-name patterns: the leftmost matching segment that passes resourceType is the script. */
-  private async selectBySegment(probe: RequestProbe, compiled: CompiledHandler, segments: string[]): Promise<Selection | null> {
+  private async selectBySegment(
+    probe: RequestProbe,
+    compiled: CompiledHandler,
+    segments: string[],
+  ): Promise<Selection | null> {
     for (let i = 0; i < segments.length; i++) {
       if (!compiled.matchesName(segments[i])) continue;
       const scriptSegments = segments.slice(0, i + 1);
       const scriptFile = this.file(scriptSegments);
       if (!(await this.fitsResourceType(probe, compiled, scriptFile))) continue;
       if (!compiled.isFastCgi) return 'not-ours';
-      return { compiled, scriptFile, scriptPath: `/${scriptSegments.join('/')}`, extra: segments.slice(i + 1) };
+      return {
+        compiled,
+        scriptFile,
+        scriptPath: `/${scriptSegments.join('/')}`,
+        extra: segments.slice(i + 1),
+      };
     }
     return null;
   }
 
   /** `*`: the whole path, unless it names an existing file or directory the handler leaves alone. */
-  private async selectWildcard(probe: RequestProbe, compiled: CompiledHandler, segments: string[]): Promise<Selection | null> {
+  private async selectWildcard(
+    probe: RequestProbe,
+    compiled: CompiledHandler,
+    segments: string[],
+  ): Promise<Selection | null> {
     const { handler } = compiled;
     const target = this.file(segments);
     if (handler.ignoreExistingFiles || handler.ignoreDirectories) {
       const { kind } = await probe(target);
-      if ((kind === 'file' && handler.ignoreExistingFiles) || (kind === 'directory' && handler.ignoreDirectories)) {
+      if (
+        (kind === 'file' && handler.ignoreExistingFiles) ||
+        (kind === 'directory' && handler.ignoreDirectories)
+      ) {
         return 'not-ours';
       }
     }
-    if (!compiled.isFastCgi) return (await this.fitsResourceType(probe, compiled, target)) ? 'not-ours' : null;
+    if (!compiled.isFastCgi)
+      return (await this.fitsResourceType(probe, compiled, target)) ? 'not-ours' : null;
     if (handler.script) {
       // Front controller: the script runs for every URL; the URL path is its PATH_INFO.
       const scriptSegments = handler.script.split(/[\\/]+/).filter(Boolean);
       const scriptFile = this.file(scriptSegments);
       const found = await probe(scriptFile);
-      if (found.kind === 'file' && !found.inside) throw this.outsideRoot(`/${scriptSegments.join('/')}`, scriptFile, found);
-      if (found.kind !== 'file') throw new FastCgiScriptNotFoundError(`/${scriptSegments.join('/')}`);
+      if (found.kind === 'file' && !found.inside)
+        throw this.outsideRoot(`/${scriptSegments.join('/')}`, scriptFile, found);
+      if (found.kind !== 'file')
+        throw new FastCgiScriptNotFoundError(`/${scriptSegments.join('/')}`);
       return { compiled, scriptFile, scriptPath: `/${scriptSegments.join('/')}`, extra: segments };
     }
     if (!(await this.fitsResourceType(probe, compiled, target))) return null;
@@ -172,10 +199,15 @@ export class RequestMapper {
    * path leaves physicalPath is refused outright, never handed to next(),
    * where a static handler could send it.
    */
-  private async fitsResourceType(probe: RequestProbe, compiled: CompiledHandler, file: string): Promise<boolean> {
+  private async fitsResourceType(
+    probe: RequestProbe,
+    compiled: CompiledHandler,
+    file: string,
+  ): Promise<boolean> {
     const found = await probe(file);
     if (found.kind === 'notdir') return false;
-    if (found.kind !== 'missing' && !found.inside) throw this.outsideRoot(path.relative(this.root, file), file, found);
+    if (found.kind !== 'missing' && !found.inside)
+      throw this.outsideRoot(path.relative(this.root, file), file, found);
     return fits(compiled.handler.resourceType, found.kind);
   }
 
@@ -185,7 +217,11 @@ export class RequestMapper {
    * /var/lib/mediawiki/*.php to /usr/share/mediawiki) otherwise shows only
    * 404s, and the switch that allows it is hard to guess.
    */
-  private outsideRoot(urlPath: string, file: string, found: ProbeResult): FastCgiScriptNotFoundError {
+  private outsideRoot(
+    urlPath: string,
+    file: string,
+    found: ProbeResult,
+  ): FastCgiScriptNotFoundError {
     const reason = `${file} leads to ${found.realPath ?? 'a path'} outside physicalPath ${this.root} through a symbolic link; refused because followSymlinksOutsideRoot is false (set it to true if that target is trusted, e.g. a Debian package's files)`;
     debug('404: %s', reason);
     return new FastCgiScriptNotFoundError(urlPath, reason);

@@ -1,7 +1,12 @@
 import * as path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { ResolvedConfig } from '../config/types';
-import { FastCgiBadPathError, FastCgiError, FastCgiMethodNotAllowedError, FastCgiScriptNotFoundError } from '../errors';
+import {
+  FastCgiBadPathError,
+  FastCgiError,
+  FastCgiMethodNotAllowedError,
+  FastCgiScriptNotFoundError,
+} from '../errors';
 import { FileProbe } from './file-probe';
 import { decodePathSegments } from './request-path';
 import { ScriptNames, trimName } from './script-names';
@@ -28,7 +33,10 @@ export class PassOnGuard {
   private readonly root: string;
   private readonly probe: FileProbe;
 
-  constructor(config: ResolvedConfig, private readonly names: ScriptNames) {
+  constructor(
+    config: ResolvedConfig,
+    private readonly names: ScriptNames,
+  ) {
     this.root = path.resolve(config.physicalPath);
     this.probe = new FileProbe(this.root, config.followSymlinksOutsideRoot);
   }
@@ -45,15 +53,27 @@ export class PassOnGuard {
       return err as FastCgiError;
     }
     const theirs = staticSegments(req);
-    if (theirs.pathname !== rawPath) return new FastCgiBadPathError('the request target has a part a static file server would read differently');
+    if (theirs.pathname !== rawPath)
+      return new FastCgiBadPathError(
+        'the request target has a part a static file server would read differently',
+      );
     if (theirs.segments === null) return new FastCgiBadPathError('malformed path');
-    const same = theirs.segments.length === ours.length && theirs.segments.every((segment, i) => segment === ours[i]);
+    const same =
+      theirs.segments.length === ours.length &&
+      theirs.segments.every((segment, i) => segment === ours[i]);
     const scriptAt = theirs.segments.findIndex((segment) => this.names.isScript(segment));
-    if (scriptAt !== -1) return this.refuseScript(req.method ?? 'GET', theirs.segments.slice(0, scriptAt + 1).map(trimName));
+    if (scriptAt !== -1)
+      return this.refuseScript(
+        req.method ?? 'GET',
+        theirs.segments.slice(0, scriptAt + 1).map(trimName),
+      );
     if (!same) return new FastCgiScriptNotFoundError(rawPath);
     // A link out of physicalPath is 404 here as it is for scripts (followSymlinksOutsideRoot lifts both).
-    const { kind, inside } = await this.probe.inspect(ours.length ? path.join(this.root, ...ours) : this.root);
-    if ((kind === 'file' || kind === 'directory') && !inside) return new FastCgiScriptNotFoundError(rawPath);
+    const { kind, inside } = await this.probe.inspect(
+      ours.length ? path.join(this.root, ...ours) : this.root,
+    );
+    if ((kind === 'file' || kind === 'directory') && !inside)
+      return new FastCgiScriptNotFoundError(rawPath);
     return null;
   }
 
@@ -61,7 +81,8 @@ export class PassOnGuard {
     const name = segments[segments.length - 1];
     const allow = this.names.verbsFor(name);
     const virtual = `/${segments.join('/')}`;
-    if (allow.length === 0 || allow.includes(method)) return new FastCgiScriptNotFoundError(virtual);
+    if (allow.length === 0 || allow.includes(method))
+      return new FastCgiScriptNotFoundError(virtual);
     const { kind, inside } = await this.probe.inspect(path.join(this.root, ...segments));
     if (kind !== 'file' || !inside) return new FastCgiScriptNotFoundError(virtual);
     return new FastCgiMethodNotAllowedError(method, allow);

@@ -37,9 +37,11 @@ export class RequestFilter {
     }
     for (const segment of segments) {
       const lower = segment.toLowerCase();
-      if (this.hidden.has(lower)) return new FastCgiRequestFilteredError(8, `hidden segment "${segment}"`);
+      if (this.hidden.has(lower))
+        return new FastCgiRequestFilteredError(8, `hidden segment "${segment}"`);
       const ext = extensionOf(lower);
-      if (ext !== '' && this.denied.has(ext)) return new FastCgiRequestFilteredError(7, `file extension "${ext}" is denied`);
+      if (ext !== '' && this.denied.has(ext))
+        return new FastCgiRequestFilteredError(7, `file extension "${ext}" is denied`);
     }
     return null;
   }

@@ -9,11 +9,15 @@ import { FastCgiBadPathError } from '../errors';
  * index.php and cannot slip past a `*.php` mapping to a static handler.
  * The result is safe to join under physicalPath segment by segment.
  */
-export function decodePathSegments(rawPath: string): { segments: string[]; trailingSlash: boolean } {
+export function decodePathSegments(rawPath: string): {
+  segments: string[];
+  trailingSlash: boolean;
+} {
   // origin-form only (RFC 9112 §3.2.1): a `#fragment` or an absolute-form
   // target is read differently by parseurl (express.static) and by a split at
   // "/", so neither names a file here.
-  if (rawPath !== '' && !rawPath.startsWith('/')) throw new FastCgiBadPathError('the request target is not an absolute path');
+  if (rawPath !== '' && !rawPath.startsWith('/'))
+    throw new FastCgiBadPathError('the request target is not an absolute path');
   if (rawPath.includes('#')) throw new FastCgiBadPathError('"#" in the request target');
   const segments: string[] = [];
   const parts = rawPath.split('/');
@@ -25,7 +29,8 @@ export function decodePathSegments(rawPath: string): { segments: string[]; trail
     } catch {
       throw new FastCgiBadPathError('malformed percent-encoding');
     }
-    if (/[\x00-\x1f\x7f/\\]/.test(segment)) throw new FastCgiBadPathError('forbidden character in path segment');
+    if (/[\x00-\x1f\x7f/\\]/.test(segment))
+      throw new FastCgiBadPathError('forbidden character in path segment');
     if (segment === '.') continue;
     if (segment === '..') throw new FastCgiBadPathError('parent-directory segment');
     const trimmed = segment.replace(/[. ]+$/, '');

@@ -9,7 +9,19 @@ import { extensionOf } from './request-filter';
  * imports to) runs them without naming them, and a `.inc` is PHP source that
  * no handler runs. None of them is ever handed on to a static handler.
  */
-const PHP_SOURCE = new Set(['.php', '.php3', '.php4', '.php5', '.php7', '.php8', '.phtml', '.pht', '.phps', '.phar', '.inc']);
+const PHP_SOURCE = new Set([
+  '.php',
+  '.php3',
+  '.php4',
+  '.php5',
+  '.php7',
+  '.php8',
+  '.phtml',
+  '.pht',
+  '.phps',
+  '.phar',
+  '.inc',
+]);
 
 /**
  * Which file names are scripts: a name a FastCGI handler's path pattern maps
@@ -48,7 +60,11 @@ export class ScriptNames {
   isScript(name: string): boolean {
     const trimmed = trimName(name);
     if (this.patterns.some((compiled) => compiled.matchesName(trimmed))) return true;
-    const parts = trimmed.toLowerCase().replace(/[~#]+$/, '').split('.').slice(1);
+    const parts = trimmed
+      .toLowerCase()
+      .replace(/[~#]+$/, '')
+      .split('.')
+      .slice(1);
     return parts.some((part) => this.extensions.has(`.${part}`));
   }
 

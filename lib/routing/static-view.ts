@@ -12,7 +12,10 @@ import parseUrl from 'parseurl';
  * Returns the decoded segments ('' and '.' dropped), or null when send would
  * refuse the target itself (malformed escapes, NUL: 400; `..`: 403).
  */
-export function staticSegments(req: IncomingMessage): { pathname: string; segments: string[] | null } {
+export function staticSegments(req: IncomingMessage): {
+  pathname: string;
+  segments: string[] | null;
+} {
   const pathname = parseUrl(req)?.pathname ?? '/';
   let decoded: string;
   try {

@@ -48,34 +48,50 @@ export class StaticFiles {
     const queryAt = url.indexOf('?');
     const rawPath = queryAt === -1 ? url : url.slice(0, queryAt);
     const { segments, trailingSlash } = decodePathSegments(rawPath);
-    if (segments.some((segment) => segment.startsWith('.') || this.names.isScript(segment))) return { status: 404 };
+    if (segments.some((segment) => segment.startsWith('.') || this.names.isScript(segment)))
+      return { status: 404 };
 
     const target = segments.length ? path.join(this.root, ...segments) : this.root;
     const { kind, inside } = await this.probe.inspect(target);
     if (!inside || (kind !== 'file' && kind !== 'directory')) return { status: 404 };
     let file = segments;
     if (kind === 'directory') {
-      if (!trailingSlash) return { status: 301, headers: { Location: `${rawPath}/${queryAt === -1 ? '' : url.slice(queryAt)}` } };
+      if (!trailingSlash)
+        return {
+          status: 301,
+          headers: { Location: `${rawPath}/${queryAt === -1 ? '' : url.slice(queryAt)}` },
+        };
       const document = await this.defaultDocument(target);
       if (document === null) return { status: 403 };
       file = [...segments, document];
     }
     const type = this.types.lookup(file[file.length - 1]);
     if (type === undefined) return { status: 404 };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return { status: 405, headers: { Allow: 'GET, HEAD' } };
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return { status: 405, headers: { Allow: 'GET, HEAD' } };
     return this.send(req, res, file, type);
   }
 
   private async defaultDocument(dir: string): Promise<string | null> {
     for (const name of this.config.defaultDocument) {
-      if (name.startsWith('.') || this.names.isScript(name) || this.types.lookup(name) === undefined) continue;
+      if (
+        name.startsWith('.') ||
+        this.names.isScript(name) ||
+        this.types.lookup(name) === undefined
+      )
+        continue;
       const { kind, inside } = await this.probe.inspect(path.join(dir, name));
       if (kind === 'file' && inside) return name;
     }
     return null;
   }
 
-  private send(req: IncomingMessage, res: ServerResponse, segments: string[], type: string): Promise<Refusal | null> {
+  private send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    segments: string[],
+    type: string,
+  ): Promise<Refusal | null> {
     return new Promise((resolve) => {
       const stream = send(req, `/${segments.map(encodeURIComponent).join('/')}`, {
         root: this.root,

@@ -42,8 +42,12 @@ export class FastCgiConnection {
     this.reader = new RecordReader((record) => this.dispatch(record));
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.fail(new FastCgiProcessExitedError('connection closed by the process')));
-    socket.on('error', (err) => this.fail(new FastCgiProcessExitedError(err.message, { cause: err })));
+    socket.on('end', () =>
+      this.fail(new FastCgiProcessExitedError('connection closed by the process')),
+    );
+    socket.on('error', (err) =>
+      this.fail(new FastCgiProcessExitedError(err.message, { cause: err })),
+    );
     socket.on('close', () => this.fail(new FastCgiProcessExitedError('connection closed')));
   }
 

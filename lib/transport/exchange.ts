@@ -8,7 +8,12 @@ import {
   FastCgiRequestTimeoutError,
 } from '../errors';
 import { FCGI_KEEP_CONN, ProtocolStatus, RecordType, Role } from '../protocol/constants';
-import { encodeAbortRequest, encodeBeginRequest, encodeStreamEnd, encodeStreamRecords } from '../protocol/records';
+import {
+  encodeAbortRequest,
+  encodeBeginRequest,
+  encodeStreamEnd,
+  encodeStreamRecords,
+} from '../protocol/records';
 import { FastCgiConnection, REQUEST_ID, type ExchangeSink } from './connection';
 import { timerDelay } from '../timer-delay';
 
@@ -73,7 +78,11 @@ export class Exchange implements ExchangeSink {
     this.body?.resume();
   };
 
-  constructor(connection: FastCgiConnection, listener: ExchangeListener, timeouts: ExchangeTimeouts) {
+  constructor(
+    connection: FastCgiConnection,
+    listener: ExchangeListener,
+    timeouts: ExchangeTimeouts,
+  ) {
     this.connection = connection;
     this.listener = listener;
     this.timeouts = timeouts;
@@ -92,7 +101,14 @@ export class Exchange implements ExchangeSink {
       // Closed between the lease and now: not a byte was written, so another process may take it.
       this.finished = true;
       const error = new FastCgiProcessExitedError('connection closed before the request was sent');
-      process.nextTick(() => this.listener.onError(error, { notStarted: true, noAnswer: true, terminate: false, processHealthy: false }));
+      process.nextTick(() =>
+        this.listener.onError(error, {
+          notStarted: true,
+          noAnswer: true,
+          terminate: false,
+          processHealthy: false,
+        }),
+      );
       return;
     }
     this.connection.attach(this);
@@ -103,7 +119,9 @@ export class Exchange implements ExchangeSink {
     socket.write(BEGIN_KEEP_CONN);
     socket.write(params);
     const streamed = body !== null && !Buffer.isBuffer(body);
-    if (Buffer.isBuffer(body)) for (const piece of encodeStreamRecords(RecordType.STDIN, REQUEST_ID, body)) socket.write(piece);
+    if (Buffer.isBuffer(body))
+      for (const piece of encodeStreamRecords(RecordType.STDIN, REQUEST_ID, body))
+        socket.write(piece);
     if (!streamed) {
       socket.write(STDIN_END);
       this.stdinEnded = true;
@@ -186,7 +204,12 @@ export class Exchange implements ExchangeSink {
     // at all means the process had already decided to exit (php-cgi's own
     // request limit): the request never ran.
     const notStarted = !anyRecordSeen && this.connection.completed > 0;
-    this.listener.onError(error, { notStarted, noAnswer: !anyRecordSeen, terminate: false, processHealthy: false });
+    this.listener.onError(error, {
+      notStarted,
+      noAnswer: !anyRecordSeen,
+      terminate: false,
+      processHealthy: false,
+    });
   }
 
   // -------------------------------------------------------------------------
@@ -217,7 +240,11 @@ export class Exchange implements ExchangeSink {
       if (this.finished) return;
       this.abort();
       // The process did nothing wrong: it gets a new connection for its next request.
-      this.listener.onError(new FastCgiRequestBodyError(err), { notStarted: false, terminate: false, processHealthy: true });
+      this.listener.onError(new FastCgiRequestBodyError(err), {
+        notStarted: false,
+        terminate: false,
+        processHealthy: true,
+      });
     });
   }
 
@@ -234,7 +261,8 @@ export class Exchange implements ExchangeSink {
     const requestLeft = this.startedAt + this.requestMs - now;
     let error: FastCgiError | null = null;
     if (requestLeft <= 0) error = new FastCgiRequestTimeoutError(this.timeouts.requestTimeout);
-    else if (activityLeft <= 0 && !this.paused) error = new FastCgiActivityTimeoutError(this.timeouts.activityTimeout);
+    else if (activityLeft <= 0 && !this.paused)
+      error = new FastCgiActivityTimeoutError(this.timeouts.activityTimeout);
     if (!error) {
       this.armTimer(Math.max(1, Math.min(this.paused ? requestLeft : activityLeft, requestLeft)));
       return;

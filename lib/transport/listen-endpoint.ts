@@ -71,7 +71,9 @@ export async function openListenEndpoint(
 function handleFd(server: net.Server): number {
   const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) {
-    throw new Error('listening socket has no file descriptor (this platform cannot pass sockets to child processes)');
+    throw new Error(
+      'listening socket has no file descriptor (this platform cannot pass sockets to child processes)',
+    );
   }
   return fd;
 }

@@ -8,7 +8,8 @@ const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex
 function bigBody(n: number): Buffer {
   const block = Buffer.from('0123456789abcdef'.repeat(4096));
   const out = Buffer.alloc(n);
-  for (let at = 0; at < n; at += block.length) block.copy(out, at, 0, Math.min(block.length, n - at));
+  for (let at = 0; at < n; at += block.length)
+    block.copy(out, at, 0, Math.min(block.length, n - at));
   return out;
 }
 
@@ -23,18 +24,28 @@ describe('request and response bodies', () => {
     const body = randomBytes(1024 * 1024);
     const res = await request(`${site.url}/echo.php`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(body.length) },
+      headers: {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(body.length),
+      },
       body,
     });
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.text)).toMatchObject({ length: body.length, md5: md5(body), contentLength: String(body.length) });
+    expect(JSON.parse(res.text)).toMatchObject({
+      length: body.length,
+      md5: md5(body),
+      contentLength: String(body.length),
+    });
   });
 
   it('gives a chunked form POST a CONTENT_LENGTH so $_POST works', async () => {
     const parts = ['name=Ann', '&city=Z%C3%BCrich', '&n=3'];
     const res = await request(`${site.url}/post-form.php`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Transfer-Encoding': 'chunked' },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Transfer-Encoding': 'chunked',
+      },
       body: parts.map((part) => Buffer.from(part)),
     });
     expect(res.status).toBe(200);
@@ -51,7 +62,11 @@ describe('request and response bodies', () => {
       headers: { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' },
       body: chunks,
     });
-    expect(JSON.parse(res.text)).toMatchObject({ length: whole.length, md5: md5(whole), contentLength: String(whole.length) });
+    expect(JSON.parse(res.text)).toMatchObject({
+      length: whole.length,
+      md5: md5(whole),
+      contentLength: String(whole.length),
+    });
   });
 
   it('streams an 8 MiB response intact', async () => {
@@ -69,7 +84,10 @@ describe('request and response bodies', () => {
   });
 
   it('streams without buffering when responseBufferLimit is 0', async () => {
-    const streaming = await startSite({ ...phpConfig(), handlers: [{ ...phpConfig().handlers[0], responseBufferLimit: 0 }] });
+    const streaming = await startSite({
+      ...phpConfig(),
+      handlers: [{ ...phpConfig().handlers[0], responseBufferLimit: 0 }],
+    });
     try {
       const res = await request(`${streaming.url}/big.php?bytes=100000`);
       expect(res.body.length).toBe(100000);

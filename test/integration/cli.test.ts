@@ -72,8 +72,20 @@ describe('iis-fastcgi CLI', () => {
         JSON.stringify(
           {
             physicalPath: '/srv/site',
-            fastCgi: { application: [{ fullPath: '/usr/bin/php-cgi', stderrMode: 'ReturnGenericError', maxInstance: 4 }] },
-            handlers: [{ name: 'PHP', path: '*.php', verb: 'GET', modules: 'FastCgiModule', scriptProcessor: '/nowhere' }],
+            fastCgi: {
+              application: [
+                { fullPath: '/usr/bin/php-cgi', stderrMode: 'ReturnGenericError', maxInstance: 4 },
+              ],
+            },
+            handlers: [
+              {
+                name: 'PHP',
+                path: '*.php',
+                verb: 'GET',
+                modules: 'FastCgiModule',
+                scriptProcessor: '/nowhere',
+              },
+            ],
           },
           null,
           2,
@@ -82,8 +94,12 @@ describe('iis-fastcgi CLI', () => {
       const result = runCli(['validate', file]);
       expect(result.status).toBe(1);
       expect(result.stderr).toContain('3 problems');
-      expect(result.stderr).toMatch(/bad\.json:\d+ \/fastCgi\/application\/0\/stderrMode: .*did you mean "ReturnGeneric500"/);
-      expect(result.stderr).toMatch(/\/fastCgi\/application\/0\/maxInstance: unknown attribute "maxInstance"; did you mean "maxInstances"/);
+      expect(result.stderr).toMatch(
+        /bad\.json:\d+ \/fastCgi\/application\/0\/stderrMode: .*did you mean "ReturnGeneric500"/,
+      );
+      expect(result.stderr).toMatch(
+        /\/fastCgi\/application\/0\/maxInstance: unknown attribute "maxInstance"; did you mean "maxInstances"/,
+      );
       expect(result.stderr).toMatch(/\/handlers\/0\/scriptProcessor: .*could not be found/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -99,11 +115,22 @@ describe('iis-fastcgi CLI', () => {
 
     function configFile(name: string, physicalPath: string, fullPath: string): string {
       const file = path.join(dir, `${name}.json`);
-      fs.writeFileSync(file, JSON.stringify({
-        physicalPath,
-        fastCgi: { application: [{ fullPath }] },
-        handlers: [{ name: 'PHP', path: '*.php', verb: '*', modules: 'FastCgiModule', scriptProcessor: fullPath }],
-      }));
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          physicalPath,
+          fastCgi: { application: [{ fullPath }] },
+          handlers: [
+            {
+              name: 'PHP',
+              path: '*.php',
+              verb: '*',
+              modules: 'FastCgiModule',
+              scriptProcessor: fullPath,
+            },
+          ],
+        }),
+      );
       return file;
     }
 
@@ -113,7 +140,9 @@ describe('iis-fastcgi CLI', () => {
       expect(result.status).toBe(1);
       expect(result.stderr).toContain('2 problems');
       expect(result.stderr).toMatch(/\/physicalPath: physicalPath \S+no-such-site does not exist/);
-      expect(result.stderr).toMatch(/\/fastCgi\/application\/0\/fullPath: fullPath \/opt\/php\/no-php-cgi does not exist/);
+      expect(result.stderr).toMatch(
+        /\/fastCgi\/application\/0\/fullPath: fullPath \/opt\/php\/no-php-cgi does not exist/,
+      );
       expect(runCli(['validate', '--skip-path-checks', file]).status).toBe(0);
     });
 

@@ -10,11 +10,23 @@ describe('fastCgi() with a bad config', () => {
         physicalPath: 'C:\\inetpub\\wwwroot',
         fastCgi: {
           application: [
-            { fullPath: phpCgiPath(), stderrMode: 'ReturnGenericError', activityTimeout: 5, maxInstance: 4 } as never,
+            {
+              fullPath: phpCgiPath(),
+              stderrMode: 'ReturnGenericError',
+              activityTimeout: 5,
+              maxInstance: 4,
+            } as never,
           ],
         },
         handlers: [
-          { name: 'PHP', path: '*.php', verb: 'GET', modules: 'FastCgiModule', scriptProcessor: '/usr/bin/nothing', resourceType: 'Files' } as never,
+          {
+            name: 'PHP',
+            path: '*.php',
+            verb: 'GET',
+            modules: 'FastCgiModule',
+            scriptProcessor: '/usr/bin/nothing',
+            resourceType: 'Files',
+          } as never,
         ],
       });
     } catch (err) {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from '../support/http';
 
 // The README's quick start, as shipped in examples/: it must keep working.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const example = require('../../examples/express-app.js') as {
   php: { close(): Promise<void> };
   start(port?: number, host?: string): Promise<Server>;

@@ -23,8 +23,10 @@ const rss = (): number => process.memoryUsage().rss;
 const MiB = 1024 * 1024;
 
 /** %-encodes every byte, so CR, LF and NUL survive the query string. */
-const bytes = (text: string): string => [...Buffer.from(text, 'latin1')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
-const rawHead = (head: string, body = ''): string => `mode=raw-head&head=${bytes(head)}&body=${bytes(body)}`;
+const bytes = (text: string): string =>
+  [...Buffer.from(text, 'latin1')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+const rawHead = (head: string, body = ''): string =>
+  `mode=raw-head&head=${bytes(head)}&body=${bytes(body)}`;
 
 const FORGED = 'HTTP/1.1 200 OK\r\nSet-Cookie: forged=1\r\nContent-Length: 6\r\n\r\nforged';
 
@@ -39,33 +41,96 @@ interface Case {
 const exited = { status: 500, code: 'ERR_FASTCGI_PROCESS_EXITED' };
 const badHeader = { status: 502, code: 'ERR_FASTCGI_BAD_HEADER' };
 const protocol = { status: 502, code: 'ERR_FASTCGI_PROTOCOL' };
-const same = (name: string, query: string, expected: Expect): Case => ({ name, query, buffered: expected, streamed: expected });
+const same = (name: string, query: string, expected: Expect): Case => ({
+  name,
+  query,
+  buffered: expected,
+  streamed: expected,
+});
 
 const CASES: Case[] = [
   same('garbage instead of records', 'mode=garbage', protocol),
   same('a record of another FastCGI version', 'mode=bad-version', protocol),
   same('END_REQUEST before any output', 'mode=end-first', badHeader),
-  same('END_REQUEST first, then a header block and body outside any request', 'mode=end-first&trail=1', badHeader),
+  same(
+    'END_REQUEST first, then a header block and body outside any request',
+    'mode=end-first&trail=1',
+    badHeader,
+  ),
   same('a header block that never ends', 'mode=endless-header', badHeader),
   same('exit before any byte', 'mode=exit-at&at=0', exited),
   same('exit inside the first record header', 'mode=exit-at&at=in-record-header', exited),
-  same('exit after a record header, before its content', 'mode=exit-at&at=after-record-header', exited),
+  same(
+    'exit after a record header, before its content',
+    'mode=exit-at&at=after-record-header',
+    exited,
+  ),
   same('exit inside the header block', 'mode=exit-at&at=in-head', exited),
   same('exit right after the header block', 'mode=exit-at&at=after-head', exited),
-  { name: 'exit inside the body', query: 'mode=exit-at&at=in-body', buffered: exited, streamed: 'cut' },
-  { name: 'exit inside the last padding', query: 'mode=exit-at&at=in-padding', buffered: exited, streamed: 'cut' },
-  { name: 'exit after STDOUT, before its terminator', query: 'mode=exit-at&at=after-stdout', buffered: exited, streamed: 'cut' },
-  { name: 'exit before END_REQUEST', query: 'mode=exit-at&at=after-terminator', buffered: exited, streamed: 'cut' },
-  { name: 'exit inside END_REQUEST', query: 'mode=exit-at&at=in-end-request', buffered: exited, streamed: 'cut' },
+  {
+    name: 'exit inside the body',
+    query: 'mode=exit-at&at=in-body',
+    buffered: exited,
+    streamed: 'cut',
+  },
+  {
+    name: 'exit inside the last padding',
+    query: 'mode=exit-at&at=in-padding',
+    buffered: exited,
+    streamed: 'cut',
+  },
+  {
+    name: 'exit after STDOUT, before its terminator',
+    query: 'mode=exit-at&at=after-stdout',
+    buffered: exited,
+    streamed: 'cut',
+  },
+  {
+    name: 'exit before END_REQUEST',
+    query: 'mode=exit-at&at=after-terminator',
+    buffered: exited,
+    streamed: 'cut',
+  },
+  {
+    name: 'exit inside END_REQUEST',
+    query: 'mode=exit-at&at=in-end-request',
+    buffered: exited,
+    streamed: 'cut',
+  },
   same('Status: 100', rawHead('Status: 100 Continue\r\n\r\n', 'body'), badHeader),
-  same('Status: 103 with Link', rawHead('Status: 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n', 'body'), badHeader),
+  same(
+    'Status: 103 with Link',
+    rawHead('Status: 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n', 'body'),
+    badHeader,
+  ),
   same('Status: 600', rawHead('Status: 600\r\n\r\n', 'body'), badHeader),
-  same('Status with a CR inside', rawHead('Status: 200 OK\rSet-Cookie: forged=1\r\n\r\n', 'body'), badHeader),
+  same(
+    'Status with a CR inside',
+    rawHead('Status: 200 OK\rSet-Cookie: forged=1\r\n\r\n', 'body'),
+    badHeader,
+  ),
   same('Content-Length: abc', rawHead('Content-Length: abc\r\n\r\n', 'body'), badHeader),
-  same('two Content-Lengths', rawHead('Content-Length: 4\r\nContent-Length: 5\r\n\r\n', 'body'), badHeader),
-  same('Content-Length too short, a forged response behind it', rawHead('Content-Length: 5\r\n\r\n', `hello${FORGED}`), { status: 200, body: 'hello' }),
-  { name: 'Content-Length too long', query: rawHead('Content-Length: 100\r\n\r\n', 'short'), buffered: { status: 200, body: 'short' }, streamed: 'cut' },
-  same('a header line carrying a CR and a forged cookie', rawHead('X-A: a\rSet-Cookie: forged=1\r\nX-B: b\r\n\r\n', 'ok'), { status: 200, body: 'ok' }),
+  same(
+    'two Content-Lengths',
+    rawHead('Content-Length: 4\r\nContent-Length: 5\r\n\r\n', 'body'),
+    badHeader,
+  ),
+  same(
+    'Content-Length too short, a forged response behind it',
+    rawHead('Content-Length: 5\r\n\r\n', `hello${FORGED}`),
+    { status: 200, body: 'hello' },
+  ),
+  {
+    name: 'Content-Length too long',
+    query: rawHead('Content-Length: 100\r\n\r\n', 'short'),
+    buffered: { status: 200, body: 'short' },
+    streamed: 'cut',
+  },
+  same(
+    'a header line carrying a CR and a forged cookie',
+    rawHead('X-A: a\rSet-Cookie: forged=1\r\nX-B: b\r\n\r\n', 'ok'),
+    { status: 200, body: 'ok' },
+  ),
 ];
 
 /** The request that must not notice its neighbour misbehaving. */
@@ -104,7 +169,9 @@ describe('hostile responders', () => {
   beforeAll(async () => {
     // Two sites on one pool (same fullPath|arguments): the default 4 MiB buffer, and streaming from the first byte.
     buffered = await startSite(responderConfig('misbehaving-responder.js', app));
-    streamed = await startSite(responderConfig('misbehaving-responder.js', app, { responseBufferLimit: 0 }));
+    streamed = await startSite(
+      responderConfig('misbehaving-responder.js', app, { responseBufferLimit: 0 }),
+    );
     // Warm up: both processes running, every lazy allocation made, before the baseline.
     for (let i = 0; i < 3; i++) await Promise.all([wellBehaved(buffered), wellBehaved(streamed)]);
     baseline = { fds: fds(), rss: rss() };
@@ -126,7 +193,10 @@ describe('hostile responders', () => {
   test('100 MiB of stderr: a 500 with at most 64 KiB of it, bounded in memory and time', async () => {
     const before = rss();
     const started = Date.now();
-    const [res] = await Promise.all([request(`${buffered.url}/x?mode=stderr-bulk&mb=100`), wellBehaved(buffered)]);
+    const [res] = await Promise.all([
+      request(`${buffered.url}/x?mode=stderr-bulk&mb=100`),
+      wellBehaved(buffered),
+    ]);
     const ms = Date.now() - started;
     expect(res.status).toBe(500);
     expect(res.body.length).toBeLessThanOrEqual(64 * 1024);
@@ -136,7 +206,11 @@ describe('hostile responders', () => {
 
   test('afterwards: file descriptors, children and memory are back to the baseline', async () => {
     await eventually(() => buffered.php.stats()[0].busy === 0, 'the pool to be idle');
-    await eventually(() => fds() <= baseline.fds + 2, `fds back to ${baseline.fds} (now ${fds()})`, 10000);
+    await eventually(
+      () => fds() <= baseline.fds + 2,
+      `fds back to ${baseline.fds} (now ${fds()})`,
+      10000,
+    );
     const children = childPids().length;
     expect(children).toBeLessThanOrEqual(MAX_INSTANCES);
     expect(rss() - baseline.rss).toBeLessThan(100 * MiB);
@@ -147,20 +221,23 @@ describe('a slow client and thousands of small records', () => {
   it('waits for one drain at a time: no listener pile-up, no MaxListenersExceededWarning', async () => {
     let waits = 0;
     let most = 0;
-    const site = await startSite(responderConfig('misbehaving-responder.js', {}, { responseBufferLimit: 0 }), (express) => {
-      express.use((_req, res, next) => {
-        const once = res.once.bind(res);
-        res.once = ((event: string, listener: (...args: unknown[]) => void) => {
-          once(event, listener);
-          if (event === 'drain') {
-            waits++;
-            most = Math.max(most, res.listenerCount('drain'));
-          }
-          return res;
-        }) as typeof res.once;
-        next();
-      });
-    });
+    const site = await startSite(
+      responderConfig('misbehaving-responder.js', {}, { responseBufferLimit: 0 }),
+      (express) => {
+        express.use((_req, res, next) => {
+          const once = res.once.bind(res);
+          res.once = ((event: string, listener: (...args: unknown[]) => void) => {
+            once(event, listener);
+            if (event === 'drain') {
+              waits++;
+              most = Math.max(most, res.listenerCount('drain'));
+            }
+            return res;
+          }) as typeof res.once;
+          next();
+        });
+      },
+    );
     const warnings: Error[] = [];
     const onWarning = (warning: Error): void => {
       warnings.push(warning);
@@ -171,15 +248,19 @@ describe('a slow client and thousands of small records', () => {
       const size = 20;
       const length = await new Promise<number>((resolve, reject) => {
         http
-          .get(`${site.url}/x?mode=small-records&count=${count}&size=${size}`, { agent: false }, (res) => {
-            // Read nothing for a while, so the server's writes back up; then read it all.
-            res.pause();
-            let received = 0;
-            res.on('data', (chunk: Buffer) => (received += chunk.length));
-            res.on('end', () => resolve(received));
-            res.on('error', reject);
-            setTimeout(() => res.resume(), 500);
-          })
+          .get(
+            `${site.url}/x?mode=small-records&count=${count}&size=${size}`,
+            { agent: false },
+            (res) => {
+              // Read nothing for a while, so the server's writes back up; then read it all.
+              res.pause();
+              let received = 0;
+              res.on('data', (chunk: Buffer) => (received += chunk.length));
+              res.on('end', () => resolve(received));
+              res.on('error', reject);
+              setTimeout(() => res.resume(), 500);
+            },
+          )
           .on('error', reject);
       });
       expect(length).toBe(count * size);

@@ -66,23 +66,35 @@ describe('WordPress-style front controller (wildcard + script + ignoreExistingFi
     const redirect = await request(`${site.url}/wp-admin?x=1`);
     expect(redirect.status).toBe(301);
     expect(redirect.headers.location).toBe('/wp-admin/?x=1');
-    expect((await request(`${site.url}/wp-admin/`)).text).toBe('admin index via /wp-admin/index.php');
+    expect((await request(`${site.url}/wp-admin/`)).text).toBe(
+      'admin index via /wp-admin/index.php',
+    );
   });
 
   it('sends a missing .php to the front controller (resourceType File does not fit)', async () => {
     const res = await request(`${site.url}/old-page.php`);
-    expect(JSON.parse(res.text)).toMatchObject({ controller: 'index.php', PATH_INFO: '/old-page.php' });
+    expect(JSON.parse(res.text)).toMatchObject({
+      controller: 'index.php',
+      PATH_INFO: '/old-page.php',
+    });
   });
 
   it('never executes an upload through a script-looking path', async () => {
-    for (const url of ['/wp-content/uploads/avatar.jpg/x.php', '/wp-content/uploads/avatar.jpg', '/wp-content/uploads/avatar.jpg/']) {
+    for (const url of [
+      '/wp-content/uploads/avatar.jpg/x.php',
+      '/wp-content/uploads/avatar.jpg',
+      '/wp-content/uploads/avatar.jpg/',
+    ]) {
       const res = await request(`${site.url}${url}`);
       expect(res.text).not.toContain('EXECUTED-AVATAR');
     }
   });
 
   it('runs / through its default document', async () => {
-    expect(JSON.parse((await request(`${site.url}/`)).text)).toMatchObject({ controller: 'index.php', SCRIPT_NAME: '/index.php' });
+    expect(JSON.parse((await request(`${site.url}/`)).text)).toMatchObject({
+      controller: 'index.php',
+      SCRIPT_NAME: '/index.php',
+    });
   });
 });
 
@@ -90,10 +102,21 @@ describe('mounting under a prefix', () => {
   let site: TestSite;
   let blog: ReturnType<typeof fastCgi>;
   beforeAll(async () => {
-    blog = fastCgi({ physicalPath: WORDPRESS, fastCgi: { application: [{ fullPath: phpCgiPath() }] }, handlers: wordpressConfig().handlers });
-    site = await startSite({ physicalPath: WWW, fastCgi: { application: [{ fullPath: phpCgiPath() }] }, handlers: [phpHandler()] }, (app) => {
-      app.use('/blog', blog);
+    blog = fastCgi({
+      physicalPath: WORDPRESS,
+      fastCgi: { application: [{ fullPath: phpCgiPath() }] },
+      handlers: wordpressConfig().handlers,
     });
+    site = await startSite(
+      {
+        physicalPath: WWW,
+        fastCgi: { application: [{ fullPath: phpCgiPath() }] },
+        handlers: [phpHandler()],
+      },
+      (app) => {
+        app.use('/blog', blog);
+      },
+    );
   });
   afterAll(async () => {
     await site.close();
@@ -108,7 +131,9 @@ describe('mounting under a prefix', () => {
       PATH_INFO: '/2024/hello/',
       SCRIPT_FILENAME: path.join(WORDPRESS, 'index.php'),
     });
-    expect((await request(`${site.url}/blog/wp-login.php`)).text).toBe('login page via /blog/wp-login.php');
+    expect((await request(`${site.url}/blog/wp-login.php`)).text).toBe(
+      'login page via /blog/wp-login.php',
+    );
   });
 
   it('shares one pool between middlewares naming the same application', async () => {
@@ -134,7 +159,14 @@ describe('two sites with site-specific mappings choosing different applications'
   const sites: TestSite[] = [];
   beforeAll(async () => {
     for (const siteId of [1, 2, 3]) {
-      sites.push(await startSite({ physicalPath: WWW, siteId, fastCgi: { application: applications }, handlers }));
+      sites.push(
+        await startSite({
+          physicalPath: WWW,
+          siteId,
+          fastCgi: { application: applications },
+          handlers,
+        }),
+      );
     }
   });
   afterAll(() => Promise.all(sites.map((site) => site.close())));
@@ -143,7 +175,10 @@ describe('two sites with site-specific mappings choosing different applications'
     const limits = [];
     for (const site of sites) {
       const vars = JSON.parse((await request(`${site.url}/vars.php`)).text);
-      limits.push([vars.INSTANCE_ID, (await request(`${site.url}/ini.php?name=memory_limit`)).text]);
+      limits.push([
+        vars.INSTANCE_ID,
+        (await request(`${site.url}/ini.php?name=memory_limit`)).text,
+      ]);
     }
     expect(limits).toEqual([
       ['1', '101M'],
@@ -175,9 +210,16 @@ describe('pathInfoStyle "IIS"', () => {
 
 describe('express app with its own routes', () => {
   it('keeps routes declared before and after the middleware working', async () => {
-    const site = await startSite({ physicalPath: WWW, fastCgi: { application: [{ fullPath: phpCgiPath() }] }, handlers: [phpHandler()] }, (app: express.Express) => {
-      app.get('/api/ping', (_req, res) => res.json({ pong: true }));
-    });
+    const site = await startSite(
+      {
+        physicalPath: WWW,
+        fastCgi: { application: [{ fullPath: phpCgiPath() }] },
+        handlers: [phpHandler()],
+      },
+      (app: express.Express) => {
+        app.get('/api/ping', (_req, res) => res.json({ pong: true }));
+      },
+    );
     try {
       expect(JSON.parse((await request(`${site.url}/api/ping`)).text)).toEqual({ pong: true });
       expect((await request(`${site.url}/hello.php`)).text).toMatch(/^Hello from PHP/);

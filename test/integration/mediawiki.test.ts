@@ -23,14 +23,18 @@ jest.setTimeout(90_000);
 /** A JSON block of the README's MediaWiki section, by its marker. */
 function readmeBlock(marker: string): string {
   const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const block = new RegExp(`<!-- ${marker}[^>]*-->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(readme);
+  const block = new RegExp(`<!-- ${marker}[^>]*-->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(
+    readme,
+  );
   if (!block) throw new Error(`README.md has no ${marker} block`);
   return block[1];
 }
 
 /** The README's MediaWiki recipe, pointed at the test's wiki and this machine's php-cgi. */
 function readmeRecipe(site: string): FastCgiConfig {
-  const text = readmeBlock('mediawiki-recipe').replace(/\/usr\/bin\/php-cgi/g, phpCgiPath()).replace(/\/var\/lib\/mediawiki/g, site);
+  const text = readmeBlock('mediawiki-recipe')
+    .replace(/\/usr\/bin\/php-cgi/g, phpCgiPath())
+    .replace(/\/var\/lib\/mediawiki/g, site);
   const config = JSON.parse(text) as FastCgiConfig;
   // Two processes are plenty for one client; fewer php-cgi on a shared machine.
   config.fastCgi.application[0].maxInstances = 2;
@@ -51,7 +55,11 @@ afterAll(() => wiki?.remove());
 const TITLE = 'Café_日本';
 
 describe.each([
-  ['serve', async (config: FastCgiConfig): Promise<Server> => serveSite(validateConfig(config), 0, '127.0.0.1')],
+  [
+    'serve',
+    async (config: FastCgiConfig): Promise<Server> =>
+      serveSite(validateConfig(config), 0, '127.0.0.1'),
+  ],
   ['express', async (config: FastCgiConfig): Promise<Server> => startSite(config)],
 ] as const)('MediaWiki through %s', (flavour, start) => {
   let server: Server;
@@ -67,7 +75,9 @@ describe.each([
   test('the front page redirects to Main_Page, which shows the wiki', async () => {
     const front = await browser.get('/');
     expect(front.status).toBe(301);
-    expect(front.headers.location).toBe(`${server.url.replace(/\/$/, '')}/index.php?title=Main_Page`);
+    expect(front.headers.location).toBe(
+      `${server.url.replace(/\/$/, '')}/index.php?title=Main_Page`,
+    );
     const main = await browser.get('/index.php?title=Main_Page');
     expect(main.status).toBe(200);
     expect(main.text).toContain(`<title>${WIKI_NAME}</title>`);
@@ -79,7 +89,12 @@ describe.each([
     expect(page.status).toBe(200);
     const { action, fields } = formFields(page.text, 'userlogin');
     expect(fields.wpLoginToken).toMatch(/^[0-9a-f]+\+\\$/);
-    const res = await browser.post(action, { ...fields, wpName: ADMIN, wpPassword: ADMIN_PASSWORD, wploginattempt: 'Log in' });
+    const res = await browser.post(action, {
+      ...fields,
+      wpName: ADMIN,
+      wpPassword: ADMIN_PASSWORD,
+      wploginattempt: 'Log in',
+    });
     expect(res.status).toBe(302);
     expect(browser.hasCookie(/UserName$/)).toBe(true);
     const me = await browser.get('/api.php?action=query&meta=userinfo&format=json');
@@ -93,7 +108,12 @@ describe.each([
     expect(action).toBe(`/index.php?title=${encoded}&action=submit`);
     expect(fields.wpEditToken).toMatch(/^[0-9a-f]+\+\\$/); // a logged-in token, not the anonymous "+\"
     const text = `Grüße aus ${flavour}: '''fett''' — ${title}.`;
-    const res = await browser.postMultipart(action, { ...fields, wpTextbox1: text, wpSummary: 'test edit', wpSave: 'Save page' });
+    const res = await browser.postMultipart(action, {
+      ...fields,
+      wpTextbox1: text,
+      wpSummary: 'test edit',
+      wpSave: 'Save page',
+    });
     expect(res.status).toBe(302);
     expect(decodeURIComponent(res.headers.location ?? '')).toContain(title);
   });
@@ -105,11 +125,15 @@ describe.each([
     const res = await browser.get(url(encoded));
     expect(res.status).toBe(200);
     expect(res.text).toContain(`Grüße aus ${flavour}: <b>fett</b> — ${title}.`);
-    expect(res.text).toContain(`<h1 id="firstHeading" class="firstHeading mw-first-heading"><span class="mw-page-title-main">${title.replace(/_/g, ' ')}</span></h1>`);
+    expect(res.text).toContain(
+      `<h1 id="firstHeading" class="firstHeading mw-first-heading"><span class="mw-page-title-main">${title.replace(/_/g, ' ')}</span></h1>`,
+    );
   });
 
-  test('a missing page is MediaWiki\'s 404 for a missing article', async () => {
-    const res = await request(`${server.url.replace(/\/$/, '')}/index.php?title=No_such_page_${flavour}`);
+  test("a missing page is MediaWiki's 404 for a missing article", async () => {
+    const res = await request(
+      `${server.url.replace(/\/$/, '')}/index.php?title=No_such_page_${flavour}`,
+    );
     expect(res.status).toBe(404);
     expect(res.text).toContain('There is currently no text in this page.');
   });
@@ -124,15 +148,19 @@ describe.each([
     expect(res.body.length).toBeGreaterThan(1000);
   });
 
-  test.each(['/LocalSettings.php', '/LocalSettings.php.', '/LocalSettings.PHP', '/localsettings.php', '/LocalSettings.php%20', '/LocalSettings.php::$DATA'])(
-    '%s never shows its source',
-    async (target) => {
-      const res = await request(`${server.url.replace(/\/$/, '')}${target}`);
-      expect([200, 400, 404]).toContain(res.status);
-      expect(res.text).not.toContain('wgSecretKey');
-      expect(res.text).not.toContain('<?php');
-    },
-  );
+  test.each([
+    '/LocalSettings.php',
+    '/LocalSettings.php.',
+    '/LocalSettings.PHP',
+    '/localsettings.php',
+    '/LocalSettings.php%20',
+    '/LocalSettings.php::$DATA',
+  ])('%s never shows its source', async (target) => {
+    const res = await request(`${server.url.replace(/\/$/, '')}${target}`);
+    expect([200, 400, 404]).toContain(res.status);
+    expect(res.text).not.toContain('wgSecretKey');
+    expect(res.text).not.toContain('<?php');
+  });
 });
 
 test('without followSymlinksOutsideRoot every script is 404 and the log says why, once', async () => {
@@ -154,7 +182,9 @@ test('without followSymlinksOutsideRoot every script is 404 and the log says why
       expect(res.text).not.toContain('<?php');
     }
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(`leads to /usr/share/mediawiki/index.php outside physicalPath ${wiki.site}`);
+    expect(warnings[0]).toContain(
+      `leads to /usr/share/mediawiki/index.php outside physicalPath ${wiki.site}`,
+    );
     expect(warnings[0]).toContain('followSymlinksOutsideRoot');
   } finally {
     await site.close();
@@ -162,20 +192,35 @@ test('without followSymlinksOutsideRoot every script is 404 and the log says why
 });
 
 test('short URLs with the README rule: /wiki/Title, a & in the title kept (page created through api.php)', async () => {
-  const config: FastCgiConfig = { ...readmeRecipe(wiki.site), ...(JSON.parse(readmeBlock('mediawiki-short-urls')) as Partial<FastCgiConfig>) };
+  const config: FastCgiConfig = {
+    ...readmeRecipe(wiki.site),
+    ...(JSON.parse(readmeBlock('mediawiki-short-urls')) as Partial<FastCgiConfig>),
+  };
   const site = await serveSite(validateConfig(config), 0, '127.0.0.1');
   try {
     const browser = new Browser(site.url);
     const title = 'Q&A_日本';
     const tokens = await browser.get('/api.php?action=query&meta=tokens&format=json');
     const token = JSON.parse(tokens.text).query.tokens.csrftoken as string;
-    const edit = await browser.post('/api.php', { action: 'edit', title, text: 'Fragen & Antworten über Tōkyō', token, format: 'json' });
-    expect(JSON.parse(edit.text).edit).toMatchObject({ result: 'Success', title: title.replace(/_/g, ' ') });
+    const edit = await browser.post('/api.php', {
+      action: 'edit',
+      title,
+      text: 'Fragen & Antworten über Tōkyō',
+      token,
+      format: 'json',
+    });
+    expect(JSON.parse(edit.text).edit).toMatchObject({
+      result: 'Success',
+      title: title.replace(/_/g, ' '),
+    });
     const res = await browser.get(`/wiki/${encodeURIComponent(title)}`);
     expect(res.status).toBe(200);
     expect(res.text).toContain('Fragen &amp; Antworten über Tōkyō');
     const main = await browser.get('/wiki/Main_Page');
-    expect([main.status, main.text]).toEqual([200, expect.stringContaining('MediaWiki has been installed')]);
+    expect([main.status, main.text]).toEqual([
+      200,
+      expect.stringContaining('MediaWiki has been installed'),
+    ]);
   } finally {
     await site.close();
   }

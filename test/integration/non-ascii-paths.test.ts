@@ -26,7 +26,14 @@ describe('non-ASCII paths (default serverVariableEncoding utf-8)', () => {
   let frontController: TestSite;
 
   // Every script's name is the class: Latin-1 letters, CJK, a folder with an accent, Cyrillic, an emoji.
-  const scripts = ['café.php', '日本.php', 'sité/index.php', 'новости.php', 'ü/ß/deep.php', '😀.php'];
+  const scripts = [
+    'café.php',
+    '日本.php',
+    'sité/index.php',
+    'новости.php',
+    'ü/ß/deep.php',
+    '😀.php',
+  ];
 
   beforeAll(async () => {
     root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-utf8-')));
@@ -41,7 +48,16 @@ describe('non-ASCII paths (default serverVariableEncoding utf-8)', () => {
       ...phpConfig({}, { physicalPath: root }),
       handlers: [
         phpHandler(),
-        phpHandler({ name: 'FrontController', path: '*', verb: '*', resourceType: 'Unspecified', ignoreExistingFiles: true, ignoreDirectories: true, script: 'index.php', scriptProcessor: phpCgiPath() }),
+        phpHandler({
+          name: 'FrontController',
+          path: '*',
+          verb: '*',
+          resourceType: 'Unspecified',
+          ignoreExistingFiles: true,
+          ignoreDirectories: true,
+          script: 'index.php',
+          scriptProcessor: phpCgiPath(),
+        }),
       ],
     });
   });
@@ -76,20 +92,30 @@ describe('non-ASCII paths (default serverVariableEncoding utf-8)', () => {
     expect(body.PATH_TRANSLATED).toBe(hex(`${root}/日本/x`));
   });
 
-  test.each(['/category/новости/', '/tag/日本/', '/2024/05/café-crème/'])('front controller URL %s reaches index.php with its UTF-8 bytes', async (pretty) => {
-    const url = pretty.split('/').map(encodeURIComponent).join('/');
-    const res = await request(`${frontController.url}${url}`);
-    expect(res.status).toBe(200);
-    const body = JSON.parse(res.text);
-    expect(body.file).toBe(path.join(root, 'index.php'));
-    expect(body.REQUEST_URI).toBe(hex(url));
-    expect(Buffer.from(body.URL, 'hex').toString('utf8')).toBe(pretty);
-    expect(Buffer.from(body.URL, 'hex').toString('latin1')).not.toContain('?');
-  });
+  test.each(['/category/новости/', '/tag/日本/', '/2024/05/café-crème/'])(
+    'front controller URL %s reaches index.php with its UTF-8 bytes',
+    async (pretty) => {
+      const url = pretty.split('/').map(encodeURIComponent).join('/');
+      const res = await request(`${frontController.url}${url}`);
+      expect(res.status).toBe(200);
+      const body = JSON.parse(res.text);
+      expect(body.file).toBe(path.join(root, 'index.php'));
+      expect(body.REQUEST_URI).toBe(hex(url));
+      expect(Buffer.from(body.URL, 'hex').toString('utf8')).toBe(pretty);
+      expect(Buffer.from(body.URL, 'hex').toString('latin1')).not.toContain('?');
+    },
+  );
 
   // Percent-encoded bytes that are not UTF-8 name no file a Linux site can hold
   // under a UTF-8 name: a clean 400, never a guess with "?".
-  test.each(['/caf%E9.php', '/%FF.php', '/sit%E9/', '/%C3.php', '/%ED%A0%80.php', '/category/%D0%BD%D0/'])('invalid UTF-8 %s → 400', async (url) => {
+  test.each([
+    '/caf%E9.php',
+    '/%FF.php',
+    '/sit%E9/',
+    '/%C3.php',
+    '/%ED%A0%80.php',
+    '/category/%D0%BD%D0/',
+  ])('invalid UTF-8 %s → 400', async (url) => {
     for (const target of [site, frontController]) {
       const res = await request(`${target.url}${url}`);
       expect(res.status).toBe(400);
@@ -98,14 +124,20 @@ describe('non-ASCII paths (default serverVariableEncoding utf-8)', () => {
   });
 
   test('a code page on request (windows-1251): SCRIPT_NAME in it, SCRIPT_FILENAME still the file', async () => {
-    const cp = await startSite(phpConfig({}, { physicalPath: root, serverVariableEncoding: 'windows-1251' }));
+    const cp = await startSite(
+      phpConfig({}, { physicalPath: root, serverVariableEncoding: 'windows-1251' }),
+    );
     try {
       const res = await request(`${cp.url}/${encodeURIComponent('новости.php')}`);
       expect(res.status).toBe(200);
       const body = JSON.parse(res.text);
       expect(body.file).toBe(path.join(root, 'новости.php'));
       expect(body.SCRIPT_FILENAME).toBe(hex(path.join(root, 'новости.php')));
-      expect(body.SCRIPT_NAME).toBe(Buffer.from([0x2f, 0xed, 0xee, 0xe2, 0xee, 0xf1, 0xf2, 0xe8, 0x2e, 0x70, 0x68, 0x70]).toString('hex'));
+      expect(body.SCRIPT_NAME).toBe(
+        Buffer.from([
+          0x2f, 0xed, 0xee, 0xe2, 0xee, 0xf1, 0xf2, 0xe8, 0x2e, 0x70, 0x68, 0x70,
+        ]).toString('hex'),
+      );
     } finally {
       await cp.close();
     }

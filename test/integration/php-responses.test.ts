@@ -26,7 +26,9 @@ describe('php-cgi responses through the middleware', () => {
   it('keeps every Set-Cookie and every repeated header', async () => {
     const res = await request(`${site.url}/cookies.php`);
     expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
-    const multi = res.rawHeaders.filter((_, i) => i % 2 === 1 && res.rawHeaders[i - 1].toLowerCase() === 'x-multi');
+    const multi = res.rawHeaders.filter(
+      (_, i) => i % 2 === 1 && res.rawHeaders[i - 1].toLowerCase() === 'x-multi',
+    );
     expect(multi).toEqual(['one', 'two']);
   });
 

@@ -15,7 +15,10 @@ export interface PoolSite {
 }
 
 /** One php-cgi application over test/fixtures/pool-www; `app` merged into it, `handler` into its mapping. */
-export function poolConfig(app: Partial<ApplicationConfig> = {}, handler: Partial<HandlerConfig> = {}): FastCgiConfig {
+export function poolConfig(
+  app: Partial<ApplicationConfig> = {},
+  handler: Partial<HandlerConfig> = {},
+): FastCgiConfig {
   const fullPath = app.fullPath ?? phpCgiPath();
   const args = app.arguments ?? '';
   return {
@@ -36,7 +39,10 @@ export function poolConfig(app: Partial<ApplicationConfig> = {}, handler: Partia
 }
 
 /** The shared test site (express, middleware, static files, error handler) with pool options such as secondMs. */
-export function startPoolSite(config: FastCgiConfig, options: FastCgiOptions = {}): Promise<PoolSite> {
+export function startPoolSite(
+  config: FastCgiConfig,
+  options: FastCgiOptions = {},
+): Promise<PoolSite> {
   return startSite(config, undefined, options);
 }
 
@@ -48,7 +54,8 @@ export async function eventually(check: () => boolean, what: string, ms = 5000):
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The command name of a live process, or null. */
 export { commandOf } from '../support/php';

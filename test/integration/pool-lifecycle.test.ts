@@ -26,7 +26,6 @@ function poolOf(s: PoolSite): ProcessPool {
   return allPools().find((pool) => pool.app === app) as ProcessPool;
 }
 
-
 describe('queueLength', () => {
   it('answers 503 at once beyond busy + queue, and serves the rest in arrival order', async () => {
     site = await startPoolSite(poolConfig({ maxInstances: 1, queueLength: 2 }));
@@ -62,12 +61,21 @@ describe("php-cgi's own request limit", () => {
     process.env.PHP_CGI = phpCgiPath();
     try {
       // PHP_CGI reaches the wrapper through environmentVariables: Node's environment is not inherited by default.
-      site = await startPoolSite(poolConfig({ fullPath: wrapper, maxInstances: 2, instanceMaxRequests: 1000, environmentVariables: [{ name: 'PHP_CGI', value: phpCgiPath() }] }));
+      site = await startPoolSite(
+        poolConfig({
+          fullPath: wrapper,
+          maxInstances: 2,
+          instanceMaxRequests: 1000,
+          environmentVariables: [{ name: 'PHP_CGI', value: phpCgiPath() }],
+        }),
+      );
       const agent = new http.Agent({ keepAlive: true, maxSockets: 3 });
       const pids = new Set<string>();
       try {
         for (let round = 0; round < 8; round++) {
-          const batch = await Promise.all([0, 1, 2].map(() => request(`${site!.url}/sleep.php`, { agent })));
+          const batch = await Promise.all(
+            [0, 1, 2].map(() => request(`${site!.url}/sleep.php`, { agent })),
+          );
           for (const res of batch) {
             expect(`${res.status} ${res.text}`).toMatch(/^200 \d+$/);
             pids.add(res.text);
@@ -92,7 +100,10 @@ describe('idleTimeout', () => {
     site = await startPoolSite(poolConfig({ maxInstances: 1, idleTimeout: 10 }), { secondMs: 40 });
     const first = Number((await request(`${site.url}/sleep.php`)).text);
     expect(processAlive(first)).toBe(true);
-    await eventually(() => poolOf(site!).stats().instances === 0, 'the idle process to end after 10 × 40 ms');
+    await eventually(
+      () => poolOf(site!).stats().instances === 0,
+      'the idle process to end after 10 × 40 ms',
+    );
     expect(processAlive(first)).toBe(false);
     expect(poolOf(site).stats()).toMatchObject({ recycledBy: { idleTimeout: 1 }, failed: 0 });
     const second = Number((await request(`${site.url}/sleep.php`)).text);
@@ -102,7 +113,10 @@ describe('idleTimeout', () => {
 
 describe('activityTimeout and requestTimeout', () => {
   it('a process silent for activityTimeout is killed and the request gets 500 "exceeded configured activity timeout"', async () => {
-    site = await startPoolSite(poolConfig({ maxInstances: 1, activityTimeout: 10, requestTimeout: 100 }), { secondMs: 50 });
+    site = await startPoolSite(
+      poolConfig({ maxInstances: 1, activityTimeout: 10, requestTimeout: 100 }),
+      { secondMs: 50 },
+    );
     const pid = Number((await request(`${site.url}/sleep.php`)).text);
     const started = Date.now();
     const res = await request(`${site.url}/sleep.php?ms=5000`);
@@ -115,7 +129,10 @@ describe('activityTimeout and requestTimeout', () => {
   });
 
   it('a request still running after requestTimeout is killed the same way ("exceeded configured request timeout")', async () => {
-    site = await startPoolSite(poolConfig({ maxInstances: 1, activityTimeout: 10, requestTimeout: 15 }), { secondMs: 50 });
+    site = await startPoolSite(
+      poolConfig({ maxInstances: 1, activityTimeout: 10, requestTimeout: 15 }),
+      { secondMs: 50 },
+    );
     // drip.php writes every 100 ms (never silent for 500 ms) for 5 s; requestTimeout is 750 ms.
     const res = await request(`${site.url}/drip.php?every=100&count=50`);
     expect(res.status).toBe(500);
@@ -163,7 +180,12 @@ describe('rapidFailsPerMinute', () => {
   it('after that many crashes within the minute every request fails at once, until the minute has passed', async () => {
     // One configured second = 20 ms: "a minute" is 1.2 s here.
     site = await startPoolSite(
-      poolConfig({ maxInstances: 1, rapidFailsPerMinute: 2, activityTimeout: 3600, requestTimeout: 3600 }),
+      poolConfig({
+        maxInstances: 1,
+        rapidFailsPerMinute: 2,
+        activityTimeout: 3600,
+        requestTimeout: 3600,
+      }),
       { secondMs: 20 },
     );
     const pool = poolOf(site);
@@ -181,7 +203,9 @@ describe('rapidFailsPerMinute', () => {
     expect(Date.now() - started).toBeLessThan(200);
     expect(refused.status).toBe(500);
     expect(refused.headers['x-error-code']).toBe('ERR_FASTCGI_RAPID_FAIL');
-    expect(refused.text).toBe('The FastCGI process has failed frequently recently. Try the request again in a while');
+    expect(refused.text).toBe(
+      'The FastCGI process has failed frequently recently. Try the request again in a while',
+    );
     expect(phpChildren()).toEqual([]); // no process started while tripped
     expect(pool.stats().rapidFail).toMatchObject({ tripped: true, threshold: 2, trips: 1 });
 
@@ -193,9 +217,10 @@ describe('rapidFailsPerMinute', () => {
 });
 
 describe('signalBeforeTerminateSeconds', () => {
-  it('0: processes are ended with SIGKILL (seen through the middleware\'s on())', async () => {
+  it("0: processes are ended with SIGKILL (seen through the middleware's on())", async () => {
     site = await startPoolSite(poolConfig({ maxInstances: 1 }));
-    const events: Array<{ key: string; pid?: number; description?: string; unexpected?: boolean }> = [];
+    const events: Array<{ key: string; pid?: number; description?: string; unexpected?: boolean }> =
+      [];
     site.php.on('spawn', (event) => events.push(event)).on('exit', (event) => events.push(event));
     const pid = Number((await request(`${site.url}/sleep.php`)).text);
     const key = poolOf(site).key;
@@ -207,7 +232,9 @@ describe('signalBeforeTerminateSeconds', () => {
   });
 
   it('> 0: php-cgi gets SIGTERM first and exits cleanly on its own', async () => {
-    site = await startPoolSite(poolConfig({ maxInstances: 1, signalBeforeTerminateSeconds: 30 }), { secondMs: 100 });
+    site = await startPoolSite(poolConfig({ maxInstances: 1, signalBeforeTerminateSeconds: 30 }), {
+      secondMs: 100,
+    });
     const exits: Array<{ description: string }> = [];
     poolOf(site).on('exit', (event) => exits.push(event));
     await request(`${site.url}/sleep.php`);
@@ -228,9 +255,12 @@ describe('monitorChangesTo', () => {
   it('a php.ini change recycles the pool: the in-flight request finishes on the old process, new ones run with the new settings', async () => {
     const ini = path.join(dir, 'php.ini');
     fs.writeFileSync(ini, 'highlight.comment = "#000001"\n');
-    site = await startPoolSite(poolConfig({ maxInstances: 2, arguments: `-c ${ini}`, monitorChangesTo: ini }), {
-      monitorDebounceMs: 50,
-    });
+    site = await startPoolSite(
+      poolConfig({ maxInstances: 2, arguments: `-c ${ini}`, monitorChangesTo: ini }),
+      {
+        monitorDebounceMs: 50,
+      },
+    );
     const pool = poolOf(site);
     const warm = await Promise.all([0, 1].map(() => request(`${site!.url}/sleep.php?ms=150`)));
     const oldPids = warm.map((res) => Number(res.text));
@@ -242,7 +272,10 @@ describe('monitorChangesTo', () => {
     // An editor's save: write a new file and rename it over the old one.
     fs.writeFileSync(`${ini}.tmp`, 'highlight.comment = "#000002"\n');
     fs.renameSync(`${ini}.tmp`, ini);
-    await eventually(() => pool.stats().recycledBy.monitorChangesTo === 1, 'the idle process to be recycled');
+    await eventually(
+      () => pool.stats().recycledBy.monitorChangesTo === 1,
+      'the idle process to be recycled',
+    );
 
     const after = JSON.parse((await request(`${site.url}/env.php`)).text);
     expect(after.iniMarker).toBe('#000002');
@@ -258,12 +291,22 @@ describe('monitorChangesTo', () => {
     const ini = path.join(dir, 'php.ini');
     fs.writeFileSync(ini, '; empty\n');
     fs.symlinkSync(phpCgiPath(), path.join(dir, 'php-cgi'));
-    site = await startPoolSite(poolConfig({ fullPath: path.join(dir, 'php-cgi'), maxInstances: 1, monitorChangesTo: 'php.ini' }), {
-      monitorDebounceMs: 50,
-    });
+    site = await startPoolSite(
+      poolConfig({
+        fullPath: path.join(dir, 'php-cgi'),
+        maxInstances: 1,
+        monitorChangesTo: 'php.ini',
+      }),
+      {
+        monitorDebounceMs: 50,
+      },
+    );
     const first = (await request(`${site.url}/sleep.php`)).text;
     fs.appendFileSync(ini, 'memory_limit = 64M\n');
-    await eventually(() => poolOf(site!).stats().recycledBy.monitorChangesTo === 1, 'the change to be noticed');
+    await eventually(
+      () => poolOf(site!).stats().recycledBy.monitorChangesTo === 1,
+      'the change to be noticed',
+    );
     expect((await request(`${site.url}/sleep.php`)).text).not.toBe(first);
   });
 });
@@ -278,7 +321,12 @@ describe('environmentVariables, arguments and protocol', () => {
       }),
     );
     const env = JSON.parse((await request(`${site.url}/env.php`)).text);
-    expect(env).toMatchObject({ greeting: 'from config', memoryLimit: '77M', shutdownEvent: false, maxRequests: '200' });
+    expect(env).toMatchObject({
+      greeting: 'from config',
+      memoryLimit: '77M',
+      shutdownEvent: false,
+      maxRequests: '200',
+    });
     expect(env.pipe).toMatch(/\.sock$/);
   });
 

@@ -17,11 +17,25 @@ const poolOf = (s: PoolSite) => s.php;
  * `total` requests at concurrency 8 over keep-alive to php-cgi behind the
  * wrapper that sets PHP_FCGI_MAX_REQUESTS=`limit` where the pool cannot see it.
  */
-async function hammer(limit: number, maxInstances: number, total: number): Promise<{ failures: string[]; pids: Set<string>; elapsed: number }> {
+async function hammer(
+  limit: number,
+  maxInstances: number,
+  total: number,
+): Promise<{ failures: string[]; pids: Set<string>; elapsed: number }> {
   const wrapper = path.join(FIXTURES, 'responders', 'php-cgi-own-limit.sh');
   // Through environmentVariables: Node's environment is not inherited by default (inheritEnvironment).
-  const environmentVariables = [{ name: 'PHP_CGI', value: phpCgiPath() }, { name: 'OWN_LIMIT', value: String(limit) }];
-  site = await startPoolSite(poolConfig({ fullPath: wrapper, maxInstances, instanceMaxRequests: 10000, environmentVariables }));
+  const environmentVariables = [
+    { name: 'PHP_CGI', value: phpCgiPath() },
+    { name: 'OWN_LIMIT', value: String(limit) },
+  ];
+  site = await startPoolSite(
+    poolConfig({
+      fullPath: wrapper,
+      maxInstances,
+      instanceMaxRequests: 10000,
+      environmentVariables,
+    }),
+  );
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const started = Date.now();
   const failures: string[] = [];
@@ -33,7 +47,8 @@ async function hammer(limit: number, maxInstances: number, total: number): Promi
         while (next < total) {
           next++;
           const res = await request(`${site!.url}/sleep.php`, { agent });
-          if (res.status !== 200 || !/^\d+$/.test(res.text)) failures.push(`${res.status} ${res.text.slice(0, 200)}`);
+          if (res.status !== 200 || !/^\d+$/.test(res.text))
+            failures.push(`${res.status} ${res.text.slice(0, 200)}`);
           else pids.add(res.text);
         }
       }),
@@ -58,15 +73,19 @@ describe("php-cgi's own request limit behind a wrapper script", () => {
     [3, 4, 300],
     [1, 2, 60],
     [1, 4, 60],
-  ])('limit %d, maxInstances %d, %d requests at concurrency 8 over keep-alive: 0 failures, bounded in time', async (limit, maxInstances, total) => {
-    const { failures, pids, elapsed } = await hammer(limit, maxInstances, total);
-    expect(failures).toEqual([]);
-    expect(pids.size).toBeGreaterThanOrEqual(total / limit); // php-cgi really left every `limit` requests
-    const stats = poolOf(site!).stats()[0];
-    expect(stats).toMatchObject({ served: total, failed: 0, crashed: 0 });
-    expect(stats.rapidFail.recentFailures).toBe(0);
-    expect(elapsed).toBeLessThan(120_000); // 20–30 s on a quiet 2-core machine
-    await site!.close();
-    await eventually(() => phpChildren().length === 0, 'every php-cgi to be gone');
-  }, 180_000);
+  ])(
+    'limit %d, maxInstances %d, %d requests at concurrency 8 over keep-alive: 0 failures, bounded in time',
+    async (limit, maxInstances, total) => {
+      const { failures, pids, elapsed } = await hammer(limit, maxInstances, total);
+      expect(failures).toEqual([]);
+      expect(pids.size).toBeGreaterThanOrEqual(total / limit); // php-cgi really left every `limit` requests
+      const stats = poolOf(site!).stats()[0];
+      expect(stats).toMatchObject({ served: total, failed: 0, crashed: 0 });
+      expect(stats.rapidFail.recentFailures).toBe(0);
+      expect(elapsed).toBeLessThan(120_000); // 20–30 s on a quiet 2-core machine
+      await site!.close();
+      await eventually(() => phpChildren().length === 0, 'every php-cgi to be gone');
+    },
+    180_000,
+  );
 });

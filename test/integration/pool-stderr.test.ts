@@ -15,7 +15,12 @@ afterEach(async () => {
 });
 
 async function withMode(stderrMode: StderrMode, responseBufferLimit?: number): Promise<PoolSite> {
-  site = await startPoolSite(poolConfig({ maxInstances: 1, stderrMode }, responseBufferLimit === undefined ? {} : { responseBufferLimit }));
+  site = await startPoolSite(
+    poolConfig(
+      { maxInstances: 1, stderrMode },
+      responseBufferLimit === undefined ? {} : { responseBufferLimit },
+    ),
+  );
   return site;
 }
 

@@ -75,7 +75,9 @@ describe('the php-cgi process pool', () => {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
       const pids = new Set<string>();
       for (let round = 0; round < 10; round++) {
-        const batch = await Promise.all([0, 1, 2].map(() => request(`${site.url}/pid.php`, { agent })));
+        const batch = await Promise.all(
+          [0, 1, 2].map(() => request(`${site.url}/pid.php`, { agent })),
+        );
         for (const res of batch) {
           expect(res.status).toBe(200);
           pids.add(res.text);
@@ -131,7 +133,9 @@ describe('the php-cgi process pool', () => {
 
   it('close() ends every child process and a second close() is harmless', async () => {
     const site = await startSite(phpConfig({ maxInstances: 3 }));
-    const responses = await Promise.all([0, 1, 2].map(() => request(`${site.url}/pid.php?sleep=100`)));
+    const responses = await Promise.all(
+      [0, 1, 2].map(() => request(`${site.url}/pid.php?sleep=100`)),
+    );
     const pids = responses.map((res) => Number(res.text));
     expect(pids.every(processAlive)).toBe(true);
     await site.close();

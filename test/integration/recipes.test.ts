@@ -20,9 +20,16 @@ const TEMPLATES = path.join(FIXTURES, 'iis', 'rewrite');
 /** A recipe block of the README, pointed at a fixture folder and this machine's php-cgi. */
 function readmeRecipe(marker: string, from: string, root: string): FastCgiConfig {
   const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const block = new RegExp(`<!-- ${marker}[^>]*-->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(readme);
+  const block = new RegExp(`<!-- ${marker}[^>]*-->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(
+    readme,
+  );
   if (!block) throw new Error(`README.md has no ${marker} block`);
-  const config = JSON.parse(block[1].replace(/\/usr\/bin\/php-cgi/g, phpCgiPath()).split(from).join(root)) as FastCgiConfig;
+  const config = JSON.parse(
+    block[1]
+      .replace(/\/usr\/bin\/php-cgi/g, phpCgiPath())
+      .split(from)
+      .join(root),
+  ) as FastCgiConfig;
   config.fastCgi.application[0].maxInstances = 1;
   return config;
 }
@@ -40,12 +47,20 @@ describe.each([
   let site: SiteServer;
   const get = (target: string): Promise<SimpleResponse> => request(new URL(target, site.url).href);
   beforeAll(async () => {
-    site = await serveSite(validateConfig(readmeRecipe(`${name}-recipe`, readmeRoot, root)), 0, '127.0.0.1');
+    site = await serveSite(
+      validateConfig(readmeRecipe(`${name}-recipe`, readmeRoot, root)),
+      0,
+      '127.0.0.1',
+    );
   });
   afterAll(() => site?.close());
 
   test(`has the rules, handlers and default documents of ${template}'s own web.config`, async () => {
-    const imported = configToJson(await loadConfig(path.join(root, 'web.config'), { pathMap: { 'C:\\PHP': path.dirname(phpCgiPath()) } }));
+    const imported = configToJson(
+      await loadConfig(path.join(root, 'web.config'), {
+        pathMap: { 'C:\\PHP': path.dirname(phpCgiPath()) },
+      }),
+    );
     const recipe = configToJson(validateConfig(readmeRecipe(`${name}-recipe`, readmeRoot, root)));
     expect(recipe.rewrite).toEqual(imported.rewrite);
     expect(recipe.handlers).toEqual(imported.handlers);
@@ -61,9 +76,17 @@ describe.each([
       });
     });
     test('a non-ASCII path reaches Drupal decoded in q', async () => {
-      expect(json(await get('/cat%C3%A9gorie/%E6%97%A5%E6%9C%AC'))).toMatchObject({ GET: { q: 'catégorie/日本' } });
+      expect(json(await get('/cat%C3%A9gorie/%E6%97%A5%E6%9C%AC'))).toMatchObject({
+        GET: { q: 'catégorie/日本' },
+      });
     });
-    test.each(['/includes/bootstrap.inc', '/includes/Bootstrap.INC', '/modules/x.module', '/.git', '/db.sql'])('%s is 403 and never sent', async (target) => {
+    test.each([
+      '/includes/bootstrap.inc',
+      '/includes/Bootstrap.INC',
+      '/modules/x.module',
+      '/.git',
+      '/db.sql',
+    ])('%s is 403 and never sent', async (target) => {
       const res = await get(target);
       expect(res.status).toBe(403);
       expect(res.text).not.toContain('$secret');
@@ -86,7 +109,11 @@ describe.each([
       expect((await get('/storage/')).status).not.toBe(301);
     });
     test('routes reach index.php with the client URL and query', async () => {
-      expect(json(await get('/users/7?tab=posts'))).toMatchObject({ script: 'index.php', REQUEST_URI: '/users/7?tab=posts', GET: { tab: 'posts' } });
+      expect(json(await get('/users/7?tab=posts'))).toMatchObject({
+        script: 'index.php',
+        REQUEST_URI: '/users/7?tab=posts',
+        GET: { tab: 'posts' },
+      });
       expect(json(await get('/api/caf%C3%A9'))).toMatchObject({ REQUEST_URI: '/api/caf%C3%A9' });
     });
     test('files in public/ are static; web.config is never sent', async () => {

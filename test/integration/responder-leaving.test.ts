@@ -11,9 +11,18 @@ const RESPONDER = path.join(FIXTURES, 'responders', 'misbehaving-responder.js');
 function config(app: { activityTimeout?: number } = {}): FastCgiConfig {
   return {
     physicalPath: WWW,
-    fastCgi: { application: [{ fullPath: process.execPath, arguments: RESPONDER, maxInstances: 1, ...app }] },
+    fastCgi: {
+      application: [{ fullPath: process.execPath, arguments: RESPONDER, maxInstances: 1, ...app }],
+    },
     handlers: [
-      { name: 'Responder', path: '*', verb: '*', modules: 'FastCgiModule', scriptProcessor: `${process.execPath}|${RESPONDER}`, resourceType: 'Unspecified' },
+      {
+        name: 'Responder',
+        path: '*',
+        verb: '*',
+        modules: 'FastCgiModule',
+        scriptProcessor: `${process.execPath}|${RESPONDER}`,
+        resourceType: 'Unspecified',
+      },
     ],
   };
 }
@@ -30,23 +39,26 @@ const get = (query: string) => request(`${site.url}/x?${query}`);
 describe('bytes after END_REQUEST on a kept-alive connection', () => {
   // Each kind of stray output must cost only its own connection: the response
   // it came with is served, and the next, unrelated request is served at once.
-  it.each(['record', 'partial', 'garbage', 'late'])('stray=%s: the connection is dropped, the next request is served at once by the same process', async (kind) => {
-    let connections = 0;
-    const first = await get(`mode=stray-after-end&stray=${kind}`);
-    expect(`${first.status} ${first.text}`).toBe('200 stray');
-    if (kind === 'late') await new Promise((resolve) => setTimeout(resolve, 150));
-    for (let i = 0; i < 3; i++) {
-      const started = Date.now();
-      const next = await get('mode=ok');
-      expect(`${next.status} ${next.text}`).toBe('200 ok');
-      expect(Date.now() - started).toBeLessThan(2000); // not an activity timeout
-      // Decision (README): the process did answer its request; it keeps serving, over a new connection.
-      expect(next.headers['x-responder-pid']).toBe(first.headers['x-responder-pid']);
-      connections++;
-    }
-    expect(connections).toBe(3);
-    expect(site.php.stats()[0]).toMatchObject({ failed: 0, served: 4, crashed: 0 });
-  });
+  it.each(['record', 'partial', 'garbage', 'late'])(
+    'stray=%s: the connection is dropped, the next request is served at once by the same process',
+    async (kind) => {
+      let connections = 0;
+      const first = await get(`mode=stray-after-end&stray=${kind}`);
+      expect(`${first.status} ${first.text}`).toBe('200 stray');
+      if (kind === 'late') await new Promise((resolve) => setTimeout(resolve, 150));
+      for (let i = 0; i < 3; i++) {
+        const started = Date.now();
+        const next = await get('mode=ok');
+        expect(`${next.status} ${next.text}`).toBe('200 ok');
+        expect(Date.now() - started).toBeLessThan(2000); // not an activity timeout
+        // Decision (README): the process did answer its request; it keeps serving, over a new connection.
+        expect(next.headers['x-responder-pid']).toBe(first.headers['x-responder-pid']);
+        connections++;
+      }
+      expect(connections).toBe(3);
+      expect(site.php.stats()[0]).toMatchObject({ failed: 0, served: 4, crashed: 0 });
+    },
+  );
 });
 
 describe('a responder that leaves as php-cgi does at its own request limit', () => {

@@ -9,7 +9,9 @@ describe('a non-PHP FastCGI responder as fullPath', () => {
   let site: TestSite;
   beforeAll(async () => {
     site = await startSite(
-      responderConfig('node-responder.js', { environmentVariables: [{ name: 'RESPONDER_GREETING', value: 'hello' }] }),
+      responderConfig('node-responder.js', {
+        environmentVariables: [{ name: 'RESPONDER_GREETING', value: 'hello' }],
+      }),
     );
   });
   afterAll(() => site.close());
@@ -37,7 +39,10 @@ describe('a non-PHP FastCGI responder as fullPath', () => {
     const body = randomBytes(300 * 1024);
     const res = await request(`${site.url}/upload`, {
       method: 'POST',
-      headers: { 'Content-Length': String(body.length), 'Content-Type': 'application/octet-stream' },
+      headers: {
+        'Content-Length': String(body.length),
+        'Content-Type': 'application/octet-stream',
+      },
       body,
     });
     const json = JSON.parse(res.text);
@@ -94,7 +99,9 @@ describe('misbehaving FastCGI applications', () => {
   it('destroys a response already streaming when the process crashes mid-body', async () => {
     const streaming = await startSite({
       ...responderConfig('misbehaving-responder.js'),
-      handlers: [{ ...responderConfig('misbehaving-responder.js').handlers[0], responseBufferLimit: 0 }],
+      handlers: [
+        { ...responderConfig('misbehaving-responder.js').handlers[0], responseBufferLimit: 0 },
+      ],
     });
     try {
       await expect(request(`${streaming.url}/x?mode=crash-mid-body`)).rejects.toThrow();
@@ -135,7 +142,10 @@ describe('misbehaving FastCGI applications', () => {
 });
 
 describe('stderrMode', () => {
-  async function withMode(stderrMode: ApplicationConfig['stderrMode'], run: (site: TestSite) => Promise<void>): Promise<void> {
+  async function withMode(
+    stderrMode: ApplicationConfig['stderrMode'],
+    run: (site: TestSite) => Promise<void>,
+  ): Promise<void> {
     const site = await startSite(responderConfig('misbehaving-responder.js', { stderrMode }));
     try {
       await run(site);
@@ -174,7 +184,9 @@ describe('stderrMode', () => {
 describe('timeouts', () => {
   it('fails a silent process after activityTimeout with 500 and kills it', async () => {
     jest.setTimeout(20000);
-    const site = await startSite(responderConfig('misbehaving-responder.js', { activityTimeout: 10, requestTimeout: 30 }));
+    const site = await startSite(
+      responderConfig('misbehaving-responder.js', { activityTimeout: 10, requestTimeout: 30 }),
+    );
     try {
       const started = Date.now();
       const before = await request(`${site.url}/x?mode=ok`);
@@ -192,7 +204,9 @@ describe('timeouts', () => {
 
 describe('a process that breaks the protocol', () => {
   it('is killed at once (SIGKILL, even with signalBeforeTerminateSeconds), never reused', async () => {
-    const site = await startSite(responderConfig('misbehaving-responder.js', { signalBeforeTerminateSeconds: 30 }));
+    const site = await startSite(
+      responderConfig('misbehaving-responder.js', { signalBeforeTerminateSeconds: 30 }),
+    );
     try {
       const before = await request(`${site.url}/x?mode=ok`);
       const started = Date.now();

@@ -18,15 +18,21 @@ function query(params: Record<string, string>): string {
 }
 
 /** `first` kept alive, then GET /hello.php with Connection: close, in one write. */
-async function pipelined(site: TestSite, first: string, method = 'GET'): Promise<{ responses: ParsedResponse[]; rest: string; closed: boolean }> {
+async function pipelined(
+  site: TestSite,
+  first: string,
+  method = 'GET',
+): Promise<{ responses: ParsedResponse[]; rest: string; closed: boolean }> {
   const payload =
-    `${method} ${first} HTTP/1.1\r\nHost: localhost\r\n\r\n` + 'GET /hello.php HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n';
+    `${method} ${first} HTTP/1.1\r\nHost: localhost\r\n\r\n` +
+    'GET /hello.php HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n';
   const raw = await rawRequest(site.url, payload, 15000);
   const { responses, rest } = parseResponses(raw.bytes, [method === 'HEAD']);
   return { responses, rest: rest.toString('latin1'), closed: raw.closed };
 }
 
-const header = (res: ParsedResponse, name: string): string[] => res.headers.filter(([n]) => n === name).map(([, v]) => v);
+const header = (res: ParsedResponse, name: string): string[] =>
+  res.headers.filter(([n]) => n === name).map(([, v]) => v);
 
 describe.each([
   ['buffered', undefined],
@@ -34,7 +40,10 @@ describe.each([
 ])('response framing, %s', (mode, responseBufferLimit) => {
   let site: TestSite;
   beforeAll(async () => {
-    site = await startSite({ ...phpConfig(), handlers: [phpHandler(responseBufferLimit === undefined ? {} : { responseBufferLimit })] });
+    site = await startSite({
+      ...phpConfig(),
+      handlers: [phpHandler(responseBufferLimit === undefined ? {} : { responseBufferLimit })],
+    });
   });
   afterAll(() => site.close());
 
@@ -79,7 +88,10 @@ describe.each([
   });
 
   test('a true Content-Length keeps the connection alive', async () => {
-    const { responses, rest } = await pipelined(site, `/framing.php?${query({ cl: '5', cl2: '5', body: 'hello' })}`);
+    const { responses, rest } = await pipelined(
+      site,
+      `/framing.php?${query({ cl: '5', cl2: '5', body: 'hello' })}`,
+    );
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
     expect(responses[0].body.toString()).toBe('hello');
     expect(header(responses[0], 'content-length')).toEqual(['5']);
@@ -88,7 +100,10 @@ describe.each([
   });
 
   test('Content-Length too short: the surplus (a forged response) never reaches the client', async () => {
-    const { responses, rest, closed } = await pipelined(site, `/framing.php?${query({ cl: '5', body: `hello${FORGED}`, flush: '1', pad: '70000' })}`);
+    const { responses, rest, closed } = await pipelined(
+      site,
+      `/framing.php?${query({ cl: '5', body: `hello${FORGED}`, flush: '1', pad: '70000' })}`,
+    );
     expect(responses).toHaveLength(1);
     expect(responses[0].status).toBe(200);
     expect(responses[0].body.toString()).toBe('hello');
@@ -99,7 +114,10 @@ describe.each([
 
   test('Content-Length too long: the client is not left waiting', async () => {
     const started = Date.now();
-    const { responses, rest, closed } = await pipelined(site, `/framing.php?${query({ cl: '100000', body: 'short' })}`);
+    const { responses, rest, closed } = await pipelined(
+      site,
+      `/framing.php?${query({ cl: '100000', body: 'short' })}`,
+    );
     expect(closed).toBe(true);
     expect(Date.now() - started).toBeLessThan(10000);
     if (mode === 'buffered') {
@@ -118,10 +136,16 @@ describe.each([
 
   test('Transfer-Encoding from PHP never reaches the wire as it is: its bytes are body', async () => {
     const chunked = '5\r\nhello\r\n0\r\n\r\n';
-    const { responses } = await pipelined(site, `/framing.php?${query({ te: 'chunked', body: chunked })}`);
+    const { responses } = await pipelined(
+      site,
+      `/framing.php?${query({ te: 'chunked', body: chunked })}`,
+    );
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
     expect(responses[0].body.toString()).toBe(chunked);
-    expect(header(responses[0], 'transfer-encoding').length + header(responses[0], 'content-length').length).toBe(1);
+    expect(
+      header(responses[0], 'transfer-encoding').length +
+        header(responses[0], 'content-length').length,
+    ).toBe(1);
   });
 
   test.each([
@@ -129,7 +153,10 @@ describe.each([
     ['304', []],
     ['205', ['0']],
   ])('%s: no body on the wire, whatever PHP printed', async (code, contentLength) => {
-    const { responses, rest } = await pipelined(site, `/framing.php?${query({ code, body: 'leak', cl: '4' })}`);
+    const { responses, rest } = await pipelined(
+      site,
+      `/framing.php?${query({ code, body: 'leak', cl: '4' })}`,
+    );
     expect(responses.map((r) => r.status)).toEqual([Number(code), 200]);
     expect(header(responses[0], 'content-length')).toEqual(contentLength);
     expect(header(responses[0], 'transfer-encoding')).toEqual([]);
@@ -138,7 +165,11 @@ describe.each([
   });
 
   test('HEAD keeps the length PHP declared for GET and sends no body', async () => {
-    const { responses, rest } = await pipelined(site, `/framing.php?${query({ cl: '1234', body: 'x'.repeat(1234) })}`, 'HEAD');
+    const { responses, rest } = await pipelined(
+      site,
+      `/framing.php?${query({ cl: '1234', body: 'x'.repeat(1234) })}`,
+      'HEAD',
+    );
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
     expect(header(responses[0], 'content-length')).toEqual(['1234']);
     expect(responses[1].body.toString()).toMatch(/^Hello from PHP/);

@@ -19,13 +19,49 @@ import { phpCgiPath } from '../support/php';
 const ROOT = path.join(FIXTURES, 'iis', 'rewrite', 'wordpress');
 
 const RULES: RewriteRuleConfig[] = [
-  { name: 'Protect', stopProcessing: true, match: { url: '^private/' },
-    action: { type: 'CustomResponse', statusCode: 403, subStatusCode: 14, statusReason: 'Keep Out', statusDescription: 'Private area.' } },
-  { name: 'Bots', stopProcessing: true, match: { url: '.*' }, conditions: { items: [{ input: '{HTTP_USER_AGENT}', pattern: 'EvilBot' }] }, action: { type: 'AbortRequest' } },
-  { name: 'Old stylesheet', stopProcessing: true, match: { url: '^old\\.css$' }, action: { type: 'Rewrite', url: 'wp-content/themes/style.css' } },
-  { name: 'Source', stopProcessing: true, match: { url: '^source$' }, action: { type: 'Rewrite', url: 'index.php' } },
-  { name: 'Files', stopProcessing: true, match: { url: '^files/(.*)$' }, action: { type: 'Rewrite', url: 'wp-content/{R:1}' } },
-  { name: 'Proxy by header', stopProcessing: true, match: { url: '^proxy$' }, action: { type: 'Rewrite', url: '{HTTP_X_TARGET}' } },
+  {
+    name: 'Protect',
+    stopProcessing: true,
+    match: { url: '^private/' },
+    action: {
+      type: 'CustomResponse',
+      statusCode: 403,
+      subStatusCode: 14,
+      statusReason: 'Keep Out',
+      statusDescription: 'Private area.',
+    },
+  },
+  {
+    name: 'Bots',
+    stopProcessing: true,
+    match: { url: '.*' },
+    conditions: { items: [{ input: '{HTTP_USER_AGENT}', pattern: 'EvilBot' }] },
+    action: { type: 'AbortRequest' },
+  },
+  {
+    name: 'Old stylesheet',
+    stopProcessing: true,
+    match: { url: '^old\\.css$' },
+    action: { type: 'Rewrite', url: 'wp-content/themes/style.css' },
+  },
+  {
+    name: 'Source',
+    stopProcessing: true,
+    match: { url: '^source$' },
+    action: { type: 'Rewrite', url: 'index.php' },
+  },
+  {
+    name: 'Files',
+    stopProcessing: true,
+    match: { url: '^files/(.*)$' },
+    action: { type: 'Rewrite', url: 'wp-content/{R:1}' },
+  },
+  {
+    name: 'Proxy by header',
+    stopProcessing: true,
+    match: { url: '^proxy$' },
+    action: { type: 'Rewrite', url: '{HTTP_X_TARGET}' },
+  },
 ];
 
 function config(): FastCgiConfig {
@@ -39,14 +75,26 @@ function config(): FastCgiConfig {
 }
 
 /** Status line and body, reason phrase included. */
-function get(url: string, headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; reason: string; text: string; headers: http.IncomingHttpHeaders }> {
+function get(
+  url: string,
+  headers: http.OutgoingHttpHeaders = {},
+): Promise<{ status: number; reason: string; text: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? '', text, headers: res.headers }));
-    }).on('error', reject);
+    http
+      .get(url, { agent: false, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            reason: res.statusMessage ?? '',
+            text,
+            headers: res.headers,
+          }),
+        );
+      })
+      .on('error', reject);
   });
 }
 
@@ -67,7 +115,11 @@ describe('URL Rewrite through serve', () => {
     const res = await get(url('/source?x=1'));
     expect(res.status).toBe(200);
     expect(res.text).not.toContain('<?php');
-    expect(JSON.parse(res.text)).toMatchObject({ REQUEST_URI: '/source?x=1', SCRIPT_NAME: '/index.php', HTTP_X_ORIGINAL_URL: '/source?x=1' });
+    expect(JSON.parse(res.text)).toMatchObject({
+      REQUEST_URI: '/source?x=1',
+      SCRIPT_NAME: '/index.php',
+      HTTP_X_ORIGINAL_URL: '/source?x=1',
+    });
   });
 
   // {R:1} is the decoded path: whatever it holds, the rewritten URL is checked
@@ -93,7 +145,9 @@ describe('URL Rewrite through serve', () => {
   });
 
   it('AbortRequest drops the connection; the next request is served', async () => {
-    await expect(get(url('/'), { 'User-Agent': 'EvilBot/2' })).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(get(url('/'), { 'User-Agent': 'EvilBot/2' })).rejects.toThrow(
+      /socket hang up|ECONNRESET/,
+    );
     expect((await get(url('/old.css'))).status).toBe(200);
   });
 });
@@ -106,7 +160,9 @@ describe('URL Rewrite in an Express app', () => {
   afterAll(() => site.close());
 
   it('a Rewrite that expands to an absolute URL is an error, not a proxy', async () => {
-    const res = await request(`${site.url}/proxy`, { headers: { 'X-Target': 'http://169.254.169.254/latest' } });
+    const res = await request(`${site.url}/proxy`, {
+      headers: { 'X-Target': 'http://169.254.169.254/latest' },
+    });
     expect([res.status, res.headers['x-error-code']]).toEqual([500, 'ERR_FASTCGI_REWRITE']);
   });
 
@@ -127,7 +183,10 @@ describe('URL Rewrite config errors', () => {
     }
     expect(error).toBeInstanceOf(FastCgiConfigError);
     expect((error as FastCgiConfigError).errors).toEqual([
-      expect.objectContaining({ path: '/rewrite/rules/0/match/url', message: expect.stringMatching(/^rule "Broken": invalid ECMAScript pattern/) }),
+      expect.objectContaining({
+        path: '/rewrite/rules/0/match/url',
+        message: expect.stringMatching(/^rule "Broken": invalid ECMAScript pattern/),
+      }),
     ]);
   });
 });

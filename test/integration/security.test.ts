@@ -22,10 +22,14 @@ beforeAll(() => {
   const outside = path.join(base, 'outside');
   fs.mkdirSync(path.join(root, 'uploads'), { recursive: true });
   fs.mkdirSync(outside);
-  for (const name of ['hello.php', 'vars.php']) fs.copyFileSync(path.join(WWW, name), path.join(root, name));
+  for (const name of ['hello.php', 'vars.php'])
+    fs.copyFileSync(path.join(WWW, name), path.join(root, name));
   fs.writeFileSync(path.join(outside, 'secret.php'), "<?php echo 'OUTSIDE-' . 'RAN';\n");
   fs.writeFileSync(path.join(outside, 'secret.txt'), 'TOP-SECRET\n');
-  fs.writeFileSync(path.join(root, 'uploads', 'avatar.jpg'), "<?php echo 'EXECUTED-' . 'AVATAR';\n");
+  fs.writeFileSync(
+    path.join(root, 'uploads', 'avatar.jpg'),
+    "<?php echo 'EXECUTED-' . 'AVATAR';\n",
+  );
   fs.symlinkSync(path.join(outside, 'secret.php'), path.join(root, 'evil.php'));
   fs.symlinkSync(outside, path.join(root, 'linkdir'));
 });
@@ -76,27 +80,30 @@ const CORPUS = [
   '/. ./outside/secret.php',
 ];
 
-describe.each(['Unspecified', 'File', 'Either'] as const)('hostile request paths (resourceType %s)', (resourceType) => {
-  let site: TestSite;
-  beforeAll(async () => {
-    site = await startSite(config(resourceType));
-  });
-  afterAll(() => site.close());
+describe.each(['Unspecified', 'File', 'Either'] as const)(
+  'hostile request paths (resourceType %s)',
+  (resourceType) => {
+    let site: TestSite;
+    beforeAll(async () => {
+      site = await startSite(config(resourceType));
+    });
+    afterAll(() => site.close());
 
-  it.each(CORPUS)('%s: no escape, no execution, no source', async (url) => {
-    const res = await request(`${site.url}${url}`);
-    for (const marker of MARKERS) expect(res.text).not.toContain(marker);
-    expect([200, 301, 400, 404]).toContain(res.status);
-  });
-
-  it('normalises trailing dots and spaces onto the script instead of serving it as a file', async () => {
-    for (const url of ['/hello.php.', '/hello.php%20', '/hello.php.%20', '/HELLO.PHP']) {
+    it.each(CORPUS)('%s: no escape, no execution, no source', async (url) => {
       const res = await request(`${site.url}${url}`);
-      expect(res.text).not.toContain('<?php');
-      if (res.status === 200) expect(res.text).toMatch(/^Hello from PHP/);
-    }
-  });
-});
+      for (const marker of MARKERS) expect(res.text).not.toContain(marker);
+      expect([200, 301, 400, 404]).toContain(res.status);
+    });
+
+    it('normalises trailing dots and spaces onto the script instead of serving it as a file', async () => {
+      for (const url of ['/hello.php.', '/hello.php%20', '/hello.php.%20', '/HELLO.PHP']) {
+        const res = await request(`${site.url}${url}`);
+        expect(res.text).not.toContain('<?php');
+        if (res.status === 200) expect(res.text).toMatch(/^Hello from PHP/);
+      }
+    });
+  },
+);
 
 describe('symbolic links out of physicalPath', () => {
   it('run the outside script only when followSymlinksOutsideRoot allows it', async () => {
@@ -118,7 +125,12 @@ describe('headers that must not become variables', () => {
 
   it('no client header becomes PHP_VALUE, PHP_ADMIN_VALUE or HTTP_PROXY', async () => {
     const res = await request(`${site.url}/vars.php`, {
-      headers: { 'PHP-Value': 'auto_prepend_file=/etc/passwd', PHP_ADMIN_VALUE: 'x', Proxy: 'http://evil', 'X-Ok': '1' },
+      headers: {
+        'PHP-Value': 'auto_prepend_file=/etc/passwd',
+        PHP_ADMIN_VALUE: 'x',
+        Proxy: 'http://evil',
+        'X-Ok': '1',
+      },
     });
     const vars = JSON.parse(res.text);
     expect(vars.PHP_VALUE).toBeUndefined();
@@ -129,7 +141,13 @@ describe('headers that must not become variables', () => {
   });
 
   it('drops hop-by-hop headers', async () => {
-    const vars = JSON.parse((await request(`${site.url}/vars.php`, { headers: { TE: 'trailers', Upgrade: 'h2c', Connection: 'Upgrade, TE' } })).text);
+    const vars = JSON.parse(
+      (
+        await request(`${site.url}/vars.php`, {
+          headers: { TE: 'trailers', Upgrade: 'h2c', Connection: 'Upgrade, TE' },
+        })
+      ).text,
+    );
     expect(vars.HTTP_TE).toBeUndefined();
     expect(vars.HTTP_UPGRADE).toBeUndefined();
     expect(vars.HTTP_CONNECTION).toBeUndefined();
@@ -138,12 +156,16 @@ describe('headers that must not become variables', () => {
   it('passes underscore header names only when allowUnderscoreHeaders is on', async () => {
     const open = await startSite(config('File', { allowUnderscoreHeaders: true }));
     try {
-      const vars = JSON.parse((await request(`${open.url}/vars.php`, { headers: { My_Header: 'v' } })).text);
+      const vars = JSON.parse(
+        (await request(`${open.url}/vars.php`, { headers: { My_Header: 'v' } })).text,
+      );
       expect(vars.HTTP_MY_HEADER).toBe('v');
     } finally {
       await open.close();
     }
-    const closed = JSON.parse((await request(`${site.url}/vars.php`, { headers: { My_Header: 'v' } })).text);
+    const closed = JSON.parse(
+      (await request(`${site.url}/vars.php`, { headers: { My_Header: 'v' } })).text,
+    );
     expect(closed.HTTP_MY_HEADER).toBeUndefined();
   });
 });

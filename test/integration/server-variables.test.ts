@@ -7,12 +7,18 @@ describe('server variables', () => {
   let site: TestSite;
   beforeAll(async () => {
     site = await startSite(
-      phpConfig({ environmentVariables: [{ name: 'APP_GREETING', value: 'hi from config' }] }, { siteId: 7, siteName: 'Shop' }),
+      phpConfig(
+        { environmentVariables: [{ name: 'APP_GREETING', value: 'hi from config' }] },
+        { siteId: 7, siteName: 'Shop' },
+      ),
     );
   });
   afterAll(() => site.close());
 
-  async function vars(url: string, headers: Record<string, string> = {}): Promise<Record<string, string>> {
+  async function vars(
+    url: string,
+    headers: Record<string, string> = {},
+  ): Promise<Record<string, string>> {
     const res = await request(`${site.url}${url}`, { headers });
     expect(res.status).toBe(200);
     return JSON.parse(res.text);
@@ -56,7 +62,7 @@ describe('server variables', () => {
   });
 
   it('drops header names with underscores so they cannot spoof another variable', async () => {
-    const v = await vars('/vars.php', { 'X_Forwarded_For': '10.9.9.9' });
+    const v = await vars('/vars.php', { X_Forwarded_For: '10.9.9.9' });
     expect(v.HTTP_X_FORWARDED_FOR).toBeUndefined();
   });
 
@@ -68,14 +74,20 @@ describe('server variables', () => {
   it('encodes decoded path variables in UTF-8 by default, in a code page when asked', async () => {
     const utf8 = await vars('/vars.php/caf%C3%A9?hex=PATH_INFO,REQUEST_URI');
     expect(utf8.PATH_INFO).toBe('2f636166c3a9'); // "/café" in UTF-8, the Linux code page
-    expect(utf8.REQUEST_URI).toBe(Buffer.from('/vars.php/caf%C3%A9?hex=PATH_INFO,REQUEST_URI').toString('hex'));
+    expect(utf8.REQUEST_URI).toBe(
+      Buffer.from('/vars.php/caf%C3%A9?hex=PATH_INFO,REQUEST_URI').toString('hex'),
+    );
 
     const latinSite = await startSite(phpConfig({}, { serverVariableEncoding: 'windows-1252' }));
     try {
-      const latin = JSON.parse((await request(`${latinSite.url}/vars.php/caf%C3%A9?hex=PATH_INFO`)).text);
+      const latin = JSON.parse(
+        (await request(`${latinSite.url}/vars.php/caf%C3%A9?hex=PATH_INFO`)).text,
+      );
       expect(latin.PATH_INFO).toBe('2f636166e9'); // "/café" in windows-1252
       // "€" exists in windows-1252 (0x80); "日" does not and becomes "?".
-      const replaced = JSON.parse((await request(`${latinSite.url}/vars.php/%E2%82%AC%E6%97%A5?hex=PATH_INFO`)).text);
+      const replaced = JSON.parse(
+        (await request(`${latinSite.url}/vars.php/%E2%82%AC%E6%97%A5?hex=PATH_INFO`)).text,
+      );
       expect(replaced.PATH_INFO).toBe('2f803f');
     } finally {
       await latinSite.close();
@@ -86,10 +98,9 @@ describe('server variables', () => {
 describe('server variables that depend on the connection and the mount', () => {
   it('PATH_TRANSLATED maps PATH_INFO under the root; APPL_MD_PATH carries the mount path', async () => {
     const { startSite: start, phpConfig: config } = await import('../support/site');
-    const express = (await import('express')).default;
     const { fastCgi } = await import('../../lib/middleware');
     const shop = fastCgi(config());
-    const site = await start(config(), (app: ReturnType<typeof express>) => {
+    const site = await start(config(), (app: import('express').Express) => {
       app.use('/shop', shop);
     });
     try {
@@ -116,22 +127,46 @@ describe('server variables that depend on the connection and the mount', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-tls-'));
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=localhost', '-days', '1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-subj',
+        '/CN=localhost',
+        '-days',
+        '1',
+      ],
+      { stdio: 'ignore' },
+    );
     const php = fastCgi(phpConfig());
     const app = express();
     app.use(php);
-    const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, app);
+    const server = https.createServer(
+      { key: fs.readFileSync(key), cert: fs.readFileSync(cert) },
+      app,
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as { port: number }).port;
       const body = await new Promise<string>((resolve, reject) => {
         https
-          .get({ host: '127.0.0.1', port, path: '/vars.php', rejectUnauthorized: false, agent: false }, (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk: string) => (text += chunk));
-            res.on('end', () => resolve(text));
-          })
+          .get(
+            { host: '127.0.0.1', port, path: '/vars.php', rejectUnauthorized: false, agent: false },
+            (res) => {
+              let text = '';
+              res.setEncoding('utf8');
+              res.on('data', (chunk: string) => (text += chunk));
+              res.on('end', () => resolve(text));
+            },
+          )
           .on('error', reject);
       });
       const vars = JSON.parse(body);

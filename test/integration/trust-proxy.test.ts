@@ -24,7 +24,11 @@ describe('trustProxy (X-Forwarded-* from trusted peers)', () => {
     'X-Forwarded-Host': 'blog.example.org',
   };
 
-  async function vars(site: TestSite, localAddress: string, headers: Record<string, string>): Promise<Record<string, string>> {
+  async function vars(
+    site: TestSite,
+    localAddress: string,
+    headers: Record<string, string>,
+  ): Promise<Record<string, string>> {
     const res = await request(`${site.url}/vars.php`, { localAddress, headers });
     expect(res.status).toBe(200);
     return JSON.parse(res.text);
@@ -58,7 +62,9 @@ describe('trustProxy (X-Forwarded-* from trusted peers)', () => {
   });
 
   test('a spoofed left part of X-Forwarded-For is not taken beyond the first untrusted hop', async () => {
-    const v = await vars(trusting, '127.0.0.2', { 'X-Forwarded-For': '10.9.9.9, 198.51.100.4, 10.1.2.3' });
+    const v = await vars(trusting, '127.0.0.2', {
+      'X-Forwarded-For': '10.9.9.9, 198.51.100.4, 10.1.2.3',
+    });
     expect(v.REMOTE_ADDR).toBe('198.51.100.4');
   });
 

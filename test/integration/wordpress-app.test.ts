@@ -42,7 +42,9 @@ function readmeRecipe(): FastCgiConfig {
   const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
   const block = /<!-- wordpress-recipe[^>]*-->\s*```json\n([\s\S]*?)```/.exec(readme);
   if (!block) throw new Error('README.md has no wordpress-recipe block');
-  const config = JSON.parse(block[1].replace(/\/usr\/bin\/php-cgi/g, phpCgiPath())) as FastCgiConfig;
+  const config = JSON.parse(
+    block[1].replace(/\/usr\/bin\/php-cgi/g, phpCgiPath()),
+  ) as FastCgiConfig;
   config.physicalPath = site;
   // The copy keeps Debian's symlinks into /usr/share/javascript (served as static files).
   config.followSymlinksOutsideRoot = true;
@@ -67,8 +69,14 @@ const logger = {
  * gets wrong shows as a missing $_SERVER key or headers it cannot send.
  */
 function expectClean(text: string): void {
-  expect(text).not.toMatch(/<b>(Warning|Notice|Deprecated|Fatal error|Parse error)<\/b>:|PHP (Warning|Notice|Deprecated|Fatal error)|Undefined (array key|index)/);
-  expect(phpLog.filter((line) => /Undefined (array key|index)|Cannot modify header|Fatal error/.test(line))).toEqual([]);
+  expect(text).not.toMatch(
+    /<b>(Warning|Notice|Deprecated|Fatal error|Parse error)<\/b>:|PHP (Warning|Notice|Deprecated|Fatal error)|Undefined (array key|index)/,
+  );
+  expect(
+    phpLog.filter((line) =>
+      /Undefined (array key|index)|Cannot modify header|Fatal error/.test(line),
+    ),
+  ).toEqual([]);
 }
 
 describe('WordPress on Debian, with MariaDB, through serve, Express and a migrated site', () => {
@@ -77,7 +85,12 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
     site = path.join(tmp, 'site');
     db = new PrivateMariaDb(tmp);
     await db.start('wordpress', 'wp', 'wp-secret');
-    buildWordPressSite(site, { name: 'wordpress', user: 'wp', password: 'wp-secret', socket: db.socket });
+    buildWordPressSite(site, {
+      name: 'wordpress',
+      user: 'wp',
+      password: 'wp-secret',
+      socket: db.socket,
+    });
     served = await serveSite(validateConfig(readmeRecipe()), 0, '127.0.0.1', { logger });
     browser = new Browser(served.url.replace(/\/$/, ''));
   });
@@ -94,9 +107,15 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
     expect(first.status).toBe(200);
     expect(first.text).toContain('name="weblog_title"');
     const done = await browser.postForm('/wp-admin/install.php?step=2', {
-      weblog_title: 'iis-fastcgi test blog', user_name: 'admin', admin_password: PASSWORD,
-      admin_password2: PASSWORD, pw_weak: 'on', admin_email: 'admin@example.test', blog_public: '0',
-      Submit: 'Install WordPress', language: '',
+      weblog_title: 'iis-fastcgi test blog',
+      user_name: 'admin',
+      admin_password: PASSWORD,
+      admin_password2: PASSWORD,
+      pw_weak: 'on',
+      admin_email: 'admin@example.test',
+      blog_public: '0',
+      Submit: 'Install WordPress',
+      language: '',
     });
     expect(done.status).toBe(200);
     expect(done.text).toContain('Success!');
@@ -107,7 +126,11 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
     const form = await browser.get('/wp-login.php');
     expect(form.status).toBe(200);
     const login = await browser.postForm('/wp-login.php', {
-      log: 'admin', pwd: PASSWORD, 'wp-submit': 'Log In', redirect_to: `${browser.base}/wp-admin/`, testcookie: '1',
+      log: 'admin',
+      pwd: PASSWORD,
+      'wp-submit': 'Log In',
+      redirect_to: `${browser.base}/wp-admin/`,
+      testcookie: '1',
     });
     expect(login.status).toBe(302);
     expect(login.headers.location).toBe(`${browser.base}/wp-admin/`);
@@ -124,8 +147,13 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
     // The recipe's nginx-like SERVER_SOFTWARE: WordPress offers /%postname%/, not /index.php/%postname%/.
     expect(page.text).toContain('value="/%postname%/"');
     const saved = await browser.postForm('/wp-admin/options-permalink.php', {
-      _wpnonce: formValue(page.text, '_wpnonce'), _wp_http_referer: '/wp-admin/options-permalink.php',
-      selection: '/%postname%/', permalink_structure: '/%postname%/', category_base: '', tag_base: '', submit: 'Save Changes',
+      _wpnonce: formValue(page.text, '_wpnonce'),
+      _wp_http_referer: '/wp-admin/options-permalink.php',
+      selection: '/%postname%/',
+      permalink_structure: '/%postname%/',
+      category_base: '',
+      tag_base: '',
+      submit: 'Save Changes',
     });
     expect(saved.status).toBe(302);
     const after = await browser.get('/wp-admin/options-permalink.php?settings-updated=true');
@@ -143,9 +171,16 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
     const nonce = await browser.get('/wp-admin/admin-ajax.php?action=rest-nonce');
     expect(nonce.status).toBe(200);
     expect(nonce.text).toMatch(/^[0-9a-f]{10}$/);
-    const created = await browser.send('POST', '/wp-json/wp/v2/posts', JSON.stringify({
-      title: TITLE, content: '<p>Привет из php-cgi.</p>', status: 'publish',
-    }), { 'Content-Type': 'application/json', 'X-WP-Nonce': nonce.text });
+    const created = await browser.send(
+      'POST',
+      '/wp-json/wp/v2/posts',
+      JSON.stringify({
+        title: TITLE,
+        content: '<p>Привет из php-cgi.</p>',
+        status: 'publish',
+      }),
+      { 'Content-Type': 'application/json', 'X-WP-Nonce': nonce.text },
+    );
     expect(created.status).toBe(201);
     const post = JSON.parse(created.text);
     expect(post.slug).toBe(SLUG);
@@ -153,7 +188,7 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
     expect(postLink).toBe(`${browser.base}/${SLUG}/`);
   });
 
-  test('the post at its pretty URL, percent-encoded in either case, and WordPress\'s own 404', async () => {
+  test("the post at its pretty URL, percent-encoded in either case, and WordPress's own 404", async () => {
     for (const url of [postLink, `${browser.base}${encodeURI('/новости-дня/')}`]) {
       const page = await browser.get(url);
       expect(page.status).toBe(200);
@@ -171,11 +206,15 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
   test('a media upload (REST) is fetched back byte-identical as a static file', async () => {
     const nonce = (await browser.get('/wp-admin/admin-ajax.php?action=rest-nonce')).text;
     const uploaded = await browser.send('POST', '/wp-json/wp/v2/media', png, {
-      'Content-Type': 'image/png', 'Content-Disposition': 'attachment; filename="pixel-grid.png"', 'X-WP-Nonce': nonce,
+      'Content-Type': 'image/png',
+      'Content-Disposition': 'attachment; filename="pixel-grid.png"',
+      'X-WP-Nonce': nonce,
     });
     expect(uploaded.status).toBe(201);
     mediaUrl = JSON.parse(uploaded.text).source_url;
-    expect(mediaUrl).toMatch(new RegExp(`^${browser.base}/wp-content/uploads/\\d{4}/\\d{2}/pixel-grid\\.png$`));
+    expect(mediaUrl).toMatch(
+      new RegExp(`^${browser.base}/wp-content/uploads/\\d{4}/\\d{2}/pixel-grid\\.png$`),
+    );
     const back = await browser.get(mediaUrl);
     expect(back.status).toBe(200);
     expect(back.headers['content-type']).toBe('image/png');
@@ -223,14 +262,22 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
     }
   });
 
-  test('migrated from IIS: applicationHost.config + web.config with WordPress\'s rule → migrate → serve', async () => {
+  test("migrated from IIS: applicationHost.config + web.config with WordPress's rule → migrate → serve", async () => {
     const iis = path.join(tmp, 'iis');
     fs.mkdirSync(iis);
     const appHost = path.join(iis, 'applicationHost.config');
     fs.writeFileSync(appHost, APPLICATION_HOST);
     fs.writeFileSync(path.join(site, 'web.config'), WEB_CONFIG);
-    const result = runCli(['migrate', appHost, '--site', 'WordPress',
-      '--path-map', `C:\\PHP=${path.dirname(phpCgiPath())}`, '--path-map', `C:\\inetpub\\wordpress=${site}`]);
+    const result = runCli([
+      'migrate',
+      appHost,
+      '--site',
+      'WordPress',
+      '--path-map',
+      `C:\\PHP=${path.dirname(phpCgiPath())}`,
+      '--path-map',
+      `C:\\inetpub\\wordpress=${site}`,
+    ]);
     expect(result.status).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json.rewrite.rules[0].action.url).toBe('index.php');
@@ -268,9 +315,16 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
     };
     await step('GET /', b.get('/'));
     await step('GET /wp-login.php', b.get('/wp-login.php'));
-    await step('POST /wp-login.php (good password)', b.postForm('/wp-login.php', {
-      log: 'admin', pwd: PASSWORD, 'wp-submit': 'Log In', redirect_to: `${b.base}/wp-admin/`, testcookie: '1',
-    }));
+    await step(
+      'POST /wp-login.php (good password)',
+      b.postForm('/wp-login.php', {
+        log: 'admin',
+        pwd: PASSWORD,
+        'wp-submit': 'Log In',
+        redirect_to: `${b.base}/wp-admin/`,
+        testcookie: '1',
+      }),
+    );
     await step('GET /wp-admin/', b.get('/wp-admin/'));
     await step('GET /wp-admin/options-permalink.php', b.get('/wp-admin/options-permalink.php'));
     await step('GET /wp-admin (no slash)', b.get('/wp-admin'));
@@ -285,10 +339,19 @@ describe('WordPress on Debian, with MariaDB, through serve, Express and a migrat
     await step('GET a missing upload', b.get('/wp-content/uploads/missing.png'));
     await step('GET a missing pretty URL', b.get('/no-such-post-anywhere/'));
     await step('GET /wp-config.php', b.get('/wp-config.php'));
-    await step('GET /wp-includes/js/jquery/jquery.min.js', b.get('/wp-includes/js/jquery/jquery.min.js'));
-    await step('POST /wp-login.php (wrong password)', new Browser(b.base, b.socketPath).postForm('/wp-login.php', {
-      log: 'admin', pwd: 'wrong', 'wp-submit': 'Log In', testcookie: '1',
-    }));
+    await step(
+      'GET /wp-includes/js/jquery/jquery.min.js',
+      b.get('/wp-includes/js/jquery/jquery.min.js'),
+    );
+    await step(
+      'POST /wp-login.php (wrong password)',
+      new Browser(b.base, b.socketPath).postForm('/wp-login.php', {
+        log: 'admin',
+        pwd: 'wrong',
+        'wp-submit': 'Log In',
+        testcookie: '1',
+      }),
+    );
     return out;
   }
 

@@ -19,11 +19,17 @@ function readmeRecipe(): FastCgiConfig {
   const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
   const block = /<!-- wordpress-recipe[^>]*-->\s*```json\n([\s\S]*?)```/.exec(readme);
   if (!block) throw new Error('README.md has no wordpress-recipe block');
-  const text = block[1].replace(/\/usr\/bin\/php-cgi/g, phpCgiPath()).replace('/srv/www/wordpress', ROOT);
+  const text = block[1]
+    .replace(/\/usr\/bin\/php-cgi/g, phpCgiPath())
+    .replace('/srv/www/wordpress', ROOT);
   return JSON.parse(text) as FastCgiConfig;
 }
 
-async function detect(config: FastCgiConfig, url = '/hello-world/', headers: Record<string, string> = {}) {
+async function detect(
+  config: FastCgiConfig,
+  url = '/hello-world/',
+  headers: Record<string, string> = {},
+) {
   const site = await startSite(config);
   try {
     const res = await request(`${site.url}${url}`, { headers });

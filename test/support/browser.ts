@@ -18,17 +18,32 @@ export class Browser {
   /** POST fields urlencoded, as a form without enctype is sent. */
   async post(target: string, fields: Record<string, string>): Promise<SimpleResponse> {
     const body = new URLSearchParams(fields).toString();
-    const headers = { ...this.headers(), 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) };
-    return this.keep(await request(new URL(target, this.base).href, { method: 'POST', headers, body }));
+    const headers = {
+      ...this.headers(),
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Content-Length': Buffer.byteLength(body),
+    };
+    return this.keep(
+      await request(new URL(target, this.base).href, { method: 'POST', headers, body }),
+    );
   }
 
   /** POST fields as multipart/form-data, as a form with enctype="multipart/form-data" is sent. */
   async postMultipart(target: string, fields: Record<string, string>): Promise<SimpleResponse> {
     const boundary = `----iis-fastcgi-test-${Date.now().toString(16)}`;
-    const parts = Object.entries(fields).map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+    const parts = Object.entries(fields).map(
+      ([name, value]) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+    );
     const body = Buffer.from(`${parts.join('')}--${boundary}--\r\n`, 'utf8');
-    const headers = { ...this.headers(), 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': body.length };
-    return this.keep(await request(new URL(target, this.base).href, { method: 'POST', headers, body }));
+    const headers = {
+      ...this.headers(),
+      'Content-Type': `multipart/form-data; boundary=${boundary}`,
+      'Content-Length': body.length,
+    };
+    return this.keep(
+      await request(new URL(target, this.base).href, { method: 'POST', headers, body }),
+    );
   }
 
   hasCookie(pattern: RegExp): boolean {
@@ -47,7 +62,9 @@ export class Browser {
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      const expired = attributes.some((a) => /^\s*expires=/i.test(a) && Date.parse(a.split('=')[1]) < Date.now());
+      const expired = attributes.some(
+        (a) => /^\s*expires=/i.test(a) && Date.parse(a.split('=')[1]) < Date.now(),
+      );
       if (value === 'deleted' || value === '' || expired) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
@@ -56,7 +73,10 @@ export class Browser {
 }
 
 /** The fields of one HTML form (chosen by its name or id attribute): inputs with a name, and textareas. */
-export function formFields(html: string, form: string): { action: string; fields: Record<string, string> } {
+export function formFields(
+  html: string,
+  form: string,
+): { action: string; fields: Record<string, string> } {
   const start = new RegExp(`<form\\b[^>]*\\b(?:name|id)="${form}"[^>]*>`).exec(html);
   if (!start) throw new Error(`no form "${form}" in the page`);
   const end = html.indexOf('</form>', start.index);

@@ -12,7 +12,9 @@ export function runCli(args: string[]): { status: number | null; stdout: string;
 /** Starts `iis-fastcgi serve` and resolves with the URL it prints (10 s at most). */
 export function startServe(args: string[]): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'serve', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

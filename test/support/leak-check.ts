@@ -13,7 +13,9 @@ afterAll(async () => {
     left = leftovers();
   }
   if (left.length > 0) {
-    throw new Error(`child processes left after this test file: ${left.map((pid) => `${pid} (${commandOf(pid)})`).join(', ')}`);
+    throw new Error(
+      `child processes left after this test file: ${left.map((pid) => `${pid} (${commandOf(pid)})`).join(', ')}`,
+    );
   }
 });
 

@@ -7,7 +7,9 @@ import * as path from 'node:path';
 function program(name: string): string {
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
   if (!found) {
-    throw new Error(`${name} is not installed: the WordPress tests need it (apt-get install -y --no-install-recommends mariadb-server)`);
+    throw new Error(
+      `${name} is not installed: the WordPress tests need it (apt-get install -y --no-install-recommends mariadb-server)`,
+    );
   }
   return found;
 }
@@ -34,19 +36,39 @@ export class PrivateMariaDb {
   async start(database: string, user: string, password: string, timeoutMs = 60000): Promise<void> {
     // mariadbd refuses to run as root unless told which user to be (CI runs as root).
     const osUser = os.userInfo().username;
-    const install = spawnSync(program('mariadb-install-db'), [
-      '--no-defaults', `--datadir=${this.dataDir}`, `--user=${osUser}`,
-      '--auth-root-authentication-method=normal', '--skip-test-db',
-    ], { encoding: 'utf8', timeout: timeoutMs });
-    if (install.status !== 0) throw new Error(`mariadb-install-db failed (${install.status}): ${install.stderr}${install.stdout}`);
+    const install = spawnSync(
+      program('mariadb-install-db'),
+      [
+        '--no-defaults',
+        `--datadir=${this.dataDir}`,
+        `--user=${osUser}`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+      ],
+      { encoding: 'utf8', timeout: timeoutMs },
+    );
+    if (install.status !== 0)
+      throw new Error(
+        `mariadb-install-db failed (${install.status}): ${install.stderr}${install.stdout}`,
+      );
 
-    const child = spawn(program('mariadbd'), [
-      '--no-defaults', `--datadir=${this.dataDir}`, `--socket=${this.socket}`, '--skip-networking',
-      `--user=${osUser}`, `--pid-file=${path.join(this.folder, 'mariadbd.pid')}`,
-      '--innodb-buffer-pool-size=32M', '--skip-log-bin', '--character-set-server=utf8mb4',
-      // Plain synchronous I/O: containers may refuse io_uring / libaio, and a test database needs neither.
-      '--innodb-use-native-aio=0',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      program('mariadbd'),
+      [
+        '--no-defaults',
+        `--datadir=${this.dataDir}`,
+        `--socket=${this.socket}`,
+        '--skip-networking',
+        `--user=${osUser}`,
+        `--pid-file=${path.join(this.folder, 'mariadbd.pid')}`,
+        '--innodb-buffer-pool-size=32M',
+        '--skip-log-bin',
+        '--character-set-server=utf8mb4',
+        // Plain synchronous I/O: containers may refuse io_uring / libaio, and a test database needs neither.
+        '--innodb-use-native-aio=0',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -60,13 +82,20 @@ export class PrivateMariaDb {
       `GRANT ALL PRIVILEGES ON ${database}.* TO '${user}'@'localhost'`,
     ].join('; ');
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`mariadbd exited early: ${this.log}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`mariadbd exited early: ${this.log}`);
       if (fs.existsSync(this.socket)) {
-        const client = spawnSync(program('mariadb'), ['--no-defaults', `--socket=${this.socket}`, '-uroot', '-e', sql], {
-          encoding: 'utf8', timeout: 15000,
-        });
+        const client = spawnSync(
+          program('mariadb'),
+          ['--no-defaults', `--socket=${this.socket}`, '-uroot', '-e', sql],
+          {
+            encoding: 'utf8',
+            timeout: 15000,
+          },
+        );
         if (client.status === 0) return;
-        if (Date.now() > deadline) throw new Error(`mariadb did not accept the setup: ${client.stderr}`);
+        if (Date.now() > deadline)
+          throw new Error(`mariadb did not accept the setup: ${client.stderr}`);
       } else if (Date.now() > deadline) {
         throw new Error(`mariadbd did not open ${this.socket} within ${timeoutMs} ms: ${this.log}`);
       }

@@ -28,7 +28,9 @@ export interface TestWiki {
  */
 export async function installWiki(): Promise<TestWiki> {
   if (!fs.existsSync(path.join(MEDIAWIKI_CODE, 'index.php'))) {
-    throw new Error(`MediaWiki is not installed: this test needs Debian's package (apt-get install -y --no-install-recommends mediawiki php-sqlite3)`);
+    throw new Error(
+      `MediaWiki is not installed: this test needs Debian's package (apt-get install -y --no-install-recommends mediawiki php-sqlite3)`,
+    );
   }
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-mediawiki-'));
   const site = path.join(base, 'site');
@@ -39,19 +41,42 @@ export async function installWiki(): Promise<TestWiki> {
     fs.mkdirSync(data);
     // What Debian links from /var/lib/mediawiki; its config/, extensions/, images/ and cache/ are the site's own.
     for (const entry of fs.readdirSync(MEDIAWIKI_CODE)) {
-      if (['LocalSettings.php', 'config', 'extensions', 'images', 'extensions-core'].includes(entry)) continue;
+      if (
+        ['LocalSettings.php', 'config', 'extensions', 'images', 'extensions-core'].includes(entry)
+      )
+        continue;
       fs.symlinkSync(path.join(MEDIAWIKI_CODE, entry), path.join(site, entry));
     }
     for (const own of ['images', 'cache', 'extensions']) fs.mkdirSync(path.join(site, own));
-    await run(phpCli(), [
-      path.join(site, 'maintenance', 'install.php'),
-      '--dbtype', 'sqlite', '--dbpath', data, '--confpath', site,
-      '--server', 'http://127.0.0.1', '--scriptpath', '', '--skins', 'Vector',
-      '--pass', ADMIN_PASSWORD, WIKI_NAME, ADMIN,
-    ], { MW_INSTALL_PATH: site });
+    await run(
+      phpCli(),
+      [
+        path.join(site, 'maintenance', 'install.php'),
+        '--dbtype',
+        'sqlite',
+        '--dbpath',
+        data,
+        '--confpath',
+        site,
+        '--server',
+        'http://127.0.0.1',
+        '--scriptpath',
+        '',
+        '--skins',
+        'Vector',
+        '--pass',
+        ADMIN_PASSWORD,
+        WIKI_NAME,
+        ADMIN,
+      ],
+      { MW_INSTALL_PATH: site },
+    );
     // Two servers on random ports share this wiki: take the server from each request
     // (MediaWiki's own default, $wgServer = false) instead of the installer's fixed URL.
-    fs.appendFileSync(path.join(site, 'LocalSettings.php'), '\n$wgServer = WebRequest::detectServer();\n');
+    fs.appendFileSync(
+      path.join(site, 'LocalSettings.php'),
+      '\n$wgServer = WebRequest::detectServer();\n',
+    );
   } catch (err) {
     remove();
     throw err;
@@ -67,9 +92,21 @@ function phpCli(): string {
 
 function run(file: string, args: string[], env: Record<string, string>): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, timeout: 75_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${path.basename(args[0])} failed: ${err.message}\n${stdout}\n${stderr}`));
-      else resolve();
-    });
+    execFile(
+      file,
+      args,
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+        timeout: 75_000,
+        maxBuffer: 4 << 20,
+      },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(
+            new Error(`${path.basename(args[0])} failed: ${err.message}\n${stdout}\n${stderr}`),
+          );
+        else resolve();
+      },
+    );
   });
 }

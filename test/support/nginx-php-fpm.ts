@@ -4,8 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 function program(name: string): string {
-  const found = spawnSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name} 2>/dev/null`], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
-  if (!found) throw new Error(`${name} is not installed: the WordPress comparison needs it (apt-get install -y nginx php-fpm)`);
+  const found = spawnSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name} 2>/dev/null`], {
+    encoding: 'utf8',
+  })
+    .stdout.trim()
+    .split('\n')[0];
+  if (!found)
+    throw new Error(
+      `${name} is not installed: the WordPress comparison needs it (apt-get install -y nginx php-fpm)`,
+    );
   return found;
 }
 
@@ -13,7 +20,10 @@ function program(name: string): string {
 class Daemon {
   private readonly exited: Promise<void>;
   private log = '';
-  constructor(readonly name: string, readonly child: ChildProcess) {
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.stderr?.on('data', (chunk: Buffer) => {
       this.log = (this.log + chunk.toString()).slice(-4000);
@@ -62,7 +72,9 @@ export class NginxPhpFpm {
   async start(root: string, timeoutMs = 30000): Promise<void> {
     const fpmSocket = path.join(this.folder, 'php-fpm.sock');
     const user = os.userInfo().username;
-    fs.writeFileSync(path.join(this.folder, 'php-fpm.conf'), `[global]
+    fs.writeFileSync(
+      path.join(this.folder, 'php-fpm.conf'),
+      `[global]
 pid = ${path.join(this.folder, 'php-fpm.pid')}
 error_log = ${path.join(this.folder, 'php-fpm.log')}
 daemonize = no
@@ -71,9 +83,12 @@ user = ${user}
 listen = ${fpmSocket}
 pm = static
 pm.max_children = 2
-`);
+`,
+    );
     const temp = (name: string): string => path.join(this.folder, `nginx-${name}`);
-    fs.writeFileSync(path.join(this.folder, 'nginx.conf'), `daemon off;
+    fs.writeFileSync(
+      path.join(this.folder, 'nginx.conf'),
+      `daemon off;
 master_process off;
 pid ${path.join(this.folder, 'nginx.pid')};
 error_log ${path.join(this.folder, 'nginx-error.log')};
@@ -99,14 +114,36 @@ http {
     }
   }
 }
-`);
+`,
+    );
     const fpmArgs = ['-F', '-y', path.join(this.folder, 'php-fpm.conf')];
     if (process.getuid?.() === 0) fpmArgs.push('-R');
-    this.daemons.push(new Daemon('php-fpm', spawn(program('php-fpm8.2'), fpmArgs, { stdio: ['ignore', 'ignore', 'pipe'] })));
+    this.daemons.push(
+      new Daemon(
+        'php-fpm',
+        spawn(program('php-fpm8.2'), fpmArgs, { stdio: ['ignore', 'ignore', 'pipe'] }),
+      ),
+    );
     await this.waitFor(fpmSocket, timeoutMs);
-    this.daemons.push(new Daemon('nginx', spawn(program('nginx'), ['-c', path.join(this.folder, 'nginx.conf'), '-p', this.folder, '-e', path.join(this.folder, 'nginx-error.log')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })));
+    this.daemons.push(
+      new Daemon(
+        'nginx',
+        spawn(
+          program('nginx'),
+          [
+            '-c',
+            path.join(this.folder, 'nginx.conf'),
+            '-p',
+            this.folder,
+            '-e',
+            path.join(this.folder, 'nginx-error.log'),
+          ],
+          {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          },
+        ),
+      ),
+    );
     await this.waitFor(this.socket, timeoutMs);
   }
 

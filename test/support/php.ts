@@ -18,7 +18,9 @@ export function phpCgiPath(): string {
     cached = '';
   }
   if (!cached) {
-    throw new Error('php-cgi is not installed: the integration tests need it (apt-get install -y php-cgi)');
+    throw new Error(
+      'php-cgi is not installed: the integration tests need it (apt-get install -y php-cgi)',
+    );
   }
   return cached;
 }
@@ -36,7 +38,9 @@ export function processAlive(pid: number): boolean {
 /** The command name of a process (`/proc/<pid>/comm`), or null once it is gone. */
 export function commandOf(pid: number): string | null {
   try {
-    return (require('node:fs') as typeof import('node:fs')).readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    return (require('node:fs') as typeof import('node:fs'))
+      .readFileSync(`/proc/${pid}/comm`, 'utf8')
+      .trim();
   } catch {
     return null;
   }

@@ -72,7 +72,11 @@ export class RawClient {
       };
       const timer = setTimeout(() => {
         this.watchers.delete(test);
-        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.responses().map((r) => `${r.status} ${r.body.toString().slice(0, 60)}`))}`));
+        reject(
+          new Error(
+            `timed out waiting for ${what}; got ${JSON.stringify(this.responses().map((r) => `${r.status} ${r.body.toString().slice(0, 60)}`))}`,
+          ),
+        );
       }, ms);
       this.watchers.add(test);
       test();
@@ -108,13 +112,17 @@ function parseOne(data: Buffer, closed: boolean): { response: RawResponse; used:
       if (data.length < lineEnd + 2 + size + 2) return null;
       parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
       pos = lineEnd + 2 + size + 2;
-      if (size === 0) return { response: { status, headers, body: Buffer.concat(parts) }, used: pos };
+      if (size === 0)
+        return { response: { status, headers, body: Buffer.concat(parts) }, used: pos };
     }
   }
   if (headers['content-length'] !== undefined) {
     const length = Number(headers['content-length']);
     if (data.length < pos + length) return null;
-    return { response: { status, headers, body: data.subarray(pos, pos + length) }, used: pos + length };
+    return {
+      response: { status, headers, body: data.subarray(pos, pos + length) },
+      used: pos + length,
+    };
   }
   if (!closed) return null;
   return { response: { status, headers, body: data.subarray(pos) }, used: data.length };

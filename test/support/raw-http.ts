@@ -16,7 +16,11 @@ export interface RawExchange {
  * for framing checks on one kept-alive connection. Bounded: after `ms` the
  * socket is destroyed and `closed` is false.
  */
-export function rawRequest(url: string, payload: string | Buffer, ms = 10000): Promise<RawExchange> {
+export function rawRequest(
+  url: string,
+  payload: string | Buffer,
+  ms = 10000,
+): Promise<RawExchange> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -30,7 +34,9 @@ export function rawRequest(url: string, payload: string | Buffer, ms = 10000): P
       socket.destroy();
       const bytes = Buffer.concat(chunks);
       const text = bytes.toString('latin1');
-      const statuses = [...text.matchAll(/(?:^|\r\n)HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]));
+      const statuses = [...text.matchAll(/(?:^|\r\n)HTTP\/1\.[01] (\d{3}) /g)].map((m) =>
+        Number(m[1]),
+      );
       resolve({ bytes, text, statuses, closed });
     }
     socket.on('connect', () => socket.write(payload));
@@ -61,7 +67,10 @@ export interface ParsedResponse {
  * response as one to a HEAD request. Whatever follows the last complete
  * message is returned as `rest` (a forged or truncated response shows there).
  */
-export function parseResponses(bytes: Buffer, noBody: boolean[] = []): { responses: ParsedResponse[]; rest: Buffer } {
+export function parseResponses(
+  bytes: Buffer,
+  noBody: boolean[] = [],
+): { responses: ParsedResponse[]; rest: Buffer } {
   const responses: ParsedResponse[] = [];
   let at = 0;
   for (;;) {
@@ -76,7 +85,11 @@ export function parseResponses(bytes: Buffer, noBody: boolean[] = []): { respons
     });
     const header = (name: string): string | undefined => headers.find(([n]) => n === name)?.[1];
     let start = headEnd + 4;
-    const head = noBody[responses.length] === true || status === 204 || status === 304 || (status >= 100 && status < 200);
+    const head =
+      noBody[responses.length] === true ||
+      status === 204 ||
+      status === 304 ||
+      (status >= 100 && status < 200);
     if (head) {
       responses.push({ status, headers, body: Buffer.alloc(0), framing: 'none' });
     } else if (header('transfer-encoding')?.toLowerCase() === 'chunked') {
@@ -103,7 +116,12 @@ export function parseResponses(bytes: Buffer, noBody: boolean[] = []): { respons
     } else if (header('content-length') !== undefined) {
       const length = Number(header('content-length'));
       if (start + length > bytes.length) break;
-      responses.push({ status, headers, body: bytes.subarray(start, start + length), framing: 'length' });
+      responses.push({
+        status,
+        headers,
+        body: bytes.subarray(start, start + length),
+        framing: 'length',
+      });
       start += length;
     } else {
       responses.push({ status, headers, body: bytes.subarray(start), framing: 'close' });

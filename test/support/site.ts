@@ -26,7 +26,10 @@ export function phpHandler(overrides: Partial<HandlerConfig> = {}): HandlerConfi
 }
 
 /** A config running php-cgi over the fixtures; `app` attributes merged into the one application. */
-export function phpConfig(app: Partial<ApplicationConfig> = {}, extra: Partial<FastCgiConfig> = {}): FastCgiConfig {
+export function phpConfig(
+  app: Partial<ApplicationConfig> = {},
+  extra: Partial<FastCgiConfig> = {},
+): FastCgiConfig {
   const fullPath = app.fullPath ?? phpCgiPath();
   const args = app.arguments ?? '';
   return {
@@ -54,9 +57,19 @@ export async function startSite(
   app.use((_req: express.Request, res: express.Response) => {
     res.status(404).set('X-Passed-To-Next', '1').send('not found by express');
   });
-  app.use((err: { status?: number; code?: string; message: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    res.status(err.status ?? 500).set('X-Error-Code', err.code ?? '').send(err.message);
-  });
+  app.use(
+    (
+      err: { status?: number; code?: string; message: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      res
+        .status(err.status ?? 500)
+        .set('X-Error-Code', err.code ?? '')
+        .send(err.message);
+    },
+  );
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

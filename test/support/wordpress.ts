@@ -22,16 +22,30 @@ export interface WordPressDb {
  */
 export function buildWordPressSite(root: string, db: WordPressDb): void {
   if (!fs.existsSync(path.join(DEBIAN_WORDPRESS, 'wp-settings.php'))) {
-    throw new Error(`${DEBIAN_WORDPRESS} is missing: the WordPress tests need Debian's wordpress (apt-get install -y --no-install-recommends wordpress php-mysql)`);
+    throw new Error(
+      `${DEBIAN_WORDPRESS} is missing: the WordPress tests need Debian's wordpress (apt-get install -y --no-install-recommends wordpress php-mysql)`,
+    );
   }
   fs.cpSync(DEBIAN_WORDPRESS, root, { recursive: true, verbatimSymlinks: true });
   fs.rmSync(path.join(root, 'wp-config.php'));
   // Debian's .htaccess is a symlink to /etc/wordpress/htaccess, for Apache only.
   fs.rmSync(path.join(root, '.htaccess'), { force: true });
   const php = (value: string): string => `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
-  const salts = ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT']
-    .map((name, i) => `define('${name}', 'iis-fastcgi test salt ${i}');`).join('\n');
-  fs.writeFileSync(path.join(root, 'wp-config.php'), `<?php
+  const salts = [
+    'AUTH_KEY',
+    'SECURE_AUTH_KEY',
+    'LOGGED_IN_KEY',
+    'NONCE_KEY',
+    'AUTH_SALT',
+    'SECURE_AUTH_SALT',
+    'LOGGED_IN_SALT',
+    'NONCE_SALT',
+  ]
+    .map((name, i) => `define('${name}', 'iis-fastcgi test salt ${i}');`)
+    .join('\n');
+  fs.writeFileSync(
+    path.join(root, 'wp-config.php'),
+    `<?php
 define('DB_NAME', ${php(db.name)});
 define('DB_USER', ${php(db.user)});
 define('DB_PASSWORD', ${php(db.password)});
@@ -51,18 +65,22 @@ define('AUTOMATIC_UPDATER_DISABLED', true);
 define('WP_AUTO_UPDATE_CORE', false);
 if (!defined('ABSPATH')) define('ABSPATH', __DIR__ . '/');
 require_once ABSPATH . 'wp-settings.php';
-`);
+`,
+  );
   const theme = path.join(root, 'wp-content', 'themes', 'iisfcgi-test');
   fs.mkdirSync(theme, { recursive: true });
   fs.writeFileSync(path.join(theme, 'style.css'), '/*\nTheme Name: iis-fastcgi test\n*/\n');
-  fs.writeFileSync(path.join(theme, 'index.php'), `<!doctype html>
+  fs.writeFileSync(
+    path.join(theme, 'index.php'),
+    `<!doctype html>
 <html><head><meta charset="utf-8"><?php wp_head(); ?></head>
 <body <?php body_class(); ?>>
 <?php if (is_404()) : ?><h1>Nothing found</h1><?php else : while (have_posts()) : the_post(); ?>
 <article><h1><?php the_title(); ?></h1><?php the_content(); ?></article>
 <?php endwhile; endif; wp_footer(); ?>
 </body></html>
-`);
+`,
+  );
   fs.mkdirSync(path.join(root, 'wp-content', 'uploads'), { recursive: true });
 }
 
@@ -71,29 +89,50 @@ export class Browser {
   private readonly cookies = new Map<string, string>();
 
   /** `socketPath`: talk HTTP over this Unix socket, `base` only names the host. */
-  constructor(public base: string, readonly socketPath?: string) {}
+  constructor(
+    public base: string,
+    readonly socketPath?: string,
+  ) {}
 
   async get(url: string, headers: Record<string, string> = {}): Promise<SimpleResponse> {
     return this.send('GET', url, undefined, headers);
   }
 
-  async postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<SimpleResponse> {
+  async postForm(
+    url: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<SimpleResponse> {
     const body = new URLSearchParams(fields).toString();
-    return this.send('POST', url, body, { 'Content-Type': 'application/x-www-form-urlencoded', ...headers });
+    return this.send('POST', url, body, {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      ...headers,
+    });
   }
 
-  async send(method: string, url: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<SimpleResponse> {
+  async send(
+    method: string,
+    url: string,
+    body?: Buffer | string,
+    headers: Record<string, string> = {},
+  ): Promise<SimpleResponse> {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     const all: Record<string, string> = { ...headers };
     if (cookie) all.Cookie = cookie;
     if (body !== undefined) all['Content-Length'] = String(Buffer.byteLength(body));
-    const res = await request(url.startsWith('http') ? url : `${this.base}${url}`, { method, headers: all, body, socketPath: this.socketPath });
+    const res = await request(url.startsWith('http') ? url : `${this.base}${url}`, {
+      method,
+      headers: all,
+      body,
+      socketPath: this.socketPath,
+    });
     for (const line of res.headers['set-cookie'] ?? []) {
       const [pair] = line.split(';');
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      if (/expires=Thu, 01-Jan-1970|max-age=0/i.test(line) || value === 'deleted' || value === '+') this.cookies.delete(name);
+      if (/expires=Thu, 01-Jan-1970|max-age=0/i.test(line) || value === 'deleted' || value === '+')
+        this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
     return res;
@@ -141,7 +180,8 @@ export function makePng(width: number, height: number): Buffer {
   const rows: Buffer[] = [];
   for (let y = 0; y < height; y++) {
     const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width; x++) row.set([(x * 37) & 0xff, (y * 59) & 0xff, ((x + y) * 11) & 0xff], 1 + x * 3);
+    for (let x = 0; x < width; x++)
+      row.set([(x * 37) & 0xff, (y * 59) & 0xff, ((x + y) * 11) & 0xff], 1 + x * 3);
     rows.push(row);
   }
   return Buffer.concat([

@@ -10,8 +10,14 @@ class FakeSocket extends EventEmitter {
   }
 }
 
-function exchange(socket: FakeSocket): { req: IncomingMessage; res: ServerResponse & EventEmitter } {
-  const req = Object.assign(new EventEmitter(), { socket, httpVersionMajor: 1 }) as unknown as IncomingMessage;
+function exchange(socket: FakeSocket): {
+  req: IncomingMessage;
+  res: ServerResponse & EventEmitter;
+} {
+  const req = Object.assign(new EventEmitter(), {
+    socket,
+    httpVersionMajor: 1,
+  }) as unknown as IncomingMessage;
   const res = new EventEmitter() as unknown as ServerResponse & EventEmitter;
   return { req, res };
 }
@@ -23,7 +29,11 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     const b = exchange(socket);
     const c = exchange(socket);
     const started: string[] = [];
-    const [ta, tb, tc] = [clientTurn(a.req, a.res), clientTurn(b.req, b.res), clientTurn(c.req, c.res)];
+    const [ta, tb, tc] = [
+      clientTurn(a.req, a.res),
+      clientTurn(b.req, b.res),
+      clientTurn(c.req, c.res),
+    ];
     tc.run(() => started.push('c'));
     tb.run(() => started.push('b'));
     expect(started).toEqual([]); // a is not mapped yet

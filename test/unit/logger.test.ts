@@ -26,13 +26,18 @@ describe('asLogger', () => {
 
   test('a logger without child or debug still works', () => {
     const seen: unknown[] = [];
-    const logger = asLogger({ warn: (fields: object, message?: string) => seen.push([fields, message]) });
+    const logger = asLogger({
+      warn: (fields: object, message?: string) => seen.push([fields, message]),
+    });
     logger.child({ x: 1 }).debug({}, 'dropped');
     logger.child({ x: 1 }).warn({ y: 2 }, 'kept');
     expect(seen).toEqual([[{ y: 2 }, 'kept']]);
   });
 
-  test.each([{}, 'console', 42, { warn: 'no' }])('%j is refused with a clear TypeError', (candidate) => {
-    expect(() => asLogger(candidate)).toThrow(/pino's methods/);
-  });
+  test.each([{}, 'console', 42, { warn: 'no' }])(
+    '%j is refused with a clear TypeError',
+    (candidate) => {
+      expect(() => asLogger(candidate)).toThrow(/pino's methods/);
+    },
+  );
 });

@@ -19,12 +19,23 @@ import { connectedPair, type Pair } from './transport/support';
  * lease on that connection and records what the runner does with it.
  */
 
-const stdout = (text: string): Buffer => encodeRecord(RecordType.STDOUT, REQUEST_ID, Buffer.from(text, 'latin1'));
-const stderr = (text: string): Buffer => encodeRecord(RecordType.STDERR, REQUEST_ID, Buffer.from(text, 'latin1'));
+const stdout = (text: string): Buffer =>
+  encodeRecord(RecordType.STDOUT, REQUEST_ID, Buffer.from(text, 'latin1'));
+const stderr = (text: string): Buffer =>
+  encodeRecord(RecordType.STDERR, REQUEST_ID, Buffer.from(text, 'latin1'));
 const endRequest = (): Buffer =>
-  Buffer.concat([encodeStreamEnd(RecordType.STDOUT, REQUEST_ID), encodeEndRequest(REQUEST_ID, 0, 0)]);
+  Buffer.concat([
+    encodeStreamEnd(RecordType.STDOUT, REQUEST_ID),
+    encodeEndRequest(REQUEST_ID, 0, 0),
+  ]);
 
-const emptyBody = (): RequestBody => ({ length: 0, bytes: Buffer.alloc(0), open: () => null, replayable: true, dispose: () => {} });
+const emptyBody = (): RequestBody => ({
+  length: 0,
+  bytes: Buffer.alloc(0),
+  open: () => null,
+  replayable: true,
+  dispose: () => {},
+});
 
 interface Run {
   status: number;
@@ -49,7 +60,12 @@ afterEach(async () => {
 });
 
 /** One request through runRequest; `answer` is what the peer writes once it has the whole request. */
-async function run(options: { stderrMode?: StderrMode; bufferLimit?: number; showDetail?: boolean; answer: Buffer[] }): Promise<Run> {
+async function run(options: {
+  stderrMode?: StderrMode;
+  bufferLimit?: number;
+  showDetail?: boolean;
+  answer: Buffer[];
+}): Promise<Run> {
   const releases: string[] = [];
   const errors: FastCgiError[] = [];
   let failures = 0;
@@ -68,7 +84,11 @@ async function run(options: { stderrMode?: StderrMode; bufferLimit?: number; sho
   } as unknown as ProcessPool;
   server = http.createServer((req, res) => {
     runRequest({
-      req, res, pool, params: encodeRecord(RecordType.PARAMS, REQUEST_ID, Buffer.alloc(0)), body: emptyBody(),
+      req,
+      res,
+      pool,
+      params: encodeRecord(RecordType.PARAMS, REQUEST_ID, Buffer.alloc(0)),
+      body: emptyBody(),
       app: { stderrMode: options.stderrMode ?? 'ReturnStdErrIn500' } as ResolvedApplication,
       handler: { responseBufferLimit: options.bufferLimit ?? 4194304 } as ResolvedHandler,
       stderr: new StderrLog(asLogger(undefined), {}),
@@ -80,7 +100,9 @@ async function run(options: { stderrMode?: StderrMode; bufferLimit?: number; sho
       },
     });
   });
-  await new Promise<void>((resolve) => (server as http.Server).listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) =>
+    (server as http.Server).listen(0, '127.0.0.1', () => resolve()),
+  );
   const { port } = server.address() as AddressInfo;
   // The whole request is in once the empty STDIN record (end of body) arrived.
   void pair.changes
@@ -89,18 +111,29 @@ async function run(options: { stderrMode?: StderrMode; bufferLimit?: number; sho
       for (const piece of options.answer) pair.peer.write(piece);
     });
   const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/index.php', agent: false }, resolve).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: '/index.php', agent: false }, resolve)
+      .on('error', reject);
   });
   const chunks: Buffer[] = [];
   for await (const chunk of response) chunks.push(chunk as Buffer);
-  return { status: response.statusCode as number, headers: response.headers, body: Buffer.concat(chunks).toString(), releases, failures, errors };
+  return {
+    status: response.statusCode as number,
+    headers: response.headers,
+    body: Buffer.concat(chunks).toString(),
+    releases,
+    failures,
+    errors,
+  };
 }
 
 describe('request phases', () => {
   it('allows only the moves in the table', () => {
     expect(checkedPhase('waiting', 'head')).toBe('head');
     expect(checkedPhase('head', 'waiting')).toBe('waiting');
-    expect(() => checkedPhase('done', 'head')).toThrow('illegal request phase transition done → head');
+    expect(() => checkedPhase('done', 'head')).toThrow(
+      'illegal request phase transition done → head',
+    );
     expect(() => checkedPhase('streaming', 'buffering')).toThrow();
     expect(PHASE_TRANSITIONS.done).toEqual([]);
   });
@@ -108,7 +141,13 @@ describe('request phases', () => {
 
 describe('runRequest', () => {
   it('buffers a small response and gives it a Content-Length', async () => {
-    const result = await run({ answer: [stdout('Status: 201 Made\r\nX-A: 1\r\nx-a: 2\r\nContent-Type: text/plain\r\n\r\nhel'), stdout('lo'), endRequest()] });
+    const result = await run({
+      answer: [
+        stdout('Status: 201 Made\r\nX-A: 1\r\nx-a: 2\r\nContent-Type: text/plain\r\n\r\nhel'),
+        stdout('lo'),
+        endRequest(),
+      ],
+    });
     expect(result.status).toBe(201);
     expect(result.headers['content-length']).toBe('5');
     expect(result.headers['x-a']).toBe('1, 2');
@@ -118,7 +157,10 @@ describe('runRequest', () => {
   });
 
   it('streams a response past responseBufferLimit', async () => {
-    const result = await run({ bufferLimit: 0, answer: [stdout('Content-Type: text/plain\r\n\r\n'), stdout('a'), stdout('b'), endRequest()] });
+    const result = await run({
+      bufferLimit: 0,
+      answer: [stdout('Content-Type: text/plain\r\n\r\n'), stdout('a'), stdout('b'), endRequest()],
+    });
     expect(result.status).toBe(200);
     expect(result.headers['content-length']).toBeUndefined();
     expect(result.headers['transfer-encoding']).toBe('chunked');
@@ -127,7 +169,13 @@ describe('runRequest', () => {
   });
 
   it('answers stderr with the detailed 500 under ReturnStdErrIn500', async () => {
-    const result = await run({ answer: [stderr('PHP Warning: boom'), stdout('Content-Type: text/plain\r\n\r\nok'), endRequest()] });
+    const result = await run({
+      answer: [
+        stderr('PHP Warning: boom'),
+        stdout('Content-Type: text/plain\r\n\r\nok'),
+        endRequest(),
+      ],
+    });
     expect(result.status).toBe(500);
     expect(result.body).toBe('PHP Warning: boom');
     expect(result.failures).toBe(1);
@@ -135,7 +183,10 @@ describe('runRequest', () => {
   });
 
   it('hands a generic stderr failure on without the detail', async () => {
-    const result = await run({ showDetail: false, answer: [stderr('secret'), stdout('Content-Type: text/plain\r\n\r\nok'), endRequest()] });
+    const result = await run({
+      showDetail: false,
+      answer: [stderr('secret'), stdout('Content-Type: text/plain\r\n\r\nok'), endRequest()],
+    });
     expect(result.status).toBe(500);
     expect(result.body).toBe('');
     expect(result.errors).toHaveLength(1);
@@ -143,7 +194,10 @@ describe('runRequest', () => {
   });
 
   it('ignores stderr under IgnoreAndReturn200', async () => {
-    const result = await run({ stderrMode: 'IgnoreAndReturn200', answer: [stderr('noise'), stdout('Content-Type: text/plain\r\n\r\nok'), endRequest()] });
+    const result = await run({
+      stderrMode: 'IgnoreAndReturn200',
+      answer: [stderr('noise'), stdout('Content-Type: text/plain\r\n\r\nok'), endRequest()],
+    });
     expect(result.status).toBe(200);
     expect(result.body).toBe('ok');
   });

@@ -16,9 +16,17 @@ const PARAMS = encodeParams(REQUEST_ID, [['REQUEST_METHOD', 'GET']]);
 
 describe('timerDelay', () => {
   test.each([
-    [0, 1], [-5, 1], [Number.NaN, 1], [0.2, 1], [1, 1], [1.5, 2], [1000, 1000],
-    [MAX_TIMER_DELAY_MS, MAX_TIMER_DELAY_MS], [MAX_TIMER_DELAY_MS + 1, MAX_TIMER_DELAY_MS],
-    [IIS_MAX_SECONDS * 1000, MAX_TIMER_DELAY_MS], [Number.POSITIVE_INFINITY, MAX_TIMER_DELAY_MS],
+    [0, 1],
+    [-5, 1],
+    [Number.NaN, 1],
+    [0.2, 1],
+    [1, 1],
+    [1.5, 2],
+    [1000, 1000],
+    [MAX_TIMER_DELAY_MS, MAX_TIMER_DELAY_MS],
+    [MAX_TIMER_DELAY_MS + 1, MAX_TIMER_DELAY_MS],
+    [IIS_MAX_SECONDS * 1000, MAX_TIMER_DELAY_MS],
+    [Number.POSITIVE_INFINITY, MAX_TIMER_DELAY_MS],
   ])('timerDelay(%d) = %d', (input, expected) => {
     expect(timerDelay(input)).toBe(expected);
   });
@@ -42,7 +50,10 @@ describe('timeouts at the top of the IIS range', () => {
 
   test('a 30-day activityTimeout fires after 30 days, not before (fake timers)', async () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-    const exchange = new Exchange(pair.connection, listener, { activityTimeout: IIS_MAX_SECONDS, requestTimeout: IIS_MAX_SECONDS });
+    const exchange = new Exchange(pair.connection, listener, {
+      activityTimeout: IIS_MAX_SECONDS,
+      requestTimeout: IIS_MAX_SECONDS,
+    });
     exchange.start(PARAMS, null);
     jest.advanceTimersByTime(IIS_MAX_SECONDS * 1000 - 1);
     expect(listener.errors).toEqual([]);
@@ -55,7 +66,10 @@ describe('timeouts at the top of the IIS range', () => {
 
   test('a 30-day activityTimeout shorter than requestTimeout is the one that fires', async () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-    const exchange = new Exchange(pair.connection, listener, { activityTimeout: IIS_MAX_SECONDS - 1, requestTimeout: IIS_MAX_SECONDS });
+    const exchange = new Exchange(pair.connection, listener, {
+      activityTimeout: IIS_MAX_SECONDS - 1,
+      requestTimeout: IIS_MAX_SECONDS,
+    });
     exchange.start(PARAMS, null);
     jest.advanceTimersByTime((IIS_MAX_SECONDS - 1) * 1000 - 1);
     expect(listener.errors).toEqual([]);
@@ -84,7 +98,10 @@ describe('the real thing', () => {
     const path = require('node:path') as typeof import('node:path');
     const { phpCgiPath, WWW } = require('../support/php') as typeof import('../support/php');
     const script = path.join(__dirname, '..', 'fixtures', 'timer-overflow-check.js');
-    const result = spawnSync(process.execPath, [script, phpCgiPath(), WWW], { encoding: 'utf8', timeout: 20000 });
+    const result = spawnSync(process.execPath, [script, phpCgiPath(), WWW], {
+      encoding: 'utf8',
+      timeout: 20000,
+    });
     expect(result.stderr).not.toMatch(/TimeoutOverflowWarning/);
     expect(result.stdout.trim()).toBe('ok 200 200');
     expect(result.status).toBe(0);

@@ -10,7 +10,10 @@ export interface ParsedVariable {
   value: string;
 }
 
-export function parseEnvironmentVars(text: string): { variables: ParsedVariable[]; problems: string[] } {
+export function parseEnvironmentVars(text: string): {
+  variables: ParsedVariable[];
+  problems: string[];
+} {
   const variables: ParsedVariable[] = [];
   const problems: string[] = [];
   const entries: string[] = [];
@@ -31,14 +34,19 @@ export function parseEnvironmentVars(text: string): { variables: ParsedVariable[
       current += ch;
     }
   }
-  if (quoted) problems.push(`unterminated quote in ${JSON.stringify(text)}; close it, or write a literal comma as "/,"`);
+  if (quoted)
+    problems.push(
+      `unterminated quote in ${JSON.stringify(text)}; close it, or write a literal comma as "/,"`,
+    );
   entries.push(current);
 
   for (const entry of entries) {
     if (entry.trim() === '') continue;
     const colon = entry.indexOf(':');
     if (colon === -1) {
-      problems.push(`entry ${JSON.stringify(entry.trim())} has no ":" between name and value (write Name:Value; a comma inside a value is "/,")`);
+      problems.push(
+        `entry ${JSON.stringify(entry.trim())} has no ":" between name and value (write Name:Value; a comma inside a value is "/,")`,
+      );
       continue;
     }
     const name = entry.slice(0, colon).trim();

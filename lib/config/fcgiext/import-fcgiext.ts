@@ -51,7 +51,11 @@ interface Pool {
 
 const APP_PATH = /^\/?(?:lm\/)?w3svc\/(\d+)\/root(\/.*)?$/i;
 
-export function importFcgiext(text: string, file: string, options: FcgiextImportOptions): ImportDraft {
+export function importFcgiext(
+  text: string,
+  file: string,
+  options: FcgiextImportOptions,
+): ImportDraft {
   const { mapper } = options;
   const parsed = parseIni(text, file);
   const problems: ConfigProblem[] = [...parsed.problems];
@@ -61,7 +65,19 @@ export function importFcgiext(text: string, file: string, options: FcgiextImport
 
   const types = parsed.sections.find((s) => s.name.toLowerCase() === 'types');
   if (!types) {
-    return { config: undefined, problems: [...problems, problemAt('', 'no [Types] section: fcgiext.ini maps extensions to pools in [Types] (e.g. php=PHP)', at(undefined))], warnings, locate: () => undefined };
+    return {
+      config: undefined,
+      problems: [
+        ...problems,
+        problemAt(
+          '',
+          'no [Types] section: fcgiext.ini maps extensions to pools in [Types] (e.g. php=PHP)',
+          at(undefined),
+        ),
+      ],
+      warnings,
+      locate: () => undefined,
+    };
   }
   const poolSections = parsed.sections.filter((s) => s !== types);
   const pools = new Map<IniSection, Pool>();
@@ -73,11 +89,25 @@ export function importFcgiext(text: string, file: string, options: FcgiextImport
     const extension = (colon === -1 ? entry.key : entry.key.slice(0, colon)).trim().toLowerCase();
     const scopeText = colon === -1 ? undefined : entry.key.slice(colon + 1).trim();
     if (extension.startsWith('.')) {
-      problems.push(problemAt('/handlers', `[Types] key ${entry.key}: write the extension without the dot (${entry.key.replace('.', '')})`, at(entry.line), entry.key));
+      problems.push(
+        problemAt(
+          '/handlers',
+          `[Types] key ${entry.key}: write the extension without the dot (${entry.key.replace('.', '')})`,
+          at(entry.line),
+          entry.key,
+        ),
+      );
       continue;
     }
     if (extension === '' || (extension !== '*' && !/^[^*\s/\\:]+$/.test(extension))) {
-      problems.push(problemAt('/handlers', `[Types] key ${entry.key}: the left side must be an extension without the dot (php) or "*", optionally followed by ":siteId" or ":/LM/W3SVC/<siteId>/ROOT/<app>"`, at(entry.line), entry.key));
+      problems.push(
+        problemAt(
+          '/handlers',
+          `[Types] key ${entry.key}: the left side must be an extension without the dot (php) or "*", optionally followed by ":siteId" or ":/LM/W3SVC/<siteId>/ROOT/<app>"`,
+          at(entry.line),
+          entry.key,
+        ),
+      );
       continue;
     }
     let siteId: number | undefined;
@@ -98,15 +128,31 @@ export function importFcgiext(text: string, file: string, options: FcgiextImport
         applicationPath = appPath[2].replace(/\/+$/, '');
         scope = 0;
       } else {
-        problems.push(problemAt('/handlers', `[Types] key ${entry.key}: after ":" comes a site id (a number from 1) or an application path /LM/W3SVC/<siteId>/ROOT/<app> (got "${scopeText}")`, at(entry.line), entry.key));
+        problems.push(
+          problemAt(
+            '/handlers',
+            `[Types] key ${entry.key}: after ":" comes a site id (a number from 1) or an application path /LM/W3SVC/<siteId>/ROOT/<app> (got "${scopeText}")`,
+            at(entry.line),
+            entry.key,
+          ),
+        );
         continue;
       }
     }
-    const section = poolSections.find((s) => s.name.toLowerCase() === entry.value.trim().toLowerCase());
+    const section = poolSections.find(
+      (s) => s.name.toLowerCase() === entry.value.trim().toLowerCase(),
+    );
     if (!section) {
       const names = poolSections.map((s) => s.name);
       const suggestion = didYouMean(entry.value, names);
-      problems.push(problemAt('/handlers', `[Types] ${entry.key}=${entry.value}: there is no section [${entry.value}]${suggestion ? `; did you mean [${suggestion}]?` : names.length ? `; sections: ${names.map((n) => `[${n}]`).join(', ')}` : ''}`, at(entry.line), entry.value));
+      problems.push(
+        problemAt(
+          '/handlers',
+          `[Types] ${entry.key}=${entry.value}: there is no section [${entry.value}]${suggestion ? `; did you mean [${suggestion}]?` : names.length ? `; sections: ${names.map((n) => `[${n}]`).join(', ')}` : ''}`,
+          at(entry.line),
+          entry.value,
+        ),
+      );
       continue;
     }
     let pool = pools.get(section);
@@ -119,11 +165,20 @@ export function importFcgiext(text: string, file: string, options: FcgiextImport
   }
 
   for (const section of poolSections) {
-    if (!pools.has(section)) warnings.push(warningAt('LEFT_OUT', `section [${section.name}] is not named by any [Types] mapping; left out`, at(section.line)));
+    if (!pools.has(section))
+      warnings.push(
+        warningAt(
+          'LEFT_OUT',
+          `section [${section.name}] is not named by any [Types] mapping; left out`,
+          at(section.line),
+        ),
+      );
   }
 
   // --- applications ---------------------------------------------------------------
-  const orderedPools = poolSections.map((s) => pools.get(s)).filter((p): p is Pool => p !== undefined);
+  const orderedPools = poolSections
+    .map((s) => pools.get(s))
+    .filter((p): p is Pool => p !== undefined);
   const applications = orderedPools.map((pool, index) => {
     const pointer = `/fastCgi/application/${index}`;
     locations.set(pointer, at(pool.section.line));
@@ -134,16 +189,27 @@ export function importFcgiext(text: string, file: string, options: FcgiextImport
       const args = typeof app.arguments === 'string' ? app.arguments : '';
       pool.mappedKey = args === '' ? app.fullPath : applicationKey(app.fullPath, args);
     }
-    const ignoring = ['ignoreExistingFiles', 'ignoreDirectories'].filter((a) => pool.handler[a] === true);
+    const ignoring = ['ignoreExistingFiles', 'ignoreDirectories'].filter(
+      (a) => pool.handler[a] === true,
+    );
     if (ignoring.length > 0 && !pool.usedByWildcard) {
-      warnings.push(warningAt('IGNORED_SETTING', `[${pool.section.name}] sets ${ignoring.map((a) => a[0].toUpperCase() + a.slice(1)).join(' and ')}, which only apply to wildcard ("*") mappings, and no wildcard mapping uses this section; no effect`, at(pool.handlerLines.get(ignoring[0]))));
+      warnings.push(
+        warningAt(
+          'IGNORED_SETTING',
+          `[${pool.section.name}] sets ${ignoring.map((a) => a[0].toUpperCase() + a.slice(1)).join(' and ')}, which only apply to wildcard ("*") mappings, and no wildcard mapping uses this section; no effect`,
+          at(pool.handlerLines.get(ignoring[0])),
+        ),
+      );
     }
     return app;
   });
 
   // --- handlers, in the extension's lookup order --------------------------------------
   const rank = (m: Mapping): number => m.scope * 2 + (m.extension === '*' ? 1 : 0);
-  const ordered = mappings.map((m, position) => ({ m, position })).sort((a, b) => rank(a.m) - rank(b.m) || a.position - b.position).map(({ m }) => m);
+  const ordered = mappings
+    .map((m, position) => ({ m, position }))
+    .sort((a, b) => rank(a.m) - rank(b.m) || a.position - b.position)
+    .map(({ m }) => m);
   const handlers = ordered.map((mapping, index) => {
     const pointer = `/handlers/${index}`;
     const wildcard = mapping.extension === '*';
@@ -159,40 +225,86 @@ export function importFcgiext(text: string, file: string, options: FcgiextImport
     if (mapping.siteId !== undefined) handler.siteId = mapping.siteId;
     if (mapping.applicationPath !== undefined) handler.applicationPath = mapping.applicationPath;
     handler.responseBufferLimit = mapping.pool.handler.responseBufferLimit;
-    locations.set(`${pointer}/responseBufferLimit`, at(mapping.pool.handlerLines.get('responseBufferLimit') ?? mapping.entry.line));
+    locations.set(
+      `${pointer}/responseBufferLimit`,
+      at(mapping.pool.handlerLines.get('responseBufferLimit') ?? mapping.entry.line),
+    );
     if (wildcard) {
       for (const attribute of ['ignoreExistingFiles', 'ignoreDirectories']) {
         handler[attribute] = mapping.pool.handler[attribute];
-        locations.set(`${pointer}/${attribute}`, at(mapping.pool.handlerLines.get(attribute) ?? mapping.entry.line));
+        locations.set(
+          `${pointer}/${attribute}`,
+          at(mapping.pool.handlerLines.get(attribute) ?? mapping.entry.line),
+        );
       }
-      warnings.push(warningAt('ASSUMED', `wildcard mapping ${mapping.entry.key}=${mapping.pool.section.name} sends every request${mapping.siteId ? ` of site ${mapping.siteId}` : ''} to that application, as the extension did; if it is a PHP front controller, set "script" (e.g. "index.php") on handler "${mapping.entry.key}"`, at(mapping.entry.line)));
+      warnings.push(
+        warningAt(
+          'ASSUMED',
+          `wildcard mapping ${mapping.entry.key}=${mapping.pool.section.name} sends every request${mapping.siteId ? ` of site ${mapping.siteId}` : ''} to that application, as the extension did; if it is a PHP front controller, set "script" (e.g. "index.php") on handler "${mapping.entry.key}"`,
+          at(mapping.entry.line),
+        ),
+      );
     }
     return handler;
   });
   if (mappings.some((m) => m.extension !== '*')) {
-    warnings.push(warningAt('ASSUMED', 'the IIS script maps (verbs, "verify that file exists") live in the metabase, not in fcgiext.ini: extension mappings get verb "GET,HEAD,POST" and resourceType "File", what fcgiconfig.js sets up; wildcard mappings get verb "*" and resourceType "Unspecified"', at(types.line)));
+    warnings.push(
+      warningAt(
+        'ASSUMED',
+        'the IIS script maps (verbs, "verify that file exists") live in the metabase, not in fcgiext.ini: extension mappings get verb "GET,HEAD,POST" and resourceType "File", what fcgiconfig.js sets up; wildcard mappings get verb "*" and resourceType "Unspecified"',
+        at(types.line),
+      ),
+    );
   }
 
   // --- the site ------------------------------------------------------------------------
   const config: Record<string, unknown> = {};
   if (options.physicalPath === undefined) {
-    problems.push(problemAt('/physicalPath', 'fcgiext.ini does not say where the site\'s files are: pass physicalPath (--physical-path /srv/www/site)', at(undefined)));
+    problems.push(
+      problemAt(
+        '/physicalPath',
+        "fcgiext.ini does not say where the site's files are: pass physicalPath (--physical-path /srv/www/site)",
+        at(undefined),
+      ),
+    );
   } else {
     const root = mapper.map(options.physicalPath, 'folder');
-    if (root.problem) problems.push(problemAt('/physicalPath', root.problem, undefined, options.physicalPath));
+    if (root.problem)
+      problems.push(problemAt('/physicalPath', root.problem, undefined, options.physicalPath));
     config.physicalPath = root.value;
   }
   if (options.site !== undefined) {
-    if (/^\d+$/.test(options.site) && Number(options.site) >= 1) config.siteId = Number(options.site);
-    else problems.push(problemAt('/siteId', `for fcgiext.ini, site is the IIS site id (a number, as in [Types] keys such as php:2), got "${options.site}"`, undefined, options.site));
+    if (/^\d+$/.test(options.site) && Number(options.site) >= 1)
+      config.siteId = Number(options.site);
+    else
+      problems.push(
+        problemAt(
+          '/siteId',
+          `for fcgiext.ini, site is the IIS site id (a number, as in [Types] keys such as php:2), got "${options.site}"`,
+          undefined,
+          options.site,
+        ),
+      );
   }
   config.fastCgi = { application: applications };
   config.handlers = handlers;
   return { config, problems, warnings, locate: locations.locate };
 }
 
-function readPool(section: IniSection, file: string, problems: ConfigProblem[], warnings: ImportWarning[]): Pool {
-  const pool: Pool = { section, application: {}, lines: new Map(), handler: {}, handlerLines: new Map(), usedByWildcard: false };
+function readPool(
+  section: IniSection,
+  file: string,
+  problems: ConfigProblem[],
+  warnings: ImportWarning[],
+): Pool {
+  const pool: Pool = {
+    section,
+    application: {},
+    lines: new Map(),
+    handler: {},
+    handlerLines: new Map(),
+    usedByWildcard: false,
+  };
   const where = (line: number): Where => ({ file, line });
   const set = (target: string, value: unknown, line: number | undefined): void => {
     if (target.startsWith('handler:')) {
@@ -205,19 +317,38 @@ function readPool(section: IniSection, file: string, problems: ConfigProblem[], 
     }
   };
   // Defaults first, so that the JSON lists the attributes in the usual order.
-  for (const key of POOL_KEYS) if (key.target && key.default !== undefined) set(key.target, key.default, undefined);
+  for (const key of POOL_KEYS)
+    if (key.target && key.default !== undefined) set(key.target, key.default, undefined);
 
   for (const entry of section.entries) {
     const key = findPoolKey(entry.key);
     const label = `[${section.name}] ${entry.key}`;
     if (!key) {
       const mistaken = ownValue(MISTAKEN_KEYS, entry.key.toLowerCase());
-      if (mistaken?.warning) warnings.push(warningAt('IGNORED_SETTING', `${label} ${mistaken.message}`, where(entry.line)));
-      else if (mistaken) problems.push(problemAt('/fastCgi/application', `${label} ${mistaken.message}`, where(entry.line), entry.key));
+      if (mistaken?.warning)
+        warnings.push(
+          warningAt('IGNORED_SETTING', `${label} ${mistaken.message}`, where(entry.line)),
+        );
+      else if (mistaken)
+        problems.push(
+          problemAt(
+            '/fastCgi/application',
+            `${label} ${mistaken.message}`,
+            where(entry.line),
+            entry.key,
+          ),
+        );
       else {
         const names = POOL_KEYS.map((k) => k.key);
         const suggestion = didYouMean(entry.key, names);
-        problems.push(problemAt('/fastCgi/application', `${label}: unknown key ${entry.key}${suggestion ? `; did you mean ${suggestion}?` : ''} (keys of a pool section: ${names.join(', ')})`, where(entry.line), entry.key));
+        problems.push(
+          problemAt(
+            '/fastCgi/application',
+            `${label}: unknown key ${entry.key}${suggestion ? `; did you mean ${suggestion}?` : ''} (keys of a pool section: ${names.join(', ')})`,
+            where(entry.line),
+            entry.key,
+          ),
+        );
       }
       continue;
     }
@@ -225,15 +356,36 @@ function readPool(section: IniSection, file: string, problems: ConfigProblem[], 
     switch (key.kind) {
       case 'integer':
         if (/^\d+$/.test(value)) set(key.target as string, Number(value), entry.line);
-        else problems.push(problemAt('/fastCgi/application', `${label}: must be a whole number (got "${value}")`, where(entry.line), value));
+        else
+          problems.push(
+            problemAt(
+              '/fastCgi/application',
+              `${label}: must be a whole number (got "${value}")`,
+              where(entry.line),
+              value,
+            ),
+          );
         break;
       case 'boolean': {
         const lower = value.toLowerCase();
         if (!['0', '1', 'true', 'false'].includes(lower)) {
-          problems.push(problemAt('/fastCgi/application', `${label}: must be 0 or 1 (got "${value}")`, where(entry.line), value));
+          problems.push(
+            problemAt(
+              '/fastCgi/application',
+              `${label}: must be 0 or 1 (got "${value}")`,
+              where(entry.line),
+              value,
+            ),
+          );
         } else if (key.target) set(key.target, lower === '1' || lower === 'true', entry.line);
         else if (lower === '1' || lower === 'true') {
-          warnings.push(warningAt('IGNORED_SETTING', `${label}=${value} has no equivalent here (there is no worker process to mark unhealthy); a full queue is answered with 503, nothing else happens`, where(entry.line)));
+          warnings.push(
+            warningAt(
+              'IGNORED_SETTING',
+              `${label}=${value} has no equivalent here (there is no worker process to mark unhealthy); a full queue is answered with 503, nothing else happens`,
+              where(entry.line),
+            ),
+          );
         }
         break;
       }
@@ -243,13 +395,23 @@ function readPool(section: IniSection, file: string, problems: ConfigProblem[], 
         if (match) set(key.target as string, values[match], entry.line);
         else {
           const suggestion = didYouMean(value, Object.keys(values));
-          problems.push(problemAt('/fastCgi/application', `${label}: must be one of ${Object.keys(values).join(', ')} (got "${value}")${suggestion ? `; did you mean ${suggestion}?` : ''}`, where(entry.line), value));
+          problems.push(
+            problemAt(
+              '/fastCgi/application',
+              `${label}: must be one of ${Object.keys(values).join(', ')} (got "${value}")${suggestion ? `; did you mean ${suggestion}?` : ''}`,
+              where(entry.line),
+              value,
+            ),
+          );
         }
         break;
       }
       case 'environment': {
         const parsed = parseEnvironmentVars(value);
-        for (const problem of parsed.problems) problems.push(problemAt('/fastCgi/application', `${label}: ${problem}`, where(entry.line), value));
+        for (const problem of parsed.problems)
+          problems.push(
+            problemAt('/fastCgi/application', `${label}: ${problem}`, where(entry.line), value),
+          );
         set(key.target as string, parsed.variables, entry.line);
         break;
       }
@@ -258,15 +420,34 @@ function readPool(section: IniSection, file: string, problems: ConfigProblem[], 
     }
   }
   if (typeof pool.application.fullPath !== 'string' || pool.application.fullPath === '') {
-    problems.push(problemAt('/fastCgi/application', `[${section.name}] has no ExePath: every pool section names its executable (ExePath=C:\\PHP\\php-cgi.exe)`, where(section.line)));
+    problems.push(
+      problemAt(
+        '/fastCgi/application',
+        `[${section.name}] has no ExePath: every pool section names its executable (ExePath=C:\\PHP\\php-cgi.exe)`,
+        where(section.line),
+      ),
+    );
   }
   return pool;
 }
 
-function mapPoolPaths(pool: Pool, pointer: string, mapper: PathMapper, file: string, problems: ConfigProblem[]): void {
+function mapPoolPaths(
+  pool: Pool,
+  pointer: string,
+  mapper: PathMapper,
+  file: string,
+  problems: ConfigProblem[],
+): void {
   const app = pool.application;
   const report = (attribute: string, message: string, value: unknown): void => {
-    problems.push(problemAt(`${pointer}/${attribute}`, message, { file, line: pool.lines.get(attribute.split('/')[0]) ?? pool.section.line }, value));
+    problems.push(
+      problemAt(
+        `${pointer}/${attribute}`,
+        message,
+        { file, line: pool.lines.get(attribute.split('/')[0]) ?? pool.section.line },
+        value,
+      ),
+    );
   };
   const exePath = typeof app.fullPath === 'string' ? app.fullPath : '';
   if (exePath !== '') {
@@ -276,13 +457,18 @@ function mapPoolPaths(pool: Pool, pointer: string, mapper: PathMapper, file: str
   }
   if (typeof app.arguments === 'string' && app.arguments !== '') {
     const mapped = mapper.mapEmbedded(app.arguments, true);
-    for (const problem of mapped.problems) report('arguments', `in Arguments: ${problem}`, app.arguments);
+    for (const problem of mapped.problems)
+      report('arguments', `in Arguments: ${problem}`, app.arguments);
     app.arguments = mapped.value;
   }
   if (typeof app.monitorChangesTo === 'string' && app.monitorChangesTo !== '') {
     let target = app.monitorChangesTo;
     // FastCGI 1.5: a relative MonitorChangesTo is relative to the folder of ExePath.
-    if (!mapper.isWindowsShaped(target) && !target.startsWith('/') && mapper.isWindowsShaped(exePath)) {
+    if (
+      !mapper.isWindowsShaped(target) &&
+      !target.startsWith('/') &&
+      mapper.isWindowsShaped(exePath)
+    ) {
       target = `${exePath.replace(/[\\/][^\\/]*$/, '')}\\${target}`;
     }
     const mapped = mapper.map(target, 'file');
@@ -292,7 +478,12 @@ function mapPoolPaths(pool: Pool, pointer: string, mapper: PathMapper, file: str
   if (Array.isArray(app.environmentVariables)) {
     for (const variable of app.environmentVariables as { name: string; value: string }[]) {
       const mapped = mapper.mapValue(variable.value, false);
-      for (const problem of mapped.problems) report('environmentVariables', `in EnvironmentVars ${variable.name}: ${problem}`, variable.value);
+      for (const problem of mapped.problems)
+        report(
+          'environmentVariables',
+          `in EnvironmentVars ${variable.name}: ${problem}`,
+          variable.value,
+        );
       variable.value = mapped.value;
     }
   }

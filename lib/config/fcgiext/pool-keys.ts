@@ -5,7 +5,8 @@
  * differ from IIS 7's (InstanceMaxRequests 1000, not 200).
  */
 
-export type PoolKeyKind = 'path' | 'executable' | 'text' | 'integer' | 'boolean' | 'enum' | 'environment';
+export type PoolKeyKind =
+  'path' | 'executable' | 'text' | 'integer' | 'boolean' | 'enum' | 'environment';
 
 export interface PoolKey {
   /** Canonical spelling, as fcgiconfig.js writes it. */
@@ -23,17 +24,38 @@ export const POOL_KEYS: readonly PoolKey[] = [
   { key: 'ExePath', kind: 'executable', target: 'fullPath' },
   { key: 'Arguments', kind: 'text', target: 'arguments', default: '' },
   { key: 'EnvironmentVars', kind: 'environment', target: 'environmentVariables' },
-  { key: 'Protocol', kind: 'enum', target: 'protocol', default: 'NamedPipe', values: { NamedPipe: 'NamedPipe', Tcp: 'Tcp' } },
+  {
+    key: 'Protocol',
+    kind: 'enum',
+    target: 'protocol',
+    default: 'NamedPipe',
+    values: { NamedPipe: 'NamedPipe', Tcp: 'Tcp' },
+  },
   { key: 'QueueLength', kind: 'integer', target: 'queueLength', default: 1000 },
   { key: 'MaxInstances', kind: 'integer', target: 'maxInstances', default: 0 },
   { key: 'InstanceMaxRequests', kind: 'integer', target: 'instanceMaxRequests', default: 1000 },
   { key: 'IdleTimeout', kind: 'integer', target: 'idleTimeout', default: 300 },
   { key: 'ActivityTimeout', kind: 'integer', target: 'activityTimeout', default: 70 },
   { key: 'RequestTimeout', kind: 'integer', target: 'requestTimeout', default: 90 },
-  { key: 'ResponseBufferLimit', kind: 'integer', target: 'handler:responseBufferLimit', default: 4194304 },
+  {
+    key: 'ResponseBufferLimit',
+    kind: 'integer',
+    target: 'handler:responseBufferLimit',
+    default: 4194304,
+  },
   { key: 'FlushNamedPipe', kind: 'boolean', target: 'flushNamedPipe', default: false },
-  { key: 'IgnoreExistingFiles', kind: 'boolean', target: 'handler:ignoreExistingFiles', default: false },
-  { key: 'IgnoreDirectories', kind: 'boolean', target: 'handler:ignoreDirectories', default: false },
+  {
+    key: 'IgnoreExistingFiles',
+    kind: 'boolean',
+    target: 'handler:ignoreExistingFiles',
+    default: false,
+  },
+  {
+    key: 'IgnoreDirectories',
+    kind: 'boolean',
+    target: 'handler:ignoreDirectories',
+    default: false,
+  },
   { key: 'UnhealthyOnQueueFull', kind: 'boolean' },
   { key: 'RapidFailsPerMinute', kind: 'integer', target: 'rapidFailsPerMinute', default: 10 },
   { key: 'MonitorChangesTo', kind: 'path', target: 'monitorChangesTo', default: '' },
@@ -49,7 +71,12 @@ export const POOL_KEYS: readonly PoolKey[] = [
       TerminateProcess: 'TerminateProcess',
     },
   },
-  { key: 'SignalBeforeTerminateSeconds', kind: 'integer', target: 'signalBeforeTerminateSeconds', default: 0 },
+  {
+    key: 'SignalBeforeTerminateSeconds',
+    kind: 'integer',
+    target: 'signalBeforeTerminateSeconds',
+    default: 0,
+  },
 ];
 
 export function findPoolKey(key: string): PoolKey | undefined {
@@ -63,6 +90,13 @@ export function findPoolKey(key: string): PoolKey | undefined {
  * intent (PHP's fastcgi.impersonate) has no meaning here either way.
  */
 export const MISTAKEN_KEYS: Record<string, { message: string; warning?: boolean }> = {
-  ignoreexistingdirectories: { message: 'is not a fcgiext.ini key (some documentation names it, but the extension never read it); the key is IgnoreDirectories' },
-  impersonate: { message: 'is not a fcgiext.ini key: impersonation is PHP\'s fastcgi.impersonate setting, and there is no Windows identity to impersonate here; FastCGI processes run as the Node process\'s user. Not imported', warning: true },
+  ignoreexistingdirectories: {
+    message:
+      'is not a fcgiext.ini key (some documentation names it, but the extension never read it); the key is IgnoreDirectories',
+  },
+  impersonate: {
+    message:
+      "is not a fcgiext.ini key: impersonation is PHP's fastcgi.impersonate setting, and there is no Windows identity to impersonate here; FastCGI processes run as the Node process's user. Not imported",
+    warning: true,
+  },
 };

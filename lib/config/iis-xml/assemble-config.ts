@@ -40,7 +40,10 @@ export interface AssembleInput {
   /** `<staticContent><mimeMap>` entries that differ from serve's built-in list. */
   mimeMap?: readonly { fileExtension: string; mimeType: string; where: Where }[];
   /** Merged `<rewrite><rules>` and `<globalRules>`, when any level has a rule. */
-  rewrite?: { rules: readonly MergedEntry<XmlElement>[]; globalRules: readonly MergedEntry<XmlElement>[] };
+  rewrite?: {
+    rules: readonly MergedEntry<XmlElement>[];
+    globalRules: readonly MergedEntry<XmlElement>[];
+  };
   /** requestLimits maxAllowedContentLength of the innermost level that sets it. */
   maxAllowedContentLength?: Located<string>;
   /** httpErrors errorMode of the innermost level that sets it. */
@@ -78,13 +81,23 @@ export function assembleConfig(input: AssembleInput): {
   const noteLock = (where: Where): void => {
     if (lockedFiles.has(where.file)) return;
     lockedFiles.add(where.file);
-    warnings.push(warningAt('IGNORED_SETTING', 'configuration locks (lockItem, lockAttributes, lockElements, ...) have no meaning here and are not imported', where));
+    warnings.push(
+      warningAt(
+        'IGNORED_SETTING',
+        'configuration locks (lockItem, lockAttributes, lockElements, ...) have no meaning here and are not imported',
+        where,
+      ),
+    );
   };
-  const windowsKey = (fullPath: string, args: string): string => `${mapper.expand(fullPath)}|${mapper.expand(args)}`;
+  const windowsKey = (fullPath: string, args: string): string =>
+    `${mapper.expand(fullPath)}|${mapper.expand(args)}`;
 
   // --- applications, matched by the handlers ---------------------------------
   const applications: ApplicationEntry[] = input.applications.map((element) => ({
-    windowsKey: windowsKey(attributeValue(element, 'fullPath') ?? '', attributeValue(element, 'arguments') ?? ''),
+    windowsKey: windowsKey(
+      attributeValue(element, 'fullPath') ?? '',
+      attributeValue(element, 'arguments') ?? '',
+    ),
     rawFullPath: attributeValue(element, 'fullPath') ?? '',
     rawArguments: attributeValue(element, 'arguments') ?? '',
     element,
@@ -92,7 +105,8 @@ export function assembleConfig(input: AssembleInput): {
     used: false,
   }));
   const findApplication = (key: string): ApplicationEntry | undefined =>
-    applications.find((app) => app.windowsKey === key) ?? applications.find((app) => app.windowsKey.toLowerCase() === key.toLowerCase());
+    applications.find((app) => app.windowsKey === key) ??
+    applications.find((app) => app.windowsKey.toLowerCase() === key.toLowerCase());
 
   const handlerApps = new Map<MergedEntry<XmlElement>, ApplicationEntry | undefined>();
   for (const entry of input.handlers) {
@@ -105,7 +119,13 @@ export function assembleConfig(input: AssembleInput): {
       const where = attributeWhere(entry.item, 'scriptProcessor');
       app = { windowsKey: key, rawFullPath: fullPath, rawArguments: args, where, used: false };
       applications.push(app);
-      warnings.push(warningAt('ASSUMED', `web.config cannot define FastCGI applications (IIS reads <fastCgi> only from applicationHost.config): application "${processor}" of handler "${entry.key}" is created with IIS's defaults; pass applicationHost.config (applicationHost option, --application-host) to import its settings`, where));
+      warnings.push(
+        warningAt(
+          'ASSUMED',
+          `web.config cannot define FastCGI applications (IIS reads <fastCgi> only from applicationHost.config): application "${processor}" of handler "${entry.key}" is created with IIS's defaults; pass applicationHost.config (applicationHost option, --application-host) to import its settings`,
+          where,
+        ),
+      );
     }
     if (app) app.used = true;
     handlerApps.set(entry, app);
@@ -114,7 +134,13 @@ export function assembleConfig(input: AssembleInput): {
   const applicationOut: Record<string, unknown>[] = [];
   for (const app of applications) {
     if (!app.used) {
-      warnings.push(warningAt('LEFT_OUT', `<application fullPath="${app.rawFullPath}"${app.rawArguments ? ` arguments="${app.rawArguments}"` : ''}> is not used by any handler mapping of ${input.scope}; left out`, app.where));
+      warnings.push(
+        warningAt(
+          'LEFT_OUT',
+          `<application fullPath="${app.rawFullPath}"${app.rawArguments ? ` arguments="${app.rawArguments}"` : ''}> is not used by any handler mapping of ${input.scope}; left out`,
+          app.where,
+        ),
+      );
       continue;
     }
     const pointer = `/fastCgi/application/${applicationOut.length}`;
@@ -165,13 +191,26 @@ export function assembleConfig(input: AssembleInput): {
         const app = handlerApps.get(entry);
         if (app?.mappedProcessor !== undefined) out.scriptProcessor = app.mappedProcessor;
         else if (!app) {
-          problems.push(problemAt(`${pointer}/scriptProcessor`, unknownProcessorMessage(entry.key, out.scriptProcessor, applications), where, out.scriptProcessor));
+          problems.push(
+            problemAt(
+              `${pointer}/scriptProcessor`,
+              unknownProcessorMessage(entry.key, out.scriptProcessor, applications),
+              where,
+              out.scriptProcessor,
+            ),
+          );
         }
       } else {
         // Meaningless here (the request goes to next()); kept only when it maps cleanly.
         const mapped = mapper.map(out.scriptProcessor, 'executable');
         if (mapped.problem) {
-          warnings.push(warningAt('IGNORED_SETTING', `scriptProcessor "${out.scriptProcessor}" of handler "${entry.key}" (modules "${out.modules ?? 'ManagedPipelineHandler'}") has no meaning here and is not imported`, where));
+          warnings.push(
+            warningAt(
+              'IGNORED_SETTING',
+              `scriptProcessor "${out.scriptProcessor}" of handler "${entry.key}" (modules "${out.modules ?? 'ManagedPipelineHandler'}") has no meaning here and is not imported`,
+              where,
+            ),
+          );
           delete out.scriptProcessor;
         } else out.scriptProcessor = mapped.value;
       }
@@ -179,13 +218,22 @@ export function assembleConfig(input: AssembleInput): {
     return out;
   });
   if (!handlersOut.some((_, i) => isFastCgiMapping(input.handlers[i].item))) {
-    warnings.push(warningAt('NO_FASTCGI_MAPPING', `no FastCgiModule handler mapping applies to ${input.scope}: nothing will be sent to a FastCGI application${input.synthesizeApplications ? ' (the server-level mappings are in applicationHost.config: pass it with the applicationHost option, --application-host)' : ''}`, undefined));
+    warnings.push(
+      warningAt(
+        'NO_FASTCGI_MAPPING',
+        `no FastCgiModule handler mapping applies to ${input.scope}: nothing will be sent to a FastCGI application${input.synthesizeApplications ? ' (the server-level mappings are in applicationHost.config: pass it with the applicationHost option, --application-host)' : ''}`,
+        undefined,
+      ),
+    );
   }
 
   // --- the site --------------------------------------------------------------------
   const config: Record<string, unknown> = {};
   const root = mapper.map(input.physicalPath.value, 'folder');
-  if (root.problem) problems.push(problemAt('/physicalPath', root.problem, input.physicalPath.where, input.physicalPath.value));
+  if (root.problem)
+    problems.push(
+      problemAt('/physicalPath', root.problem, input.physicalPath.where, input.physicalPath.value),
+    );
   config.physicalPath = root.value;
   locations.set('/physicalPath', input.physicalPath.where);
   if (input.siteId) {
@@ -212,7 +260,13 @@ export function assembleConfig(input: AssembleInput): {
     });
   }
   if (input.rewrite) {
-    config.rewrite = { rules: assembleRewriteRules(input.rewrite.globalRules, input.rewrite.rules, { problems, warnings, locations }) };
+    config.rewrite = {
+      rules: assembleRewriteRules(input.rewrite.globalRules, input.rewrite.rules, {
+        problems,
+        warnings,
+        locations,
+      }),
+    };
   }
   if (input.maxAllowedContentLength) {
     const raw = input.maxAllowedContentLength.value.trim();
@@ -223,7 +277,8 @@ export function assembleConfig(input: AssembleInput): {
   if (input.errorMode) {
     // IIS reads enum values case-insensitively; anything else is left for the schema to report with its line.
     const raw = input.errorMode.value.trim();
-    config.errorMode = ERROR_MODES.find((mode) => mode.toLowerCase() === raw.toLowerCase()) ?? input.errorMode.value;
+    config.errorMode =
+      ERROR_MODES.find((mode) => mode.toLowerCase() === raw.toLowerCase()) ?? input.errorMode.value;
     locations.set('/errorMode', input.errorMode.where);
   }
   return { config, problems, warnings, locations };
@@ -239,7 +294,13 @@ function readEnvironmentVariables(
   for (const child of element.children) {
     if (child.name !== 'environmentVariables') {
       const suggestion = didYouMean(child.name, ['environmentVariables']);
-      problems.push(problemAt(pointer, `unknown element <${child.name}> in <application>${suggestion ? `; did you mean <${suggestion}>?` : '; allowed: <environmentVariables>'}`, child.where));
+      problems.push(
+        problemAt(
+          pointer,
+          `unknown element <${child.name}> in <application>${suggestion ? `; did you mean <${suggestion}>?` : '; allowed: <environmentVariables>'}`,
+          child.where,
+        ),
+      );
       continue;
     }
     variables ??= [];
@@ -247,7 +308,13 @@ function readEnvironmentVariables(
     for (const item of child.children) {
       if (item.name !== 'environmentVariable') {
         const suggestion = didYouMean(item.name, ['environmentVariable']);
-        problems.push(problemAt(`${pointer}/environmentVariables`, `unknown element <${item.name}> in <environmentVariables>${suggestion ? `; did you mean <environmentVariable>?` : '; allowed: <environmentVariable name="..." value="...">'}`, item.where));
+        problems.push(
+          problemAt(
+            `${pointer}/environmentVariables`,
+            `unknown element <${item.name}> in <environmentVariables>${suggestion ? `; did you mean <environmentVariable>?` : '; allowed: <environmentVariable name="..." value="...">'}`,
+            item.where,
+          ),
+        );
         continue;
       }
       const itemPointer = `${pointer}/environmentVariables/${variables.length}`;
@@ -273,7 +340,14 @@ function mapApplicationPaths(
   problems: ConfigProblem[],
 ): void {
   const report = (attribute: string, message: string, value: unknown): void => {
-    problems.push(problemAt(`${pointer}/${attribute}`, message, locations.locate(`${pointer}/${attribute}`) ?? locations.locate(pointer), value));
+    problems.push(
+      problemAt(
+        `${pointer}/${attribute}`,
+        message,
+        locations.locate(`${pointer}/${attribute}`) ?? locations.locate(pointer),
+        value,
+      ),
+    );
   };
   if (typeof app.fullPath === 'string' && app.fullPath !== '') {
     const mapped = mapper.map(app.fullPath, 'executable');
@@ -282,7 +356,8 @@ function mapApplicationPaths(
   }
   if (typeof app.arguments === 'string') {
     const mapped = mapper.mapEmbedded(app.arguments, true);
-    for (const problem of mapped.problems) report('arguments', `in arguments: ${problem}`, app.arguments);
+    for (const problem of mapped.problems)
+      report('arguments', `in arguments: ${problem}`, app.arguments);
     app.arguments = mapped.value;
   }
   if (typeof app.monitorChangesTo === 'string' && app.monitorChangesTo !== '') {
@@ -295,14 +370,25 @@ function mapApplicationPaths(
       if (typeof variable.value !== 'string') return;
       // IIS does not expand %VAR% in environment variable values.
       const mapped = mapper.mapValue(variable.value, false);
-      for (const problem of mapped.problems) report(`environmentVariables/${i}/value`, `in environment variable ${String(variable.name)}: ${problem}`, variable.value);
+      for (const problem of mapped.problems)
+        report(
+          `environmentVariables/${i}/value`,
+          `in environment variable ${String(variable.name)}: ${problem}`,
+          variable.value,
+        );
       variable.value = mapped.value;
     });
   }
 }
 
-function unknownProcessorMessage(handler: string, processor: string, applications: readonly ApplicationEntry[]): string {
-  const known = applications.filter((app) => app.element).map((app) => (app.rawArguments ? `${app.rawFullPath}|${app.rawArguments}` : app.rawFullPath));
+function unknownProcessorMessage(
+  handler: string,
+  processor: string,
+  applications: readonly ApplicationEntry[],
+): string {
+  const known = applications
+    .filter((app) => app.element)
+    .map((app) => (app.rawArguments ? `${app.rawFullPath}|${app.rawArguments}` : app.rawFullPath));
   let message = `handler "${handler}": scriptProcessor "${processor}" could not be found in <fastCgi> application configuration (IIS: HTTP 500); `;
   if (known.length === 0) return `${message}no <fastCgi> application is defined`;
   message += `known applications: ${known.map((k) => `"${k}"`).join(', ')}`;

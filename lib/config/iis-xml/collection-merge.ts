@@ -46,7 +46,8 @@ export function mergeCollection<T>(
 ): { entries: MergedEntry<T>[]; problems: ConfigProblem[]; warnings: ImportWarning[] } {
   const problems: ConfigProblem[] = [];
   const warnings: ImportWarning[] = [];
-  const same = (a: string, b: string): boolean => (options.caseSensitive ? a === b : a.toLowerCase() === b.toLowerCase());
+  const same = (a: string, b: string): boolean =>
+    options.caseSensitive ? a === b : a.toLowerCase() === b.toLowerCase();
   const label = (key: string): string => `${options.what} ${options.keyAttribute}="${key}"`;
   const at = (where: Where): string => `${where.file}${where.line ? `:${where.line}` : ''}`;
 
@@ -63,15 +64,35 @@ export function mergeCollection<T>(
         local = local.filter((entry) => !same(entry.key, op.key));
         inherited = inherited.filter((entry) => !same(entry.key, op.key));
         if (local.length + inherited.length === before) {
-          warnings.push(warningAt('NOTHING_TO_REMOVE', `<remove ${options.keyAttribute}="${op.key}"/> removes nothing: no such ${options.what} is defined at this point (IIS ignores it too)`, op.where));
+          warnings.push(
+            warningAt(
+              'NOTHING_TO_REMOVE',
+              `<remove ${options.keyAttribute}="${op.key}"/> removes nothing: no such ${options.what} is defined at this point (IIS ignores it too)`,
+              op.where,
+            ),
+          );
         }
       } else {
         const twice = local.find((entry) => same(entry.key, op.key));
         const inheritedEntry = inherited.find((entry) => same(entry.key, op.key));
         if (twice) {
-          problems.push(problemAt(options.pointer, `duplicate ${label(op.key)}: already added at ${at(twice.where)} at the same level (IIS: 500.19 "Cannot add duplicate collection entry"); remove one of them`, op.where, op.key));
+          problems.push(
+            problemAt(
+              options.pointer,
+              `duplicate ${label(op.key)}: already added at ${at(twice.where)} at the same level (IIS: 500.19 "Cannot add duplicate collection entry"); remove one of them`,
+              op.where,
+              op.key,
+            ),
+          );
         } else if (inheritedEntry) {
-          problems.push(problemAt(options.pointer, `duplicate ${label(op.key)}: it is inherited from ${at(inheritedEntry.where)} (IIS: 500.19 "Cannot add duplicate collection entry"); put <remove ${options.keyAttribute}="${op.key}"/> before this <add> to replace it`, op.where, op.key));
+          problems.push(
+            problemAt(
+              options.pointer,
+              `duplicate ${label(op.key)}: it is inherited from ${at(inheritedEntry.where)} (IIS: 500.19 "Cannot add duplicate collection entry"); put <remove ${options.keyAttribute}="${op.key}"/> before this <add> to replace it`,
+              op.where,
+              op.key,
+            ),
+          );
         } else {
           local.push({ key: op.key, item: op.item, where: op.where });
         }

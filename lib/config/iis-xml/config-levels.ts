@@ -27,7 +27,10 @@ export interface ConfigLevel {
 const IMPORTED_SECTIONS = new Set(['handlers', 'defaultDocument', 'fastCgi', 'rewrite']);
 
 function locationPath(location: XmlElement): string {
-  return (attributeValue(location, 'path') ?? '').trim().replace(/\\/g, '/').replace(/^\/+|\/+$/g, '');
+  return (attributeValue(location, 'path') ?? '')
+    .trim()
+    .replace(/\\/g, '/')
+    .replace(/^\/+|\/+$/g, '');
 }
 
 function isServerLocation(location: XmlElement): boolean {
@@ -37,7 +40,11 @@ function isServerLocation(location: XmlElement): boolean {
 
 /** Top level plus `<location path="">` of a configuration file. */
 export function fileLevel(root: XmlElement, label: string, server: boolean): ConfigLevel {
-  return { label, containers: [root, ...childrenNamed(root, 'location').filter(isServerLocation)], server };
+  return {
+    label,
+    containers: [root, ...childrenNamed(root, 'location').filter(isServerLocation)],
+    server,
+  };
 }
 
 /**
@@ -45,10 +52,20 @@ export function fileLevel(root: XmlElement, label: string, server: boolean): Con
  * application `appPath` ("/" or "/blog"), plus a warning for every other
  * location of that site that sets an imported section.
  */
-export function siteLevels(root: XmlElement, siteName: string, appPath: string): { levels: ConfigLevel[]; warnings: ImportWarning[] } {
-  const chain = [siteName, ...appPath.split('/').filter(Boolean)].map((_, i, all) => all.slice(0, i + 1).join('/'));
+export function siteLevels(
+  root: XmlElement,
+  siteName: string,
+  appPath: string,
+): { levels: ConfigLevel[]; warnings: ImportWarning[] } {
+  const chain = [siteName, ...appPath.split('/').filter(Boolean)].map((_, i, all) =>
+    all.slice(0, i + 1).join('/'),
+  );
   const lowerChain = chain.map((p) => p.toLowerCase());
-  const levels: ConfigLevel[] = chain.map((p) => ({ label: `<location path="${p}">`, containers: [], server: false }));
+  const levels: ConfigLevel[] = chain.map((p) => ({
+    label: `<location path="${p}">`,
+    containers: [],
+    server: false,
+  }));
   const warnings: ImportWarning[] = [];
   const site = siteName.toLowerCase();
   for (const location of childrenNamed(root, 'location')) {
@@ -57,7 +74,14 @@ export function siteLevels(root: XmlElement, siteName: string, appPath: string):
     const index = lowerChain.indexOf(lower);
     if (index !== -1) levels[index].containers.push(location);
     else if (lower.startsWith(`${site}/`) && setsImportedSection(location)) {
-      warnings.push(otherLocationWarning(location, value, `/${value.slice(siteName.length + 1)}`, `import it with --site "${value}" if it is an application, and mount that config with app.use('/${value.slice(siteName.length + 1)}', ...)`));
+      warnings.push(
+        otherLocationWarning(
+          location,
+          value,
+          `/${value.slice(siteName.length + 1)}`,
+          `import it with --site "${value}" if it is an application, and mount that config with app.use('/${value.slice(siteName.length + 1)}', ...)`,
+        ),
+      );
     }
   }
   return { levels, warnings };
@@ -67,13 +91,31 @@ export function siteLevels(root: XmlElement, siteName: string, appPath: string):
 export function webConfigLocationWarnings(root: XmlElement): ImportWarning[] {
   return childrenNamed(root, 'location')
     .filter((location) => !isServerLocation(location) && setsImportedSection(location))
-    .map((location) => otherLocationWarning(location, locationPath(location), `/${locationPath(location)}`, 'a config has one handler list for the whole application; move these mappings to the application level or serve that folder with a second middleware'));
+    .map((location) =>
+      otherLocationWarning(
+        location,
+        locationPath(location),
+        `/${locationPath(location)}`,
+        'a config has one handler list for the whole application; move these mappings to the application level or serve that folder with a second middleware',
+      ),
+    );
 }
 
 function setsImportedSection(location: XmlElement): boolean {
-  return childrenNamed(location, 'system.webServer').some((ws) => ws.children.some((section) => IMPORTED_SECTIONS.has(section.name)));
+  return childrenNamed(location, 'system.webServer').some((ws) =>
+    ws.children.some((section) => IMPORTED_SECTIONS.has(section.name)),
+  );
 }
 
-function otherLocationWarning(location: XmlElement, value: string, below: string, hint: string): ImportWarning {
-  return warningAt('OTHER_LOCATION', `<location path="${value}"> is not imported (its settings apply only to ${below}): ${hint}`, location.where);
+function otherLocationWarning(
+  location: XmlElement,
+  value: string,
+  below: string,
+  hint: string,
+): ImportWarning {
+  return warningAt(
+    'OTHER_LOCATION',
+    `<location path="${value}"> is not imported (its settings apply only to ${below}): ${hint}`,
+    location.where,
+  );
 }

@@ -21,7 +21,9 @@ import { attributeValue, attributeWhere, type XmlAttribute, type XmlElement } fr
 import type { IisApplicationPool } from './sites';
 
 export function isFastCgiMapping(element: XmlElement): boolean {
-  return (attributeValue(element, 'modules') ?? '').split(',').some((m) => m.trim() === 'FastCgiModule');
+  return (attributeValue(element, 'modules') ?? '')
+    .split(',')
+    .some((m) => m.trim() === 'FastCgiModule');
 }
 
 export function filterHandlers(
@@ -39,14 +41,26 @@ export function filterHandlers(
     const element = entry.item;
     const requireAccess = attributeValue(element, 'requireAccess') ?? 'Script';
     if (granted && !accessGranted(granted, requireAccess)) {
-      warnings.push(warningAt('ACCESS_POLICY', `handler "${entry.key}" is left out: it requires ${requireAccess} access, which <handlers accessPolicy="${accessPolicy?.value}"> does not grant, so IIS shows it as disabled`, entry.where));
+      warnings.push(
+        warningAt(
+          'ACCESS_POLICY',
+          `handler "${entry.key}" is left out: it requires ${requireAccess} access, which <handlers accessPolicy="${accessPolicy?.value}"> does not grant, so IIS shows it as disabled`,
+          entry.where,
+        ),
+      );
       continue;
     }
     const preCondition = attributeValue(element, 'preCondition');
     if (preCondition) {
       const result = evaluatePrecondition(preCondition, pool.value);
       if (result.unknown.length > 0) {
-        warnings.push(warningAt('PRECONDITION', `handler "${entry.key}": preCondition ${result.unknown.map((t) => `"${t}"`).join(', ')} is not known to this import; treated as fitting`, attributeWhere(element, 'preCondition')));
+        warnings.push(
+          warningAt(
+            'PRECONDITION',
+            `handler "${entry.key}": preCondition ${result.unknown.map((t) => `"${t}"`).join(', ')} is not known to this import; treated as fitting`,
+            attributeWhere(element, 'preCondition'),
+          ),
+        );
       }
       evaluated++;
       if (!result.fits) {
@@ -59,11 +73,23 @@ export function filterHandlers(
   if (evaluated > 0) {
     const poolText = `${describePool(pool.value)}${pool.assumed ? ', assumed: IIS defaults' : ''}`;
     const left = skippedByPrecondition.length;
-    warnings.push(warningAt('PRECONDITION', `preConditions have no meaning here (there is no application pool); they were evaluated for application pool ${poolText}: ${left > 0 ? `${left} mapping${left === 1 ? '' : 's'} IIS skips in that pool ${left === 1 ? 'was' : 'were'} left out (${shortList(skippedByPrecondition)}), ` : ''}the others are kept without their preCondition`, pool.where));
+    warnings.push(
+      warningAt(
+        'PRECONDITION',
+        `preConditions have no meaning here (there is no application pool); they were evaluated for application pool ${poolText}: ${left > 0 ? `${left} mapping${left === 1 ? '' : 's'} IIS skips in that pool ${left === 1 ? 'was' : 'were'} left out (${shortList(skippedByPrecondition)}), ` : ''}the others are kept without their preCondition`,
+        pool.where,
+      ),
+    );
   }
 
   if (accessPolicy) {
-    warnings.push(warningAt('ACCESS_POLICY', `<handlers accessPolicy="${accessPolicy.value}"> has no meaning here (there is no Windows access check): it was applied once, at import, and the mappings it disables were left out; requireAccess stays in the config but is not checked`, accessPolicy.where));
+    warnings.push(
+      warningAt(
+        'ACCESS_POLICY',
+        `<handlers accessPolicy="${accessPolicy.value}"> has no meaning here (there is no Windows access check): it was applied once, at import, and the mappings it disables were left out; requireAccess stays in the config but is not checked`,
+        accessPolicy.where,
+      ),
+    );
   }
 
   let last = -1;
@@ -73,13 +99,24 @@ export function filterHandlers(
   const trailing = kept.slice(last + 1);
   if (trailing.length > 0) {
     kept = kept.slice(0, last + 1);
-    warnings.push(warningAt('LEFT_OUT', `${trailing.length} handler mapping${trailing.length === 1 ? '' : 's'} for other modules after the last FastCgiModule mapping ${trailing.length === 1 ? 'was' : 'were'} left out (${shortList(trailing.map((e) => e.key))}): requests no FastCGI mapping takes go to the next middleware (serve: static files), which is what ${trailing.length === 1 ? 'it' : 'they'} did`, trailing[0].where));
+    warnings.push(
+      warningAt(
+        'LEFT_OUT',
+        `${trailing.length} handler mapping${trailing.length === 1 ? '' : 's'} for other modules after the last FastCgiModule mapping ${trailing.length === 1 ? 'was' : 'were'} left out (${shortList(trailing.map((e) => e.key))}): requests no FastCGI mapping takes go to the next middleware (serve: static files), which is what ${trailing.length === 1 ? 'it' : 'they'} did`,
+        trailing[0].where,
+      ),
+    );
   }
   return { kept, warnings };
 }
 
 function policyFlags(value: string): Set<string> {
-  return new Set(value.split(',').map((flag) => flag.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    value
+      .split(',')
+      .map((flag) => flag.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 /** Script access is also granted by Execute, as in IIS. */
@@ -95,5 +132,7 @@ function accessGranted(flags: ReadonlySet<string>, requireAccess: string): boole
 }
 
 function shortList(names: readonly string[]): string {
-  return names.length <= 6 ? names.join(', ') : `${names.slice(0, 6).join(', ')}, and ${names.length - 6} more`;
+  return names.length <= 6
+    ? names.join(', ')
+    : `${names.slice(0, 6).join(', ')}, and ${names.length - 6} more`;
 }

@@ -20,7 +20,12 @@ import type { PathMapper } from '../path-map';
 import type { Where } from '../source-locations';
 import { assembleConfig, type Located } from './assemble-config';
 import { mergeCollection } from './collection-merge';
-import { fileLevel, siteLevels, webConfigLocationWarnings, type ConfigLevel } from './config-levels';
+import {
+  fileLevel,
+  siteLevels,
+  webConfigLocationWarnings,
+  type ConfigLevel,
+} from './config-levels';
 import { filterHandlers } from './handler-filter';
 import type { XmlAttribute, XmlElement } from './read-xml';
 import {
@@ -65,7 +70,11 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
 
   const host = hasSites(document.root) ? document : options.applicationHost;
   const webConfig = host === document ? undefined : document;
-  if (host && !hasSites(host.root)) return fail(`${host.file} has no <system.applicationHost><sites>: is it applicationHost.config?`, host.root.where);
+  if (host && !hasSites(host.root))
+    return fail(
+      `${host.file} has no <system.applicationHost><sites>: is it applicationHost.config?`,
+      host.root.where,
+    );
 
   let levels: ConfigLevel[];
   let pool: { value: IisApplicationPool; where?: Where; assumed: boolean };
@@ -76,7 +85,8 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
 
   if (host) {
     const sites = readSites(host.root);
-    const selector = options.site ?? (webConfig ? siteByFolder(sites, webConfig.file, options.mapper) : undefined);
+    const selector =
+      options.site ?? (webConfig ? siteByFolder(sites, webConfig.file, options.mapper) : undefined);
     const choice = chooseSite(sites, selector, host.file);
     if (choice.problem !== undefined) return fail(choice.problem);
     const { site, application } = choice;
@@ -88,10 +98,17 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
       warnings.push(...webConfigLocationWarnings(webConfig.root));
     }
     const declared = readApplicationPools(host.root).get(application.applicationPool.toLowerCase());
-    pool = { value: declared ?? defaultApplicationPool(application.applicationPool), where: application.where, assumed: !declared };
+    pool = {
+      value: declared ?? defaultApplicationPool(application.applicationPool),
+      where: application.where,
+      assumed: !declared,
+    };
     const root = rootDirectory(application);
     if (!root?.physicalPath && options.physicalPath === undefined) {
-      return fail(`application "${application.path}" of site "${site.name}" has no <virtualDirectory path="/" physicalPath="...">; pass physicalPath (--physical-path)`, application.where);
+      return fail(
+        `application "${application.path}" of site "${site.name}" has no <virtualDirectory path="/" physicalPath="...">; pass physicalPath (--physical-path)`,
+        application.where,
+      );
     }
     physicalPath = { value: root?.physicalPath ?? '', where: root?.physicalPathWhere };
     if (site.id !== undefined) siteId = { value: site.id, where: site.idWhere };
@@ -101,8 +118,12 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
     levels = [fileLevel(document.root, path.basename(document.file), false)];
     warnings.push(...webConfigLocationWarnings(document.root));
     pool = { value: defaultApplicationPool('DefaultAppPool'), assumed: true };
-    physicalPath = { value: path.dirname(path.resolve(document.file)), where: { file: document.file } };
-    if (options.site !== undefined && /^\d+$/.test(options.site)) siteId = { value: Number(options.site) };
+    physicalPath = {
+      value: path.dirname(path.resolve(document.file)),
+      where: { file: document.file },
+    };
+    if (options.site !== undefined && /^\d+$/.test(options.site))
+      siteId = { value: Number(options.site) };
     else if (options.site !== undefined) siteName = { value: options.site };
     scope = path.basename(document.file);
   }
@@ -115,22 +136,73 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
   }
   const sections: LevelSections[] = read.map((r) => r.sections);
 
-  const handlers = mergeCollection(sections.map((s) => s.handlerOps), { caseSensitive: true, what: 'handler', keyAttribute: 'name', pointer: '/handlers' });
-  const documents = mergeCollection(sections.map((s) => s.defaultDocumentOps), { caseSensitive: false, what: 'default document', keyAttribute: 'value', pointer: '/defaultDocument' });
-  const rewriteRules = mergeCollection(sections.map((s) => s.rewrite.rules), { caseSensitive: false, what: 'rewrite rule', keyAttribute: 'name', pointer: '/rewrite/rules', append: true });
-  const globalRules = mergeCollection(sections.map((s) => s.rewrite.globalRules), { caseSensitive: false, what: 'global rewrite rule', keyAttribute: 'name', pointer: '/rewrite/rules', append: true });
-  problems.push(...handlers.problems, ...documents.problems, ...rewriteRules.problems, ...globalRules.problems);
+  const handlers = mergeCollection(
+    sections.map((s) => s.handlerOps),
+    { caseSensitive: true, what: 'handler', keyAttribute: 'name', pointer: '/handlers' },
+  );
+  const documents = mergeCollection(
+    sections.map((s) => s.defaultDocumentOps),
+    {
+      caseSensitive: false,
+      what: 'default document',
+      keyAttribute: 'value',
+      pointer: '/defaultDocument',
+    },
+  );
+  const rewriteRules = mergeCollection(
+    sections.map((s) => s.rewrite.rules),
+    {
+      caseSensitive: false,
+      what: 'rewrite rule',
+      keyAttribute: 'name',
+      pointer: '/rewrite/rules',
+      append: true,
+    },
+  );
+  const globalRules = mergeCollection(
+    sections.map((s) => s.rewrite.globalRules),
+    {
+      caseSensitive: false,
+      what: 'global rewrite rule',
+      keyAttribute: 'name',
+      pointer: '/rewrite/rules',
+      append: true,
+    },
+  );
+  problems.push(
+    ...handlers.problems,
+    ...documents.problems,
+    ...rewriteRules.problems,
+    ...globalRules.problems,
+  );
   // Without applicationHost.config the inherited lists are unknown: a <remove> that
   // finds nothing says nothing about the file.
-  warnings.push(...[...handlers.warnings, ...documents.warnings, ...rewriteRules.warnings, ...globalRules.warnings].filter((w) => host || w.code !== 'NOTHING_TO_REMOVE'));
+  warnings.push(
+    ...[
+      ...handlers.warnings,
+      ...documents.warnings,
+      ...rewriteRules.warnings,
+      ...globalRules.warnings,
+    ].filter((w) => host || w.code !== 'NOTHING_TO_REMOVE'),
+  );
 
-  const accessPolicy = sections.map((s) => s.accessPolicy).filter((a) => a !== undefined).pop();
+  const accessPolicy = sections
+    .map((s) => s.accessPolicy)
+    .filter((a) => a !== undefined)
+    .pop();
   const filtered = filterHandlers(handlers.entries, accessPolicy, pool);
   warnings.push(...filtered.warnings);
 
-  const enabled = sections.map((s) => s.defaultDocumentEnabled).filter((e) => e !== undefined).pop();
+  const enabled = sections
+    .map((s) => s.defaultDocumentEnabled)
+    .filter((e) => e !== undefined)
+    .pop();
   const touched = enabled !== undefined || sections.some((s) => s.defaultDocumentOps.length > 0);
-  const defaultDocument = !touched ? undefined : enabled?.enabled === false ? [] : documents.entries.map((e) => ({ value: e.item, where: e.where }));
+  const defaultDocument = !touched
+    ? undefined
+    : enabled?.enabled === false
+      ? []
+      : documents.entries.map((e) => ({ value: e.item, where: e.where }));
 
   const mimeMap = mergeMimeMap(sections.map((s) => s.mimeMapOps));
   warnings.push(...mimeMap.warnings);
@@ -142,11 +214,26 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
     synthesizeApplications: !host,
     handlers: filtered.kept,
     defaultDocument,
-    requestFiltering: mergeRequestFiltering(sections.map((s) => s.filteringOps), requestFilteringDefaults()),
+    requestFiltering: mergeRequestFiltering(
+      sections.map((s) => s.filteringOps),
+      requestFilteringDefaults(),
+    ),
     mimeMap: mimeMap.entries,
-    rewrite: sections.some((s) => s.rewrite.rules.length + s.rewrite.globalRules.length > 0) ? { rules: rewriteRules.entries, globalRules: globalRules.entries } : undefined,
-    maxAllowedContentLength: located(sections.map((s) => s.maxAllowedContentLength).filter((a) => a !== undefined).pop()),
-    errorMode: located(sections.map((s) => s.errorMode).filter((a) => a !== undefined).pop()),
+    rewrite: sections.some((s) => s.rewrite.rules.length + s.rewrite.globalRules.length > 0)
+      ? { rules: rewriteRules.entries, globalRules: globalRules.entries }
+      : undefined,
+    maxAllowedContentLength: located(
+      sections
+        .map((s) => s.maxAllowedContentLength)
+        .filter((a) => a !== undefined)
+        .pop(),
+    ),
+    errorMode: located(
+      sections
+        .map((s) => s.errorMode)
+        .filter((a) => a !== undefined)
+        .pop(),
+    ),
     scope,
     mapper: options.mapper,
   });
@@ -156,14 +243,19 @@ export function importIisXml(document: XmlDocument, options: IisXmlImportOptions
 }
 
 /** The site or application whose root maps to the web.config's folder. */
-function siteByFolder(sites: readonly IisSite[], webConfigFile: string, mapper: PathMapper): string | undefined {
+function siteByFolder(
+  sites: readonly IisSite[],
+  webConfigFile: string,
+  mapper: PathMapper,
+): string | undefined {
   const folder = path.dirname(path.resolve(webConfigFile));
   for (const site of sites) {
     for (const app of site.applications) {
       const root = rootDirectory(app)?.physicalPath;
       if (root === undefined) continue;
       const mapped = mapper.map(root, 'folder');
-      if (!mapped.problem && path.resolve(mapped.value) === folder) return app.path === '/' ? site.name : `${site.name}${app.path}`;
+      if (!mapped.problem && path.resolve(mapped.value) === folder)
+        return app.path === '/' ? site.name : `${site.name}${app.path}`;
     }
   }
   return undefined;
@@ -175,17 +267,41 @@ function siteWarnings(site: IisSite, application: IisApplication): ImportWarning
   for (const other of site.applications) {
     if (other === application) continue;
     const root = rootDirectory(other)?.physicalPath ?? 'no physicalPath';
-    warnings.push(warningAt('OTHER_LOCATION', `application "${other.path}" of site "${site.name}" (${root}) is not imported: import it with --site "${site.name}${other.path}" and mount that config with app.use('${other.path}', ...)`, other.where));
+    warnings.push(
+      warningAt(
+        'OTHER_LOCATION',
+        `application "${other.path}" of site "${site.name}" (${root}) is not imported: import it with --site "${site.name}${other.path}" and mount that config with app.use('${other.path}', ...)`,
+        other.where,
+      ),
+    );
   }
   for (const vdir of application.virtualDirectories) {
     if (vdir.userName) {
-      warnings.push(warningAt('IGNORED_SETTING', `virtual directory "${vdir.path}" connects as user "${vdir.userName}": impersonation has no meaning here; files are read as the Node process's user`, vdir.where));
+      warnings.push(
+        warningAt(
+          'IGNORED_SETTING',
+          `virtual directory "${vdir.path}" connects as user "${vdir.userName}": impersonation has no meaning here; files are read as the Node process's user`,
+          vdir.where,
+        ),
+      );
     }
     if (vdir.path === '/') continue;
-    warnings.push(warningAt('OTHER_LOCATION', `virtual directory "${vdir.path}" (${vdir.physicalPath ?? 'no physicalPath'}) is not imported: serve that folder with express.static mounted at '${vdir.path}', or link it into physicalPath`, vdir.where));
+    warnings.push(
+      warningAt(
+        'OTHER_LOCATION',
+        `virtual directory "${vdir.path}" (${vdir.physicalPath ?? 'no physicalPath'}) is not imported: serve that folder with express.static mounted at '${vdir.path}', or link it into physicalPath`,
+        vdir.where,
+      ),
+    );
   }
   if (site.bindings.length > 0) {
-    warnings.push(warningAt('IGNORED_SETTING', `site bindings (${site.bindings.join('; ')}) are not imported: serve listens on --host/--port, an Express app wherever you listen`, site.where));
+    warnings.push(
+      warningAt(
+        'IGNORED_SETTING',
+        `site bindings (${site.bindings.join('; ')}) are not imported: serve listens on --host/--port, an Express app wherever you listen`,
+        site.where,
+      ),
+    );
   }
   return warnings;
 }

@@ -12,7 +12,10 @@ export interface PreconditionResult {
   unknown: string[];
 }
 
-export function evaluatePrecondition(preCondition: string, pool: IisApplicationPool): PreconditionResult {
+export function evaluatePrecondition(
+  preCondition: string,
+  pool: IisApplicationPool,
+): PreconditionResult {
   const unknown: string[] = [];
   const integrated = pool.managedPipelineMode.toLowerCase() !== 'classic';
   const version = pool.managedRuntimeVersion.toLowerCase();

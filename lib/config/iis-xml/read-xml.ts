@@ -21,7 +21,8 @@ export interface XmlElement {
   readonly children: readonly XmlElement[];
 }
 
-export type XmlParseResult = { root: XmlElement; problem?: undefined } | { root?: undefined; problem: ConfigProblem };
+export type XmlParseResult =
+  { root: XmlElement; problem?: undefined } | { root?: undefined; problem: ConfigProblem };
 
 export function parseXml(text: string, file: string): XmlParseResult {
   const lineStarts = [0];
@@ -37,7 +38,12 @@ export function parseXml(text: string, file: string): XmlParseResult {
     return low + 1;
   };
 
-  type Building = { name: string; where: Where; attributes: Map<string, XmlAttribute>; children: XmlElement[] };
+  type Building = {
+    name: string;
+    where: Where;
+    attributes: Map<string, XmlAttribute>;
+    children: XmlElement[];
+  };
   const parser = new SaxesParser({ position: true });
   const stack: Building[] = [];
   let root: XmlElement | undefined;
@@ -46,11 +52,19 @@ export function parseXml(text: string, file: string): XmlParseResult {
   parser.on('opentagstart', (tag) => {
     // The parser's line is past the name (and past a newline right after it): take the '<'.
     const start = text.lastIndexOf('<', Math.max(parser.position - 1, 0));
-    stack.push({ name: tag.name, where: { file, line: lineOf(start) }, attributes: new Map(), children: [] });
+    stack.push({
+      name: tag.name,
+      where: { file, line: lineOf(start) },
+      attributes: new Map(),
+      children: [],
+    });
   });
   parser.on('attribute', (attribute) => {
     const element = stack[stack.length - 1];
-    element?.attributes.set(attribute.name, { value: attribute.value, where: { file, line: parser.line } });
+    element?.attributes.set(attribute.name, {
+      value: attribute.value,
+      where: { file, line: parser.line },
+    });
   });
   parser.on('closetag', () => {
     const element = stack.pop() as Building;
@@ -68,10 +82,12 @@ export function parseXml(text: string, file: string): XmlParseResult {
   try {
     parser.write(text.replace(/^\uFEFF/, '')).close();
   } catch (err) {
-    if (!failure) failure = { path: '', file, message: `not well-formed XML: ${(err as Error).message}` };
+    if (!failure)
+      failure = { path: '', file, message: `not well-formed XML: ${(err as Error).message}` };
   }
   if (failure) return { problem: failure };
-  if (!root) return { problem: { path: '', file, message: 'not an XML document: no root element' } };
+  if (!root)
+    return { problem: { path: '', file, message: 'not an XML document: no root element' } };
   return { root };
 }
 

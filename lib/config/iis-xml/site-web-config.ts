@@ -39,8 +39,13 @@ export function findSiteWebConfig(
     if (mapped.problem) return { kind: 'unknown' };
     folder = mapped.value;
   }
-  const site = choice.application.path === '/' ? choice.site.name : `${choice.site.name}${choice.application.path}`;
-  const windows = vdir?.physicalPath ? ` (${vdir.physicalPath.replace(/[\\/]+$/, '')}\\web.config)` : '';
+  const site =
+    choice.application.path === '/'
+      ? choice.site.name
+      : `${choice.site.name}${choice.application.path}`;
+  const windows = vdir?.physicalPath
+    ? ` (${vdir.physicalPath.replace(/[\\/]+$/, '')}\\web.config)`
+    : '';
   const where = vdir?.physicalPathWhere ?? choice.application.where;
 
   let names: string[];
@@ -49,7 +54,11 @@ export function findSiteWebConfig(
   } catch {
     return {
       kind: 'missing',
-      warning: warningAt('NOT_READ', `the site's web.config${windows} was not read: its folder ${folder} does not exist here; the handler mappings, default documents and rewrite rules it may hold are not imported (copy the site there, or fix --path-map / --physical-path, and migrate again)`, where),
+      warning: warningAt(
+        'NOT_READ',
+        `the site's web.config${windows} was not read: its folder ${folder} does not exist here; the handler mappings, default documents and rewrite rules it may hold are not imported (copy the site there, or fix --path-map / --physical-path, and migrate again)`,
+        where,
+      ),
     };
   }
   // NTFS is case-insensitive: a copied site often has "Web.config".
@@ -57,7 +66,11 @@ export function findSiteWebConfig(
   if (name === undefined) {
     return {
       kind: 'missing',
-      warning: warningAt('NOT_READ', `the site's web.config${windows} is not in ${folder}: only applicationHost.config's settings are imported; if the Windows site has one, copy it there and migrate again`, where),
+      warning: warningAt(
+        'NOT_READ',
+        `the site's web.config${windows} is not in ${folder}: only applicationHost.config's settings are imported; if the Windows site has one, copy it there and migrate again`,
+        where,
+      ),
     };
   }
   return { kind: 'found', file: path.join(folder, name), site };

@@ -64,18 +64,24 @@ export function hasSites(root: XmlElement): boolean {
 export function readSites(root: XmlElement): IisSite[] {
   const sites = applicationHostSection(root, 'sites');
   if (!sites) return [];
-  const defaultPool = attributeValue(childrenNamed(sites, 'applicationDefaults')[0] ?? sites, 'applicationPool') ?? 'DefaultAppPool';
+  const defaultPool =
+    attributeValue(childrenNamed(sites, 'applicationDefaults')[0] ?? sites, 'applicationPool') ??
+    'DefaultAppPool';
   return childrenNamed(sites, 'site').map((site) => {
     const id = attributeValue(site, 'id');
-    const sitePool = attributeValue(childrenNamed(site, 'applicationDefaults')[0] ?? site, 'applicationPool') ?? defaultPool;
+    const sitePool =
+      attributeValue(childrenNamed(site, 'applicationDefaults')[0] ?? site, 'applicationPool') ??
+      defaultPool;
     return {
       name: attributeValue(site, 'name') ?? '',
       id: id !== undefined && /^\d+$/.test(id) ? Number(id) : undefined,
       where: site.where,
       idWhere: attributeWhere(site, 'id'),
-      bindings: childrenNamed(site, 'bindings').flatMap((b) => childrenNamed(b, 'binding')).map(
-        (b) => `${attributeValue(b, 'protocol') ?? 'http'} ${attributeValue(b, 'bindingInformation') ?? ''}`.trim(),
-      ),
+      bindings: childrenNamed(site, 'bindings')
+        .flatMap((b) => childrenNamed(b, 'binding'))
+        .map((b) =>
+          `${attributeValue(b, 'protocol') ?? 'http'} ${attributeValue(b, 'bindingInformation') ?? ''}`.trim(),
+        ),
       applications: childrenNamed(site, 'application').map((app) => ({
         path: normalizeAppPath(attributeValue(app, 'path') ?? '/'),
         applicationPool: attributeValue(app, 'applicationPool') ?? sitePool,
@@ -104,7 +110,10 @@ export function summarizeSites(sites: readonly IisSite[]): IisSiteSummary[] {
 /** "Contoso" (id 1, D:\sites\contoso), ... for messages. */
 export function describeSites(sites: readonly IisSite[]): string {
   return summarizeSites(sites)
-    .map((s) => `"${s.name}" (id ${s.id ?? '?'}, ${s.physicalPath ?? 'no physicalPath'}${s.applications.length ? `; applications ${s.applications.join(', ')}` : ''})`)
+    .map(
+      (s) =>
+        `"${s.name}" (id ${s.id ?? '?'}, ${s.physicalPath ?? 'no physicalPath'}${s.applications.length ? `; applications ${s.applications.join(', ')}` : ''})`,
+    )
     .join(', ');
 }
 
@@ -114,7 +123,9 @@ export function readApplicationPools(root: XmlElement): Map<string, IisApplicati
   if (!section) return pools;
   const defaults = childrenNamed(section, 'applicationPoolDefaults')[0];
   const read = (element: XmlElement | undefined, name: string, fallback: string): string =>
-    (element && attributeValue(element, name)) ?? (defaults && attributeValue(defaults, name)) ?? fallback;
+    (element && attributeValue(element, name)) ??
+    (defaults && attributeValue(defaults, name)) ??
+    fallback;
   for (const add of childrenNamed(section, 'add')) {
     const name = attributeValue(add, 'name') ?? '';
     pools.set(name.toLowerCase(), {
@@ -129,7 +140,12 @@ export function readApplicationPools(root: XmlElement): Map<string, IisApplicati
 
 /** The pool IIS gives an application whose pool is not declared: IIS 8+'s defaults. */
 export function defaultApplicationPool(name: string): IisApplicationPool {
-  return { name, managedPipelineMode: 'Integrated', enable32BitAppOnWin64: false, managedRuntimeVersion: 'v4.0' };
+  return {
+    name,
+    managedPipelineMode: 'Integrated',
+    enable32BitAppOnWin64: false,
+    managedRuntimeVersion: 'v4.0',
+  };
 }
 
 export function rootDirectory(app: IisApplication | undefined): IisVirtualDirectory | undefined {
@@ -150,26 +166,41 @@ export type SiteChoice =
  * `selector` is a site name ("Contoso", case-insensitive as in IIS), a site
  * name with an application path ("Contoso/blog"), or a site id ("7").
  */
-export function chooseSite(sites: readonly IisSite[], selector: string | undefined, file: string): SiteChoice {
-  if (sites.length === 0) return { problem: `${file} defines no <site> in <system.applicationHost><sites>` };
+export function chooseSite(
+  sites: readonly IisSite[],
+  selector: string | undefined,
+  file: string,
+): SiteChoice {
+  if (sites.length === 0)
+    return { problem: `${file} defines no <site> in <system.applicationHost><sites>` };
   if (selector === undefined || selector === '') {
     if (sites.length === 1) return withRoot(sites[0]);
-    return { problem: `${file} defines ${sites.length} sites; choose one with the site option (--site NAME): ${describeSites(sites)}` };
+    return {
+      problem: `${file} defines ${sites.length} sites; choose one with the site option (--site NAME): ${describeSites(sites)}`,
+    };
   }
   const slash = selector.indexOf('/');
   const name = (slash === -1 ? selector : selector.slice(0, slash)).trim();
   const appPath = slash === -1 ? '/' : normalizeAppPath(selector.slice(slash));
-  const site = sites.find((s) => s.name.toLowerCase() === name.toLowerCase()) ??
+  const site =
+    sites.find((s) => s.name.toLowerCase() === name.toLowerCase()) ??
     (/^\d+$/.test(name) ? sites.find((s) => s.id === Number(name)) : undefined);
-  if (!site) return { problem: `no site named "${name}" in ${file}; sites: ${describeSites(sites)}` };
-  const application = site.applications.find((app) => app.path.toLowerCase() === appPath.toLowerCase());
+  if (!site)
+    return { problem: `no site named "${name}" in ${file}; sites: ${describeSites(sites)}` };
+  const application = site.applications.find(
+    (app) => app.path.toLowerCase() === appPath.toLowerCase(),
+  );
   if (!application) {
-    return { problem: `site "${site.name}" has no application "${appPath}"; its applications: ${site.applications.map((a) => a.path).join(', ') || 'none'}` };
+    return {
+      problem: `site "${site.name}" has no application "${appPath}"; its applications: ${site.applications.map((a) => a.path).join(', ') || 'none'}`,
+    };
   }
   return { site, application };
 }
 
 function withRoot(site: IisSite): SiteChoice {
   const application = site.applications.find((app) => app.path === '/');
-  return application ? { site, application } : { problem: `site "${site.name}" has no root application (<application path="/">)` };
+  return application
+    ? { site, application }
+    : { problem: `site "${site.name}" has no root application (<application path="/">)` };
 }

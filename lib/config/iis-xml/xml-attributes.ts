@@ -15,7 +15,13 @@ import { attributeKinds } from '../schema';
 const KINDS = attributeKinds(['application', 'handler'], ['inheritEnvironment']);
 
 /** IIS configuration locking, valid on any element; meaningless outside IIS. */
-const LOCK_ATTRIBUTES = new Set(['lockAttributes', 'lockAllAttributesExcept', 'lockElements', 'lockAllElementsExcept', 'lockItem']);
+const LOCK_ATTRIBUTES = new Set([
+  'lockAttributes',
+  'lockAllAttributesExcept',
+  'lockElements',
+  'lockAllElementsExcept',
+  'lockItem',
+]);
 
 export function isLockAttribute(name: string): boolean {
   return LOCK_ATTRIBUTES.has(name);
@@ -23,7 +29,8 @@ export function isLockAttribute(name: string): boolean {
 
 export function convertAttribute(name: string, value: string): unknown {
   if (KINDS.numbers.has(name)) return /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (KINDS.booleans.has(name)) return /^\s*(true|false)\s*$/i.test(value) ? value.trim().toLowerCase() === 'true' : value;
+  if (KINDS.booleans.has(name))
+    return /^\s*(true|false)\s*$/i.test(value) ? value.trim().toLowerCase() === 'true' : value;
   const allowed = KINDS.enums.get(name);
   if (allowed) return allowed.find((v) => v.toLowerCase() === value.trim().toLowerCase()) ?? value;
   return value;

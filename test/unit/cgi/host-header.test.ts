@@ -5,8 +5,14 @@ import { hostHeaderProblem, hostValueProblem } from '../../../lib/cgi/host-heade
 function req(rawHeaders: string[], version = '1.1'): IncomingMessage {
   const [major, minor] = version.split('.').map(Number);
   const headers: Record<string, string> = {};
-  for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i].toLowerCase()] ??= rawHeaders[i + 1];
-  return { rawHeaders, headers, httpVersionMajor: major, httpVersionMinor: minor } as unknown as IncomingMessage;
+  for (let i = 0; i < rawHeaders.length; i += 2)
+    headers[rawHeaders[i].toLowerCase()] ??= rawHeaders[i + 1];
+  return {
+    rawHeaders,
+    headers,
+    httpVersionMajor: major,
+    httpVersionMinor: minor,
+  } as unknown as IncomingMessage;
 }
 
 describe('hostValueProblem: hosts that are hosts', () => {
@@ -95,10 +101,13 @@ describe('hostValueProblem: values that cannot be a host', () => {
 describe('hostHeaderProblem: presence and repetition (RFC 9112 §3.2)', () => {
   test('one good Host', () => expect(hostHeaderProblem(req(['Host', 'example.com']))).toBeNull());
   test('HTTP/1.1 without Host', () => expect(hostHeaderProblem(req([]))).toMatch(/without a Host/));
-  test('HTTP/1.1 with an empty Host', () => expect(hostHeaderProblem(req(['Host', '']))).toMatch(/without a Host/));
+  test('HTTP/1.1 with an empty Host', () =>
+    expect(hostHeaderProblem(req(['Host', '']))).toMatch(/without a Host/));
   test('HTTP/1.0 without Host is fine', () => expect(hostHeaderProblem(req([], '1.0'))).toBeNull());
-  test('HTTP/1.0 with an empty Host is fine', () => expect(hostHeaderProblem(req(['Host', ''], '1.0'))).toBeNull());
-  test('HTTP/1.0 with a bad Host is not', () => expect(hostHeaderProblem(req(['Host', 'a b'], '1.0'))).not.toBeNull());
+  test('HTTP/1.0 with an empty Host is fine', () =>
+    expect(hostHeaderProblem(req(['Host', ''], '1.0'))).toBeNull());
+  test('HTTP/1.0 with a bad Host is not', () =>
+    expect(hostHeaderProblem(req(['Host', 'a b'], '1.0'))).not.toBeNull());
   test.each([
     [['Host', 'a', 'Host', 'b']],
     [['Host', 'a', 'host', 'a']],

@@ -3,7 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import { shouldSpool, spoolBody, streamedBody, SPOOL_MEMORY_LIMIT } from '../../../lib/cgi/request-body';
+import {
+  shouldSpool,
+  spoolBody,
+  streamedBody,
+  SPOOL_MEMORY_LIMIT,
+} from '../../../lib/cgi/request-body';
 
 type FakeRequest = PassThrough & { headers: Record<string, string> };
 
@@ -32,7 +37,8 @@ function pattern(length: number, seed = 0): Buffer {
 
 /** Writes `data` into the fake request in 64 KiB chunks, then ends it. */
 function upload(req: FakeRequest, data: Buffer, end = true): void {
-  for (let off = 0; off < data.length; off += 64 * 1024) req.write(data.subarray(off, off + 64 * 1024));
+  for (let off = 0; off < data.length; off += 64 * 1024)
+    req.write(data.subarray(off, off + 64 * 1024));
   if (end) req.end();
 }
 
@@ -58,8 +64,12 @@ describe('shouldSpool', () => {
     [{}, false, false],
   ])('%j → %s buffered, %s streamed', (headers, buffered, streamed) => {
     expect(shouldSpool(asRequest(fakeRequest(headers as Record<string, string>)))).toBe(buffered);
-    expect(shouldSpool(asRequest(fakeRequest(headers as Record<string, string>)), true)).toBe(buffered);
-    expect(shouldSpool(asRequest(fakeRequest(headers as Record<string, string>)), false)).toBe(streamed);
+    expect(shouldSpool(asRequest(fakeRequest(headers as Record<string, string>)), true)).toBe(
+      buffered,
+    );
+    expect(shouldSpool(asRequest(fakeRequest(headers as Record<string, string>)), false)).toBe(
+      streamed,
+    );
   });
 });
 
@@ -90,18 +100,20 @@ describe('streamedBody', () => {
     expect((await reading).toString()).toBe('hello');
   });
 
-  test.each([{}, { 'content-length': '0' }, { 'content-length': 'abc' }, { 'content-length': '-4' }])(
-    'no usable length %j → the empty body',
-    (headers) => {
-      const req = fakeRequest(headers as Record<string, string>);
-      const body = streamedBody(asRequest(req));
-      expect(body.length).toBe(0);
-      expect(body.open()).toBeNull();
-      expect(body.replayable).toBe(true);
-      expect(() => body.dispose()).not.toThrow();
-      req.destroy();
-    },
-  );
+  test.each([
+    {},
+    { 'content-length': '0' },
+    { 'content-length': 'abc' },
+    { 'content-length': '-4' },
+  ])('no usable length %j → the empty body', (headers) => {
+    const req = fakeRequest(headers as Record<string, string>);
+    const body = streamedBody(asRequest(req));
+    expect(body.length).toBe(0);
+    expect(body.open()).toBeNull();
+    expect(body.replayable).toBe(true);
+    expect(() => body.dispose()).not.toThrow();
+    req.destroy();
+  });
 
   test('a request already read to its end → the empty body', () => {
     const req = fakeRequest({ 'content-length': '5' });
@@ -274,7 +286,11 @@ describe('spoolBody', () => {
     const spooling = spoolBody(asRequest(req), path.join(dir, 'missing'), 'nodir2');
     upload(req, pattern(SPOOL_MEMORY_LIMIT + 1));
     const settled = await spooling.then(
-      async (body) => readAll(body.open()).then(() => 'read', (err: Error) => `open failed: ${err.message}`),
+      async (body) =>
+        readAll(body.open()).then(
+          () => 'read',
+          (err: Error) => `open failed: ${err.message}`,
+        ),
       (err: Error) => `rejected: ${err.message}`,
     );
     // Either way the bytes never reach the application as if they were complete.

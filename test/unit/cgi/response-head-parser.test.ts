@@ -1,5 +1,9 @@
 import { FastCgiBadHeaderError } from '../../../lib/errors';
-import { MAX_HEAD_BYTES, ResponseHeadParser, type CgiResponseHead } from '../../../lib/cgi/response-head-parser';
+import {
+  MAX_HEAD_BYTES,
+  ResponseHeadParser,
+  type CgiResponseHead,
+} from '../../../lib/cgi/response-head-parser';
 
 const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
 
@@ -117,18 +121,21 @@ describe('ResponseHeadParser: incremental input', () => {
     expect(pairs(result!.head)).toEqual(pairs(parseOnce(whole).head));
   });
 
-  test.each(['\n\n', '\r\n\r\n', '\n\r\n', '\r\n\n'])('blank line %j split at each of its own bytes', (blank) => {
-    const text = latin1(`X-A: 1${blank}tail`);
-    const start = 'X-A: 1'.length;
-    for (let cut = start; cut < start + blank.length; cut++) {
-      const parser = new ResponseHeadParser();
-      expect(parser.push(text.subarray(0, cut))).toBeNull();
-      const result = parser.push(text.subarray(cut));
-      expect(result).not.toBeNull();
-      expect(pairs(result!.head)).toEqual([['X-A', '1']]);
-      expect(result!.body.toString()).toBe('tail');
-    }
-  });
+  test.each(['\n\n', '\r\n\r\n', '\n\r\n', '\r\n\n'])(
+    'blank line %j split at each of its own bytes',
+    (blank) => {
+      const text = latin1(`X-A: 1${blank}tail`);
+      const start = 'X-A: 1'.length;
+      for (let cut = start; cut < start + blank.length; cut++) {
+        const parser = new ResponseHeadParser();
+        expect(parser.push(text.subarray(0, cut))).toBeNull();
+        const result = parser.push(text.subarray(cut));
+        expect(result).not.toBeNull();
+        expect(pairs(result!.head)).toEqual([['X-A', '1']]);
+        expect(result!.body.toString()).toBe('tail');
+      }
+    },
+  );
 
   test('empty pushes before the head are harmless', () => {
     const parser = new ResponseHeadParser();
@@ -144,7 +151,9 @@ describe('ResponseHeadParser: incremental input', () => {
 describe('ResponseHeadParser: body bytes after the head', () => {
   test('binary body bytes come back intact, including NUL, CR, LF and high bytes', () => {
     const body = Buffer.from([0, 13, 10, 13, 10, 255, 128, 10, 10, 0x41]);
-    const { body: rest } = parseOnce(Buffer.concat([latin1('Content-Type: application/octet-stream\n\n'), body]));
+    const { body: rest } = parseOnce(
+      Buffer.concat([latin1('Content-Type: application/octet-stream\n\n'), body]),
+    );
     expect(Buffer.compare(rest, body)).toBe(0);
   });
 
@@ -174,8 +183,12 @@ describe('ResponseHeadParser: Status and Location', () => {
   });
 
   test('Status is case-insensitive and trimmed', () => {
-    const { head } = parseOnce('status:   418 I\'m a teapot  \r\n\r\n');
-    expect(head).toMatchObject({ status: 418, statusMessage: "I'm a teapot", explicitStatus: true });
+    const { head } = parseOnce("status:   418 I'm a teapot  \r\n\r\n");
+    expect(head).toMatchObject({
+      status: 418,
+      statusMessage: "I'm a teapot",
+      explicitStatus: true,
+    });
   });
 
   // A CGI response has one header block (RFC 3875 §6.2): its Status is the final one.
@@ -206,14 +219,19 @@ describe('ResponseHeadParser: Status and Location', () => {
     ['600', 'not an HTTP status'],
     ['999 Whatever', 'not an HTTP status'],
   ])('Status %j → 502 (%s)', (value, why) => {
-    const err = badHeader(() => parseOnce(`Content-Type: text/plain\r\nStatus: ${value}\r\n\r\nbody`));
+    const err = badHeader(() =>
+      parseOnce(`Content-Type: text/plain\r\nStatus: ${value}\r\n\r\nbody`),
+    );
     expect(err.code).toBe('ERR_FASTCGI_BAD_HEADER');
     expect(err.message).toContain(why);
   });
 
-  test.each(['200', '299 Custom', '404 Not Found', '500', '599 Last'])('Status %j is a final status', (value) => {
-    expect(parseOnce(`Status: ${value}\r\n\r\n`).head.status).toBe(Number(value.slice(0, 3)));
-  });
+  test.each(['200', '299 Custom', '404 Not Found', '500', '599 Last'])(
+    'Status %j is a final status',
+    (value) => {
+      expect(parseOnce(`Status: ${value}\r\n\r\n`).head.status).toBe(Number(value.slice(0, 3)));
+    },
+  );
 
   test('a reason phrase may hold tabs, spaces and high bytes', () => {
     const { head } = parseOnce('Status: 200 All\tgood caf\xe9\r\n\r\n');
@@ -221,8 +239,13 @@ describe('ResponseHeadParser: Status and Location', () => {
   });
 
   test('the same Status twice is one Status; two different ones are a 502', () => {
-    expect(parseOnce('Status: 404 Not Found\r\nStatus: 404\r\n\r\n').head).toMatchObject({ status: 404, statusMessage: 'Not Found' });
-    expect(badHeader(() => parseOnce('Status: 200 OK\r\nStatus: 302 Found\r\n\r\n')).message).toContain('Conflicting Status');
+    expect(parseOnce('Status: 404 Not Found\r\nStatus: 404\r\n\r\n').head).toMatchObject({
+      status: 404,
+      statusMessage: 'Not Found',
+    });
+    expect(
+      badHeader(() => parseOnce('Status: 200 OK\r\nStatus: 302 Found\r\n\r\n')).message,
+    ).toContain('Conflicting Status');
   });
 
   test('no Status and no Location → 200, not explicit', () => {
@@ -237,8 +260,14 @@ describe('ResponseHeadParser: Status and Location', () => {
   });
 
   test('Location with an explicit Status keeps that status', () => {
-    const { head } = parseOnce('Location: https://example.com/\r\nStatus: 301 Moved Permanently\r\n\r\n');
-    expect(head).toMatchObject({ status: 301, statusMessage: 'Moved Permanently', explicitStatus: true });
+    const { head } = parseOnce(
+      'Location: https://example.com/\r\nStatus: 301 Moved Permanently\r\n\r\n',
+    );
+    expect(head).toMatchObject({
+      status: 301,
+      statusMessage: 'Moved Permanently',
+      explicitStatus: true,
+    });
   });
 
   test('an invalid Status next to a Location is a 502, not a guessed 302', () => {
@@ -266,7 +295,9 @@ describe('ResponseHeadParser: header fields', () => {
   });
 
   test('latin1 / high bytes in values are kept byte for byte', () => {
-    const { head } = parseOnce(Buffer.concat([latin1('X-Name: caf'), Buffer.from([0xe9]), latin1('\r\n\r\n')]));
+    const { head } = parseOnce(
+      Buffer.concat([latin1('X-Name: caf'), Buffer.from([0xe9]), latin1('\r\n\r\n')]),
+    );
     expect(head.headers[1]).toBe('caf\u00e9');
   });
 
@@ -299,13 +330,16 @@ describe('ResponseHeadParser: header fields', () => {
     expect(pairs(head)).toEqual([['X-Tab', 'a\tb']]);
   });
 
-  test.each(['Connection: close', 'Transfer-Encoding: chunked', 'Keep-Alive: timeout=5', 'Upgrade: h2c', 'TRANSFER-ENCODING: gzip'])(
-    'hop-by-hop header %j is dropped',
-    (line) => {
-      const { head } = parseOnce(`${line}\r\nContent-Type: text/plain\r\n\r\n`);
-      expect(pairs(head)).toEqual([['Content-Type', 'text/plain']]);
-    },
-  );
+  test.each([
+    'Connection: close',
+    'Transfer-Encoding: chunked',
+    'Keep-Alive: timeout=5',
+    'Upgrade: h2c',
+    'TRANSFER-ENCODING: gzip',
+  ])('hop-by-hop header %j is dropped', (line) => {
+    const { head } = parseOnce(`${line}\r\nContent-Type: text/plain\r\n\r\n`);
+    expect(pairs(head)).toEqual([['Content-Type', 'text/plain']]);
+  });
 
   test('a head made only of hop-by-hop headers is still a valid (empty) head', () => {
     const { head } = parseOnce('Connection: close\r\n\r\n');
@@ -359,12 +393,12 @@ describe('ResponseHeadParser: header fields', () => {
     expect(pairs(head)).toEqual([['X-A', '1']]);
   });
 
-  test.each(['Content-Length: 5\r\nContent-Length: 6', 'Content-Length: 5\r\nContent-Length: 5, 6'])(
-    'conflicting Content-Length declarations %j → 502',
-    (lines) => {
-      expect(badHeader(() => parseOnce(`${lines}\r\n\r\n`)).message).toMatch(/Content-Length/);
-    },
-  );
+  test.each([
+    'Content-Length: 5\r\nContent-Length: 6',
+    'Content-Length: 5\r\nContent-Length: 5, 6',
+  ])('conflicting Content-Length declarations %j → 502', (lines) => {
+    expect(badHeader(() => parseOnce(`${lines}\r\n\r\n`)).message).toMatch(/Content-Length/);
+  });
 
   test('Transfer-Encoding next to Content-Length: the coding is dropped, the length stands', () => {
     const { head } = parseOnce('Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nabc');
@@ -394,7 +428,8 @@ describe('ResponseHeadParser: failures', () => {
         expect(parser.push(line)).toBeNull();
         pushed += line.length;
         // Bounded: the parser must give up soon after the limit.
-        if (pushed > MAX_HEAD_BYTES + 2 * line.length) throw new Error('parser kept buffering past MAX_HEAD_BYTES');
+        if (pushed > MAX_HEAD_BYTES + 2 * line.length)
+          throw new Error('parser kept buffering past MAX_HEAD_BYTES');
       }
     });
     expect(err.code).toBe('ERR_FASTCGI_BAD_HEADER');
@@ -403,7 +438,9 @@ describe('ResponseHeadParser: failures', () => {
   });
 
   test('one push of more than MAX_HEAD_BYTES without a blank line → FastCgiBadHeaderError', () => {
-    const err = badHeader(() => new ResponseHeadParser().push(Buffer.alloc(MAX_HEAD_BYTES + 1, 0x61)));
+    const err = badHeader(() =>
+      new ResponseHeadParser().push(Buffer.alloc(MAX_HEAD_BYTES + 1, 0x61)),
+    );
     expect(err.code).toBe('ERR_FASTCGI_BAD_HEADER');
   });
 

@@ -13,7 +13,9 @@ const head = (over: Partial<CgiResponseHead> = {}): CgiResponseHead => ({
 });
 
 /** Runs `handle` on one real request over loopback; resolves with what the client got. */
-async function serve(handle: (res: http.ServerResponse) => void): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+async function serve(
+  handle: (res: http.ServerResponse) => void,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   const server = http.createServer((_req, res) => handle(res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
@@ -41,25 +43,36 @@ describe('ResponseWriter', () => {
     ['a NUL in a value', ['X-A', 'a\x00b']],
     ['a space in a name', ['X A', 'b']],
     ['an empty name', ['', 'b']],
-  ])('a head Node would refuse (%s) is a 502 with the response untouched', async (_name, headers) => {
-    let refused: unknown;
-    const got = await serve((res) => {
-      res.setHeader('X-Earlier', 'kept');
-      refused = new ResponseWriter(res, false, () => {}).sendBuffered(head({ headers, contentLength: 3 }), [Buffer.from('abc')], 3);
-      // What the middleware would do next: an error page on the same response.
-      res.statusCode = 502;
-      res.end('error page');
-    });
-    expect(refused).toMatchObject({ code: 'ERR_FASTCGI_BAD_HEADER', status: 502 });
-    expect(got.status).toBe(502);
-    expect(got.headers['x-earlier']).toBe('kept');
-    expect(got.body).toBe('error page');
-  });
+  ])(
+    'a head Node would refuse (%s) is a 502 with the response untouched',
+    async (_name, headers) => {
+      let refused: unknown;
+      const got = await serve((res) => {
+        res.setHeader('X-Earlier', 'kept');
+        refused = new ResponseWriter(res, false, () => {}).sendBuffered(
+          head({ headers, contentLength: 3 }),
+          [Buffer.from('abc')],
+          3,
+        );
+        // What the middleware would do next: an error page on the same response.
+        res.statusCode = 502;
+        res.end('error page');
+      });
+      expect(refused).toMatchObject({ code: 'ERR_FASTCGI_BAD_HEADER', status: 502 });
+      expect(got.status).toBe(502);
+      expect(got.headers['x-earlier']).toBe('kept');
+      expect(got.body).toBe('error page');
+    },
+  );
 
   test('framing set by earlier middleware is replaced by ours', async () => {
     const got = await serve((res) => {
       res.setHeader('Content-Length', '999');
-      new ResponseWriter(res, false, () => {}).sendBuffered(head({ headers: ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'] }), [Buffer.from('ab'), Buffer.from('c')], 3);
+      new ResponseWriter(res, false, () => {}).sendBuffered(
+        head({ headers: ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'] }),
+        [Buffer.from('ab'), Buffer.from('c')],
+        3,
+      );
     });
     expect(got.headers['content-length']).toBe('3');
     expect(got.headers['set-cookie']).toEqual(['a=1', 'b=2']);

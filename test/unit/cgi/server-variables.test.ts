@@ -10,7 +10,15 @@ function config(extra: Partial<FastCgiConfig> = {}): ResolvedConfig {
   return validateConfig({
     physicalPath: '/srv/site',
     fastCgi: { application: [{ fullPath: '/usr/bin/php-cgi' }] },
-    handlers: [{ name: 'PHP', path: '*.php', verb: '*', modules: 'FastCgiModule', scriptProcessor: '/usr/bin/php-cgi' }],
+    handlers: [
+      {
+        name: 'PHP',
+        path: '*.php',
+        verb: '*',
+        modules: 'FastCgiModule',
+        scriptProcessor: '/usr/bin/php-cgi',
+      },
+    ],
     ...extra,
   });
 }
@@ -83,7 +91,13 @@ function build(
   contentLength = 0,
   resolved = config(),
 ): Map<string, string | Buffer> {
-  return asMap(new ServerVariables(resolved).build(fakeRequest(options), mapped(resolved, mapping), contentLength));
+  return asMap(
+    new ServerVariables(resolved).build(
+      fakeRequest(options),
+      mapped(resolved, mapping),
+      contentLength,
+    ),
+  );
 }
 
 /** The bytes a variable goes out as (strings are encoded latin1 by the codec). */
@@ -95,7 +109,16 @@ function bytes(value: string | Buffer | undefined): Buffer {
 describe('ServerVariables: request headers as HTTP_*', () => {
   test('names upper-cased, dashes to underscores, values untouched, before the fixed set', () => {
     const params = new ServerVariables(config()).build(
-      fakeRequest({ rawHeaders: ['Host', 'example.com', 'User-Agent', 'curl/8.0', 'x-requested-with', 'XMLHttpRequest'] }),
+      fakeRequest({
+        rawHeaders: [
+          'Host',
+          'example.com',
+          'User-Agent',
+          'curl/8.0',
+          'x-requested-with',
+          'XMLHttpRequest',
+        ],
+      }),
       mapped(config()),
       0,
     );
@@ -109,21 +132,42 @@ describe('ServerVariables: request headers as HTTP_*', () => {
 
   test('repeated headers are joined with ", " at the place of the first one; Cookie with "; "', () => {
     const vars = build({
-      rawHeaders: ['Accept', 'text/html', 'Cookie', 'a=1', 'X-Other', 'o', 'accept', 'application/json', 'COOKIE', 'b=2', 'Cookie', 'c=3'],
+      rawHeaders: [
+        'Accept',
+        'text/html',
+        'Cookie',
+        'a=1',
+        'X-Other',
+        'o',
+        'accept',
+        'application/json',
+        'COOKIE',
+        'b=2',
+        'Cookie',
+        'c=3',
+      ],
     });
     expect(vars.get('HTTP_ACCEPT')).toBe('text/html, application/json');
     expect(vars.get('HTTP_COOKIE')).toBe('a=1; b=2; c=3');
     expect(vars.get('HTTP_X_OTHER')).toBe('o');
   });
 
-  test.each(['Proxy', 'proxy', 'Redirect-Status', 'Connection', 'Keep-Alive', 'TE', 'Trailer', 'Transfer-Encoding', 'Upgrade', 'Proxy-Connection'])(
-    '%s never becomes an HTTP_* variable',
-    (name) => {
-      const vars = build({ rawHeaders: ['Host', 'h', name, 'value'] });
-      const httpName = `HTTP_${name.toUpperCase().replace(/-/g, '_')}`;
-      expect(vars.has(httpName)).toBe(false);
-    },
-  );
+  test.each([
+    'Proxy',
+    'proxy',
+    'Redirect-Status',
+    'Connection',
+    'Keep-Alive',
+    'TE',
+    'Trailer',
+    'Transfer-Encoding',
+    'Upgrade',
+    'Proxy-Connection',
+  ])('%s never becomes an HTTP_* variable', (name) => {
+    const vars = build({ rawHeaders: ['Host', 'h', name, 'value'] });
+    const httpName = `HTTP_${name.toUpperCase().replace(/-/g, '_')}`;
+    expect(vars.has(httpName)).toBe(false);
+  });
 
   test('Redirect-Status from the client does not change REDIRECT_STATUS', () => {
     const vars = build({ rawHeaders: ['Redirect-Status', '999'] });
@@ -131,7 +175,9 @@ describe('ServerVariables: request headers as HTTP_*', () => {
   });
 
   test('header names with underscores are dropped (no spoofing of X-Forwarded-For)', () => {
-    const vars = build({ rawHeaders: ['X-Forwarded-For', '1.2.3.4', 'X_Forwarded_For', '6.6.6.6', 'Foo_Bar', 'x'] });
+    const vars = build({
+      rawHeaders: ['X-Forwarded-For', '1.2.3.4', 'X_Forwarded_For', '6.6.6.6', 'Foo_Bar', 'x'],
+    });
     expect(vars.get('HTTP_X_FORWARDED_FOR')).toBe('1.2.3.4');
     expect(vars.has('HTTP_FOO_BAR')).toBe(false);
   });
@@ -159,7 +205,9 @@ describe('ServerVariables: connection variables', () => {
   });
 
   test('IPv4-mapped IPv6 addresses are shown as IPv4', () => {
-    const vars = build({ socket: { remoteAddress: '::ffff:192.168.1.20', localAddress: '::ffff:127.0.0.1' } });
+    const vars = build({
+      socket: { remoteAddress: '::ffff:192.168.1.20', localAddress: '::ffff:127.0.0.1' },
+    });
     expect(vars.get('REMOTE_ADDR')).toBe('192.168.1.20');
     expect(vars.get('REMOTE_HOST')).toBe('192.168.1.20');
     expect(vars.get('LOCAL_ADDR')).toBe('127.0.0.1');
@@ -184,13 +232,21 @@ describe('ServerVariables: connection variables', () => {
   });
 
   test('no Host header → SERVER_NAME is the local address', () => {
-    const vars = build({ rawHeaders: [], httpVersion: '1.0', socket: { localAddress: '10.1.2.3' } });
+    const vars = build({
+      rawHeaders: [],
+      httpVersion: '1.0',
+      socket: { localAddress: '10.1.2.3' },
+    });
     expect(vars.get('SERVER_NAME')).toBe('10.1.2.3');
     expect(vars.get('SERVER_PROTOCOL')).toBe('HTTP/1.0');
   });
 
   it('no Host header on a dual-stack socket → SERVER_NAME without the ::ffff: prefix', () => {
-    const vars = build({ rawHeaders: [], httpVersion: '1.0', socket: { localAddress: '::ffff:127.0.0.1' } });
+    const vars = build({
+      rawHeaders: [],
+      httpVersion: '1.0',
+      socket: { localAddress: '::ffff:127.0.0.1' },
+    });
     expect(vars.get('SERVER_NAME')).toBe('127.0.0.1');
   });
 
@@ -229,7 +285,11 @@ describe('ServerVariables: request line and body', () => {
 
   test('method, protocol, content length and type', () => {
     const vars = build(
-      { method: 'POST', httpVersion: '1.1', rawHeaders: ['Content-Type', 'application/x-www-form-urlencoded'] },
+      {
+        method: 'POST',
+        httpVersion: '1.1',
+        rawHeaders: ['Content-Type', 'application/x-www-form-urlencoded'],
+      },
       {},
       1234,
     );
@@ -246,7 +306,11 @@ describe('ServerVariables: request line and body', () => {
   });
 
   test('every value is a string or a Buffer', () => {
-    for (const [name, value] of new ServerVariables(config()).build(fakeRequest(), mapped(config()), 5)) {
+    for (const [name, value] of new ServerVariables(config()).build(
+      fakeRequest(),
+      mapped(config()),
+      5,
+    )) {
       expect(typeof name === 'string' || Buffer.isBuffer(name)).toBe(true);
       expect(typeof value === 'string' || Buffer.isBuffer(value)).toBe(true);
     }
@@ -272,7 +336,9 @@ describe('ServerVariables: fixed IIS set and paths', () => {
   test('APPL_MD_PATH carries the site id and the mount path', () => {
     const resolved = config({ siteId: 2 });
     expect(build({}, {}, 0, resolved).get('APPL_MD_PATH')).toBe('/LM/W3SVC/2/ROOT');
-    expect(build({}, { siteId: 2, mountPath: '/blog' }, 0, resolved).get('APPL_MD_PATH')).toBe('/LM/W3SVC/2/ROOT/blog');
+    expect(build({}, { siteId: 2, mountPath: '/blog' }, 0, resolved).get('APPL_MD_PATH')).toBe(
+      '/LM/W3SVC/2/ROOT/blog',
+    );
   });
 
   test('script paths without PATH_INFO: PATH_TRANSLATED is the script file', () => {
@@ -293,16 +359,33 @@ describe('ServerVariables: fixed IIS set and paths', () => {
 });
 
 describe('ServerVariables: encoding of decoded variables', () => {
-  const accented = { urlPath: '/caf\u00e9.php', scriptName: '/caf\u00e9.php', scriptFilename: '/srv/site/caf\u00e9.php', pathInfo: '/\u00e9t\u00e9' };
-  const cp1252 = (extra: Partial<FastCgiConfig> = {}) => config({ serverVariableEncoding: 'windows-1252', ...extra });
+  const accented = {
+    urlPath: '/caf\u00e9.php',
+    scriptName: '/caf\u00e9.php',
+    scriptFilename: '/srv/site/caf\u00e9.php',
+    pathInfo: '/\u00e9t\u00e9',
+  };
+  const cp1252 = (extra: Partial<FastCgiConfig> = {}) =>
+    config({ serverVariableEncoding: 'windows-1252', ...extra });
 
   test('utf-8 (default, the Linux code page): every decoded variable is UTF-8', () => {
-    const vars = build({}, { ...accented, scriptName: '/\u65e5\u672c.php', pathInfo: '/\u043d\u043e\u0432\u043e\u0441\u0442\u0438/' });
+    const vars = build(
+      {},
+      {
+        ...accented,
+        scriptName: '/\u65e5\u672c.php',
+        pathInfo: '/\u043d\u043e\u0432\u043e\u0441\u0442\u0438/',
+      },
+    );
     expect(config().serverVariableEncoding).toBe('utf-8');
     expect(bytes(vars.get('SCRIPT_NAME'))).toEqual(Buffer.from('/\u65e5\u672c.php', 'utf8'));
-    expect(bytes(vars.get('PATH_INFO'))).toEqual(Buffer.from('/\u043d\u043e\u0432\u043e\u0441\u0442\u0438/', 'utf8'));
+    expect(bytes(vars.get('PATH_INFO'))).toEqual(
+      Buffer.from('/\u043d\u043e\u0432\u043e\u0441\u0442\u0438/', 'utf8'),
+    );
     expect(bytes(vars.get('URL'))).toEqual(Buffer.from('/caf\u00e9.php', 'utf8'));
-    expect(bytes(vars.get('SCRIPT_FILENAME'))).toEqual(Buffer.from('/srv/site/caf\u00e9.php', 'utf8'));
+    expect(bytes(vars.get('SCRIPT_FILENAME'))).toEqual(
+      Buffer.from('/srv/site/caf\u00e9.php', 'utf8'),
+    );
   });
 
   test.each(['utf-8', 'UTF8', 'utf8'])('%s is the same as the default', (encoding) => {
@@ -322,15 +405,27 @@ describe('ServerVariables: encoding of decoded variables', () => {
   test.each([
     ['windows-1252', '/srv/site/caf\u00e9.php', '/\u00e9t\u00e9'],
     ['windows-1252', '/srv/site/\u65e5\u672c.php', ''],
-    ['windows-1251', '/srv/site/s\u00e9t\u00e9/index.php', '/\u043d\u043e\u0432\u043e\u0441\u0442\u0438/'],
+    [
+      'windows-1251',
+      '/srv/site/s\u00e9t\u00e9/index.php',
+      '/\u043d\u043e\u0432\u043e\u0441\u0442\u0438/',
+    ],
     ['shift_jis', '/srv/site/\u65e5\u672c.php', '/\u{1f600}'],
     ['utf-8', '/srv/site/\u0441\u0430\u0439\u0442/index.php', '/x'],
-  ])('%s: SCRIPT_FILENAME %s and PATH_TRANSLATED are the file system\'s UTF-8 bytes', (encoding, scriptFilename, pathInfo) => {
-    const vars = build({}, { scriptFilename, pathInfo }, 0, config({ serverVariableEncoding: encoding }));
-    expect(bytes(vars.get('SCRIPT_FILENAME'))).toEqual(Buffer.from(scriptFilename, 'utf8'));
-    const translated = pathInfo ? `/srv/site${pathInfo}` : scriptFilename;
-    expect(bytes(vars.get('PATH_TRANSLATED'))).toEqual(Buffer.from(translated, 'utf8'));
-  });
+  ])(
+    "%s: SCRIPT_FILENAME %s and PATH_TRANSLATED are the file system's UTF-8 bytes",
+    (encoding, scriptFilename, pathInfo) => {
+      const vars = build(
+        {},
+        { scriptFilename, pathInfo },
+        0,
+        config({ serverVariableEncoding: encoding }),
+      );
+      expect(bytes(vars.get('SCRIPT_FILENAME'))).toEqual(Buffer.from(scriptFilename, 'utf8'));
+      const translated = pathInfo ? `/srv/site${pathInfo}` : scriptFilename;
+      expect(bytes(vars.get('PATH_TRANSLATED'))).toEqual(Buffer.from(translated, 'utf8'));
+    },
+  );
 
   test('windows-1252: the euro sign is 0x80 (not its latin1 low byte)', () => {
     const vars = build({}, { pathInfo: '/\u20ac' }, 0, cp1252());
@@ -338,7 +433,12 @@ describe('ServerVariables: encoding of decoded variables', () => {
   });
 
   test('windows-1252: characters it cannot hold become "?"', () => {
-    const vars = build({}, { scriptName: '/\u65e5\u672c.php', pathInfo: '/\u{1f600}x' }, 0, cp1252());
+    const vars = build(
+      {},
+      { scriptName: '/\u65e5\u672c.php', pathInfo: '/\u{1f600}x' },
+      0,
+      cp1252(),
+    );
     expect(bytes(vars.get('SCRIPT_NAME')).toString('latin1')).toBe('/??.php');
     // An astral character: replaced too (iconv-lite gives one "?" per UTF-16 unit).
     expect(bytes(vars.get('PATH_INFO')).toString('latin1')).toMatch(/^\/\?{1,2}x$/);
@@ -356,7 +456,9 @@ describe('ServerVariables: encoding of decoded variables', () => {
   test('DOCUMENT_ROOT and APPL_PHYSICAL_PATH are file-system paths: UTF-8 whatever the code page', () => {
     const vars = build({}, {}, 0, cp1252({ physicalPath: '/srv/r\u00e9pertoire' }));
     expect(bytes(vars.get('DOCUMENT_ROOT'))).toEqual(Buffer.from('/srv/r\u00e9pertoire', 'utf8'));
-    expect(bytes(vars.get('APPL_PHYSICAL_PATH'))).toEqual(Buffer.from('/srv/r\u00e9pertoire/', 'utf8'));
+    expect(bytes(vars.get('APPL_PHYSICAL_PATH'))).toEqual(
+      Buffer.from('/srv/r\u00e9pertoire/', 'utf8'),
+    );
   });
 
   test('another code page: windows-1251', () => {
@@ -380,9 +482,29 @@ describe('ServerVariables: encoding of decoded variables', () => {
 });
 
 describe('ServerVariables: trustProxy (Express "trust proxy" semantics)', () => {
-  const behind = (trustProxy: FastCgiConfig['trustProxy'], headers: string[], peer = '127.0.0.2', socket: FakeRequestOptions['socket'] = {}) =>
-    build({ rawHeaders: ['Host', 'internal:8080', ...headers], socket: { remoteAddress: peer, localPort: 8080, ...socket } }, {}, 0, config({ trustProxy }));
-  const tls = ['X-Forwarded-For', '203.0.113.7', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'blog.example'];
+  const behind = (
+    trustProxy: FastCgiConfig['trustProxy'],
+    headers: string[],
+    peer = '127.0.0.2',
+    socket: FakeRequestOptions['socket'] = {},
+  ) =>
+    build(
+      {
+        rawHeaders: ['Host', 'internal:8080', ...headers],
+        socket: { remoteAddress: peer, localPort: 8080, ...socket },
+      },
+      {},
+      0,
+      config({ trustProxy }),
+    );
+  const tls = [
+    'X-Forwarded-For',
+    '203.0.113.7',
+    'X-Forwarded-Proto',
+    'https',
+    'X-Forwarded-Host',
+    'blog.example',
+  ];
 
   test('default false: X-Forwarded-* change nothing, whoever sends them', () => {
     const vars = behind(undefined, tls);
@@ -437,7 +559,10 @@ describe('ServerVariables: trustProxy (Express "trust proxy" semantics)', () => 
   });
 
   test('repeated X-Forwarded-For headers are one list', () => {
-    const vars = behind(['127.0.0.2', '10.0.0.0/8'], ['X-Forwarded-For', '198.51.100.1', 'X-Forwarded-For', '10.0.0.5']);
+    const vars = behind(
+      ['127.0.0.2', '10.0.0.0/8'],
+      ['X-Forwarded-For', '198.51.100.1', 'X-Forwarded-For', '10.0.0.5'],
+    );
     expect(vars.get('REMOTE_ADDR')).toBe('198.51.100.1');
   });
 
@@ -448,9 +573,21 @@ describe('ServerVariables: trustProxy (Express "trust proxy" semantics)', () => 
     [['X-Forwarded-Proto', 'http'], 'off', 'internal:8080', 'internal', '80'],
     [['X-Forwarded-Proto', 'https, http'], 'on', 'internal:8080', 'internal', '443'],
     [['X-Forwarded-Proto', 'gopher'], 'off', 'internal:8080', 'internal', '8080'],
-    [['X-Forwarded-Proto', 'https', 'X-Forwarded-Port', '8443'], 'on', 'internal:8080', 'internal', '8443'],
+    [
+      ['X-Forwarded-Proto', 'https', 'X-Forwarded-Port', '8443'],
+      'on',
+      'internal:8080',
+      'internal',
+      '8443',
+    ],
     [['X-Forwarded-Host', 'shop.example:8081'], 'off', 'shop.example:8081', 'shop.example', '8081'],
-    [['X-Forwarded-Host', '[2001:db8::1]:8443', 'X-Forwarded-Proto', 'https'], 'on', '[2001:db8::1]:8443', '[2001:db8::1]', '8443'],
+    [
+      ['X-Forwarded-Host', '[2001:db8::1]:8443', 'X-Forwarded-Proto', 'https'],
+      'on',
+      '[2001:db8::1]:8443',
+      '[2001:db8::1]',
+      '8443',
+    ],
     [['X-Forwarded-Host', 'a.example, b.example'], 'off', 'a.example', 'a.example', '80'],
     [['X-Forwarded-Host', 'evil.example/path'], 'off', 'internal:8080', 'internal', '8080'],
     [['X-Forwarded-Host', 'a b'], 'off', 'internal:8080', 'internal', '8080'],
@@ -459,18 +596,26 @@ describe('ServerVariables: trustProxy (Express "trust proxy" semantics)', () => 
     [['X-Forwarded-Port', '0'], 'off', 'internal:8080', 'internal', '8080'],
     [['X-Forwarded-Port', '80; rm'], 'off', 'internal:8080', 'internal', '8080'],
     [['X-Forwarded-Port', '8000'], 'off', 'internal:8080', 'internal', '8000'],
-  ])('trusted peer, %j → HTTPS %s, HTTP_HOST %s, SERVER_NAME %s, SERVER_PORT %s', (headers, https, httpHost, serverName, port) => {
-    const vars = behind(true, headers);
-    expect(vars.get('HTTPS')).toBe(https);
-    expect(vars.get('HTTP_HOST')).toBe(httpHost);
-    expect(vars.get('SERVER_NAME')).toBe(serverName);
-    expect(vars.get('SERVER_PORT')).toBe(port);
-  });
+  ])(
+    'trusted peer, %j → HTTPS %s, HTTP_HOST %s, SERVER_NAME %s, SERVER_PORT %s',
+    (headers, https, httpHost, serverName, port) => {
+      const vars = behind(true, headers);
+      expect(vars.get('HTTPS')).toBe(https);
+      expect(vars.get('HTTP_HOST')).toBe(httpHost);
+      expect(vars.get('SERVER_NAME')).toBe(serverName);
+      expect(vars.get('SERVER_PORT')).toBe(port);
+    },
+  );
 
   test('the hot path (encode) applies it too', () => {
     const resolved = config({ trustProxy: ['127.0.0.2'] });
-    const req = fakeRequest({ rawHeaders: ['Host', 'internal', ...tls], socket: { remoteAddress: '127.0.0.2' } });
-    const encoded = new ServerVariables(resolved).encode(req, mapped(resolved), 0).toString('latin1');
+    const req = fakeRequest({
+      rawHeaders: ['Host', 'internal', ...tls],
+      socket: { remoteAddress: '127.0.0.2' },
+    });
+    const encoded = new ServerVariables(resolved)
+      .encode(req, mapped(resolved), 0)
+      .toString('latin1');
     expect(encoded).toContain('REMOTE_ADDR203.0.113.7');
     expect(encoded).toContain('HTTPSon');
     expect(encoded).toContain('HTTP_HOSTblog.example');

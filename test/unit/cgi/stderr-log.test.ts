@@ -6,8 +6,14 @@ function recorder(): { logger: Logger; lines: string[]; fields: object[] } {
   const lines: string[] = [];
   const fields: object[] = [];
   const logger: Logger = {
-    warn: (f, m) => { fields.push(f); lines.push(String(m)); },
-    error: () => {}, info: () => {}, debug: () => {}, child: () => logger,
+    warn: (f, m) => {
+      fields.push(f);
+      lines.push(String(m));
+    },
+    error: () => {},
+    info: () => {},
+    debug: () => {},
+    child: () => logger,
   };
   return { logger, lines, fields };
 }
@@ -16,9 +22,15 @@ describe('StderrLog', () => {
   test.each([
     [['one\ntwo\n'], ['one', 'two']],
     [['one\r\ntwo'], ['one', 'two']],
-    [['on', 'e\ntw', 'o\n'], ['one', 'two']],
+    [
+      ['on', 'e\ntw', 'o\n'],
+      ['one', 'two'],
+    ],
     [['\n\n  \nx'], ['x']],
-    [['a\n', '', 'b'], ['a', 'b']],
+    [
+      ['a\n', '', 'b'],
+      ['a', 'b'],
+    ],
   ])('chunks %j → lines %j', (chunks, expected) => {
     const { logger, lines } = recorder();
     const log = new StderrLog(logger, { pool: 'p' });
@@ -41,7 +53,10 @@ describe('StderrLog', () => {
     const { logger, fields } = recorder();
     const log = new StderrLog(logger, { pool: 'p', uri: '/x.php' });
     log.push(Buffer.from('a\nb\n'));
-    expect(fields).toEqual([{ pool: 'p', uri: '/x.php', pid: undefined, stream: 'stderr' }, { pool: 'p', uri: '/x.php', pid: undefined, stream: 'stderr' }]);
+    expect(fields).toEqual([
+      { pool: 'p', uri: '/x.php', pid: undefined, stream: 'stderr' },
+      { pool: 'p', uri: '/x.php', pid: undefined, stream: 'stderr' },
+    ]);
   });
 
   test('kept text and logging are both bounded; one note says the rest was dropped', () => {

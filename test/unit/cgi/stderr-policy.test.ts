@@ -1,6 +1,12 @@
 import type { StderrMode } from '../../../lib/config/types';
 import { FastCgiStderrError } from '../../../lib/errors';
-import { STDERR_LIMIT, StderrPolicy, stderrVerdict, type StderrText, type StderrVerdict } from '../../../lib/cgi/stderr-policy';
+import {
+  STDERR_LIMIT,
+  StderrPolicy,
+  stderrVerdict,
+  type StderrText,
+  type StderrVerdict,
+} from '../../../lib/cgi/stderr-policy';
 
 describe('stderrVerdict', () => {
   const cases: Array<[StderrMode, boolean, StderrVerdict]> = [
@@ -21,8 +27,15 @@ describe('stderrVerdict', () => {
   });
 
   test('only ReturnStdErrIn500 ever exposes the stderr text', () => {
-    const modes: StderrMode[] = ['ReturnStdErrIn500', 'ReturnGeneric500', 'IgnoreAndReturn200', 'TerminateProcess'];
-    expect(modes.filter((mode) => stderrVerdict(mode, true) === 'stderr-500')).toEqual(['ReturnStdErrIn500']);
+    const modes: StderrMode[] = [
+      'ReturnStdErrIn500',
+      'ReturnGeneric500',
+      'IgnoreAndReturn200',
+      'TerminateProcess',
+    ];
+    expect(modes.filter((mode) => stderrVerdict(mode, true) === 'stderr-500')).toEqual([
+      'ReturnStdErrIn500',
+    ]);
   });
 
   test('the kept stderr text is bounded', () => {

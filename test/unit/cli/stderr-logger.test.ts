@@ -4,15 +4,24 @@ const NOW = Date.UTC(2026, 0, 2, 3, 4, 5, 6);
 
 function capture(format: 'text' | 'json', level?: 'debug' | 'info' | 'warn' | 'error') {
   const out: string[] = [];
-  const logger = createStderrLogger({ format, level, write: (line) => out.push(line), now: () => NOW });
+  const logger = createStderrLogger({
+    format,
+    level,
+    write: (line) => out.push(line),
+    now: () => NOW,
+  });
   return { logger, out };
 }
 
 describe('createStderrLogger', () => {
   test('text: one line with time, level, message and fields', () => {
     const { logger, out } = capture('text');
-    logger.child({ component: 'iis-fastcgi' }).warn({ pool: '/usr/bin/php-cgi', pid: 12 }, 'PHP Warning: x');
-    expect(out).toEqual(['2026-01-02T03:04:05.006Z WARN PHP Warning: x (component=iis-fastcgi pool=/usr/bin/php-cgi pid=12)\n']);
+    logger
+      .child({ component: 'iis-fastcgi' })
+      .warn({ pool: '/usr/bin/php-cgi', pid: 12 }, 'PHP Warning: x');
+    expect(out).toEqual([
+      '2026-01-02T03:04:05.006Z WARN PHP Warning: x (component=iis-fastcgi pool=/usr/bin/php-cgi pid=12)\n',
+    ]);
   });
 
   test('text: a newline in a message cannot forge a second entry', () => {

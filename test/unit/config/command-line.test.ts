@@ -14,7 +14,7 @@ describe('splitCommandLine', () => {
     ["''", ['']],
     ['a "" b', ['a', '', 'b']],
     ['"it\'s"', ["it's"]],
-    ["'say \"hi\"'", ['say "hi"']],
+    ['\'say "hi"\'', ['say "hi"']],
     ['"say \\"hi\\""', ['say "hi"']],
     ['a\\ b', ['a b']],
     ['a\\\\b', ['a\\b']],
@@ -38,8 +38,11 @@ describe('splitCommandLine', () => {
     expect(splitCommandLine('\\\\server\\share')).toEqual(['\\server\\share']);
   });
 
-  test.each(['-d "unterminated', "-d 'unterminated", '"', "'", 'a "b\\" c'])('unterminated quote in %j throws', (input) => {
-    expect(() => splitCommandLine(input)).toThrow(SyntaxError);
-    expect(() => splitCommandLine(input)).toThrow(/Unterminated/);
-  });
+  test.each(['-d "unterminated', "-d 'unterminated", '"', "'", 'a "b\\" c'])(
+    'unterminated quote in %j throws',
+    (input) => {
+      expect(() => splitCommandLine(input)).toThrow(SyntaxError);
+      expect(() => splitCommandLine(input)).toThrow(/Unterminated/);
+    },
+  );
 });

@@ -53,29 +53,116 @@ async function onlyConfigErrorsAsync(run: () => Promise<unknown>): Promise<void>
 /** Strings that hit the rules: NUL, "=", prototype names, Windows paths, huge numbers as text. */
 const nastyString = fc.oneof(
   fc.string(),
-  fc.constantFrom('', '\u0000', 'a\u0000b', '=', 'A=B', '__proto__', 'constructor', 'prototype', 'toString',
-    'C:\\PHP\\php-cgi.exe', '/usr/bin/php-cgi', '..', '../../etc/passwd', '*', '*.php', 'FastCgiModule',
-    'PHP_FCGI_CHILDREN', '4', '-1', '2592001', '\uFEFF', '\uD800', '"unterminated', "'", '%SYSTEMROOT%'),
+  fc.constantFrom(
+    '',
+    '\u0000',
+    'a\u0000b',
+    '=',
+    'A=B',
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'C:\\PHP\\php-cgi.exe',
+    '/usr/bin/php-cgi',
+    '..',
+    '../../etc/passwd',
+    '*',
+    '*.php',
+    'FastCgiModule',
+    'PHP_FCGI_CHILDREN',
+    '4',
+    '-1',
+    '2592001',
+    '\uFEFF',
+    '\uD800',
+    '"unterminated',
+    "'",
+    '%SYSTEMROOT%',
+  ),
 );
 const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   nastyString,
-  fc.anything({ maxDepth: 3, withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withBoxedValues: true, key: nastyString }),
-  fc.constantFrom(0, -1, 1.5, 2592000, 2592001, 2 ** 31, Number.NaN, Number.POSITIVE_INFINITY, true, null, undefined, [], {}),
+  fc.anything({
+    maxDepth: 3,
+    withNullPrototype: true,
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withSparseArray: true,
+    withBoxedValues: true,
+    key: nastyString,
+  }),
+  fc.constantFrom(
+    0,
+    -1,
+    1.5,
+    2592000,
+    2592001,
+    2 ** 31,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    true,
+    null,
+    undefined,
+    [],
+    {},
+  ),
 );
 
 /** Attribute names, real and not. */
-const KEYS = ['physicalPath', 'siteId', 'siteName', 'fastCgi', 'application', 'handlers', 'defaultDocument',
-  'utf8ServerVariables', 'serverVariableEncoding', 'errorMode', 'fullPath', 'arguments', 'maxInstances',
-  'activityTimeout', 'requestTimeout', 'idleTimeout', 'environmentVariables', 'inheritEnvironment', 'name', 'value',
-  'path', 'verb', 'modules', 'scriptProcessor', 'script', 'resourceType', 'monitorChangesTo', 'stderrMode',
-  '__proto__', 'constructor', 'prototype'];
+const KEYS = [
+  'physicalPath',
+  'siteId',
+  'siteName',
+  'fastCgi',
+  'application',
+  'handlers',
+  'defaultDocument',
+  'utf8ServerVariables',
+  'serverVariableEncoding',
+  'errorMode',
+  'fullPath',
+  'arguments',
+  'maxInstances',
+  'activityTimeout',
+  'requestTimeout',
+  'idleTimeout',
+  'environmentVariables',
+  'inheritEnvironment',
+  'name',
+  'value',
+  'path',
+  'verb',
+  'modules',
+  'scriptProcessor',
+  'script',
+  'resourceType',
+  'monitorChangesTo',
+  'stderrMode',
+  '__proto__',
+  'constructor',
+  'prototype',
+];
 
 /** A valid config with a few values replaced anywhere in its tree (a structured mutation). */
 const mutatedConfig = fc
-  .array(fc.tuple(fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), fc.constantFrom(...KEYS), nastyValue, fc.boolean()), { maxLength: 4 })
+  .array(
+    fc.tuple(
+      fc.array(fc.nat(), { minLength: 1, maxLength: 5 }),
+      fc.constantFrom(...KEYS),
+      nastyValue,
+      fc.boolean(),
+    ),
+    { maxLength: 4 },
+  )
   .map((edits) => {
     const config = contractExample() as Record<string, unknown>;
-    (config.fastCgi as { application: Record<string, unknown>[] }).application[0].environmentVariables = [{ name: 'PHPRC', value: '/etc/php' }];
+    (
+      config.fastCgi as { application: Record<string, unknown>[] }
+    ).application[0].environmentVariables = [{ name: 'PHPRC', value: '/etc/php' }];
     for (const [route, key, value, replaceNode] of edits) {
       // Walk down by index into the containers met on the way.
       let node: unknown = config;
@@ -91,7 +178,12 @@ const mutatedConfig = fc
       const keys = Object.keys(target);
       const name = replaceNode && keys.length > 0 ? keys[route[0] % keys.length] : key;
       try {
-        Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(target, name, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       } catch {
         // A generated value that cannot take the edit (a typed array, a frozen object): skip it.
       }
@@ -101,7 +193,31 @@ const mutatedConfig = fc
 
 /** Text with a few characters inserted, deleted or replaced (a byte-level mutation). */
 function mutatedText(base: string): fc.Arbitrary<string> {
-  const edit = fc.tuple(fc.nat({ max: base.length }), fc.nat({ max: 20 }), fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('<', '>', '"', '=', '\n', '[', ']', '\u0000', '&#0;', '<!--', ']]>', '<a>', ',', ':', '%', '/')));
+  const edit = fc.tuple(
+    fc.nat({ max: base.length }),
+    fc.nat({ max: 20 }),
+    fc.oneof(
+      fc.string({ maxLength: 8 }),
+      fc.constantFrom(
+        '<',
+        '>',
+        '"',
+        '=',
+        '\n',
+        '[',
+        ']',
+        '\u0000',
+        '&#0;',
+        '<!--',
+        ']]>',
+        '<a>',
+        ',',
+        ':',
+        '%',
+        '/',
+      ),
+    ),
+  );
   return fc.array(edit, { minLength: 1, maxLength: 6 }).map((edits) => {
     let text = base;
     for (const [at, remove, insert] of edits) {
@@ -126,11 +242,17 @@ describe(`config fuzzing (seed ${SEED})`, () => {
   };
 
   test('validateConfig(anything): a config or a FastCgiConfigError', () => {
-    fc.assert(fc.property(nastyValue, (input) => onlyConfigErrors(() => validateConfig(input))), params());
+    fc.assert(
+      fc.property(nastyValue, (input) => onlyConfigErrors(() => validateConfig(input))),
+      params(),
+    );
   });
 
   test('validateConfig(a mutated valid config): a config or a FastCgiConfigError', () => {
-    fc.assert(fc.property(mutatedConfig, (input) => onlyConfigErrors(() => validateConfig(input))), params(300));
+    fc.assert(
+      fc.property(mutatedConfig, (input) => onlyConfigErrors(() => validateConfig(input))),
+      params(300),
+    );
   });
 
   test('fastCgi(a mutated valid config): a middleware (closed again) or a FastCgiConfigError', async () => {
@@ -148,58 +270,172 @@ describe(`config fuzzing (seed ${SEED})`, () => {
 
   test('loadConfig(arbitrary JSON text)', async () => {
     const base = JSON.stringify(contractExample(), null, 2);
-    const text = fc.oneof(fc.string(), fc.json({ maxDepth: 4 }), mutatedText(base), mutatedConfig.map((c) => {
-      try {
-        return JSON.stringify(c) ?? 'null';
-      } catch {
-        return '{';
-      }
-    }));
-    await fc.assert(fc.asyncProperty(text, (json) => onlyConfigErrorsAsync(() => importConfig(write('c.json', json)))), params());
+    const text = fc.oneof(
+      fc.string(),
+      fc.json({ maxDepth: 4 }),
+      mutatedText(base),
+      mutatedConfig.map((c) => {
+        try {
+          return JSON.stringify(c) ?? 'null';
+        } catch {
+          return '{';
+        }
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(text, (json) =>
+        onlyConfigErrorsAsync(() => importConfig(write('c.json', json))),
+      ),
+      params(),
+    );
   });
 
   test('loadConfig(mutated applicationHost.config)', async () => {
     const base = fs.readFileSync(APPLICATION_HOST, 'utf8');
     await fc.assert(
-      fc.asyncProperty(mutatedText(base), fc.constantFrom(undefined, 'Default Web Site', '1', 'Contoso'), (xml, site) =>
-        onlyConfigErrorsAsync(() => importConfig(write('applicationHost.config', xml), { pathMap: PATH_MAP, site }))),
+      fc.asyncProperty(
+        mutatedText(base),
+        fc.constantFrom(undefined, 'Default Web Site', '1', 'Contoso'),
+        (xml, site) =>
+          onlyConfigErrorsAsync(() =>
+            importConfig(write('applicationHost.config', xml), { pathMap: PATH_MAP, site }),
+          ),
+      ),
       params(100),
     );
   });
 
   test('loadConfig(applicationHost.config with arbitrary attributes on real elements)', async () => {
-    const names = fc.constantFrom(...KEYS, 'lockAttributes', 'errorMode', 'maxAllowedContentLength', 'preCondition', 'xmlns', 'configSource', 'enabled', 'id');
-    const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udfff]/g, '');
-    const attributes = fc.dictionary(names, nastyString.map((v) => (typeof v === 'string' ? v : '')), { maxKeys: 4 })
-      .map((d) => Object.entries(d).map(([k, v]) => ` ${k}="${escape(v)}"`).join(''));
-    const doc = fc.record({ app: attributes, handler: attributes, env: attributes, site: attributes, errors: attributes, limits: attributes }).map((a) => `<configuration>
+    const names = fc.constantFrom(
+      ...KEYS,
+      'lockAttributes',
+      'errorMode',
+      'maxAllowedContentLength',
+      'preCondition',
+      'xmlns',
+      'configSource',
+      'enabled',
+      'id',
+    );
+    const escape = (text: string): string =>
+      text
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/"/g, '&quot;')
+        .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udfff]/g, '');
+    const attributes = fc
+      .dictionary(
+        names,
+        nastyString.map((v) => (typeof v === 'string' ? v : '')),
+        { maxKeys: 4 },
+      )
+      .map((d) =>
+        Object.entries(d)
+          .map(([k, v]) => ` ${k}="${escape(v)}"`)
+          .join(''),
+      );
+    const doc = fc
+      .record({
+        app: attributes,
+        handler: attributes,
+        env: attributes,
+        site: attributes,
+        errors: attributes,
+        limits: attributes,
+      })
+      .map(
+        (a) => `<configuration>
 <system.applicationHost><sites><site name="S" id="1"${a.site}><application path="/"><virtualDirectory path="/" physicalPath="/srv"/></application></site></sites></system.applicationHost>
 <system.webServer>
 <httpErrors${a.errors}/>
 <security><requestFiltering><requestLimits${a.limits}/></requestFiltering></security>
 <fastCgi><application fullPath="/usr/bin/php-cgi"${a.app}><environmentVariables><environmentVariable name="X" value="1"${a.env}/></environmentVariables></application></fastCgi>
 <handlers><add name="PHP" path="*.php" verb="*" modules="FastCgiModule" scriptProcessor="/usr/bin/php-cgi"${a.handler}/></handlers>
-</system.webServer></configuration>`);
-    await fc.assert(fc.asyncProperty(doc, (xml) => onlyConfigErrorsAsync(() => importConfig(write('applicationHost.config', xml)))), params());
+</system.webServer></configuration>`,
+      );
+    await fc.assert(
+      fc.asyncProperty(doc, (xml) =>
+        onlyConfigErrorsAsync(() => importConfig(write('applicationHost.config', xml))),
+      ),
+      params(),
+    );
   });
 
   test('loadConfig(arbitrary XML-ish text)', async () => {
-    const xmlish = fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('<configuration>', '</configuration>', '<system.webServer>', '</system.webServer>', '<fastCgi>', '<application fullPath="/x"/>', '<handlers>', '<add name="a" path="*" verb="*"/>', '<location path="x">', '<httpErrors errorMode="x"/>', '<environmentVariable name="__proto__" value="1"/>', '<clear/>', '<remove name="a"/>')), { maxLength: 30 }).map((parts) => parts.join(''));
-    await fc.assert(fc.asyncProperty(xmlish, (xml) => onlyConfigErrorsAsync(() => importConfig(write('web.config', xml), { physicalPath: '/srv' }))), params());
+    const xmlish = fc
+      .array(
+        fc.oneof(
+          fc.string({ maxLength: 6 }),
+          fc.constantFrom(
+            '<configuration>',
+            '</configuration>',
+            '<system.webServer>',
+            '</system.webServer>',
+            '<fastCgi>',
+            '<application fullPath="/x"/>',
+            '<handlers>',
+            '<add name="a" path="*" verb="*"/>',
+            '<location path="x">',
+            '<httpErrors errorMode="x"/>',
+            '<environmentVariable name="__proto__" value="1"/>',
+            '<clear/>',
+            '<remove name="a"/>',
+          ),
+        ),
+        { maxLength: 30 },
+      )
+      .map((parts) => parts.join(''));
+    await fc.assert(
+      fc.asyncProperty(xmlish, (xml) =>
+        onlyConfigErrorsAsync(() =>
+          importConfig(write('web.config', xml), { physicalPath: '/srv' }),
+        ),
+      ),
+      params(),
+    );
   });
 
   test('loadConfig(mutated and arbitrary fcgiext.ini)', async () => {
     const base = fs.readFileSync(FCGIEXT, 'utf8');
-    const lines = fc.array(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('[Types]', 'php=PHP', '*=PHP', 'php:2=PHP', '[PHP]', 'ExePath=/usr/bin/php-cgi', 'EnvironmentVars=A:1,PHP_FCGI_CHILDREN:3', 'EnvironmentVars=__proto__:x', '__proto__=1', 'constructor=1', 'MaxInstances=99999999999', 'Protocol=x')), { maxLength: 20 }).map((l) => l.join('\n'));
+    const lines = fc
+      .array(
+        fc.oneof(
+          fc.string({ maxLength: 12 }),
+          fc.constantFrom(
+            '[Types]',
+            'php=PHP',
+            '*=PHP',
+            'php:2=PHP',
+            '[PHP]',
+            'ExePath=/usr/bin/php-cgi',
+            'EnvironmentVars=A:1,PHP_FCGI_CHILDREN:3',
+            'EnvironmentVars=__proto__:x',
+            '__proto__=1',
+            'constructor=1',
+            'MaxInstances=99999999999',
+            'Protocol=x',
+          ),
+        ),
+        { maxLength: 20 },
+      )
+      .map((l) => l.join('\n'));
     await fc.assert(
       fc.asyncProperty(fc.oneof(mutatedText(base), lines), (ini) =>
-        onlyConfigErrorsAsync(() => importConfig(write('fcgiext.ini', ini), { pathMap: PATH_MAP, physicalPath: path.join(SITES, 'legacy') }))),
+        onlyConfigErrorsAsync(() =>
+          importConfig(write('fcgiext.ini', ini), {
+            pathMap: PATH_MAP,
+            physicalPath: path.join(SITES, 'legacy'),
+          }),
+        ),
+      ),
       params(),
     );
   });
 
   test('nothing leaked onto Object.prototype', () => {
-    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(Object.getOwnPropertyNames(Object.getPrototypeOf({})).sort());
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(
+      Object.getOwnPropertyNames(Object.getPrototypeOf({})).sort(),
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(Object.prototype)).toEqual([]);
   });

@@ -7,13 +7,29 @@ import { loadConfig } from '../../../lib/config/load-config';
 import { APPLICATION_HOST, FCGIEXT, PATH_MAP, SITES, WORDPRESS } from './iis-fixtures';
 
 describe('configToJson (what migrate writes)', () => {
-  test('$schema first, attributes in the schema\'s order, every value spelled out, and it loads back to the same config', async () => {
-    const { config } = await importConfig(FCGIEXT, { pathMap: PATH_MAP, physicalPath: path.join(SITES, 'legacy'), site: 2 });
+  test("$schema first, attributes in the schema's order, every value spelled out, and it loads back to the same config", async () => {
+    const { config } = await importConfig(FCGIEXT, {
+      pathMap: PATH_MAP,
+      physicalPath: path.join(SITES, 'legacy'),
+      site: 2,
+    });
     const json = configToJson(config);
-    expect(Object.keys(json).slice(0, 6)).toEqual(['$schema', 'physicalPath', 'siteId', 'siteName', 'fastCgi', 'handlers']);
+    expect(Object.keys(json).slice(0, 6)).toEqual([
+      '$schema',
+      'physicalPath',
+      'siteId',
+      'siteName',
+      'fastCgi',
+      'handlers',
+    ]);
     expect(json.$schema).toBe(DEFAULT_SCHEMA_REFERENCE);
     const app = (json.fastCgi as { application: Record<string, unknown>[] }).application[0];
-    expect(Object.keys(app).slice(0, 4)).toEqual(['fullPath', 'arguments', 'maxInstances', 'instanceMaxRequests']);
+    expect(Object.keys(app).slice(0, 4)).toEqual([
+      'fullPath',
+      'arguments',
+      'maxInstances',
+      'instanceMaxRequests',
+    ]);
     expect(Object.isFrozen(json)).toBe(false);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-json-'));
@@ -30,6 +46,9 @@ describe('configToJson (what migrate writes)', () => {
 describe('listIisSites', () => {
   test('a web.config has no sites', async () => {
     expect(await listIisSites(WORDPRESS)).toEqual([]);
-    expect((await listIisSites(APPLICATION_HOST)).map((s) => s.name)).toEqual(['Contoso', 'Fabrikam Shop']);
+    expect((await listIisSites(APPLICATION_HOST)).map((s) => s.name)).toEqual([
+      'Contoso',
+      'Fabrikam Shop',
+    ]);
   });
 });

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { generate, OUTPUT_DIR } = require('../../../scripts/config-types.js') as {
   generate(): Record<string, string>;
   OUTPUT_DIR: string;
@@ -9,19 +8,42 @@ const { generate, OUTPUT_DIR } = require('../../../scripts/config-types.js') as 
 
 // STYLE: the schema is the one source of config shape; what is generated from it fails a test when stale.
 describe('generated config types', () => {
-  it.each(Object.keys(generate()))('%s is exactly what the schema generates (run `node scripts/config-types.js --write` after changing the schema)', (file) => {
-    expect(fs.readFileSync(path.join(OUTPUT_DIR, file), 'utf8')).toBe(generate()[file]);
-  });
+  it.each(Object.keys(generate()))(
+    '%s is exactly what the schema generates (run `node scripts/config-types.js --write` after changing the schema)',
+    (file) => {
+      expect(fs.readFileSync(path.join(OUTPUT_DIR, file), 'utf8')).toBe(generate()[file]);
+    },
+  );
 
   it('declares every public config type name', () => {
     const text = Object.values(generate()).join('\n');
     for (const name of [
-      'FastCgiConfig', 'ApplicationConfig', 'HandlerConfig', 'EnvironmentVariable', 'RequestFilteringConfig', 'MimeMapEntry',
-      'RewriteConfig', 'RewriteRuleConfig', 'RewriteMatchConfig', 'RewriteConditionsConfig', 'RewriteConditionConfig',
-      'RewriteActionConfig', 'FastCgiProtocolName', 'StderrMode', 'ResourceType', 'RequireAccess', 'PathInfoStyle', 'ErrorMode',
-      'RewritePatternSyntax', 'RewriteActionType', 'RewriteRedirectType',
+      'FastCgiConfig',
+      'ApplicationConfig',
+      'HandlerConfig',
+      'EnvironmentVariable',
+      'RequestFilteringConfig',
+      'MimeMapEntry',
+      'RewriteConfig',
+      'RewriteRuleConfig',
+      'RewriteMatchConfig',
+      'RewriteConditionsConfig',
+      'RewriteConditionConfig',
+      'RewriteActionConfig',
+      'FastCgiProtocolName',
+      'StderrMode',
+      'ResourceType',
+      'RequireAccess',
+      'PathInfoStyle',
+      'ErrorMode',
+      'RewritePatternSyntax',
+      'RewriteActionType',
+      'RewriteRedirectType',
     ]) {
-      expect([name, new RegExp(`^export (interface|type) ${name}\\b`, 'm').test(text)]).toEqual([name, true]);
+      expect([name, new RegExp(`^export (interface|type) ${name}\\b`, 'm').test(text)]).toEqual([
+        name,
+        true,
+      ]);
     }
   });
 

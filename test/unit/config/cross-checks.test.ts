@@ -4,7 +4,13 @@ const base = (args: string) => ({
   physicalPath: '/srv/site',
   fastCgi: { application: [{ fullPath: '/usr/bin/php-cgi', arguments: args }] },
   handlers: [
-    { name: 'PHP', path: '*.php', verb: 'GET', modules: 'FastCgiModule', scriptProcessor: `/usr/bin/php-cgi|${args}` },
+    {
+      name: 'PHP',
+      path: '*.php',
+      verb: 'GET',
+      modules: 'FastCgiModule',
+      scriptProcessor: `/usr/bin/php-cgi|${args}`,
+    },
   ],
 });
 

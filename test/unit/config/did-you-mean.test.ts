@@ -15,7 +15,14 @@ describe('editDistance', () => {
 });
 
 describe('didYouMean', () => {
-  const attributes = ['fullPath', 'arguments', 'maxInstances', 'instanceMaxRequests', 'idleTimeout', 'activityTimeout'];
+  const attributes = [
+    'fullPath',
+    'arguments',
+    'maxInstances',
+    'instanceMaxRequests',
+    'idleTimeout',
+    'activityTimeout',
+  ];
   const modes = ['ReturnStdErrIn500', 'ReturnGeneric500', 'IgnoreAndReturn200', 'TerminateProcess'];
 
   test('prefers a case-insensitive match', () => {

@@ -22,7 +22,10 @@ export const PATH_MAP = {
 
 /** 1-based line of the first line of `file` containing `text` (so tests follow fixture edits). */
 export function lineOf(file: string, text: string): number {
-  const index = fs.readFileSync(file, 'utf8').split('\n').findIndex((line) => line.includes(text));
+  const index = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((line) => line.includes(text));
   if (index === -1) throw new Error(`${text} is not in ${file}`);
   return index + 1;
 }
@@ -39,10 +42,16 @@ export async function problemsOf(run: () => Promise<unknown>): Promise<readonly 
 }
 
 /** The one problem at `pointer` whose message matches. */
-export function problemAt(problems: readonly ConfigProblem[], pointer: string, message?: RegExp): ConfigProblem {
+export function problemAt(
+  problems: readonly ConfigProblem[],
+  pointer: string,
+  message?: RegExp,
+): ConfigProblem {
   const found = problems.filter((p) => p.path === pointer && (!message || message.test(p.message)));
   if (found.length !== 1) {
-    throw new Error(`expected one problem at ${pointer} ${message ?? ''}, got ${found.length}:\n${JSON.stringify(problems, null, 2)}`);
+    throw new Error(
+      `expected one problem at ${pointer} ${message ?? ''}, got ${found.length}:\n${JSON.stringify(problems, null, 2)}`,
+    );
   }
   return found[0];
 }

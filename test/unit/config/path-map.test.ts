@@ -2,7 +2,12 @@ import { PathMapper, WINDOWS_ENVIRONMENT } from '../../../lib/config/path-map';
 
 describe('PathMapper', () => {
   const mapper = new PathMapper({
-    pathMap: { 'C:\\PHP': '/usr/bin', 'c:/php/ext': '/usr/lib/php', 'D:\\sites\\': '/srv/www', '\\\\files\\media': '/mnt/media' },
+    pathMap: {
+      'C:\\PHP': '/usr/bin',
+      'c:/php/ext': '/usr/lib/php',
+      'D:\\sites\\': '/srv/www',
+      '\\\\files\\media': '/mnt/media',
+    },
   });
 
   test('maps on the longest prefix, case-insensitively, on whole segments', () => {
@@ -12,7 +17,9 @@ describe('PathMapper', () => {
     expect(mapper.map('D:\\Sites\\a\\\\b\\', 'folder')).toEqual({ value: '/srv/www/a/b' });
     expect(mapper.map('C:\\PHP', 'folder')).toEqual({ value: '/usr/bin' });
     expect(mapper.map('\\\\FILES\\media\\2024', 'folder')).toEqual({ value: '/mnt/media/2024' });
-    expect(mapper.map('C:\\PHP8\\php-cgi.exe', 'executable').problem).toMatch(/no pathMap entry; map its folder, e.g. --path-map 'C:\\PHP8=\/usr\/bin'/);
+    expect(mapper.map('C:\\PHP8\\php-cgi.exe', 'executable').problem).toMatch(
+      /no pathMap entry; map its folder, e.g. --path-map 'C:\\PHP8=\/usr\/bin'/,
+    );
   });
 
   test('php-cgi.exe becomes php-cgi; only executables lose .exe', () => {
@@ -22,29 +29,48 @@ describe('PathMapper', () => {
 
   test('%SystemDrive%-style variables expand to a default Windows install', () => {
     expect(WINDOWS_ENVIRONMENT.SystemDrive).toBe('C:');
-    expect(mapper.expand('%SystemRoot%\\x %systemdrive% %UNKNOWN%')).toBe('C:\\Windows\\x C: %UNKNOWN%');
+    expect(mapper.expand('%SystemRoot%\\x %systemdrive% %UNKNOWN%')).toBe(
+      'C:\\Windows\\x C: %UNKNOWN%',
+    );
     const programs = new PathMapper({ pathMap: { '%ProgramFiles%\\PHP': '/opt/php' } });
-    expect(programs.map('C:\\Program Files\\PHP\\php-cgi.exe', 'executable')).toEqual({ value: '/opt/php/php-cgi' });
-    expect(programs.map('%ProgramFiles%\\PHP\\php-cgi.exe', 'executable')).toEqual({ value: '/opt/php/php-cgi' });
-    expect(programs.map('%MY_PHP%\\php-cgi.exe', 'executable').problem).toMatch(/environment variable this import does not know/);
+    expect(programs.map('C:\\Program Files\\PHP\\php-cgi.exe', 'executable')).toEqual({
+      value: '/opt/php/php-cgi',
+    });
+    expect(programs.map('%ProgramFiles%\\PHP\\php-cgi.exe', 'executable')).toEqual({
+      value: '/opt/php/php-cgi',
+    });
+    expect(programs.map('%MY_PHP%\\php-cgi.exe', 'executable').problem).toMatch(
+      /environment variable this import does not know/,
+    );
   });
 
   test('POSIX paths pass unchanged; anything Windows-shaped left is a problem', () => {
     expect(mapper.map('/usr/bin/php-cgi', 'executable')).toEqual({ value: '/usr/bin/php-cgi' });
-    expect(mapper.map('E:\\www', 'folder')).toEqual({ value: 'E:\\www', problem: expect.stringContaining("--path-map 'E:\\www=/srv/www/...'") });
+    expect(mapper.map('E:\\www', 'folder')).toEqual({
+      value: 'E:\\www',
+      problem: expect.stringContaining("--path-map 'E:\\www=/srv/www/...'"),
+    });
     expect(mapper.map('php\\php-cgi.exe', 'executable').problem).toBeDefined();
   });
 
   test('paths inside command lines and environment values', () => {
-    expect(mapper.mapEmbedded('-d open_basedir=D:\\sites\\a -c "C:\\PHP\\my php.ini"', true)).toEqual({
+    expect(
+      mapper.mapEmbedded('-d open_basedir=D:\\sites\\a -c "C:\\PHP\\my php.ini"', true),
+    ).toEqual({
       value: '-d open_basedir=/srv/www/a -c "/usr/bin/my php.ini"',
       problems: [],
     });
     const result = mapper.mapEmbedded('C:\\PHP;E:\\tools', false);
     expect(result.value).toBe('/usr/bin;E:\\tools');
     expect(result.problems).toHaveLength(1);
-    expect(mapper.mapEmbedded('%SystemDrive%\\PHP', false)).toEqual({ value: '%SystemDrive%\\PHP', problems: [] });
-    expect(mapper.mapEmbedded('%SystemDrive%\\PHP', true)).toEqual({ value: '/usr/bin', problems: [] });
+    expect(mapper.mapEmbedded('%SystemDrive%\\PHP', false)).toEqual({
+      value: '%SystemDrive%\\PHP',
+      problems: [],
+    });
+    expect(mapper.mapEmbedded('%SystemDrive%\\PHP', true)).toEqual({
+      value: '/usr/bin',
+      problems: [],
+    });
   });
 
   test('a pathMap target must be an absolute POSIX path', () => {
@@ -101,9 +127,15 @@ describe('PathMapper', () => {
       expect(workaround.mapValue('C:\\Program Files\\PHP\\v8.2', false).problems).toHaveLength(1);
       // In arguments, unquoted: "C:\\Program" would map to /opt and leave "Files\\PHP\\php.ini": reported.
       const args = workaround.mapEmbedded('-c C:\\Program Files\\PHP\\php.ini', true);
-      expect(args.problems).toEqual([expect.stringMatching(/^Windows path "C:\\Program Files\\PHP\\php\.ini" has a space and is cut at it .*"C:\\Program" → "\/opt".*quote it.*--path-map 'C:\\Program Files\\PHP=/)]);
+      expect(args.problems).toEqual([
+        expect.stringMatching(
+          /^Windows path "C:\\Program Files\\PHP\\php\.ini" has a space and is cut at it .*"C:\\Program" → "\/opt".*quote it.*--path-map 'C:\\Program Files\\PHP=/,
+        ),
+      ]);
       const none = new PathMapper({}).mapEmbedded('-c C:\\Program Files\\PHP\\php.ini', true);
-      expect(none.problems).toEqual([expect.stringContaining("--path-map 'C:\\Program Files\\PHP=")]);
+      expect(none.problems).toEqual([
+        expect.stringContaining("--path-map 'C:\\Program Files\\PHP="),
+      ]);
     });
   });
 });

@@ -11,21 +11,52 @@ describe('the schema module', () => {
   it('reads the XML attribute kinds of <application> and <add> from the schema', () => {
     const kinds = attributeKinds(['application', 'handler'], ['inheritEnvironment']);
     expect([...kinds.numbers].sort()).toEqual([
-      'activityTimeout', 'idleTimeout', 'instanceMaxRequests', 'maxInstances', 'queueLength',
-      'rapidFailsPerMinute', 'requestTimeout', 'responseBufferLimit', 'signalBeforeTerminateSeconds', 'siteId',
+      'activityTimeout',
+      'idleTimeout',
+      'instanceMaxRequests',
+      'maxInstances',
+      'queueLength',
+      'rapidFailsPerMinute',
+      'requestTimeout',
+      'responseBufferLimit',
+      'signalBeforeTerminateSeconds',
+      'siteId',
     ]);
-    expect([...kinds.booleans].sort()).toEqual(['allowPathInfo', 'flushNamedPipe', 'ignoreDirectories', 'ignoreExistingFiles']);
+    expect([...kinds.booleans].sort()).toEqual([
+      'allowPathInfo',
+      'flushNamedPipe',
+      'ignoreDirectories',
+      'ignoreExistingFiles',
+    ]);
     expect(Object.fromEntries(kinds.enums)).toEqual({
       protocol: ['NamedPipe', 'Tcp'],
-      stderrMode: ['ReturnStdErrIn500', 'ReturnGeneric500', 'IgnoreAndReturn200', 'TerminateProcess'],
+      stderrMode: [
+        'ReturnStdErrIn500',
+        'ReturnGeneric500',
+        'IgnoreAndReturn200',
+        'TerminateProcess',
+      ],
       resourceType: ['File', 'Directory', 'Either', 'Unspecified'],
       requireAccess: ['None', 'Read', 'Write', 'Script', 'Execute'],
     });
   });
 
   it('reads the rewrite rule attribute kinds from the schema', () => {
-    const kinds = attributeKinds(['rewriteRule', 'rewriteMatch', 'rewriteConditions', 'rewriteCondition', 'rewriteAction']);
-    expect([...kinds.booleans].sort()).toEqual(['appendQueryString', 'enabled', 'ignoreCase', 'negate', 'stopProcessing', 'trackAllCaptures']);
+    const kinds = attributeKinds([
+      'rewriteRule',
+      'rewriteMatch',
+      'rewriteConditions',
+      'rewriteCondition',
+      'rewriteAction',
+    ]);
+    expect([...kinds.booleans].sort()).toEqual([
+      'appendQueryString',
+      'enabled',
+      'ignoreCase',
+      'negate',
+      'stopProcessing',
+      'trackAllCaptures',
+    ]);
     expect([...kinds.numbers].sort()).toEqual(['statusCode', 'subStatusCode']);
     expect(Object.fromEntries(kinds.enums)).toEqual({
       patternSyntax: ['ECMAScript', 'Wildcard', 'ExactMatch'],

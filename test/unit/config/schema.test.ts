@@ -9,7 +9,8 @@ const schema: Node = JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8'));
 /** Every object schema in the file, with its location. */
 function objectSchemas(): [string, Node][] {
   const found: [string, Node][] = [['#', schema]];
-  for (const [name, def] of Object.entries<Node>(schema.definitions)) found.push([`#/definitions/${name}`, def]);
+  for (const [name, def] of Object.entries<Node>(schema.definitions))
+    found.push([`#/definitions/${name}`, def]);
   found.push(['#/properties/fastCgi', schema.properties.fastCgi]);
   found.push(['#/properties/requestFiltering', schema.properties.requestFiltering]);
   found.push(['#/properties/rewrite', schema.properties.rewrite]);
@@ -18,9 +19,13 @@ function objectSchemas(): [string, Node][] {
 
 describe('schemas/fastcgi-config.schema.json', () => {
   test('lives at the package root and is draft-07 with the published $id', () => {
-    expect(SCHEMA_PATH).toBe(path.resolve(__dirname, '../../../schemas/fastcgi-config.schema.json'));
+    expect(SCHEMA_PATH).toBe(
+      path.resolve(__dirname, '../../../schemas/fastcgi-config.schema.json'),
+    );
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
-    expect(schema.$id).toBe('https://github.com/iis-fastcgi/iis-fastcgi/schemas/fastcgi-config.schema.json');
+    expect(schema.$id).toBe(
+      'https://github.com/iis-fastcgi/iis-fastcgi/schemas/fastcgi-config.schema.json',
+    );
     expect(typeof schema.title).toBe('string');
   });
 
@@ -49,7 +54,10 @@ describe('schemas/fastcgi-config.schema.json', () => {
     for (const [where, node] of objects) {
       expect([where, node.type, node.additionalProperties]).toEqual([where, 'object', false]);
       for (const [name, property] of Object.entries<Node>(node.properties)) {
-        expect([`${where}/${name}`, typeof property.description]).toEqual([`${where}/${name}`, 'string']);
+        expect([`${where}/${name}`, typeof property.description]).toEqual([
+          `${where}/${name}`,
+          'string',
+        ]);
         expect(property.description.length).toBeGreaterThan(20);
       }
     }
@@ -61,7 +69,12 @@ describe('schemas/fastcgi-config.schema.json', () => {
       for (const [name, property] of Object.entries<Node>(node.properties)) {
         if (!('default' in property) || property.items?.$ref) continue;
         // definitions come along so that a property given by $ref resolves.
-        const check = ajv.compile({ ...property, description: undefined, default: undefined, definitions: schema.definitions });
+        const check = ajv.compile({
+          ...property,
+          description: undefined,
+          default: undefined,
+          definitions: schema.definitions,
+        });
         expect([`${where}/${name}`, check(property.default)]).toEqual([`${where}/${name}`, true]);
       }
     }
@@ -84,11 +97,26 @@ describe('schemas/fastcgi-config.schema.json', () => {
       rapidFailsPerMinute: [0, 1000, 10],
       signalBeforeTerminateSeconds: [0, 60, 0],
     });
-    expect(app.stderrMode.enum).toEqual(['ReturnStdErrIn500', 'ReturnGeneric500', 'IgnoreAndReturn200', 'TerminateProcess']);
+    expect(app.stderrMode.enum).toEqual([
+      'ReturnStdErrIn500',
+      'ReturnGeneric500',
+      'IgnoreAndReturn200',
+      'TerminateProcess',
+    ]);
     expect(app.protocol.enum).toEqual(['NamedPipe', 'Tcp']);
     const handler = schema.definitions.handler.properties;
-    expect(handler.resourceType).toMatchObject({ enum: ['File', 'Directory', 'Either', 'Unspecified'], default: 'Unspecified' });
-    expect(handler.requireAccess).toMatchObject({ enum: ['None', 'Read', 'Write', 'Script', 'Execute'], default: 'Script' });
-    expect(handler.responseBufferLimit).toMatchObject({ minimum: 0, maximum: 4294967295, default: 4194304 });
+    expect(handler.resourceType).toMatchObject({
+      enum: ['File', 'Directory', 'Either', 'Unspecified'],
+      default: 'Unspecified',
+    });
+    expect(handler.requireAccess).toMatchObject({
+      enum: ['None', 'Read', 'Write', 'Script', 'Execute'],
+      default: 'Script',
+    });
+    expect(handler.responseBufferLimit).toMatchObject({
+      minimum: 0,
+      maximum: 4294967295,
+      default: 4194304,
+    });
   });
 });

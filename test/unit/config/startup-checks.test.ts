@@ -22,7 +22,15 @@ describe('startupProblems: what does not exist on this machine', () => {
     const config = validateConfig({
       physicalPath: path.join(dir, 'site'),
       fastCgi: { application: [{ fullPath }] },
-      handlers: [{ name: 'PHP', path: '*.php', verb: '*', modules: 'FastCgiModule', scriptProcessor: fullPath }],
+      handlers: [
+        {
+          name: 'PHP',
+          path: '*.php',
+          verb: '*',
+          modules: 'FastCgiModule',
+          scriptProcessor: fullPath,
+        },
+      ],
       ...extra,
     });
     return startupProblems(config, pathEnv).map((p) => [p.severity, p.path, p.message]);
@@ -34,10 +42,16 @@ describe('startupProblems: what does not exist on this machine', () => {
 
   // The class: every way the site root can be wrong.
   test.each([
-    ['missing', () => path.join(dir, 'nope'), /does not exist: copy the site there, or fix the path \(--path-map/],
+    [
+      'missing',
+      () => path.join(dir, 'nope'),
+      /does not exist: copy the site there, or fix the path \(--path-map/,
+    ],
     ['a file', () => php, /is not a folder/],
   ])('physicalPath %s → error', (_what, root, message) => {
-    expect(check({ physicalPath: root() })).toEqual([['error', '/physicalPath', expect.stringMatching(message)]]);
+    expect(check({ physicalPath: root() })).toEqual([
+      ['error', '/physicalPath', expect.stringMatching(message)],
+    ]);
   });
 
   test.each([
@@ -46,7 +60,9 @@ describe('startupProblems: what does not exist on this machine', () => {
     ['not executable', () => path.join(dir, 'not-executable'), /is not executable/],
     ['a bare name not on PATH', () => 'php-cgi', /is not found on PATH \(\/nowhere\)/],
   ])('fullPath %s → error', (_what, fullPath, message) => {
-    expect(check({}, fullPath())).toEqual([['error', '/fastCgi/application/0/fullPath', expect.stringMatching(message)]]);
+    expect(check({}, fullPath())).toEqual([
+      ['error', '/fastCgi/application/0/fullPath', expect.stringMatching(message)],
+    ]);
   });
 
   test('a bare name found on PATH is fine, as spawn() finds it', () => {
@@ -57,10 +73,23 @@ describe('startupProblems: what does not exist on this machine', () => {
     const config = validateConfig({
       physicalPath: path.join(dir, 'site'),
       fastCgi: { application: [{ fullPath: php, monitorChangesTo: 'php.ini' }] },
-      handlers: [{ name: 'Front', path: '*', verb: '*', modules: 'FastCgiModule', scriptProcessor: php, script: 'app.php' }],
+      handlers: [
+        {
+          name: 'Front',
+          path: '*',
+          verb: '*',
+          modules: 'FastCgiModule',
+          scriptProcessor: php,
+          script: 'app.php',
+        },
+      ],
     });
     expect(startupProblems(config).map((p) => [p.severity, p.path, p.message])).toEqual([
-      ['warning', '/fastCgi/application/0/monitorChangesTo', expect.stringContaining(`${dir}/php.ini does not exist`)],
+      [
+        'warning',
+        '/fastCgi/application/0/monitorChangesTo',
+        expect.stringContaining(`${dir}/php.ini does not exist`),
+      ],
       ['warning', '/handlers/0/script', expect.stringContaining('app.php does not exist')],
     ]);
   });

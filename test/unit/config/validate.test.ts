@@ -13,7 +13,13 @@ function minimal(): Record<string, any> {
     physicalPath: '/srv/www',
     fastCgi: { application: [{ fullPath: '/usr/bin/php-cgi' }] },
     handlers: [
-      { name: 'PHP', path: '*.php', verb: 'GET,HEAD,POST', modules: 'FastCgiModule', scriptProcessor: '/usr/bin/php-cgi' },
+      {
+        name: 'PHP',
+        path: '*.php',
+        verb: 'GET,HEAD,POST',
+        modules: 'FastCgiModule',
+        scriptProcessor: '/usr/bin/php-cgi',
+      },
     ],
   };
 }
@@ -25,7 +31,9 @@ function problemsOf(input: unknown): ConfigProblem[] {
 function problemAt(problems: readonly ConfigProblem[], pointer: string): ConfigProblem {
   const found = problems.filter((p) => p.path === pointer);
   if (found.length !== 1) {
-    throw new Error(`expected one problem at ${pointer}, got ${found.length}:\n${JSON.stringify(problems, null, 2)}`);
+    throw new Error(
+      `expected one problem at ${pointer}, got ${found.length}:\n${JSON.stringify(problems, null, 2)}`,
+    );
   }
   return found[0];
 }
@@ -69,16 +77,33 @@ describe('validateConfig: a valid config', () => {
     ]);
     expect(config.handlers).toEqual([
       {
-        name: 'PHP_via_FastCGI', path: '*.php', verb: 'GET,HEAD,POST', modules: 'FastCgiModule',
-        scriptProcessor: '/usr/bin/php-cgi|-d display_errors=0', resourceType: 'File',
-        requireAccess: 'Script', allowPathInfo: false, preCondition: '', responseBufferLimit: 4194304,
-        ignoreExistingFiles: false, ignoreDirectories: false,
+        name: 'PHP_via_FastCGI',
+        path: '*.php',
+        verb: 'GET,HEAD,POST',
+        modules: 'FastCgiModule',
+        scriptProcessor: '/usr/bin/php-cgi|-d display_errors=0',
+        resourceType: 'File',
+        requireAccess: 'Script',
+        allowPathInfo: false,
+        preCondition: '',
+        responseBufferLimit: 4194304,
+        ignoreExistingFiles: false,
+        ignoreDirectories: false,
       },
       {
-        name: 'FrontController', path: '*', verb: '*', modules: 'FastCgiModule',
-        scriptProcessor: '/usr/bin/php-cgi|-d display_errors=0', resourceType: 'Unspecified',
-        requireAccess: 'Script', allowPathInfo: false, preCondition: '', responseBufferLimit: 4194304,
-        ignoreExistingFiles: true, ignoreDirectories: true, script: 'index.php',
+        name: 'FrontController',
+        path: '*',
+        verb: '*',
+        modules: 'FastCgiModule',
+        scriptProcessor: '/usr/bin/php-cgi|-d display_errors=0',
+        resourceType: 'Unspecified',
+        requireAccess: 'Script',
+        allowPathInfo: false,
+        preCondition: '',
+        responseBufferLimit: 4194304,
+        ignoreExistingFiles: true,
+        ignoreDirectories: true,
+        script: 'index.php',
       },
     ]);
   });
@@ -92,7 +117,15 @@ describe('validateConfig: a valid config', () => {
     expect(config).toMatchObject({
       siteId: 1,
       siteName: 'Default Web Site',
-      defaultDocument: ['index.php', 'Default.htm', 'Default.asp', 'index.htm', 'index.html', 'iisstart.htm', 'default.aspx'],
+      defaultDocument: [
+        'index.php',
+        'Default.htm',
+        'Default.asp',
+        'index.htm',
+        'index.html',
+        'iisstart.htm',
+        'default.aspx',
+      ],
       utf8ServerVariables: [],
       serverVariableEncoding: 'utf-8',
     });
@@ -115,9 +148,17 @@ describe('validateConfig: a valid config', () => {
       inheritEnvironment: false,
     });
     expect(config.handlers[1]).toEqual({
-      name: 'Static', path: '*', verb: '*', modules: 'ManagedPipelineHandler', resourceType: 'Unspecified',
-      requireAccess: 'Script', allowPathInfo: false, preCondition: '', responseBufferLimit: 4194304,
-      ignoreExistingFiles: false, ignoreDirectories: false,
+      name: 'Static',
+      path: '*',
+      verb: '*',
+      modules: 'ManagedPipelineHandler',
+      resourceType: 'Unspecified',
+      requireAccess: 'Script',
+      allowPathInfo: false,
+      preCondition: '',
+      responseBufferLimit: 4194304,
+      ignoreExistingFiles: false,
+      ignoreDirectories: false,
     });
   });
 
@@ -151,7 +192,9 @@ describe('validateConfig: a valid config', () => {
   });
 
   test('a "__proto__" key stays data and is reported as an unknown attribute', () => {
-    const input = JSON.parse('{"physicalPath":"/srv","fastCgi":{"application":[]},"handlers":[],"__proto__":{"x":1}}');
+    const input = JSON.parse(
+      '{"physicalPath":"/srv","fastCgi":{"application":[]},"handlers":[],"__proto__":{"x":1}}',
+    );
     const problems = problemsOf(input);
     expect(problems).toHaveLength(1);
     expect(problems[0].path).toBe('/__proto__');
@@ -175,13 +218,29 @@ describe('validateConfig: every problem at once', () => {
         ],
       },
       handlers: [
-        { name: 'PHP', path: '*.php', verb: 'GET,POST', modules: 'FastCgiModule', scriptProcessor: '/usr/bin/php-cgi|-x', resourceType: 'Files' },
-        { name: 'PHP', path: '*.inc', verb: 'GET', modules: 'FastCgiModule', scriptProcessor: '/usr/bin/php-cgi' },
+        {
+          name: 'PHP',
+          path: '*.php',
+          verb: 'GET,POST',
+          modules: 'FastCgiModule',
+          scriptProcessor: '/usr/bin/php-cgi|-x',
+          resourceType: 'Files',
+        },
+        {
+          name: 'PHP',
+          path: '*.inc',
+          verb: 'GET',
+          modules: 'FastCgiModule',
+          scriptProcessor: '/usr/bin/php-cgi',
+        },
       ],
     };
   }
 
-  function thrown(input: unknown, options?: Parameters<typeof validateConfig>[1]): FastCgiConfigError {
+  function thrown(
+    input: unknown,
+    options?: Parameters<typeof validateConfig>[1],
+  ): FastCgiConfigError {
     try {
       validateConfig(input, options);
     } catch (err) {
@@ -225,17 +284,25 @@ describe('validateConfig: every problem at once', () => {
       message: 'unknown attribute "maxInstance"; did you mean "maxInstances"?',
       value: 4,
     });
-    expect(byPath['/fastCgi/application/1/fullPath'].message).toBe('missing required attribute "fullPath"');
+    expect(byPath['/fastCgi/application/1/fullPath'].message).toBe(
+      'missing required attribute "fullPath"',
+    );
     expect(byPath['/fastCgi/application/1/maxInstances']).toMatchObject({ value: '4' });
-    expect(byPath['/fastCgi/application/1/maxInstances'].message).toMatch(/^must be an integer \(got "4"\)/);
+    expect(byPath['/fastCgi/application/1/maxInstances'].message).toMatch(
+      /^must be an integer \(got "4"\)/,
+    );
     expect(byPath['/handlers/0/resourceType'].message).toBe(
       'must be one of File, Directory, Either, Unspecified (got "Files"); did you mean "File"?',
     );
     expect(byPath['/handlers/0/scriptProcessor'].message).toMatch(
       /^scriptProcessor "\/usr\/bin\/php-cgi\|-x" could not be found in <fastCgi> application configuration; known applications: "\/usr\/bin\/php-cgi\|"/,
     );
-    expect(byPath['/handlers/1/name'].message).toMatch(/duplicate handler name "PHP".*\/handlers\/0/);
-    expect(byPath['/physicalPath'].message).toMatch(/absolute POSIX path.*C:\\inetpub\\wwwroot.*pathMap.*loadConfig/);
+    expect(byPath['/handlers/1/name'].message).toMatch(
+      /duplicate handler name "PHP".*\/handlers\/0/,
+    );
+    expect(byPath['/physicalPath'].message).toMatch(
+      /absolute POSIX path.*C:\\inetpub\\wwwroot.*pathMap.*loadConfig/,
+    );
 
     expect(err.message).toMatch(/^Invalid iis-fastcgi configuration in site\.json \(9 problems\):/);
     expect(err.message).toContain('/fastCgi/application/0/stderrMode: must be one of');
@@ -260,8 +327,14 @@ describe('validateConfig: every problem at once', () => {
     const byPath = Object.fromEntries(err.errors.map((p) => [p.path, p]));
 
     expect(byPath['/physicalPath']).toMatchObject({ file: 'applicationHost.config', line: 3 });
-    expect(byPath['/fastCgi/application/0/stderrMode']).toMatchObject({ file: 'applicationHost.config', line: 7 });
-    expect(byPath['/fastCgi/application/1/fullPath']).toMatchObject({ file: 'applicationHost.config', line: 12 });
+    expect(byPath['/fastCgi/application/0/stderrMode']).toMatchObject({
+      file: 'applicationHost.config',
+      line: 7,
+    });
+    expect(byPath['/fastCgi/application/1/fullPath']).toMatchObject({
+      file: 'applicationHost.config',
+      line: 12,
+    });
     expect(byPath['/handlers/1/name'].file).toBeUndefined();
     expect(locate).toHaveBeenCalledWith('/fastCgi/application/1/fullPath');
     expect(err.message).toContain('applicationHost.config:7 /fastCgi/application/0/stderrMode');
@@ -278,7 +351,9 @@ describe('validateConfig: every problem at once', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0].path).toBe('');
     expect(problems[0].message).toMatch(/^the configuration must be a JSON object/);
-    expect(problems[0].message).toContain(`(got ${what === 'a string' ? '"site.json"' : what === 'a number' ? '42' : what})`);
+    expect(problems[0].message).toContain(
+      `(got ${what === 'a string' ? '"site.json"' : what === 'a number' ? '42' : what})`,
+    );
     expect(() => validateConfig(input)).toThrow(/1 problem\):/);
   });
 
@@ -296,7 +371,8 @@ describe('schema messages', () => {
     const input = minimal();
     mutate(input);
     const problems = problemsOf(input);
-    if (problems.length !== 1) throw new Error(`expected one problem, got ${JSON.stringify(problems, null, 2)}`);
+    if (problems.length !== 1)
+      throw new Error(`expected one problem, got ${JSON.stringify(problems, null, 2)}`);
     return problems[0];
   }
 
@@ -316,7 +392,9 @@ describe('schema messages', () => {
       c.handlers[0].zzz = 1;
     });
     expect(problem.path).toBe('/handlers/0/zzz');
-    expect(problem.message).toMatch(/^unknown attribute "zzz"; allowed attributes here: name, path, verb, modules, scriptProcessor/);
+    expect(problem.message).toMatch(
+      /^unknown attribute "zzz"; allowed attributes here: name, path, verb, modules, scriptProcessor/,
+    );
   });
 
   test('an unknown attribute name with "/" or "~" is escaped in the pointer', () => {
@@ -336,16 +414,22 @@ describe('schema messages', () => {
     expect(single((c) => (c.handlers[0].responseBufferLimit = -1)).message).toBe(
       'must be an integer from 0 to 4294967295 bytes (got -1)',
     );
-    expect(single((c) => (c.handlers[0].siteId = 0)).message).toBe('must be an integer from 1 to 4294967295 (got 0)');
+    expect(single((c) => (c.handlers[0].siteId = 0)).message).toBe(
+      'must be an integer from 1 to 4294967295 (got 0)',
+    );
   });
 
   test('type errors name the type, the value and a likely fix', () => {
     expect(single((c) => (c.fastCgi.application[0].flushNamedPipe = 'true')).message).toBe(
       'must be a boolean (true or false) (got "true"); did you mean true, without quotes?',
     );
-    expect(single((c) => (c.fastCgi.application[0].arguments = 5)).message).toBe('must be a string (got 5); did you mean "5"?');
+    expect(single((c) => (c.fastCgi.application[0].arguments = 5)).message).toBe(
+      'must be a string (got 5); did you mean "5"?',
+    );
     expect(single((c) => (c.handlers = {})).message).toBe('must be an array (got an object)');
-    expect(single((c) => (c.fastCgi.application[0].protocol = 1)).message).toBe('must be one of NamedPipe, Tcp (got 1)');
+    expect(single((c) => (c.fastCgi.application[0].protocol = 1)).message).toBe(
+      'must be one of NamedPipe, Tcp (got 1)',
+    );
     expect(single((c) => (c.fastCgi.application[0].protocol = 'tcp')).message).toBe(
       'must be one of NamedPipe, Tcp (got "tcp"); did you mean "Tcp"?',
     );
@@ -366,7 +450,9 @@ describe('schema messages', () => {
   });
 
   test('a missing attribute inside an array item points at that attribute', () => {
-    const problem = single((c) => (c.fastCgi.application[0].environmentVariables = [{ value: 'x' }]));
+    const problem = single(
+      (c) => (c.fastCgi.application[0].environmentVariables = [{ value: 'x' }]),
+    );
     expect(problem).toEqual({
       path: '/fastCgi/application/0/environmentVariables/0/name',
       message: 'missing required attribute "name"',
@@ -383,7 +469,11 @@ describe('cross-field checks', () => {
 
   test('physicalPath must be an absolute POSIX path', () => {
     expect(problems((c) => (c.physicalPath = 'www/site'))).toEqual([
-      { path: '/physicalPath', message: 'must be an absolute POSIX path starting with "/" (got "www/site")', value: 'www/site' },
+      {
+        path: '/physicalPath',
+        message: 'must be an absolute POSIX path starting with "/" (got "www/site")',
+        value: 'www/site',
+      },
     ]);
     const [windows] = problems((c) => (c.physicalPath = 'D:/sites/a'));
     expect(windows.message).toContain('pathMap option of loadConfig');
@@ -397,7 +487,9 @@ describe('cross-field checks', () => {
     });
     expect(found).toHaveLength(1);
     expect(found[0].path).toBe('/fastCgi/application/2');
-    expect(found[0].message).toMatch(/duplicate application.*"\/usr\/bin\/php-cgi".*\/fastCgi\/application\/0/);
+    expect(found[0].message).toMatch(
+      /duplicate application.*"\/usr\/bin\/php-cgi".*\/fastCgi\/application\/0/,
+    );
   });
 
   test('environment variable names are unique per application, case-sensitively', () => {
@@ -407,12 +499,17 @@ describe('cross-field checks', () => {
         { name: 'phprc', value: '/b' },
         { name: 'PHPRC', value: '/c' },
       ];
-      c.fastCgi.application.push({ fullPath: '/usr/bin/php-cgi', arguments: '-x', environmentVariables: [{ name: 'PHPRC' }] });
+      c.fastCgi.application.push({
+        fullPath: '/usr/bin/php-cgi',
+        arguments: '-x',
+        environmentVariables: [{ name: 'PHPRC' }],
+      });
     });
     expect(found).toEqual([
       {
         path: '/fastCgi/application/0/environmentVariables/2/name',
-        message: 'duplicate environment variable "PHPRC": already defined at /fastCgi/application/0/environmentVariables/0',
+        message:
+          'duplicate environment variable "PHPRC": already defined at /fastCgi/application/0/environmentVariables/0',
         value: 'PHPRC',
       },
     ]);
@@ -449,7 +546,11 @@ describe('cross-field checks', () => {
     expect(wrongCase[0]).toMatchObject({ path: '/handlers/0/modules' });
     expect(wrongCase[0].message).toContain('did you mean "FastCgiModule"?');
     // Not a FastCGI mapping: no scriptProcessor needed.
-    expect(problems((c) => c.handlers.push({ name: 'Static', path: '*', verb: '*', modules: 'StaticFileModule' }))).toEqual([]);
+    expect(
+      problems((c) =>
+        c.handlers.push({ name: 'Static', path: '*', verb: '*', modules: 'StaticFileModule' }),
+      ),
+    ).toEqual([]);
   });
 
   test('the scriptProcessor is split at the first "|"', () => {
@@ -468,19 +569,34 @@ describe('cross-field checks', () => {
     expect(config.serverSoftware).toBe('iis-fastcgi/{version}');
   });
 
-  test.each([[true], [false], [['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback', 'uniquelocal', '::ffff:127.0.0.2', '192.168.0.0/255.255.0.0']]])(
-    'trustProxy %j is accepted',
-    (trustProxy) => {
-      expect(problems((c) => (c.trustProxy = trustProxy))).toEqual([]);
+  test.each([
+    [true],
+    [false],
+    [
+      [
+        '127.0.0.1',
+        '10.0.0.0/8',
+        '::1',
+        'fd00::/8',
+        'loopback',
+        'uniquelocal',
+        '::ffff:127.0.0.2',
+        '192.168.0.0/255.255.0.0',
+      ],
+    ],
+  ])('trustProxy %j is accepted', (trustProxy) => {
+    expect(problems((c) => (c.trustProxy = trustProxy))).toEqual([]);
+  });
+
+  test.each([['10.0.0.0/33'], ['example.com'], ['127.0.0.1:80'], ['1.2.3']])(
+    'trustProxy entry %j is refused with its index',
+    (entry) => {
+      const found = problems((c) => (c.trustProxy = ['127.0.0.1', entry]));
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ path: '/trustProxy/1', value: entry });
+      expect(found[0].message).toMatch(/CIDR range/);
     },
   );
-
-  test.each([['10.0.0.0/33'], ['example.com'], ['127.0.0.1:80'], ['1.2.3']])('trustProxy entry %j is refused with its index', (entry) => {
-    const found = problems((c) => (c.trustProxy = ['127.0.0.1', entry]));
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ path: '/trustProxy/1', value: entry });
-    expect(found[0].message).toMatch(/CIDR range/);
-  });
 
   test.each([['yes'], [1], [{}]])('trustProxy %j (not a boolean or list) is refused', (value) => {
     const found = problems((c) => (c.trustProxy = value));
@@ -496,9 +612,12 @@ describe('cross-field checks', () => {
     expect(found[0].message).toMatch(/^unknown encoding "klingon"; .*windows-1252/);
   });
 
-  test.each(['*', 'GET', 'GET,HEAD,POST', 'GET, HEAD', 'PROPFIND,M-SEARCH'])('verb %j is accepted', (verb) => {
-    expect(problems((c) => (c.handlers[0].verb = verb))).toEqual([]);
-  });
+  test.each(['*', 'GET', 'GET,HEAD,POST', 'GET, HEAD', 'PROPFIND,M-SEARCH'])(
+    'verb %j is accepted',
+    (verb) => {
+      expect(problems((c) => (c.handlers[0].verb = verb))).toEqual([]);
+    },
+  );
 
   test.each(['GET POST', 'GET,,POST', 'GET;POST', 'GET,'])('verb %j is refused', (verb) => {
     const found = problems((c) => (c.handlers[0].verb = verb));
@@ -509,7 +628,14 @@ describe('cross-field checks', () => {
 
   test('script only belongs to a wildcard handler and must stay relative', () => {
     const wildcard = (script: string) => (c: Record<string, any>) => {
-      c.handlers.push({ name: 'Front', path: '*', verb: '*', modules: 'FastCgiModule', scriptProcessor: '/usr/bin/php-cgi', script });
+      c.handlers.push({
+        name: 'Front',
+        path: '*',
+        verb: '*',
+        modules: 'FastCgiModule',
+        scriptProcessor: '/usr/bin/php-cgi',
+        script,
+      });
     };
     expect(problems(wildcard('index.php'))).toEqual([]);
     expect(problems(wildcard('public/index.php'))).toEqual([]);
@@ -517,9 +643,15 @@ describe('cross-field checks', () => {
       path: '/handlers/1/script',
       message: 'must be a path relative to physicalPath, such as "index.php" (got "/index.php")',
     });
-    expect(problems(wildcard('C:\\site\\index.php'))[0].message).toMatch(/^must be a path relative to physicalPath/);
-    expect(problems(wildcard('../index.php'))[0].message).toMatch(/^must not contain "\.\." segments/);
-    expect(problems(wildcard('a/..\\..\\index.php'))[0].message).toMatch(/^must not contain "\.\." segments/);
+    expect(problems(wildcard('C:\\site\\index.php'))[0].message).toMatch(
+      /^must be a path relative to physicalPath/,
+    );
+    expect(problems(wildcard('../index.php'))[0].message).toMatch(
+      /^must not contain "\.\." segments/,
+    );
+    expect(problems(wildcard('a/..\\..\\index.php'))[0].message).toMatch(
+      /^must not contain "\.\." segments/,
+    );
     expect(problems(wildcard('a..b/index.php'))).toEqual([]);
 
     const notWildcard = problems((c) => (c.handlers[0].script = 'index.php'));
@@ -531,9 +663,18 @@ describe('cross-field checks', () => {
 
 describe('helpers', () => {
   test('splitScriptProcessor splits at the first "|"', () => {
-    expect(splitScriptProcessor('/usr/bin/php-cgi')).toEqual({ fullPath: '/usr/bin/php-cgi', arguments: '' });
-    expect(splitScriptProcessor('/usr/bin/php-cgi|')).toEqual({ fullPath: '/usr/bin/php-cgi', arguments: '' });
-    expect(splitScriptProcessor('/usr/bin/php-cgi|-d a=1|b')).toEqual({ fullPath: '/usr/bin/php-cgi', arguments: '-d a=1|b' });
+    expect(splitScriptProcessor('/usr/bin/php-cgi')).toEqual({
+      fullPath: '/usr/bin/php-cgi',
+      arguments: '',
+    });
+    expect(splitScriptProcessor('/usr/bin/php-cgi|')).toEqual({
+      fullPath: '/usr/bin/php-cgi',
+      arguments: '',
+    });
+    expect(splitScriptProcessor('/usr/bin/php-cgi|-d a=1|b')).toEqual({
+      fullPath: '/usr/bin/php-cgi',
+      arguments: '-d a=1|b',
+    });
   });
 
   test('applicationKey joins fullPath and arguments with "|"', () => {

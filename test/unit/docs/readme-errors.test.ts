@@ -35,12 +35,16 @@ describe('README errors table', () => {
     expect([...rows.keys()].sort()).toEqual(registry);
     const codes = classCodes();
     expect([...codes.keys()].sort()).toEqual(registry);
-    for (const [code, className] of codes) expect([code, rows.get(code)?.className]).toEqual([code, className]);
+    for (const [code, className] of codes)
+      expect([code, rows.get(code)?.className]).toEqual([code, className]);
   });
 
-  it("gives each code the status of the registry (one status per code)", () => {
+  it('gives each code the status of the registry (one status per code)', () => {
     for (const [code, { status }] of readmeRows()) {
-      expect([code, status]).toEqual([code, String(FASTCGI_ERROR_STATUS[code as keyof typeof FASTCGI_ERROR_STATUS])]);
+      expect([code, status]).toEqual([
+        code,
+        String(FASTCGI_ERROR_STATUS[code as keyof typeof FASTCGI_ERROR_STATUS]),
+      ]);
     }
   });
 

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { readmeBlock, START, END } = require('../../../scripts/options-doc.js') as {
   readmeBlock(): string;
   START: string;
@@ -19,9 +18,17 @@ describe('README option reference', () => {
 
   it('documents every attribute of the TypeScript config types', () => {
     // The input types are generated from the schema into this file (scripts/config-types.js).
-    const types = fs.readFileSync(path.join(ROOT, 'lib', 'config', 'config-types.generated.ts'), 'utf8');
+    const types = fs.readFileSync(
+      path.join(ROOT, 'lib', 'config', 'config-types.generated.ts'),
+      'utf8',
+    );
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    for (const name of ['ApplicationConfig', 'HandlerConfig', 'FastCgiConfig', 'EnvironmentVariable']) {
+    for (const name of [
+      'ApplicationConfig',
+      'HandlerConfig',
+      'FastCgiConfig',
+      'EnvironmentVariable',
+    ]) {
       expect([name, types.includes(`export interface ${name} {`)]).toEqual([name, true]);
       const body = types.slice(types.indexOf(`export interface ${name} {`));
       const members = body.slice(0, body.indexOf('\n}')).match(/^ {2}(\w+)\??:/gm) ?? [];

@@ -1,12 +1,28 @@
-import { AutoTuner, defaultAutoTunePolicy, type AutoTunePolicy } from '../../../lib/pool/auto-tuner';
+import {
+  AutoTuner,
+  defaultAutoTunePolicy,
+  type AutoTunePolicy,
+} from '../../../lib/pool/auto-tuner';
 
-const POLICY: AutoTunePolicy = { floor: 2, cap: 5, growCpuIdle: 0.25, shrinkAfterTicks: 3, tickMs: 1000 };
+const POLICY: AutoTunePolicy = {
+  floor: 2,
+  cap: 5,
+  growCpuIdle: 0.25,
+  shrinkAfterTicks: 3,
+  tickMs: 1000,
+};
 const waiting = (cpuIdle = 0.9, busyPeak = 99) => ({ queuedPeak: 4, busyPeak, cpuIdle });
 const quiet = (busyPeak: number) => ({ queuedPeak: 0, busyPeak, cpuIdle: 0.9 });
 
 describe('AutoTuner (maxInstances 0)', () => {
   test('the default policy: floor max(2, CPUs), cap 4 × floor, 1 s ticks, 30 ticks to shrink', () => {
-    expect(defaultAutoTunePolicy(1)).toEqual({ floor: 2, cap: 8, growCpuIdle: 0.25, shrinkAfterTicks: 30, tickMs: 1000 });
+    expect(defaultAutoTunePolicy(1)).toEqual({
+      floor: 2,
+      cap: 8,
+      growCpuIdle: 0.25,
+      shrinkAfterTicks: 30,
+      tickMs: 1000,
+    });
     expect(defaultAutoTunePolicy(8)).toMatchObject({ floor: 8, cap: 32 });
   });
 

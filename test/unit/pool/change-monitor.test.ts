@@ -17,7 +17,11 @@ afterEach(() => {
 
 function watch(file: string, options = {}): { changes: () => number; monitor: ChangeMonitor } {
   let count = 0;
-  const monitor = new ChangeMonitor(file, () => count++, { debounceMs: 30, pollMs: 50, ...options });
+  const monitor = new ChangeMonitor(file, () => count++, {
+    debounceMs: 30,
+    pollMs: 50,
+    ...options,
+  });
   monitors.push(monitor);
   return { changes: () => count, monitor };
 }
@@ -101,7 +105,11 @@ describe('ChangeMonitor (monitorChangesTo)', () => {
 
   test('a relative path is resolved against the folder of fullPath', () => {
     expect(resolveMonitoredFile('php.ini', '/opt/php/php-cgi')).toBe('/opt/php/php.ini');
-    expect(resolveMonitoredFile('../etc/php.ini', '/opt/php/bin/php-cgi')).toBe('/opt/php/etc/php.ini');
-    expect(resolveMonitoredFile('/etc/php/8.2/cgi/php.ini', '/usr/bin/php-cgi')).toBe('/etc/php/8.2/cgi/php.ini');
+    expect(resolveMonitoredFile('../etc/php.ini', '/opt/php/bin/php-cgi')).toBe(
+      '/opt/php/etc/php.ini',
+    );
+    expect(resolveMonitoredFile('/etc/php/8.2/cgi/php.ini', '/usr/bin/php-cgi')).toBe(
+      '/etc/php/8.2/cgi/php.ini',
+    );
   });
 });

@@ -2,7 +2,11 @@ import type { SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findSetpriv, parentDeathMechanism, spawnWithParentDeathSignal } from '../../../lib/pool/parent-death';
+import {
+  findSetpriv,
+  parentDeathMechanism,
+  spawnWithParentDeathSignal,
+} from '../../../lib/pool/parent-death';
 import type { SpawnFunction } from '../../../lib/pool/process-instance';
 
 interface Call {
@@ -27,9 +31,18 @@ describe('parent-death signal', () => {
 
   test('an executable is started through setpriv --pdeathsig KILL, its arguments and options unchanged', () => {
     const calls: Call[] = [];
-    const options: SpawnOptions = { stdio: [5, 'ignore', 'pipe'], env: { A: '1', PATH: process.env.PATH } };
+    const options: SpawnOptions = {
+      stdio: [5, 'ignore', 'pipe'],
+      env: { A: '1', PATH: process.env.PATH },
+    };
     spawnWithParentDeathSignal(recordingBase(calls))(process.execPath, ['-d', 'x=1'], options);
-    expect(calls).toEqual([{ file: findSetpriv(), args: ['--pdeathsig', 'KILL', '--', process.execPath, '-d', 'x=1'], options }]);
+    expect(calls).toEqual([
+      {
+        file: findSetpriv(),
+        args: ['--pdeathsig', 'KILL', '--', process.execPath, '-d', 'x=1'],
+        options,
+      },
+    ]);
   });
 
   test('a bare name is looked up on the PATH of the child environment', () => {
@@ -42,7 +55,10 @@ describe('parent-death signal', () => {
   test('a missing or non-executable fullPath is spawned directly, so spawn itself reports ENOENT/EACCES', () => {
     const calls: Call[] = [];
     const spawn = spawnWithParentDeathSignal(recordingBase(calls));
-    const plain = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'iisfcgi-pd-')), 'not-executable');
+    const plain = path.join(
+      fs.mkdtempSync(path.join(os.tmpdir(), 'iisfcgi-pd-')),
+      'not-executable',
+    );
     fs.writeFileSync(plain, '#!/bin/sh\n', { mode: 0o644 });
     spawn('/no/such/php-cgi', ['-x'], {});
     spawn(plain, [], {});

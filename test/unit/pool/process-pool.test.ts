@@ -66,13 +66,24 @@ function application(fields: Partial<ApplicationConfig> = {}): ResolvedApplicati
   return validateConfig({
     physicalPath: '/srv/site',
     fastCgi: { application: [{ fullPath, ...fields }] },
-    handlers: [{ name: 'PHP', path: '*.php', verb: '*', modules: 'FastCgiModule', scriptProcessor: fullPath }],
+    handlers: [
+      {
+        name: 'PHP',
+        path: '*.php',
+        verb: '*',
+        modules: 'FastCgiModule',
+        scriptProcessor: fullPath,
+      },
+    ],
   }).fastCgi.application[0];
 }
 
 function makePool(
   fields: Partial<ApplicationConfig> = {},
-  options: { spawn?: SpawnFunction | null; env?: NodeJS.ProcessEnv } & Omit<Partial<ProcessPoolOptions>, 'spawn' | 'env'> = {},
+  options: { spawn?: SpawnFunction | null; env?: NodeJS.ProcessEnv } & Omit<
+    Partial<ProcessPoolOptions>,
+    'spawn' | 'env'
+  > = {},
 ): ProcessPool {
   const app = application(fields);
   const { spawn, env, ...seams } = options;
@@ -96,7 +107,13 @@ function acquire(pool: ProcessPool): Promise<Lease> {
 
 /** A waiter whose outcome can be inspected without awaiting it. */
 function waiter(pool: ProcessPool, log?: string[], name?: string) {
-  const state: { lease?: Lease; error?: FastCgiError; calls: number; cancel: () => void; settled: Promise<void> } = {
+  const state: {
+    lease?: Lease;
+    error?: FastCgiError;
+    calls: number;
+    cancel: () => void;
+    settled: Promise<void>;
+  } = {
     calls: 0,
     cancel: () => {},
     settled: Promise.resolve(),
@@ -115,7 +132,11 @@ function waiter(pool: ProcessPool, log?: string[], name?: string) {
 
 /** Like nodeResponderSpawn, with misbehaving-responder.js (a `mode=` per request). */
 const misbehavingSpawn = ((_file: string, args: readonly string[], options: SpawnOptions) => {
-  const child = childProcess.spawn(process.execPath, [path.join(path.dirname(RESPONDER), 'misbehaving-responder.js'), ...args], options);
+  const child = childProcess.spawn(
+    process.execPath,
+    [path.join(path.dirname(RESPONDER), 'misbehaving-responder.js'), ...args],
+    options,
+  );
   if (child.pid) pids.push(child.pid);
   return child;
 }) as unknown as SpawnFunction;
@@ -132,16 +153,28 @@ function fetchOver(lease: Lease, query = ''): Promise<{ text: string; appStatus:
           return true;
         },
         onStderr: () => {},
-        onComplete: (appStatus) => resolve({ text: Buffer.concat(chunks).toString('utf8'), appStatus }),
+        onComplete: (appStatus) =>
+          resolve({ text: Buffer.concat(chunks).toString('utf8'), appStatus }),
         onError: (err) => reject(err),
       },
       { activityTimeout: 10, requestTimeout: 10 },
     );
-    exchange.start(encodeParams(REQUEST_ID, [['QUERY_STRING', query], ['REQUEST_METHOD', 'GET']]), null);
+    exchange.start(
+      encodeParams(REQUEST_ID, [
+        ['QUERY_STRING', query],
+        ['REQUEST_METHOD', 'GET'],
+      ]),
+      null,
+    );
   });
 }
 
-function responseJson(text: string): { pid: number; requests: number; envPipe: string | null; env: Record<string, string | null> } {
+function responseJson(text: string): {
+  pid: number;
+  requests: number;
+  envPipe: string | null;
+  env: Record<string, string | null>;
+} {
   return JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
 }
 
@@ -174,13 +207,25 @@ describe('ProcessPool: leasing', () => {
     expect(lease.instance.pid).toBe(pids[0]);
     expect(spawnEvents).toEqual([{ pid: pids[0] }]);
     expect(lease.connection.usable).toBe(true);
-    expect(pool.stats()).toMatchObject({ instances: 1, busy: 1, idle: 0, queued: 0, starting: 0, maxInstances: 2 });
+    expect(pool.stats()).toMatchObject({
+      instances: 1,
+      busy: 1,
+      idle: 0,
+      queued: 0,
+      starting: 0,
+      maxInstances: 2,
+    });
 
     // The process really answers on that connection.
     const response = await fetchOver(lease);
     expect(response.appStatus).toBe(0);
     const body = responseJson(response.text);
-    expect(body).toMatchObject({ pid: pids[0], requests: 1, envPipe: pipe, env: { RESPONDER_GREETING: 'hi' } });
+    expect(body).toMatchObject({
+      pid: pids[0],
+      requests: 1,
+      envPipe: pipe,
+      env: { RESPONDER_GREETING: 'hi' },
+    });
 
     lease.release('reuse');
     expect(pool.stats()).toMatchObject({ busy: 0, idle: 1, served: 1 });
@@ -354,7 +399,10 @@ describe('ProcessPool: recycling and outcomes', () => {
   });
 
   test('PHP_FCGI_MAX_REQUESTS below instanceMaxRequests recycles first', async () => {
-    const pool = makePool({ maxInstances: 1, instanceMaxRequests: 100 }, { env: { PHP_FCGI_MAX_REQUESTS: '1' } });
+    const pool = makePool(
+      { maxInstances: 1, instanceMaxRequests: 100 },
+      { env: { PHP_FCGI_MAX_REQUESTS: '1' } },
+    );
     const first = await acquire(pool);
     first.release('reuse');
     expect(pool.stats().recycled).toBe(1);
@@ -380,32 +428,44 @@ describe('ProcessPool: recycling and outcomes', () => {
     lease.release('retire', 'suspect');
     await next.settled;
     expect(next.lease!.instance).not.toBe(lease.instance);
-    await eventually(() => !processAlive(lease.instance.pid as number), 'the retired process to exit');
+    await eventually(
+      () => !processAlive(lease.instance.pid as number),
+      'the retired process to exit',
+    );
     next.lease!.release('reuse');
   });
 
   test.each([
     ['while idle', 200],
     ['before its release', 0],
-  ])('a process that closes its connection %s is not sent another request; still alive a second later, it is killed without counting as a crash', async (_when, pause) => {
-    const pool = makePool({ maxInstances: 1 }, { spawn: misbehavingSpawn });
-    const lease = await acquire(pool);
-    const pid = lease.instance.pid as number;
-    expect((await fetchOver(lease, 'mode=close-after-end')).text).toContain('closing after end');
-    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
-    else await new Promise<void>((resolve) => lease.connection.socket.once('close', () => resolve()));
-    lease.release('reuse');
-    expect(pool.stats().idle).toBe(0);
-    const next = await acquire(pool);
-    expect(next.instance).not.toBe(lease.instance);
-    next.release('reuse');
-    await eventually(() => !processAlive(pid), 'the process that stayed to be killed');
-    expect(pool.stats()).toMatchObject({ crashed: 0, failed: 0 });
-    expect(pool.stats().rapidFail.recentFailures).toBe(0);
-  });
+  ])(
+    'a process that closes its connection %s is not sent another request; still alive a second later, it is killed without counting as a crash',
+    async (_when, pause) => {
+      const pool = makePool({ maxInstances: 1 }, { spawn: misbehavingSpawn });
+      const lease = await acquire(pool);
+      const pid = lease.instance.pid as number;
+      expect((await fetchOver(lease, 'mode=close-after-end')).text).toContain('closing after end');
+      if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+      else
+        await new Promise<void>((resolve) =>
+          lease.connection.socket.once('close', () => resolve()),
+        );
+      lease.release('reuse');
+      expect(pool.stats().idle).toBe(0);
+      const next = await acquire(pool);
+      expect(next.instance).not.toBe(lease.instance);
+      next.release('reuse');
+      await eventually(() => !processAlive(pid), 'the process that stayed to be killed');
+      expect(pool.stats()).toMatchObject({ crashed: 0, failed: 0 });
+      expect(pool.stats().rapidFail.recentFailures).toBe(0);
+    },
+  );
 
   test('a process that leaves by itself after N requests (an unseen PHP_FCGI_MAX_REQUESTS) teaches the pool N: the next is let go after N, never handed a request it would not read', async () => {
-    const pool = makePool({ maxInstances: 1, instanceMaxRequests: 100 }, { spawn: misbehavingSpawn });
+    const pool = makePool(
+      { maxInstances: 1, instanceMaxRequests: 100 },
+      { spawn: misbehavingSpawn },
+    );
     const exits: Array<{ pid?: number; unexpected: boolean }> = [];
     pool.on('exit', (event) => exits.push(event));
     const first = await acquire(pool);
@@ -478,11 +538,14 @@ describe('ProcessPool: recycling and outcomes', () => {
     await refused.settled;
     expect(refused.error).toBeInstanceOf(FastCgiQueueFullError);
     let retried: Lease | undefined;
-    pool.acquire((err, lease) => {
-      expect(err).toBeNull();
-      retried = lease;
-      order.push('retried');
-    }, { retry: true });
+    pool.acquire(
+      (err, lease) => {
+        expect(err).toBeNull();
+        retried = lease;
+        order.push('retried');
+      },
+      { retry: true },
+    );
     busy.release('reuse');
     await eventually(() => retried !== undefined, 'the retried request to get the process');
     expect(order).toEqual(['refused', 'retried']);
@@ -576,7 +639,10 @@ describe('ProcessPool: idleTimeout', () => {
 
 describe('ProcessPool: spawn failures', () => {
   test('a missing executable → FastCgiSpawnError for the waiter', async () => {
-    const pool = makePool({ fullPath: path.join(socketDir, 'no-such-php-cgi'), maxInstances: 1 }, { spawn: null });
+    const pool = makePool(
+      { fullPath: path.join(socketDir, 'no-such-php-cgi'), maxInstances: 1 },
+      { spawn: null },
+    );
     const err = await acquire(pool).then(
       () => null,
       (error: unknown) => error,
@@ -587,11 +653,17 @@ describe('ProcessPool: spawn failures', () => {
     expect((err as FastCgiSpawnError).message).toContain('no-such-php-cgi');
     expect(pool.stats()).toMatchObject({ instances: 0, starting: 0, queued: 0, failed: 0 }); // the request runner counts failed requests
     // The listening socket's files are gone too.
-    await eventually(() => fs.readdirSync(socketDir).length === 0, 'the socket files to be removed');
+    await eventually(
+      () => fs.readdirSync(socketDir).length === 0,
+      'the socket files to be removed',
+    );
   });
 
   test('every waiter learns about the failure (each gets its own attempt)', async () => {
-    const pool = makePool({ fullPath: path.join(socketDir, 'no-such-php-cgi'), maxInstances: 1 }, { spawn: null });
+    const pool = makePool(
+      { fullPath: path.join(socketDir, 'no-such-php-cgi'), maxInstances: 1 },
+      { spawn: null },
+    );
     const waiters = [waiter(pool), waiter(pool), waiter(pool)];
     await Promise.all(waiters.map((w) => w.settled));
     for (const w of waiters) {
@@ -612,7 +684,10 @@ describe('ProcessPool: spawn failures', () => {
     );
     expect(err).toBeInstanceOf(FastCgiSpawnError);
     expect((err as Error).message).toContain('EACCES');
-    await eventually(() => fs.readdirSync(socketDir).length === 0, 'the socket files to be removed');
+    await eventually(
+      () => fs.readdirSync(socketDir).length === 0,
+      'the socket files to be removed',
+    );
   });
 
   test('after a failed start the pool recovers once spawning works again', async () => {
@@ -730,13 +805,22 @@ describe('ProcessPool: rapidFailsPerMinute', () => {
       attempts++;
       return (broken as unknown as (...a: unknown[]) => never)(...args);
     }) as unknown as SpawnFunction;
-    const pool = makePool({ maxInstances: 1, rapidFailsPerMinute: 2 }, { spawn: counting, secondMs: 5 });
+    const pool = makePool(
+      { maxInstances: 1, rapidFailsPerMinute: 2 },
+      { spawn: counting, secondMs: 5 },
+    );
     const trips: Array<{ until: number }> = [];
     pool.on('rapidFail', (event) => trips.push(event));
     const waiters = [waiter(pool), waiter(pool), waiter(pool), waiter(pool)];
     await Promise.all(waiters.map((w) => w.settled));
-    expect(waiters.slice(0, 2).map((w) => w.error)).toEqual([expect.any(FastCgiSpawnError), expect.any(FastCgiSpawnError)]);
-    expect(waiters.slice(2).map((w) => w.error)).toEqual([expect.any(FastCgiRapidFailError), expect.any(FastCgiRapidFailError)]);
+    expect(waiters.slice(0, 2).map((w) => w.error)).toEqual([
+      expect.any(FastCgiSpawnError),
+      expect.any(FastCgiSpawnError),
+    ]);
+    expect(waiters.slice(2).map((w) => w.error)).toEqual([
+      expect.any(FastCgiRapidFailError),
+      expect.any(FastCgiRapidFailError),
+    ]);
     expect(attempts).toBe(2);
     expect(trips).toHaveLength(1);
 
@@ -745,7 +829,9 @@ describe('ProcessPool: rapidFailsPerMinute', () => {
     expect(refused).toBeInstanceOf(FastCgiRapidFailError);
     expect(refused!.code).toBe('ERR_FASTCGI_RAPID_FAIL');
     expect(refused!.status).toBe(500);
-    expect(refused!.message).toBe('The FastCGI process has failed frequently recently. Try the request again in a while');
+    expect(refused!.message).toBe(
+      'The FastCGI process has failed frequently recently. Try the request again in a while',
+    );
     expect((refused as unknown as FastCgiRapidFailError).retryAt).toBe(trips[0].until);
     expect(attempts).toBe(2);
     expect(pool.stats().rapidFail).toMatchObject({ threshold: 2, tripped: true, trips: 1 });
@@ -776,12 +862,16 @@ describe('ProcessPool: rapidFailsPerMinute', () => {
       { pid: first.instance.pid, description: 'exit code 0', unexpected: true },
       { pid: second.instance.pid, description: 'killed by SIGKILL', unexpected: true },
     ]);
-    expect(pool.stats()).toMatchObject({ crashed: 1, rapidFail: { recentFailures: 1, tripped: false } });
+    expect(pool.stats()).toMatchObject({
+      crashed: 1,
+      rapidFail: { recentFailures: 1, tripped: false },
+    });
   });
 
   test('0 turns the protection off', async () => {
     const pool = makePool({ maxInstances: 1, rapidFailsPerMinute: 0 }, { spawn: broken });
-    for (let i = 0; i < 12; i++) await expect(acquire(pool)).rejects.toBeInstanceOf(FastCgiSpawnError);
+    for (let i = 0; i < 12; i++)
+      await expect(acquire(pool)).rejects.toBeInstanceOf(FastCgiSpawnError);
     expect(pool.stats().rapidFail).toMatchObject({ threshold: 0, tripped: false, trips: 0 });
   });
 });
@@ -808,12 +898,19 @@ describe('ProcessPool: maxInstances 0 (auto-tuning)', () => {
     holder.release('reuse');
     await waiters[2].settled;
     for (const w of waiters) w.lease!.release('reuse');
-    await eventually(() => pool.stats().maxInstances === 1 && pool.stats().instances === 1, 'the pool to shrink back', 3000);
+    await eventually(
+      () => pool.stats().maxInstances === 1 && pool.stats().instances === 1,
+      'the pool to shrink back',
+      3000,
+    );
     expect(pool.stats().recycledBy.autoTune).toBe(2);
   });
 
   test('does not grow while the CPU is saturated', async () => {
-    const pool = makePool({ maxInstances: 0 }, { autoTune: { floor: 1, cap: 3, tickMs: 20 }, cpuIdle: () => 0.05 });
+    const pool = makePool(
+      { maxInstances: 0 },
+      { autoTune: { floor: 1, cap: 3, tickMs: 20 }, cpuIdle: () => 0.05 },
+    );
     const holder = await acquire(pool);
     const w = waiter(pool);
     await new Promise((resolve) => setTimeout(resolve, 150));
@@ -898,7 +995,9 @@ describe('ProcessPool: a process that dies while starting', () => {
     return ((file: string, args: readonly string[], options: SpawnOptions) => {
       const dies = ++count <= deaths;
       const stdio = dies ? ['ignore', 'ignore', 'pipe'] : options.stdio;
-      const child = (nodeResponderSpawn as unknown as (...a: unknown[]) => childProcess.ChildProcess)(file, args, { ...options, stdio });
+      const child = (
+        nodeResponderSpawn as unknown as (...a: unknown[]) => childProcess.ChildProcess
+      )(file, args, { ...options, stdio });
       if (dies) child.kill('SIGKILL');
       return child;
     }) as unknown as SpawnFunction;

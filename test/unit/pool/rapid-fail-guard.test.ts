@@ -31,10 +31,20 @@ describe('RapidFailGuard', () => {
     expect(guard.record(20)).toBe(false);
     expect(guard.record(30)).toBe(false);
     const lifted = 10 + MINUTE;
-    expect(guard.state(lifted)).toEqual({ threshold: 2, recentFailures: 0, tripped: false, until: null, trips: 1 });
+    expect(guard.state(lifted)).toEqual({
+      threshold: 2,
+      recentFailures: 0,
+      tripped: false,
+      until: null,
+      trips: 1,
+    });
     expect(guard.record(lifted + 1)).toBe(false);
     expect(guard.record(lifted + 2)).toBe(true);
-    expect(guard.state(lifted + 3)).toMatchObject({ tripped: true, until: lifted + 2 + MINUTE, trips: 2 });
+    expect(guard.state(lifted + 3)).toMatchObject({
+      tripped: true,
+      until: lifted + 2 + MINUTE,
+      trips: 2,
+    });
   });
 
   test('threshold 1: the first failure trips it', () => {
@@ -44,7 +54,13 @@ describe('RapidFailGuard', () => {
   test('threshold 0 turns the protection off', () => {
     const guard = new RapidFailGuard(0);
     for (let t = 0; t < 1000; t++) expect(guard.record(t)).toBe(false);
-    expect(guard.state(1000)).toEqual({ threshold: 0, recentFailures: 0, tripped: false, until: null, trips: 0 });
+    expect(guard.state(1000)).toEqual({
+      threshold: 0,
+      recentFailures: 0,
+      tripped: false,
+      until: null,
+      trips: 0,
+    });
   });
 
   test('the window length is a constructor seam', () => {

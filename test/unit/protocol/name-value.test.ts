@@ -7,7 +7,9 @@ import {
 } from '../../../lib/protocol/name-value';
 
 const bytes = (...parts: Array<number[] | string | Buffer>): Buffer =>
-  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+  Buffer.concat(
+    parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))),
+  );
 
 describe('encodeNameValuePairs', () => {
   it('encodes short lengths in one byte (spec 3.4, FCGI_NameValuePair11)', () => {
@@ -35,16 +37,22 @@ describe('encodeNameValuePairs', () => {
     expect(encoded.subarray(2 + lengthBytes.length).equals(Buffer.alloc(length, 'v'))).toBe(true);
   });
 
-  it.each([0, 127, 128, 65535, 65536])('round-trips a %i-byte name with 4-byte and 1-byte lengths mixed', (length) => {
-    const name = Buffer.alloc(length, 0xaa);
-    const pairs: NameValue[] = [[name, 'x'], ['y', Buffer.alloc(length, 0x55)]];
-    const decoded = decodeNameValuePairs(encodeNameValuePairs(pairs));
-    expect(decoded).toHaveLength(2);
-    expect(decoded[0]![0].equals(name)).toBe(true);
-    expect(decoded[0]![1].toString()).toBe('x');
-    expect(decoded[1]![0].toString()).toBe('y');
-    expect(decoded[1]![1].equals(Buffer.alloc(length, 0x55))).toBe(true);
-  });
+  it.each([0, 127, 128, 65535, 65536])(
+    'round-trips a %i-byte name with 4-byte and 1-byte lengths mixed',
+    (length) => {
+      const name = Buffer.alloc(length, 0xaa);
+      const pairs: NameValue[] = [
+        [name, 'x'],
+        ['y', Buffer.alloc(length, 0x55)],
+      ];
+      const decoded = decodeNameValuePairs(encodeNameValuePairs(pairs));
+      expect(decoded).toHaveLength(2);
+      expect(decoded[0]![0].equals(name)).toBe(true);
+      expect(decoded[0]![1].toString()).toBe('x');
+      expect(decoded[1]![0].toString()).toBe('y');
+      expect(decoded[1]![1].equals(Buffer.alloc(length, 0x55))).toBe(true);
+    },
+  );
 
   it('writes strings as latin1 and Buffers as they are', () => {
     const longLatin1 = 'é'.repeat(40); // over the short-string loop threshold
@@ -53,12 +61,22 @@ describe('encodeNameValuePairs', () => {
       ['L', longLatin1],
     ]);
     expect(encoded).toEqual(
-      bytes([4, 5], [0x63, 0x61, 0x66, 0xe9], [0x63, 0x61, 0x66, 0xc3, 0xa9], [1, 40], 'L', Buffer.alloc(40, 0xe9)),
+      bytes(
+        [4, 5],
+        [0x63, 0x61, 0x66, 0xe9],
+        [0x63, 0x61, 0x66, 0xc3, 0xa9],
+        [1, 40],
+        'L',
+        Buffer.alloc(40, 0xe9),
+      ),
     );
   });
 
   it('accepts any iterable, including a Map and a generator', () => {
-    const map = new Map<string, string>([['A', '1'], ['B', '2']]);
+    const map = new Map<string, string>([
+      ['A', '1'],
+      ['B', '2'],
+    ]);
     const expected = bytes([1, 1], 'A1', [1, 1], 'B2');
     expect(encodeNameValuePairs(map)).toEqual(expected);
     function* gen(): Generator<NameValue> {
@@ -73,13 +91,18 @@ describe('decodeNameValuePairs', () => {
   it('returns subarrays of the content (no copy)', () => {
     const content = bytes([1, 2], 'Abc', [0, 0]);
     const pairs = decodeNameValuePairs(content);
-    expect(pairs.map(([n, v]) => [n.toString(), v.toString()])).toEqual([['A', 'bc'], ['', '']]);
+    expect(pairs.map(([n, v]) => [n.toString(), v.toString()])).toEqual([
+      ['A', 'bc'],
+      ['', ''],
+    ]);
     expect(pairs[0]![0].buffer).toBe(content.buffer);
     expect(pairs[0]![1].byteOffset).toBe(content.byteOffset + 3);
   });
 
   it('accepts a 4-byte length for a short name (the spec does not forbid it)', () => {
-    expect(decodeNameValuePairs(bytes([0x80, 0, 0, 1, 1], 'AB')).map(([n, v]) => [`${n}`, `${v}`])).toEqual([['A', 'B']]);
+    expect(
+      decodeNameValuePairs(bytes([0x80, 0, 0, 1, 1], 'AB')).map(([n, v]) => [`${n}`, `${v}`]),
+    ).toEqual([['A', 'B']]);
   });
 
   it('reads 0xFFFFFFFF as 2^31-1 (top bit is the flag), so this input is truncated', () => {
@@ -100,18 +123,33 @@ describe('decodeNameValuePairs', () => {
   });
 
   it('says where the bad pair starts', () => {
-    expect(() => decodeNameValuePairs(Buffer.from([1, 1, 0x41, 0x42, 1]))).toThrow(/content byte 4/);
+    expect(() => decodeNameValuePairs(Buffer.from([1, 1, 0x41, 0x42, 1]))).toThrow(
+      /content byte 4/,
+    );
   });
 });
 
 describe('decodeNameValueMap', () => {
   it('decodes latin1 strings; a repeated name keeps its last value', () => {
-    const map = decodeNameValueMap(bytes([4, 1], [0x63, 0x61, 0x66, 0xe9], '1', [1, 1], 'x1', [1, 1], 'x2'));
-    expect([...map]).toEqual([['café', '1'], ['x', '2']]);
+    const map = decodeNameValueMap(
+      bytes([4, 1], [0x63, 0x61, 0x66, 0xe9], '1', [1, 1], 'x1', [1, 1], 'x2'),
+    );
+    expect([...map]).toEqual([
+      ['café', '1'],
+      ['x', '2'],
+    ]);
   });
 
   it('round-trips management values', () => {
-    const encoded = encodeNameValuePairs([['FCGI_MAX_CONNS', '10'], ['FCGI_MPXS_CONNS', '0']]);
-    expect(decodeNameValueMap(encoded)).toEqual(new Map([['FCGI_MAX_CONNS', '10'], ['FCGI_MPXS_CONNS', '0']]));
+    const encoded = encodeNameValuePairs([
+      ['FCGI_MAX_CONNS', '10'],
+      ['FCGI_MPXS_CONNS', '0'],
+    ]);
+    expect(decodeNameValueMap(encoded)).toEqual(
+      new Map([
+        ['FCGI_MAX_CONNS', '10'],
+        ['FCGI_MPXS_CONNS', '0'],
+      ]),
+    );
   });
 });

@@ -1,12 +1,31 @@
 import { FastCgiProtocolError } from '../../../lib/errors';
 import { RecordType } from '../../../lib/protocol/constants';
 import { type FastCgiRecord, RecordReader } from '../../../lib/protocol/record-reader';
-import { encodeEndRequest, encodeRecord, encodeStreamEnd, encodeStreamRecords } from '../../../lib/protocol/records';
-import { type PlainRecord, collector, pieces, prng, randomBytes, readAll, signature } from './support';
+import {
+  encodeEndRequest,
+  encodeRecord,
+  encodeStreamEnd,
+  encodeStreamRecords,
+} from '../../../lib/protocol/records';
+import {
+  type PlainRecord,
+  collector,
+  pieces,
+  prng,
+  randomBytes,
+  readAll,
+  signature,
+} from './support';
 
 const bytes = (...parts: Array<number[] | string>): Buffer =>
-  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
-const rec = (type: number, requestId: number, ...content: Array<number[] | string>): PlainRecord => ({
+  Buffer.concat(
+    parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))),
+  );
+const rec = (
+  type: number,
+  requestId: number,
+  ...content: Array<number[] | string>
+): PlainRecord => ({
   type,
   requestId,
   content: bytes(...content),
@@ -14,16 +33,28 @@ const rec = (type: number, requestId: number, ...content: Array<number[] | strin
 
 /** A conversation written by hand from the spec, with a few legal oddities. */
 const STREAM = bytes(
-  [1, 1, 0, 1, 0, 8, 0, 0], [0, 1, 1, 0, 0, 0, 0, 0], // BEGIN_REQUEST id 1, RESPONDER, KEEP_CONN
-  [1, 4, 0, 1, 0, 4, 4, 0], [1, 1], 'Ab', [0, 0, 0, 0], // PARAMS A=b
+  [1, 1, 0, 1, 0, 8, 0, 0],
+  [0, 1, 1, 0, 0, 0, 0, 0], // BEGIN_REQUEST id 1, RESPONDER, KEEP_CONN
+  [1, 4, 0, 1, 0, 4, 4, 0],
+  [1, 1],
+  'Ab',
+  [0, 0, 0, 0], // PARAMS A=b
   [1, 4, 0, 1, 0, 0, 0, 0], // PARAMS end
-  [1, 5, 0, 1, 0, 5, 3, 0], 'hello', [0, 0, 0], // STDIN
+  [1, 5, 0, 1, 0, 5, 3, 0],
+  'hello',
+  [0, 0, 0], // STDIN
   [1, 5, 0, 1, 0, 0, 0, 0], // STDIN end
-  [1, 6, 0, 1, 0, 2, 17, 0xcc], 'ok', new Array(17).fill(0xcc), // STDOUT, 17 non-zero padding bytes, reserved set
-  [1, 7, 0, 1, 0, 0, 3, 0], [0, 0, 0], // empty STDERR with padding
-  [1, 200, 0, 0, 0, 3, 5, 0], 'abc', [0, 0, 0, 0, 0], // unknown management type: delivered
+  [1, 6, 0, 1, 0, 2, 17, 0xcc],
+  'ok',
+  new Array(17).fill(0xcc), // STDOUT, 17 non-zero padding bytes, reserved set
+  [1, 7, 0, 1, 0, 0, 3, 0],
+  [0, 0, 0], // empty STDERR with padding
+  [1, 200, 0, 0, 0, 3, 5, 0],
+  'abc',
+  [0, 0, 0, 0, 0], // unknown management type: delivered
   [1, 2, 0x12, 0x34, 0, 0, 0, 0], // ABORT_REQUEST id 0x1234
-  [1, 3, 0, 1, 0, 8, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0], // END_REQUEST
+  [1, 3, 0, 1, 0, 8, 0, 0],
+  [0, 0, 0, 0, 0, 0, 0, 0], // END_REQUEST
 );
 const EXPECTED: PlainRecord[] = [
   rec(RecordType.BEGIN_REQUEST, 1, [0, 1, 1, 0, 0, 0, 0, 0]),
@@ -45,7 +76,10 @@ describe('RecordReader: chunk boundaries', () => {
 
   it('reads the same records with the stream split at every byte offset', () => {
     for (let i = 0; i <= STREAM.length; i++) {
-      expect(readAll([STREAM.subarray(0, i), STREAM.subarray(i)])).toEqual({ records: EXPECTED, pending: 0 });
+      expect(readAll([STREAM.subarray(0, i), STREAM.subarray(i)])).toEqual({
+        records: EXPECTED,
+        pending: 0,
+      });
     }
   });
 
@@ -53,7 +87,9 @@ describe('RecordReader: chunk boundaries', () => {
     const expected = signature({ records: EXPECTED, pending: 0 });
     for (let i = 0; i <= STREAM.length; i++) {
       for (let j = i; j <= STREAM.length; j++) {
-        const result = signature(readAll([STREAM.subarray(0, i), STREAM.subarray(i, j), STREAM.subarray(j)]));
+        const result = signature(
+          readAll([STREAM.subarray(0, i), STREAM.subarray(i, j), STREAM.subarray(j)]),
+        );
         if (result !== expected) expect({ i, j, result }).toEqual({ i, j, result: expected });
       }
     }
@@ -64,10 +100,18 @@ describe('RecordReader: chunk boundaries', () => {
   });
 
   it('skips 255 bytes of padding split anywhere', () => {
-    const stream = bytes([1, 6, 0, 1, 0, 1, 255, 0], 'x', new Array(255).fill(7), [1, 6, 0, 1, 0, 0, 0, 0]);
+    const stream = bytes(
+      [1, 6, 0, 1, 0, 1, 255, 0],
+      'x',
+      new Array(255).fill(7),
+      [1, 6, 0, 1, 0, 0, 0, 0],
+    );
     const expected = [rec(RecordType.STDOUT, 1, 'x'), rec(RecordType.STDOUT, 1)];
     for (let i = 0; i <= stream.length; i++) {
-      expect(readAll([stream.subarray(0, i), stream.subarray(i)])).toEqual({ records: expected, pending: 0 });
+      expect(readAll([stream.subarray(0, i), stream.subarray(i)])).toEqual({
+        records: expected,
+        pending: 0,
+      });
     }
   });
 
@@ -105,9 +149,17 @@ describe('RecordReader: zero copy', () => {
       return own;
     };
     const first = unpooled(
-      Buffer.concat([encodeRecord(RecordType.STDOUT, 1, Buffer.from('abcdef')), bytes([1, 6, 0, 1, 0, 4, 4, 0], 'wx')]),
+      Buffer.concat([
+        encodeRecord(RecordType.STDOUT, 1, Buffer.from('abcdef')),
+        bytes([1, 6, 0, 1, 0, 4, 4, 0], 'wx'),
+      ]),
     );
-    const second = unpooled(Buffer.concat([bytes('yz', [0, 0, 0, 0]), encodeRecord(RecordType.STDOUT, 1, Buffer.from('later'))]));
+    const second = unpooled(
+      Buffer.concat([
+        bytes('yz', [0, 0, 0, 0]),
+        encodeRecord(RecordType.STDOUT, 1, Buffer.from('later')),
+      ]),
+    );
     const { reader, records } = rawReader();
     reader.push(first);
     reader.push(second);
@@ -149,7 +201,9 @@ describe('RecordReader: pending', () => {
   it('sees a state that is already past the record inside onRecord', () => {
     const seen: number[] = [];
     const reader: RecordReader = new RecordReader(() => seen.push(reader.pending));
-    reader.push(Buffer.concat([encodeRecord(RecordType.STDOUT, 1, Buffer.from('abc')), bytes([1, 6])]));
+    reader.push(
+      Buffer.concat([encodeRecord(RecordType.STDOUT, 1, Buffer.from('abc')), bytes([1, 6])]),
+    );
     expect(seen).toEqual([0]);
     expect(reader.pending).toBe(2);
   });
@@ -164,7 +218,9 @@ describe('RecordReader: onRecord that throws', () => {
       if (r.content.toString() === 'two') throw boom;
     });
     const stream = Buffer.concat(
-      ['one', 'two', 'three', 'four'].map((s) => encodeRecord(RecordType.STDOUT, 1, Buffer.from(s))),
+      ['one', 'two', 'three', 'four'].map((s) =>
+        encodeRecord(RecordType.STDOUT, 1, Buffer.from(s)),
+      ),
     );
     expect(() => reader.push(stream.subarray(0, 44))).toThrow(boom);
     expect(seen).toEqual(['one', 'two']);
@@ -205,17 +261,32 @@ describe('RecordReader: garbage', () => {
     ['version 2', bytes([2, 6, 0, 1, 0, 0, 0, 0]), /version 2 at byte 0/],
     ['an HTTP response', bytes('HTTP/1.1 200 OK\r\n'), /version 72 at byte 0/],
     ['type 0', bytes([1, 0, 0, 1, 0, 0, 0, 0]), /record type 0 at byte 1/],
-    ['BEGIN_REQUEST of 7 bytes', bytes([1, 1, 0, 1, 0, 7, 1, 0], [0, 0, 0, 0, 0, 0, 0, 0]), /BEGIN_REQUEST record at byte 0 has contentLength 7 .* expected 8/],
+    [
+      'BEGIN_REQUEST of 7 bytes',
+      bytes([1, 1, 0, 1, 0, 7, 1, 0], [0, 0, 0, 0, 0, 0, 0, 0]),
+      /BEGIN_REQUEST record at byte 0 has contentLength 7 .* expected 8/,
+    ],
     ['END_REQUEST of 9 bytes', bytes([1, 3, 0, 1, 0, 9, 7, 0]), /END_REQUEST .* contentLength 9/],
-    ['UNKNOWN_TYPE of 0 bytes', bytes([1, 11, 0, 0, 0, 0, 0, 0]), /UNKNOWN_TYPE .* contentLength 0/],
-    ['ABORT_REQUEST of 1 byte', bytes([1, 2, 0, 1, 0, 1, 7, 0]), /ABORT_REQUEST .* contentLength 1 .* expected 0/],
+    [
+      'UNKNOWN_TYPE of 0 bytes',
+      bytes([1, 11, 0, 0, 0, 0, 0, 0]),
+      /UNKNOWN_TYPE .* contentLength 0/,
+    ],
+    [
+      'ABORT_REQUEST of 1 byte',
+      bytes([1, 2, 0, 1, 0, 1, 7, 0]),
+      /ABORT_REQUEST .* contentLength 1 .* expected 0/,
+    ],
   ])('refuses %s, wherever the stream is split', (_what, bad, message) => {
     failWith(bad, message);
   });
 
   it('reports the offset in the stream, past earlier records', () => {
     failWith(Buffer.concat([ok, ok, bytes([9, 6, 0, 1, 0, 0, 0, 0])]), /version 9 at byte 32/);
-    failWith(Buffer.concat([ok, bytes([1, 3, 0, 1, 0, 4, 4, 0])]), /END_REQUEST record at byte 16 has contentLength 4 \(byte 20\)/);
+    failWith(
+      Buffer.concat([ok, bytes([1, 3, 0, 1, 0, 4, 4, 0])]),
+      /END_REQUEST record at byte 16 has contentLength 4 \(byte 20\)/,
+    );
   });
 
   it('throws a FastCgiProtocolError with a stable code', () => {
@@ -281,7 +352,8 @@ describe('RecordReader: garbage', () => {
       const whole = signature(readAll([stream]));
       const cut = int(stream.length + 1);
       const split = signature(readAll([stream.subarray(0, cut), stream.subarray(cut)]));
-      if (split !== whole) expect({ iteration, cut, split }).toEqual({ iteration, cut, split: whole });
+      if (split !== whole)
+        expect({ iteration, cut, split }).toEqual({ iteration, cut, split: whole });
       if (iteration % 10 === 0) expect(signature(readAll(pieces(stream, 1)))).toBe(whole);
     }
   });

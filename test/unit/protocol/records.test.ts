@@ -27,7 +27,9 @@ import { pieces, prng, randomBytes, readAll } from './support';
 
 /** Bytes written by hand from the spec; strings are ASCII. */
 const bytes = (...parts: Array<number[] | string>): Buffer =>
-  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+  Buffer.concat(
+    parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))),
+  );
 
 /** Dirty the allocation pool so allocUnsafe hands out non-zero memory, making padding checks meaningful. */
 function dirtyPool(): void {
@@ -90,7 +92,9 @@ describe('fixed records, byte for byte (spec appendix A)', () => {
 
   it('GET_VALUES', () => {
     // 1 + 1 + 14 = 16 content bytes: no padding.
-    expect(encodeGetValues([FCGI_MAX_CONNS])).toEqual(bytes([1, 9, 0, 0, 0, 16, 0, 0], [14, 0], 'FCGI_MAX_CONNS'));
+    expect(encodeGetValues([FCGI_MAX_CONNS])).toEqual(
+      bytes([1, 9, 0, 0, 0, 16, 0, 0], [14, 0], 'FCGI_MAX_CONNS'),
+    );
   });
 
   it('GET_VALUES_RESULT', () => {
@@ -101,24 +105,29 @@ describe('fixed records, byte for byte (spec appendix A)', () => {
   });
 
   it('UNKNOWN_TYPE', () => {
-    expect(encodeUnknownType(200)).toEqual(bytes([1, 11, 0, 0, 0, 8, 0, 0], [200, 0, 0, 0, 0, 0, 0, 0]));
+    expect(encodeUnknownType(200)).toEqual(
+      bytes([1, 11, 0, 0, 0, 8, 0, 0], [200, 0, 0, 0, 0, 0, 0, 0]),
+    );
   });
 });
 
 describe('encodeRecord', () => {
   beforeEach(dirtyPool);
 
-  it.each([0, 1, 7, 8, 9, 65535])('pads %i content bytes to a multiple of 8 with zeros', (length) => {
-    const content = Buffer.alloc(length, 0x61);
-    const record = encodeRecord(RecordType.STDIN, 3, content);
-    const padding = (8 - (length % 8)) % 8;
-    expect(record.length).toBe(8 + length + padding);
-    expect(record.length % 8).toBe(0);
-    expect(record[6]).toBe(padding);
-    expect(record.readUInt16BE(4)).toBe(length);
-    expect(record.subarray(8, 8 + length).equals(content)).toBe(true);
-    expect([...record.subarray(8 + length)]).toEqual(new Array(padding).fill(0));
-  });
+  it.each([0, 1, 7, 8, 9, 65535])(
+    'pads %i content bytes to a multiple of 8 with zeros',
+    (length) => {
+      const content = Buffer.alloc(length, 0x61);
+      const record = encodeRecord(RecordType.STDIN, 3, content);
+      const padding = (8 - (length % 8)) % 8;
+      expect(record.length).toBe(8 + length + padding);
+      expect(record.length % 8).toBe(0);
+      expect(record[6]).toBe(padding);
+      expect(record.readUInt16BE(4)).toBe(length);
+      expect(record.subarray(8, 8 + length).equals(content)).toBe(true);
+      expect([...record.subarray(8 + length)]).toEqual(new Array(padding).fill(0));
+    },
+  );
 
   it('refuses more than 65535 content bytes and bad header fields with RangeError', () => {
     expect(() => encodeRecord(RecordType.STDIN, 1, Buffer.alloc(65536))).toThrow(RangeError);
@@ -145,56 +154,61 @@ describe('encodeStreamRecords', () => {
   });
 
   const random = prng(0x5eed);
-  it.each([0, 1, 7, 8, 65535, 65536, 70000, 200000])('round-trips %i bytes through RecordReader, zero-copy', (length) => {
-    const data = randomBytes(random, length);
-    const out = encodeStreamRecords(RecordType.STDOUT, 42, data);
-    const all = Buffer.concat([...out, encodeStreamEnd(RecordType.STDOUT, 42)]);
+  it.each([0, 1, 7, 8, 65535, 65536, 70000, 200000])(
+    'round-trips %i bytes through RecordReader, zero-copy',
+    (length) => {
+      const data = randomBytes(random, length);
+      const out = encodeStreamRecords(RecordType.STDOUT, 42, data);
+      const all = Buffer.concat([...out, encodeStreamEnd(RecordType.STDOUT, 42)]);
 
-    // Every record is a multiple of 8, at most 65535 content bytes, zero-padded.
-    let pos = 0;
-    let records = 0;
-    while (pos < all.length) {
-      const contentLength = all.readUInt16BE(pos + 4);
-      const paddingLength = all[pos + 6]!;
-      expect(contentLength).toBeLessThanOrEqual(65535);
-      expect((contentLength + paddingLength) % 8).toBe(0);
-      expect(all.subarray(pos + 8 + contentLength, pos + 8 + contentLength + paddingLength).every((b) => b === 0)).toBe(
-        true,
-      );
-      pos += 8 + contentLength + paddingLength;
-      records++;
-    }
-    expect(pos).toBe(all.length);
-    expect(records).toBe(Math.ceil(length / 65528) + 1);
-
-    // The pieces are [header, slice of data, padding?]...; the slices share data's memory.
-    let dataOffset = 0;
-    for (let i = 0; i < out.length; ) {
-      const header = out[i]!;
-      const slice = out[i + 1]!;
-      expect(header.length).toBe(8);
-      expect(slice.length).toBe(header.readUInt16BE(4));
-      expect(slice.buffer).toBe(data.buffer);
-      expect(slice.byteOffset).toBe(data.byteOffset + dataOffset);
-      dataOffset += slice.length;
-      if (header[6] === 0) {
-        i += 2;
-      } else {
-        expect(out[i + 2]!.length).toBe(header[6]);
-        i += 3;
+      // Every record is a multiple of 8, at most 65535 content bytes, zero-padded.
+      let pos = 0;
+      let records = 0;
+      while (pos < all.length) {
+        const contentLength = all.readUInt16BE(pos + 4);
+        const paddingLength = all[pos + 6]!;
+        expect(contentLength).toBeLessThanOrEqual(65535);
+        expect((contentLength + paddingLength) % 8).toBe(0);
+        expect(
+          all
+            .subarray(pos + 8 + contentLength, pos + 8 + contentLength + paddingLength)
+            .every((b) => b === 0),
+        ).toBe(true);
+        pos += 8 + contentLength + paddingLength;
+        records++;
       }
-    }
-    expect(dataOffset).toBe(length);
+      expect(pos).toBe(all.length);
+      expect(records).toBe(Math.ceil(length / 65528) + 1);
 
-    for (const chunks of [out, [all], pieces(all, 1000)]) {
-      const { records: read, error, pending } = readAll(chunks);
-      expect(error).toBeUndefined();
-      expect(pending).toBe(0);
-      const body = read.filter((r) => r.content.length > 0);
-      expect(read.every((r) => r.type === RecordType.STDOUT && r.requestId === 42)).toBe(true);
-      expect(Buffer.concat(body.map((r) => r.content)).equals(data)).toBe(true);
-    }
-  });
+      // The pieces are [header, slice of data, padding?]...; the slices share data's memory.
+      let dataOffset = 0;
+      for (let i = 0; i < out.length;) {
+        const header = out[i]!;
+        const slice = out[i + 1]!;
+        expect(header.length).toBe(8);
+        expect(slice.length).toBe(header.readUInt16BE(4));
+        expect(slice.buffer).toBe(data.buffer);
+        expect(slice.byteOffset).toBe(data.byteOffset + dataOffset);
+        dataOffset += slice.length;
+        if (header[6] === 0) {
+          i += 2;
+        } else {
+          expect(out[i + 2]!.length).toBe(header[6]);
+          i += 3;
+        }
+      }
+      expect(dataOffset).toBe(length);
+
+      for (const chunks of [out, [all], pieces(all, 1000)]) {
+        const { records: read, error, pending } = readAll(chunks);
+        expect(error).toBeUndefined();
+        expect(pending).toBe(0);
+        const body = read.filter((r) => r.content.length > 0);
+        expect(read.every((r) => r.type === RecordType.STDOUT && r.requestId === 42)).toBe(true);
+        expect(Buffer.concat(body.map((r) => r.content)).equals(data)).toBe(true);
+      }
+    },
+  );
 });
 
 describe('encodeParams', () => {
@@ -226,7 +240,11 @@ describe('encodeParams', () => {
 
       const { records, error } = readAll([encoded]);
       expect(error).toBeUndefined();
-      expect(records[records.length - 1]).toEqual({ type: RecordType.PARAMS, requestId: 9, content: Buffer.alloc(0) });
+      expect(records[records.length - 1]).toEqual({
+        type: RecordType.PARAMS,
+        requestId: 9,
+        content: Buffer.alloc(0),
+      });
       const decoded = decodeNameValuePairs(Buffer.concat(records.map((r) => r.content)));
       expect(decoded.map(([n]) => n.toString())).toEqual(['SCRIPT_FILENAME', 'HTTP_X_BIG', 'Z']);
       expect(decoded[1]![1].equals(pairs[1][1])).toBe(true);
@@ -248,7 +266,12 @@ describe('management records', () => {
 
   it('encodeGetValues accepts any iterable of names', () => {
     const encoded = encodeGetValues(new Set(['FCGI_MAX_REQS', 'FCGI_MPXS_CONNS']));
-    expect(decodeNameValuePairs(encoded.subarray(8, 8 + encoded.readUInt16BE(4))).map(([n, v]) => [`${n}`, v.length])).toEqual([
+    expect(
+      decodeNameValuePairs(encoded.subarray(8, 8 + encoded.readUInt16BE(4))).map(([n, v]) => [
+        `${n}`,
+        v.length,
+      ]),
+    ).toEqual([
       ['FCGI_MAX_REQS', 0],
       ['FCGI_MPXS_CONNS', 0],
     ]);
@@ -280,7 +303,9 @@ describe('body decoders', () => {
       flags: 0,
       keepConn: false,
     });
-    expect(decodeEndRequestBody(encodeEndRequest(1, 255, ProtocolStatus.CANT_MPX_CONN).subarray(8))).toEqual({
+    expect(
+      decodeEndRequestBody(encodeEndRequest(1, 255, ProtocolStatus.CANT_MPX_CONN).subarray(8)),
+    ).toEqual({
       appStatus: 255,
       protocolStatus: ProtocolStatus.CANT_MPX_CONN,
     });

@@ -39,7 +39,11 @@ export function collector(): { reader: RecordReader; records: PlainRecord[] } {
 }
 
 /** Push `chunks` into a fresh reader; the records read, or the error message that stopped it. */
-export function readAll(chunks: readonly Buffer[]): { records: PlainRecord[]; error?: string; pending: number } {
+export function readAll(chunks: readonly Buffer[]): {
+  records: PlainRecord[];
+  error?: string;
+  pending: number;
+} {
   const { reader, records } = collector();
   try {
     for (const chunk of chunks) reader.push(chunk);
@@ -57,7 +61,13 @@ export function pieces(bytes: Buffer, size: number): Buffer[] {
 }
 
 /** readAll's result as one string, for the tight loops where expect().toEqual is too slow. */
-export function signature(result: { records: PlainRecord[]; error?: string; pending: number }): string {
-  const records = result.records.map((r) => `${r.type}/${r.requestId}/${r.content.toString('hex')}`).join(' ');
+export function signature(result: {
+  records: PlainRecord[];
+  error?: string;
+  pending: number;
+}): string {
+  const records = result.records
+    .map((r) => `${r.type}/${r.requestId}/${r.content.toString('hex')}`)
+    .join(' ');
   return `${records} | pending ${result.pending} | ${result.error ?? 'ok'}`;
 }

@@ -3,13 +3,33 @@ import { compilePattern } from '../../../lib/rewrite/pattern';
 import { isKnownVariable } from '../../../lib/rewrite/server-inputs';
 
 const parse = (source: string): Template => Template.parse(source, isKnownVariable);
-const values = (R: string[], variables: Record<string, string> = {}) => ({ R, C: [], variable: (name: string) => variables[name] ?? '' });
+const values = (R: string[], variables: Record<string, string> = {}) => ({
+  R,
+  C: [],
+  variable: (name: string) => variables[name] ?? '',
+});
 
 describe('Template.expandUrl: whatever a back-reference holds, the result is one well-formed URL', () => {
   // Values a decoded path, a header or a query can bring in.
   const corpus = [
-    'plain', 'a b', 'a\r\nSet-Cookie: x=1', 'a\u0000b', '#fragment', '100%', '%41', '%zz', 'a?b', 'a&b=c', 'caf\u00e9', '\u{1F600}',
-    '\ud800', '"<>\\^`{|}', '../..', '%2e%2e', '\u007f', '/\t/',
+    'plain',
+    'a b',
+    'a\r\nSet-Cookie: x=1',
+    'a\u0000b',
+    '#fragment',
+    '100%',
+    '%41',
+    '%zz',
+    'a?b',
+    'a&b=c',
+    'caf\u00e9',
+    '\u{1F600}',
+    '\ud800',
+    '"<>\\^`{|}',
+    '../..',
+    '%2e%2e',
+    '\u007f',
+    '/\t/',
   ];
   it.each(corpus)('%j', (value) => {
     for (const source of ['x/{R:1}', 'x.php?q={R:1}', 'http://{HTTP_HOST}/{R:1}']) {
@@ -24,7 +44,9 @@ describe('Template.expandUrl: whatever a back-reference holds, the result is one
   });
 
   it('keeps what IIS keeps: slashes, &, =, existing escapes', () => {
-    expect(parse('index.php?q={R:1}').expandUrl(values(['', 'node/1&x=%41']))).toBe('index.php?q=node/1&x=%41');
+    expect(parse('index.php?q={R:1}').expandUrl(values(['', 'node/1&x=%41']))).toBe(
+      'index.php?q=node/1&x=%41',
+    );
   });
 });
 

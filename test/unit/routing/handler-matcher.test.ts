@@ -21,14 +21,25 @@ function handler(fields: Partial<HandlerConfig>): ResolvedHandler {
   return config.handlers[0];
 }
 
-const compile = (fields: Partial<HandlerConfig>, index = 0) => compileHandler(handler(fields), index);
+const compile = (fields: Partial<HandlerConfig>, index = 0) =>
+  compileHandler(handler(fields), index);
 
 describe('compileHandler: path patterns', () => {
   test('*.php matches by extension, case-insensitively', () => {
     const { matchesName, wildcard } = compile({ path: '*.php' });
     expect(wildcard).toBe(false);
-    for (const name of ['index.php', 'INDEX.PHP', 'a.Php', 'x.y.php', 'a b.php']) expect(matchesName(name)).toBe(true);
-    for (const name of ['index.php5', 'index.phps', 'php', 'indexphp', 'index.php.txt', 'index.php.', 'index.html', '']) {
+    for (const name of ['index.php', 'INDEX.PHP', 'a.Php', 'x.y.php', 'a b.php'])
+      expect(matchesName(name)).toBe(true);
+    for (const name of [
+      'index.php5',
+      'index.phps',
+      'php',
+      'indexphp',
+      'index.php.txt',
+      'index.php.',
+      'index.html',
+      '',
+    ]) {
       expect(matchesName(name)).toBe(false);
     }
   });
@@ -72,7 +83,8 @@ describe('compileHandler: path patterns', () => {
     const { matchesName, wildcard } = compile({ path: 'web*.php' });
     expect(wildcard).toBe(false);
     for (const name of ['web.php', 'webapi.php', 'WEB-x.PHP']) expect(matchesName(name)).toBe(true);
-    for (const name of ['aweb.php', 'webXphp', 'web.php5', 'web.phpx']) expect(matchesName(name)).toBe(false);
+    for (const name of ['aweb.php', 'webXphp', 'web.php5', 'web.phpx'])
+      expect(matchesName(name)).toBe(false);
   });
 
   test('a glob with several stars and a dot treated literally', () => {
@@ -110,7 +122,8 @@ describe('compileHandler: verbs', () => {
 
   test('* alone means any verb', () => {
     const { matchesVerb } = compile({ verb: '*' });
-    for (const verb of ['GET', 'PROPFIND', 'PATCH', 'X-CUSTOM']) expect(matchesVerb(verb)).toBe(true);
+    for (const verb of ['GET', 'PROPFIND', 'PATCH', 'X-CUSTOM'])
+      expect(matchesVerb(verb)).toBe(true);
   });
 });
 

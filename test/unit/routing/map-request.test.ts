@@ -5,7 +5,11 @@ import type { IncomingMessage } from 'node:http';
 import { validateConfig } from '../../../lib/config/validate';
 import type { FastCgiConfig, HandlerConfig } from '../../../lib/config/types';
 import { FastCgiBadPathError, FastCgiScriptNotFoundError } from '../../../lib/errors';
-import { RequestMapper, type MapResult, type MappedRequest } from '../../../lib/routing/map-request';
+import {
+  RequestMapper,
+  type MapResult,
+  type MappedRequest,
+} from '../../../lib/routing/map-request';
 
 /*
  * The site used by every test (created once):
@@ -115,7 +119,10 @@ async function notOurs(m: RequestMapper, req: FakeRequest | string): Promise<voi
   expect(await map(m, req)).toBeNull();
 }
 
-async function notFound(m: RequestMapper, req: FakeRequest | string): Promise<FastCgiScriptNotFoundError> {
+async function notFound(
+  m: RequestMapper,
+  req: FakeRequest | string,
+): Promise<FastCgiScriptNotFoundError> {
   const err = await map(m, req).then(
     (result) => {
       throw new Error(`expected a 404, got ${JSON.stringify(result && result.scriptFilename)}`);
@@ -163,8 +170,13 @@ describe('RequestMapper: a plain script', () => {
   });
 
   test('a directory URL without its slash whose default document is a script → 301 to the slash', async () => {
-    expect(await mapResult(mapper([PHP]), '/sub?x=1')).toEqual({ kind: 'redirect', location: '/sub/?x=1' });
-    expect(await mapResult(mapper([PHP]), { url: '/sub', baseUrl: '/blog', originalUrl: '/blog/sub' })).toEqual({
+    expect(await mapResult(mapper([PHP]), '/sub?x=1')).toEqual({
+      kind: 'redirect',
+      location: '/sub/?x=1',
+    });
+    expect(
+      await mapResult(mapper([PHP]), { url: '/sub', baseUrl: '/blog', originalUrl: '/blog/sub' }),
+    ).toEqual({
       kind: 'redirect',
       location: '/blog/sub/',
     });
@@ -172,7 +184,9 @@ describe('RequestMapper: a plain script', () => {
 
   test('a traversal attempt is a 400, not a mapping', async () => {
     await expect(map(mapper([PHP]), '/sub/../a.php')).rejects.toBeInstanceOf(FastCgiBadPathError);
-    await expect(map(mapper([PHP]), '/sub/%2e%2e/a.php')).rejects.toBeInstanceOf(FastCgiBadPathError);
+    await expect(map(mapper([PHP]), '/sub/%2e%2e/a.php')).rejects.toBeInstanceOf(
+      FastCgiBadPathError,
+    );
     await expect(map(mapper([PHP]), '/..%2fa.php')).rejects.toBeInstanceOf(FastCgiBadPathError);
   });
 });
@@ -199,7 +213,13 @@ describe('RequestMapper: ordered handlers, first match wins', () => {
   });
 
   test('resourceType that does not fit moves on to the next handler', async () => {
-    const front: HandlerConfig = { ...PHP, name: 'Front', path: '*', verb: '*', script: 'index.php' };
+    const front: HandlerConfig = {
+      ...PHP,
+      name: 'Front',
+      path: '*',
+      verb: '*',
+      script: 'index.php',
+    };
     const result = await mapped(mapper([{ ...PHP, resourceType: 'File' }, front]), '/missing.php');
     expect(result.handler.name).toBe('Front');
     expect(result.pathInfo).toBe('/missing.php');
@@ -243,7 +263,9 @@ describe('RequestMapper: ordered handlers, first match wins', () => {
 
 describe('RequestMapper: resourceType', () => {
   test('File: an existing file is mapped', async () => {
-    expect((await mapped(mapper([{ ...PHP, resourceType: 'File' }]), '/a.php')).scriptFilename).toBe(path.join(root, 'a.php'));
+    expect(
+      (await mapped(mapper([{ ...PHP, resourceType: 'File' }]), '/a.php')).scriptFilename,
+    ).toBe(path.join(root, 'a.php'));
   });
 
   test('File: a missing file → 404', async () => {
@@ -387,7 +409,11 @@ describe('RequestMapper: mount path', () => {
   });
 
   test('the mount root with a default document', async () => {
-    const result = await mapped(mapper([PHP]), { url: '/', originalUrl: '/blog/', baseUrl: '/blog' });
+    const result = await mapped(mapper([PHP]), {
+      url: '/',
+      originalUrl: '/blog/',
+      baseUrl: '/blog',
+    });
     expect(result.scriptName).toBe('/blog/index.php');
     expect(result.scriptFilename).toBe(path.join(root, 'index.php'));
   });
@@ -435,9 +461,12 @@ describe('RequestMapper: SCRIPT_FILENAME never leaves physicalPath', () => {
     expect(result.scriptFilename).toBe(path.join(root, 'inner-link.php'));
   });
 
-  test.each(['File', 'Either', 'Unspecified'] as const)('a symlinked script escaping the root → 404 (%s)', async (resourceType) => {
-    await notFound(mapper([{ ...PHP, resourceType }]), '/evil.php');
-  });
+  test.each(['File', 'Either', 'Unspecified'] as const)(
+    'a symlinked script escaping the root → 404 (%s)',
+    async (resourceType) => {
+      await notFound(mapper([{ ...PHP, resourceType }]), '/evil.php');
+    },
+  );
 
   test('a symlinked directory escaping the root → 404', async () => {
     await notFound(mapper([PHP]), '/linkdir/x.php');
@@ -474,22 +503,47 @@ describe('RequestMapper: SCRIPT_FILENAME never leaves physicalPath', () => {
   });
 
   test('for a mix of hostile URLs, every mapping stays inside the root', async () => {
-    const m = mapper([{ ...PHP, verb: '*' }, { ...PHP, name: 'Wild', path: '*', verb: '*' }]);
+    const m = mapper([
+      { ...PHP, verb: '*' },
+      { ...PHP, name: 'Wild', path: '*', verb: '*' },
+    ]);
     const urls = [
-      '/a.php', '/./a.php', '//a.php', '/sub//index.php', '/%2e/a.php', '/a.php/..x',
-      '/x/y/z.php', '/%7e/a.php', '/~root/a.php', '/a.php%3f.jpg', '/.htaccess', '/.git/config',
-      '/sub/', '/', '/nothing/here', '/caf%C3%A9.php', '/a.php/%2e/x',
+      '/a.php',
+      '/./a.php',
+      '//a.php',
+      '/sub//index.php',
+      '/%2e/a.php',
+      '/a.php/..x',
+      '/x/y/z.php',
+      '/%7e/a.php',
+      '/~root/a.php',
+      '/a.php%3f.jpg',
+      '/.htaccess',
+      '/.git/config',
+      '/sub/',
+      '/',
+      '/nothing/here',
+      '/caf%C3%A9.php',
+      '/a.php/%2e/x',
     ];
     for (const url of urls) {
       const result = await map(m, url).catch(() => null);
       if (!result) continue;
-      expect(result.scriptFilename === root || result.scriptFilename.startsWith(root + path.sep)).toBe(true);
+      expect(
+        result.scriptFilename === root || result.scriptFilename.startsWith(root + path.sep),
+      ).toBe(true);
     }
   });
 });
 
 describe('RequestMapper: wildcard handlers', () => {
-  const WILD: HandlerConfig = { ...PHP, name: 'Wild', path: '*', verb: '*', resourceType: 'Unspecified' };
+  const WILD: HandlerConfig = {
+    ...PHP,
+    name: 'Wild',
+    path: '*',
+    verb: '*',
+    resourceType: 'Unspecified',
+  };
 
   test('a wildcard takes any URL; the whole path is the script', async () => {
     const result = await mapped(mapper([WILD]), '/virtual/route');
@@ -530,7 +584,15 @@ describe('RequestMapper: applicationPath (fcgiext.ini ext:/LM/W3SVC/<id>/ROOT/<a
 
   test('the mount path is part of the site-relative path', async () => {
     const m = mapper([{ ...PHP, name: 'SubApp', applicationPath: '/blog/sub' }], { siteId: 1 });
-    expect((await mapped(m, { url: '/sub/index.php', baseUrl: '/blog', originalUrl: '/blog/sub/index.php' })).handler.name).toBe('SubApp');
+    expect(
+      (
+        await mapped(m, {
+          url: '/sub/index.php',
+          baseUrl: '/blog',
+          originalUrl: '/blog/sub/index.php',
+        })
+      ).handler.name,
+    ).toBe('SubApp');
     expect(await map(m, '/sub/index.php')).toBeNull();
   });
 });

@@ -3,24 +3,66 @@ import { ScriptNames } from '../../../lib/routing/script-names';
 import type { HandlerConfig } from '../../../lib/config/types';
 
 function names(handlers: Partial<HandlerConfig>[]): ScriptNames {
-  return new ScriptNames(validateConfig({
-    physicalPath: '/srv',
-    fastCgi: { application: [{ fullPath: '/usr/bin/php-cgi' }] },
-    handlers: handlers.map((h, i) => ({ name: `h${i}`, path: '*.php', verb: 'GET,HEAD,POST', modules: 'FastCgiModule', scriptProcessor: '/usr/bin/php-cgi', ...h })),
-  }));
+  return new ScriptNames(
+    validateConfig({
+      physicalPath: '/srv',
+      fastCgi: { application: [{ fullPath: '/usr/bin/php-cgi' }] },
+      handlers: handlers.map((h, i) => ({
+        name: `h${i}`,
+        path: '*.php',
+        verb: 'GET,HEAD,POST',
+        modules: 'FastCgiModule',
+        scriptProcessor: '/usr/bin/php-cgi',
+        ...h,
+      })),
+    }),
+  );
 }
 
 describe('ScriptNames: what is never sent as a file', () => {
-  const php = names([{}, { path: '*.phtml', verb: 'POST' }, { path: 'status', verb: 'GET' }, { path: '*.html', modules: 'StaticFileModule', scriptProcessor: undefined }]);
+  const php = names([
+    {},
+    { path: '*.phtml', verb: 'POST' },
+    { path: 'status', verb: 'GET' },
+    { path: '*.html', modules: 'StaticFileModule', scriptProcessor: undefined },
+  ]);
 
   test.each([
-    'x.php', 'X.PHP', 'x.Php', 'x.php.', 'x.php..', 'x.php ', 'x.php. .', 'x.phtml', 'x.php5', 'x.inc', 'x.INC', 'x.phar',
-    'x.php.bak', 'x.php.orig', 'x.php~', 'x.inc.old', 'x.php.1', 'status', 'STATUS',
+    'x.php',
+    'X.PHP',
+    'x.Php',
+    'x.php.',
+    'x.php..',
+    'x.php ',
+    'x.php. .',
+    'x.phtml',
+    'x.php5',
+    'x.inc',
+    'x.INC',
+    'x.phar',
+    'x.php.bak',
+    'x.php.orig',
+    'x.php~',
+    'x.inc.old',
+    'x.php.1',
+    'status',
+    'STATUS',
   ])('%s is a script', (name) => {
     expect(php.isScript(name)).toBe(true);
   });
 
-  test.each(['x.html', 'x.txt', 'x.php;x', 'x.php::$DATA', 'x.phpx', 'php', 'x.bak', 'status.txt', 'phpinfo', 'x.js'])('%s is not', (name) => {
+  test.each([
+    'x.html',
+    'x.txt',
+    'x.php;x',
+    'x.php::$DATA',
+    'x.phpx',
+    'php',
+    'x.bak',
+    'status.txt',
+    'phpinfo',
+    'x.js',
+  ])('%s is not', (name) => {
     expect(php.isScript(name)).toBe(false);
   });
 

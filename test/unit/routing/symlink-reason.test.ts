@@ -32,13 +32,28 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
-function mapper(followSymlinksOutsideRoot: boolean, handler: Record<string, unknown> = {}): RequestMapper {
-  return new RequestMapper(validateConfig({
-    physicalPath: site,
-    followSymlinksOutsideRoot,
-    fastCgi: { application: [{ fullPath: '/usr/bin/php-cgi' }] },
-    handlers: [{ name: 'PHP', path: '*.php', verb: '*', modules: 'FastCgiModule', scriptProcessor: '/usr/bin/php-cgi', resourceType: 'File', ...handler }],
-  }));
+function mapper(
+  followSymlinksOutsideRoot: boolean,
+  handler: Record<string, unknown> = {},
+): RequestMapper {
+  return new RequestMapper(
+    validateConfig({
+      physicalPath: site,
+      followSymlinksOutsideRoot,
+      fastCgi: { application: [{ fullPath: '/usr/bin/php-cgi' }] },
+      handlers: [
+        {
+          name: 'PHP',
+          path: '*.php',
+          verb: '*',
+          modules: 'FastCgiModule',
+          scriptProcessor: '/usr/bin/php-cgi',
+          resourceType: 'File',
+          ...handler,
+        },
+      ],
+    }),
+  );
 }
 
 const req = (url: string) => ({ url, method: 'GET' }) as IncomingMessage;
@@ -55,26 +70,39 @@ describe('a 404 for a symlink out of physicalPath says why', () => {
     createDebug.log = saved;
   });
 
-  test.each(['/index.php', '/load.php?modules=x', '/api.php/path/info', '/includes/x.php', '/'])('%s', async (url) => {
-    lines.length = 0;
-    const err = await mapper(false).map(req(url)).then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(FastCgiScriptNotFoundError);
-    const reason = (err as FastCgiScriptNotFoundError).reason ?? '';
-    expect(reason).toContain(share);
-    expect(reason).toMatch(/followSymlinksOutsideRoot is false/);
-    // The reason is for the log, not the client: the message stays short.
-    expect((err as Error).message).not.toContain(share);
-    expect(lines.join('\n')).toContain('followSymlinksOutsideRoot');
-  });
+  test.each(['/index.php', '/load.php?modules=x', '/api.php/path/info', '/includes/x.php', '/'])(
+    '%s',
+    async (url) => {
+      lines.length = 0;
+      const err = await mapper(false)
+        .map(req(url))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(FastCgiScriptNotFoundError);
+      const reason = (err as FastCgiScriptNotFoundError).reason ?? '';
+      expect(reason).toContain(share);
+      expect(reason).toMatch(/followSymlinksOutsideRoot is false/);
+      // The reason is for the log, not the client: the message stays short.
+      expect((err as Error).message).not.toContain(share);
+      expect(lines.join('\n')).toContain('followSymlinksOutsideRoot');
+    },
+  );
 
   test('with followSymlinksOutsideRoot the same URLs map', async () => {
     const result = await mapper(true).map(req('/load.php'));
-    expect(result && result.kind === 'fastcgi' && result.mapped.scriptFilename).toBe(path.join(site, 'load.php'));
+    expect(result && result.kind === 'fastcgi' && result.mapped.scriptFilename).toBe(
+      path.join(site, 'load.php'),
+    );
   });
 
   test('a front-controller script that is such a link: same reason', async () => {
     const m = mapper(false, { path: '*', resourceType: 'Unspecified', script: 'index.php' });
-    const err = await m.map(req('/Main_Page')).then(() => undefined, (e: unknown) => e);
+    const err = await m.map(req('/Main_Page')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as FastCgiScriptNotFoundError).reason).toMatch(/followSymlinksOutsideRoot/);
   });
 });

@@ -1,4 +1,8 @@
-import { FastCgiProcessExitedError, FastCgiProtocolError, type FastCgiError } from '../../../lib/errors';
+import {
+  FastCgiProcessExitedError,
+  FastCgiProtocolError,
+  type FastCgiError,
+} from '../../../lib/errors';
 import { RecordType } from '../../../lib/protocol/constants';
 import { encodeEndRequest, encodeRecord, encodeStreamEnd } from '../../../lib/protocol/records';
 import { REQUEST_ID, type ExchangeSink } from '../../../lib/transport/connection';
@@ -33,8 +37,10 @@ class Sink implements ExchangeSink {
   }
 }
 
-const stdout = (text: string, id = REQUEST_ID): Buffer => encodeRecord(RecordType.STDOUT, id, Buffer.from(text, 'latin1'));
-const stderr = (text: string, id = REQUEST_ID): Buffer => encodeRecord(RecordType.STDERR, id, Buffer.from(text, 'latin1'));
+const stdout = (text: string, id = REQUEST_ID): Buffer =>
+  encodeRecord(RecordType.STDOUT, id, Buffer.from(text, 'latin1'));
+const stderr = (text: string, id = REQUEST_ID): Buffer =>
+  encodeRecord(RecordType.STDERR, id, Buffer.from(text, 'latin1'));
 
 let pair: Pair;
 
@@ -107,16 +113,19 @@ describe('FastCgiConnection', () => {
     ['part of a record header', stdout('stray').subarray(0, 3)],
     ['a record for another request id', stdout('stray', 2)],
     ['garbage', Buffer.from('HTTP/1.1 200 OK\r\n', 'latin1')],
-  ])('%s after END_REQUEST in the same chunk: onEnd, then the connection is dropped', async (_name, stray) => {
-    const sink = new Sink(pair.changes);
-    pair.connection.attach(sink);
-    pair.peer.write(Buffer.concat([stdout('body'), encodeEndRequest(REQUEST_ID, 0, 0), stray]));
-    await pair.changes.until(() => sink.ends.length === 1);
-    expect(sink.stdout).toEqual(['body']);
-    expect(sink.errors).toEqual([]);
-    expect(pair.connection.usable).toBe(false);
-    await pair.changes.until(() => pair.peerClosed());
-  });
+  ])(
+    '%s after END_REQUEST in the same chunk: onEnd, then the connection is dropped',
+    async (_name, stray) => {
+      const sink = new Sink(pair.changes);
+      pair.connection.attach(sink);
+      pair.peer.write(Buffer.concat([stdout('body'), encodeEndRequest(REQUEST_ID, 0, 0), stray]));
+      await pair.changes.until(() => sink.ends.length === 1);
+      expect(sink.stdout).toEqual(['body']);
+      expect(sink.errors).toEqual([]);
+      expect(pair.connection.usable).toBe(false);
+      await pair.changes.until(() => pair.peerClosed());
+    },
+  );
 
   test('a clean END_REQUEST leaves the connection usable for the next request', async () => {
     const sink = new Sink(pair.changes);

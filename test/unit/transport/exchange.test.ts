@@ -7,7 +7,13 @@ import {
   FastCgiRequestTimeoutError,
 } from '../../../lib/errors';
 import { FCGI_KEEP_CONN, ProtocolStatus, RecordType, Role } from '../../../lib/protocol/constants';
-import { decodeBeginRequestBody, encodeEndRequest, encodeParams, encodeRecord, encodeStreamEnd } from '../../../lib/protocol/records';
+import {
+  decodeBeginRequestBody,
+  encodeEndRequest,
+  encodeParams,
+  encodeRecord,
+  encodeStreamEnd,
+} from '../../../lib/protocol/records';
 import { decodeNameValueMap } from '../../../lib/protocol/name-value';
 import { REQUEST_ID } from '../../../lib/transport/connection';
 import { Exchange, type ExchangeTimeouts } from '../../../lib/transport/exchange';
@@ -22,10 +28,21 @@ const PARAMS = encodeParams(REQUEST_ID, [
 ]);
 
 const stdout = (text: string | Buffer): Buffer =>
-  encodeRecord(RecordType.STDOUT, REQUEST_ID, typeof text === 'string' ? Buffer.from(text, 'latin1') : text);
-const stderr = (text: string): Buffer => encodeRecord(RecordType.STDERR, REQUEST_ID, Buffer.from(text, 'latin1'));
-const endRequest = (appStatus = 0, protocolStatus: number = ProtocolStatus.REQUEST_COMPLETE): Buffer =>
-  Buffer.concat([encodeStreamEnd(RecordType.STDOUT, REQUEST_ID), encodeEndRequest(REQUEST_ID, appStatus, protocolStatus)]);
+  encodeRecord(
+    RecordType.STDOUT,
+    REQUEST_ID,
+    typeof text === 'string' ? Buffer.from(text, 'latin1') : text,
+  );
+const stderr = (text: string): Buffer =>
+  encodeRecord(RecordType.STDERR, REQUEST_ID, Buffer.from(text, 'latin1'));
+const endRequest = (
+  appStatus = 0,
+  protocolStatus: number = ProtocolStatus.REQUEST_COMPLETE,
+): Buffer =>
+  Buffer.concat([
+    encodeStreamEnd(RecordType.STDOUT, REQUEST_ID),
+    encodeEndRequest(REQUEST_ID, appStatus, protocolStatus),
+  ]);
 
 let pair: Pair;
 let listener: RecordingListener;
@@ -40,14 +57,21 @@ afterEach(async () => {
   await pair.close();
 });
 
-function startExchange(body: Readable | Buffer | null = null, timeouts: ExchangeTimeouts = TIMEOUTS): Exchange {
+function startExchange(
+  body: Readable | Buffer | null = null,
+  timeouts: ExchangeTimeouts = TIMEOUTS,
+): Exchange {
   const exchange = new Exchange(pair.connection, listener, timeouts);
   exchange.start(PARAMS, body);
   return exchange;
 }
 
 /** STDIN records' contents, in order, and whether the empty terminator came last. */
-function stdinOf(pairRecords: Pair['records']): { data: Buffer; ended: boolean; emptyBeforeEnd: number } {
+function stdinOf(pairRecords: Pair['records']): {
+  data: Buffer;
+  ended: boolean;
+  emptyBeforeEnd: number;
+} {
   const stdin = pairRecords.filter((r) => r.type === RecordType.STDIN);
   const last = stdin[stdin.length - 1];
   return {
@@ -84,25 +108,37 @@ describe('Exchange: what goes on the wire', () => {
 
     const [begin, ...rest] = pair.records;
     expect(begin).toMatchObject({ type: RecordType.BEGIN_REQUEST, requestId: REQUEST_ID });
-    expect(decodeBeginRequestBody(begin.content)).toEqual({ role: Role.RESPONDER, flags: FCGI_KEEP_CONN, keepConn: true });
+    expect(decodeBeginRequestBody(begin.content)).toEqual({
+      role: Role.RESPONDER,
+      flags: FCGI_KEEP_CONN,
+      keepConn: true,
+    });
     const params = rest.filter((r) => r.type === RecordType.PARAMS);
     expect(params[params.length - 1].content.length).toBe(0);
     const decoded = decodeNameValueMap(Buffer.concat(params.map((r) => r.content)));
     expect(decoded.get('SCRIPT_FILENAME')).toBe('/srv/site/index.php');
     expect(decoded.get('LONG')).toHaveLength(300);
-    expect(rest[rest.length - 1]).toEqual({ type: RecordType.STDIN, requestId: REQUEST_ID, content: Buffer.alloc(0) });
+    expect(rest[rest.length - 1]).toEqual({
+      type: RecordType.STDIN,
+      requestId: REQUEST_ID,
+      content: Buffer.alloc(0),
+    });
     expect(rest.every((r) => r.requestId === REQUEST_ID)).toBe(true);
   });
 
   test('a body is sent as STDIN records (split at the record limit), empty chunks skipped, then the empty STDIN', async () => {
     const big = Buffer.alloc(150_000);
     for (let i = 0; i < big.length; i++) big[i] = i % 253;
-    const body = Readable.from([Buffer.from('abc'), Buffer.alloc(0), big, Buffer.from('xyz')], { objectMode: false });
+    const body = Readable.from([Buffer.from('abc'), Buffer.alloc(0), big, Buffer.from('xyz')], {
+      objectMode: false,
+    });
     startExchange(body);
     await pair.changes.until(hasStdinEnd);
     const stdin = stdinOf(pair.records);
     expect(stdin.emptyBeforeEnd).toBe(0);
-    expect(stdin.data.equals(Buffer.concat([Buffer.from('abc'), big, Buffer.from('xyz')]))).toBe(true);
+    expect(stdin.data.equals(Buffer.concat([Buffer.from('abc'), big, Buffer.from('xyz')]))).toBe(
+      true,
+    );
     for (const record of pair.records) expect(record.content.length).toBeLessThanOrEqual(65535);
     // STDIN comes after the PARAMS terminator.
     const firstStdin = pair.records.findIndex((r) => r.type === RecordType.STDIN);
@@ -148,7 +184,10 @@ describe('Exchange: what comes back', () => {
       ]),
     );
     await pair.changes.until(() => listener.endings > 0);
-    expect(listener.stdout.map((b) => b.toString('latin1'))).toEqual(['Status: 200 OK\r\n\r\n', '\x00\x01\x02\xff']);
+    expect(listener.stdout.map((b) => b.toString('latin1'))).toEqual([
+      'Status: 200 OK\r\n\r\n',
+      '\x00\x01\x02\xff',
+    ]);
     expect(Buffer.concat(listener.stderr).toString()).toBe('PHP Notice: x');
     expect(listener.completed).toEqual([42]);
     expect(listener.errors).toEqual([]);
@@ -159,7 +198,10 @@ describe('Exchange: what comes back', () => {
   test('a response split into many small socket writes arrives whole', async () => {
     startExchange();
     await pair.changes.until(hasStdinEnd);
-    const wire = Buffer.concat([stdout('Content-Type: text/plain\r\n\r\nhello world'), endRequest()]);
+    const wire = Buffer.concat([
+      stdout('Content-Type: text/plain\r\n\r\nhello world'),
+      endRequest(),
+    ]);
     for (let i = 0; i < wire.length; i += 3) pair.peer.write(wire.subarray(i, i + 3));
     await pair.changes.until(() => listener.endings > 0);
     expect(listener.stdoutText).toBe('Content-Type: text/plain\r\n\r\nhello world');
@@ -181,19 +223,22 @@ describe('Exchange: what comes back', () => {
     ['OVERLOADED', ProtocolStatus.OVERLOADED, 503, 'ERR_FASTCGI_OVERLOADED'],
     ['CANT_MPX_CONN', ProtocolStatus.CANT_MPX_CONN, 500, 'ERR_FASTCGI_REJECTED'],
     ['UNKNOWN_ROLE', ProtocolStatus.UNKNOWN_ROLE, 500, 'ERR_FASTCGI_REJECTED'],
-  ])('protocolStatus %s → FastCgiRequestRejectedError (%i) via onError, never onComplete', async (_name, status, httpStatus, code) => {
-    startExchange();
-    await pair.changes.until(hasStdinEnd);
-    pair.peer.write(encodeEndRequest(REQUEST_ID, 0, status));
-    await pair.changes.until(() => listener.endings > 0);
-    expect(listener.completed).toEqual([]);
-    expect(listener.errors).toHaveLength(1);
-    const { error, outcome } = listener.errors[0];
-    expect(error).toBeInstanceOf(FastCgiRequestRejectedError);
-    expect(error.code).toBe(code);
-    expect(error.status).toBe(httpStatus);
-    expect(outcome.terminate).toBe(false);
-  });
+  ])(
+    'protocolStatus %s → FastCgiRequestRejectedError (%i) via onError, never onComplete',
+    async (_name, status, httpStatus, code) => {
+      startExchange();
+      await pair.changes.until(hasStdinEnd);
+      pair.peer.write(encodeEndRequest(REQUEST_ID, 0, status));
+      await pair.changes.until(() => listener.endings > 0);
+      expect(listener.completed).toEqual([]);
+      expect(listener.errors).toHaveLength(1);
+      const { error, outcome } = listener.errors[0];
+      expect(error).toBeInstanceOf(FastCgiRequestRejectedError);
+      expect(error.code).toBe(code);
+      expect(error.status).toBe(httpStatus);
+      expect(outcome.terminate).toBe(false);
+    },
+  );
 
   test('connection closed before any record on a fresh connection → notStarted false', async () => {
     startExchange();
@@ -328,9 +373,15 @@ describe('Exchange: abort()', () => {
     const exchange = startExchange();
     await pair.changes.until(hasStdinEnd);
     exchange.abort();
-    await pair.changes.until(() => pair.records.some((r) => r.type === RecordType.ABORT_REQUEST) && pair.peerClosed());
+    await pair.changes.until(
+      () => pair.records.some((r) => r.type === RecordType.ABORT_REQUEST) && pair.peerClosed(),
+    );
     const abort = pair.records.find((r) => r.type === RecordType.ABORT_REQUEST)!;
-    expect(abort).toEqual({ type: RecordType.ABORT_REQUEST, requestId: REQUEST_ID, content: Buffer.alloc(0) });
+    expect(abort).toEqual({
+      type: RecordType.ABORT_REQUEST,
+      requestId: REQUEST_ID,
+      content: Buffer.alloc(0),
+    });
     expect(pair.connection.usable).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(listener.endings).toBe(0);
@@ -564,6 +615,8 @@ describe('Exchange: the secondMs seam', () => {
     jest.advanceTimersByTime(1);
     expect(listener.errors).toHaveLength(1);
     expect(listener.errors[0].error).toBeInstanceOf(FastCgiActivityTimeoutError);
-    expect(listener.errors[0].error.message).toBe('The FastCGI process exceeded configured activity timeout (10 s)');
+    expect(listener.errors[0].error.message).toBe(
+      'The FastCGI process exceeded configured activity timeout (10 s)',
+    );
   });
 });

@@ -88,7 +88,11 @@ async function connectIn(dir: string): Promise<Pair> {
   const records: PeerRecord[] = [];
   let closed = false;
   const reader = new RecordReader((record) => {
-    records.push({ type: record.type, requestId: record.requestId, content: Buffer.from(record.content) });
+    records.push({
+      type: record.type,
+      requestId: record.requestId,
+      content: Buffer.from(record.content),
+    });
   });
   peer.on('data', (chunk: Buffer) => {
     chunks.push(Buffer.from(chunk));
@@ -113,7 +117,11 @@ async function connectIn(dir: string): Promise<Pair> {
     changes,
     close: async () => {
       const done = Promise.all(
-        [client, peer].map((s) => (s.closed ? Promise.resolve() : new Promise<void>((resolve) => s.once('close', () => resolve())))),
+        [client, peer].map((s) =>
+          s.closed
+            ? Promise.resolve()
+            : new Promise<void>((resolve) => s.once('close', () => resolve())),
+        ),
       );
       connection.destroy();
       peer.destroy();

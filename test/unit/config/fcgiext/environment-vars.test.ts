@@ -2,7 +2,11 @@ import { parseEnvironmentVars } from '../../../../lib/config/fcgiext/environment
 
 describe('parseEnvironmentVars (fcgiext.ini EnvironmentVars)', () => {
   test('Name:Value pairs; "/," is a comma and "//" a slash inside values; quotes group', () => {
-    expect(parseEnvironmentVars('PHP_FCGI_MAX_REQUESTS:10000,GREETING:"Hello/, world",DOUBLE_SLASH:a//b,SITE_NAME:"Site 2"')).toEqual({
+    expect(
+      parseEnvironmentVars(
+        'PHP_FCGI_MAX_REQUESTS:10000,GREETING:"Hello/, world",DOUBLE_SLASH:a//b,SITE_NAME:"Site 2"',
+      ),
+    ).toEqual({
       variables: [
         { name: 'PHP_FCGI_MAX_REQUESTS', value: '10000' },
         { name: 'GREETING', value: 'Hello, world' },
@@ -22,8 +26,12 @@ describe('parseEnvironmentVars (fcgiext.ini EnvironmentVars)', () => {
   });
 
   test('an entry without ":" and an unterminated quote are problems', () => {
-    expect(parseEnvironmentVars('A:1,BROKEN').problems).toEqual([expect.stringMatching(/entry "BROKEN" has no ":"/)]);
-    expect(parseEnvironmentVars('A:"x').problems).toEqual([expect.stringMatching(/unterminated quote/)]);
+    expect(parseEnvironmentVars('A:1,BROKEN').problems).toEqual([
+      expect.stringMatching(/entry "BROKEN" has no ":"/),
+    ]);
+    expect(parseEnvironmentVars('A:"x').problems).toEqual([
+      expect.stringMatching(/unterminated quote/),
+    ]);
     expect(parseEnvironmentVars(':x').problems).toEqual([expect.stringMatching(/empty name/)]);
   });
 });

@@ -2,11 +2,21 @@ import { parseIni } from '../../../../lib/config/fcgiext/read-ini';
 
 describe('parseIni', () => {
   test('sections and keys with their lines; comments, blank lines and quotes', () => {
-    const { sections, problems } = parseIni('; comment\n[Types]\nphp = PHP\n\n# also a comment\n[PHP]\nExePath="C:\\Program Files\\PHP\\php-cgi.exe"\r\nArguments=-d x=1\n', 'f.ini');
+    const { sections, problems } = parseIni(
+      '; comment\n[Types]\nphp = PHP\n\n# also a comment\n[PHP]\nExePath="C:\\Program Files\\PHP\\php-cgi.exe"\r\nArguments=-d x=1\n',
+      'f.ini',
+    );
     expect(problems).toEqual([]);
     expect(sections).toEqual([
       { name: 'Types', line: 2, entries: [{ key: 'php', value: 'PHP', line: 3 }] },
-      { name: 'PHP', line: 6, entries: [{ key: 'ExePath', value: 'C:\\Program Files\\PHP\\php-cgi.exe', line: 7 }, { key: 'Arguments', value: '-d x=1', line: 8 }] },
+      {
+        name: 'PHP',
+        line: 6,
+        entries: [
+          { key: 'ExePath', value: 'C:\\Program Files\\PHP\\php-cgi.exe', line: 7 },
+          { key: 'Arguments', value: '-d x=1', line: 8 },
+        ],
+      },
     ]);
   });
 

@@ -17,7 +17,10 @@ describe('parseXml', () => {
     expect(root.where).toEqual({ file: 'web.config', line: 2 });
     const [first, second] = root.children;
     expect(first.where.line).toBe(3);
-    expect(first.attributes.get('name')).toEqual({ value: 'PHP', where: { file: 'web.config', line: 3 } });
+    expect(first.attributes.get('name')).toEqual({
+      value: 'PHP',
+      where: { file: 'web.config', line: 3 },
+    });
     expect(first.attributes.get('path')?.where.line).toBe(4);
     expect(second.where.line).toBe(5);
     expect(second.attributes.get('name')?.where.line).toBe(6);
@@ -25,9 +28,17 @@ describe('parseXml', () => {
   });
 
   test('a malformed document is one problem naming the file and line', () => {
-    const result = parseXml('<configuration>\n  <handlers>\n    <add name="x">\n  </handlers>\n</configuration>\n', 'web.config');
+    const result = parseXml(
+      '<configuration>\n  <handlers>\n    <add name="x">\n  </handlers>\n</configuration>\n',
+      'web.config',
+    );
     expect(result.root).toBeUndefined();
-    expect(result.problem).toEqual({ path: '', file: 'web.config', line: 4, message: expect.stringMatching(/^not well-formed XML: /) });
+    expect(result.problem).toEqual({
+      path: '',
+      file: 'web.config',
+      line: 4,
+      message: expect.stringMatching(/^not well-formed XML: /),
+    });
   });
 
   test('entities are decoded', () => {

@@ -83,52 +83,99 @@ const pathMap = () => ({ 'C:\\PHP': '/usr/bin', 'C:\\site': path.join(dir, 'site
 
 describe('<requestFiltering> import', () => {
   test('server level → <location> → web.config, on top of IIS defaults', async () => {
-    const { config, warnings } = await importConfig(webConfig, { applicationHost: host, site: 'Site', pathMap: pathMap() });
+    const { config, warnings } = await importConfig(webConfig, {
+      applicationHost: host,
+      site: 'Site',
+      pathMap: pathMap(),
+    });
     const { hiddenSegments, deniedExtensions, denyUrlSequences } = config.requestFiltering;
-    expect(hiddenSegments).toEqual(['web.config', 'App_code', 'App_GlobalResources', 'App_LocalResources', 'App_WebReferences', 'App_Data', 'App_Browsers', 'vendor']);
+    expect(hiddenSegments).toEqual([
+      'web.config',
+      'App_code',
+      'App_GlobalResources',
+      'App_LocalResources',
+      'App_WebReferences',
+      'App_Data',
+      'App_Browsers',
+      'vendor',
+    ]);
     expect(deniedExtensions).toContain('.bak');
     expect(deniedExtensions).toContain('.config');
     expect(deniedExtensions.filter((e) => e === '.config')).toHaveLength(1);
     expect(deniedExtensions).not.toContain('.cs');
     expect(deniedExtensions).not.toContain('.vb');
     expect(denyUrlSequences).toEqual(['~']);
-    const lines = (text: string) => warnings.filter((w) => w.message.includes(text)).map((w) => w.file && path.basename(w.file));
+    const lines = (text: string) =>
+      warnings.filter((w) => w.message.includes(text)).map((w) => w.file && path.basename(w.file));
     expect(lines('<verbs>')).toEqual(['web.config']);
     expect(lines('.php')).toEqual(['applicationHost.config']);
     expect(lines('".json"')).toEqual(['web.config']);
   });
 
   test('<staticContent><mimeMap> → mimeMap: only what differs from the built-in list, no source extensions', async () => {
-    const { config } = await importConfig(webConfig, { applicationHost: host, site: 'Site', pathMap: pathMap() });
-    expect(config.mimeMap).toEqual([
-      { fileExtension: '.gpx', mimeType: 'application/gpx+xml' },
-    ]);
+    const { config } = await importConfig(webConfig, {
+      applicationHost: host,
+      site: 'Site',
+      pathMap: pathMap(),
+    });
+    expect(config.mimeMap).toEqual([{ fileExtension: '.gpx', mimeType: 'application/gpx+xml' }]);
   });
 
   test('a web.config alone starts from IIS defaults', async () => {
     const { config } = await importConfig(webConfig, { pathMap: pathMap() });
-    expect(config.requestFiltering.hiddenSegments).toEqual(['web.config', 'App_code', 'App_GlobalResources', 'App_LocalResources', 'App_WebReferences', 'App_Data', 'App_Browsers']);
+    expect(config.requestFiltering.hiddenSegments).toEqual([
+      'web.config',
+      'App_code',
+      'App_GlobalResources',
+      'App_LocalResources',
+      'App_WebReferences',
+      'App_Data',
+      'App_Browsers',
+    ]);
     expect(config.requestFiltering.denyUrlSequences).toEqual(['~']);
   });
 
   test.each([
     ['<hiddenSegments><add /></hiddenSegments>', '/requestFiltering/hiddenSegments', '"segment"'],
-    ['<fileExtensions><add allowed="false" /></fileExtensions>', '/requestFiltering/deniedExtensions', '"fileExtension"'],
-    ['<denyUrlSequences><remove /></denyUrlSequences>', '/requestFiltering/denyUrlSequences', '"sequence"'],
-  ])('a missing key attribute is a config error with its line: %s', async (xml, pointer, attribute) => {
-    const file = path.join(dir, 'broken.config');
-    fs.writeFileSync(file, `<?xml version="1.0"?>\n<configuration><system.webServer>\n<security><requestFiltering>\n${xml}\n</requestFiltering></security>\n</system.webServer></configuration>\n`);
-    const error = await importConfig(file, { format: 'web.config' } as never).then(() => null, (err: unknown) => err);
-    expect(error).toBeInstanceOf(FastCgiConfigError);
-    const problem = (error as FastCgiConfigError).errors.find((p) => p.path === pointer);
-    expect(problem?.message).toContain(`missing its required attribute ${attribute}`);
-    expect(problem?.line).toBe(4);
-  });
+    [
+      '<fileExtensions><add allowed="false" /></fileExtensions>',
+      '/requestFiltering/deniedExtensions',
+      '"fileExtension"',
+    ],
+    [
+      '<denyUrlSequences><remove /></denyUrlSequences>',
+      '/requestFiltering/denyUrlSequences',
+      '"sequence"',
+    ],
+  ])(
+    'a missing key attribute is a config error with its line: %s',
+    async (xml, pointer, attribute) => {
+      const file = path.join(dir, 'broken.config');
+      fs.writeFileSync(
+        file,
+        `<?xml version="1.0"?>\n<configuration><system.webServer>\n<security><requestFiltering>\n${xml}\n</requestFiltering></security>\n</system.webServer></configuration>\n`,
+      );
+      const error = await importConfig(file, { format: 'web.config' } as never).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(error).toBeInstanceOf(FastCgiConfigError);
+      const problem = (error as FastCgiConfigError).errors.find((p) => p.path === pointer);
+      expect(problem?.message).toContain(`missing its required attribute ${attribute}`);
+      expect(problem?.line).toBe(4);
+    },
+  );
 
   test('<mimeMap> without mimeType is a config error; a catch-all * is not imported', async () => {
     const file = path.join(dir, 'static.config');
-    fs.writeFileSync(file, `<?xml version="1.0"?>\n<configuration><system.webServer>\n<staticContent>\n<mimeMap fileExtension=".x" />\n<mimeMap fileExtension="*" mimeType="application/octet-stream" />\n</staticContent>\n</system.webServer></configuration>\n`);
-    const error = (await importConfig(file).then(() => null, (err: unknown) => err)) as FastCgiConfigError;
+    fs.writeFileSync(
+      file,
+      `<?xml version="1.0"?>\n<configuration><system.webServer>\n<staticContent>\n<mimeMap fileExtension=".x" />\n<mimeMap fileExtension="*" mimeType="application/octet-stream" />\n</staticContent>\n</system.webServer></configuration>\n`,
+    );
+    const error = (await importConfig(file).then(
+      () => null,
+      (err: unknown) => err,
+    )) as FastCgiConfigError;
     expect(error.errors.find((p) => p.path === '/mimeMap')).toMatchObject({ line: 4 });
   });
 });

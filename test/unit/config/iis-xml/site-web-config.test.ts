@@ -54,17 +54,23 @@ describe("the site's own web.config", () => {
 
   const pathMap = () => ({ 'C:\\PHP': '/usr/bin', 'D:\\My Sites': dir });
 
-  test.each(['web.config', 'Web.config', 'WEB.CONFIG'])('found as %s in the mapped folder: its handlers and default documents are merged in', async (name) => {
-    fs.writeFileSync(path.join(dir, 'blog', name), SITE_WEB_CONFIG);
-    const result = await importConfig(appHost, { pathMap: pathMap() });
-    expect(result.format).toBe('applicationHost.config');
-    expect(result.webConfig).toBe(path.join(dir, 'blog', name));
-    expect(result.config.physicalPath).toBe(path.join(dir, 'blog'));
-    expect(result.config.siteId).toBe(3);
-    expect(result.config.handlers.map((h) => h.name)).toEqual(['FrontController', 'PHP_via_FastCGI']);
-    expect(result.config.defaultDocument).toEqual(['index.php']);
-    expect(result.warnings.map((w) => w.code)).not.toContain('NOT_READ');
-  });
+  test.each(['web.config', 'Web.config', 'WEB.CONFIG'])(
+    'found as %s in the mapped folder: its handlers and default documents are merged in',
+    async (name) => {
+      fs.writeFileSync(path.join(dir, 'blog', name), SITE_WEB_CONFIG);
+      const result = await importConfig(appHost, { pathMap: pathMap() });
+      expect(result.format).toBe('applicationHost.config');
+      expect(result.webConfig).toBe(path.join(dir, 'blog', name));
+      expect(result.config.physicalPath).toBe(path.join(dir, 'blog'));
+      expect(result.config.siteId).toBe(3);
+      expect(result.config.handlers.map((h) => h.name)).toEqual([
+        'FrontController',
+        'PHP_via_FastCGI',
+      ]);
+      expect(result.config.defaultDocument).toEqual(['index.php']);
+      expect(result.warnings.map((w) => w.code)).not.toContain('NOT_READ');
+    },
+  );
 
   test('--physical-path wins over the mapped folder, for finding it too', async () => {
     const elsewhere = path.join(dir, 'elsewhere');
@@ -81,19 +87,31 @@ describe("the site's own web.config", () => {
     expect(config.handlers.map((h) => h.name)).toEqual(['PHP_via_FastCGI']);
     const notRead = warnings.filter((w) => w.code === 'NOT_READ');
     expect(notRead).toEqual([expect.objectContaining({ file: appHost, line: 7 })]);
-    expect(notRead[0].message).toContain(`D:\\My Sites\\blog\\web.config) is not in ${path.join(dir, 'blog')}`);
+    expect(notRead[0].message).toContain(
+      `D:\\My Sites\\blog\\web.config) is not in ${path.join(dir, 'blog')}`,
+    );
   });
 
   test('the folder itself does not exist here: reported as such', async () => {
     fs.rmSync(path.join(dir, 'blog'), { recursive: true });
     const { warnings } = await importConfig(appHost, { pathMap: pathMap() });
-    expect(warnings.find((w) => w.code === 'NOT_READ')?.message).toMatch(/its folder .*blog does not exist here/);
+    expect(warnings.find((w) => w.code === 'NOT_READ')?.message).toMatch(
+      /its folder .*blog does not exist here/,
+    );
   });
 
   test('a broken site web.config is a problem with its own file and line, not silently skipped', async () => {
-    fs.writeFileSync(path.join(dir, 'blog', 'web.config'), '<configuration><system.webServer><handlers><add name="x" path="*.php" verb="*" modules="FastCgiModule" scriptProcessor="C:\\PHP\\nope.exe" /></handlers></system.webServer></configuration>');
+    fs.writeFileSync(
+      path.join(dir, 'blog', 'web.config'),
+      '<configuration><system.webServer><handlers><add name="x" path="*.php" verb="*" modules="FastCgiModule" scriptProcessor="C:\\PHP\\nope.exe" /></handlers></system.webServer></configuration>',
+    );
     await expect(importConfig(appHost, { pathMap: pathMap() })).rejects.toMatchObject({
-      errors: [expect.objectContaining({ file: path.join(dir, 'blog', 'web.config'), path: '/handlers/0/scriptProcessor' })],
+      errors: [
+        expect.objectContaining({
+          file: path.join(dir, 'blog', 'web.config'),
+          path: '/handlers/0/scriptProcessor',
+        }),
+      ],
     });
   });
 });
