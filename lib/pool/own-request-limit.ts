@@ -1,4 +1,7 @@
+import createDebug from 'debug';
 import type { ProcessInstance } from './process-instance';
+
+const debug = createDebug('iis-fastcgi:pool');
 
 /**
  * php-cgi's own PHP_FCGI_MAX_REQUESTS, whether the pool can see it or not.
@@ -20,6 +23,9 @@ import type { ProcessInstance } from './process-instance';
 export class OwnRequestLimit {
   private learned = Infinity;
 
+  /** `name` labels the debug line (the pool's key). */
+  constructor(private readonly name = '') {}
+
   /** The limit learned so far (Infinity: none). */
   get value(): number {
     return this.learned;
@@ -30,6 +36,11 @@ export class OwnRequestLimit {
     const after = instance.leftCleanlyAfter;
     if (after === null || after < 1 || after >= this.learned) return null;
     this.learned = after;
+    debug(
+      '%s: processes leave by themselves after %d requests; each is let go at that count',
+      this.name,
+      after,
+    );
     return after;
   }
 

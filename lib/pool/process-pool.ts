@@ -8,8 +8,8 @@ import {
   type FastCgiError,
 } from '../errors';
 import type { ExchangeTimeouts } from '../transport/exchange';
-import { defaultAutoTunePolicy, TuningLoop, type AutoTuneSample } from './auto-tuner';
-import { ChangeMonitor, resolveMonitoredFile } from './change-monitor';
+import type { AutoTuneSample, TuningLoop } from './auto-tuner';
+import type { ChangeMonitor } from './change-monitor';
 import { IdleList } from './idle-list';
 import { InstanceSet } from './instance-set';
 import { makeLease } from './lease';
@@ -19,6 +19,7 @@ import type { PoolStats, RecycleReason } from './pool-stats';
 import type { ProcessInstance } from './process-instance';
 import { ProcessSource } from './process-source';
 import { RapidFailGuard } from './rapid-fail-guard';
+import { monitorFor, tuningFor } from './pool-watchers';
 import { WaitQueue } from './wait-queue';
 import type {
   AcquireCallback,
@@ -61,21 +62,21 @@ export class ProcessPool extends EventEmitter {
   private readonly idle: IdleList<ProcessInstance>;
   private readonly waiting = new WaitQueue<AcquireCallback>();
   private readonly guard: RapidFailGuard;
-  private readonly failuresNoted = new WeakSet<ProcessInstance>();
-  private readonly tuning: TuningLoop | null = null;
-  private readonly monitor: ChangeMonitor | null = null;
+  private readonly tuning: TuningLoop | null;
+  private readonly monitor: ChangeMonitor | null;
   private readonly source: ProcessSource;
   private generation = 0;
   private readonly counters = new PoolCounters();
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
   private readonly maxRequestsPerProcess: number;
-  private readonly ownLimit = new OwnRequestLimit();
+  private readonly ownLimit: OwnRequestLimit;
 
   constructor(app: ResolvedApplication, options: ProcessPoolOptions) {
     super();
     this.app = app;
     this.key = options.key;
+    this.ownLimit = new OwnRequestLimit(this.key);
     const secondMs = options.secondMs ?? 1000;
     this.timeouts = {
       activityTimeout: app.activityTimeout,
@@ -96,23 +97,12 @@ export class ProcessPool extends EventEmitter {
       exited: (instance, description) => this.onInstanceExit(instance, description),
       idleClosed: (instance) => this.onIdleClose(instance),
     });
-    if (app.maxInstances === 0) {
-      this.tuning = new TuningLoop(
-        { ...defaultAutoTunePolicy(), ...options.autoTune },
-        {
-          queued: () => this.waiting.length,
-          busy: () => this.instances.busyCount(),
-          onLimit: (limit, previous, sample) => this.onLimit(limit, previous, sample),
-          cpuIdle: options.cpuIdle,
-        },
-      );
-    }
-    if (app.monitorChangesTo) {
-      const file = resolveMonitoredFile(app.monitorChangesTo, app.fullPath);
-      this.monitor = new ChangeMonitor(file, () => this.recycleAll(file), {
-        debounceMs: options.monitorDebounceMs,
-      });
-    }
+    this.tuning = tuningFor(app, options, {
+      queued: () => this.waiting.length,
+      busy: () => this.instances.busyCount(),
+      onLimit: (limit, previous, sample) => this.onLimit(limit, previous, sample),
+    });
+    this.monitor = monitorFor(app, options, (file) => this.recycleAll(file));
   }
 
   /** The most processes allowed now: maxInstances, or the auto-tuned limit when it is 0. */
@@ -368,14 +358,7 @@ export class ProcessPool extends EventEmitter {
   private onInstanceExit(instance: ProcessInstance, description: string): void {
     if (!this.instances.delete(instance)) return;
     this.idle.remove(instance);
-    const learned =
-      instance.generation === this.generation ? this.ownLimit.noteExit(instance) : null;
-    if (learned !== null)
-      debug(
-        '%s: processes leave by themselves after %d requests; each is let go at that count',
-        this.key,
-        learned,
-      );
+    if (instance.generation === this.generation) this.ownLimit.noteExit(instance);
     const unexpected = instance.exitedUnexpectedly;
     this.emit('exit', { pid: instance.pid, description, unexpected });
     if (instance.crashed) {
@@ -391,10 +374,7 @@ export class ProcessPool extends EventEmitter {
    * (php-cgi at its own request limit, say) is not a failure.
    */
   private noteProcessFailure(instance: ProcessInstance): void {
-    if (this.failuresNoted.has(instance)) return;
-    this.failuresNoted.add(instance);
-    const now = Date.now();
-    if (!this.guard.record(now)) return;
+    if (!this.guard.recordOnce(instance, Date.now())) return;
     debug(
       '%s: %d failures within a minute, failing requests until %s',
       this.key,

@@ -45,6 +45,16 @@ export class RapidFailGuard {
     this.windowMs = windowMs;
   }
 
+  /** Who has been counted already: each process fails at most once (no start, then no exit). */
+  private readonly counted = new WeakSet<object>();
+
+  /** Counts `who`'s failure unless it was counted before; true when this trips the guard. */
+  recordOnce(who: object, now: number): boolean {
+    if (this.counted.has(who)) return false;
+    this.counted.add(who);
+    return this.record(now);
+  }
+
   /** Remembers one failure; returns true when this failure trips the guard. */
   record(now: number): boolean {
     if (this.threshold <= 0 || this.isTripped(now)) return false;
