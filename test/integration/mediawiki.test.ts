@@ -6,14 +6,17 @@
  * `iis-fastcgi serve` (serveSite) and through Express with express.static.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FastCgiConfig } from '../../lib/config/types';
 import { validateConfig } from '../../lib/config/validate';
 import type { Logger } from '../../lib/logger';
 import { serveSite } from '../../lib/serve';
 import { Browser, formFields } from '../support/browser';
+import { exited, startServe } from '../support/cli';
 import { request } from '../support/http';
 import { ADMIN, ADMIN_PASSWORD, installWiki, WIKI_NAME, type TestWiki } from '../support/mediawiki';
+import { NginxPhpFpm } from '../support/nginx-php-fpm';
 import { phpCgiPath } from '../support/php';
 import { startSite } from '../support/site';
 
@@ -224,4 +227,152 @@ test('short URLs with the README rule: /wiki/Title, a & in the title kept (page 
   } finally {
     await site.close();
   }
+});
+
+describe('the same anonymous steps as nginx + php-fpm', () => {
+  // A page with a non-ASCII title, edited anonymously before both servers are asked.
+  const PAGE = 'Ünïcode_Seite_東京';
+  const page = encodeURIComponent(PAGE);
+  const TEXT = 'Grüße aus Tōkyō.';
+  let folder: string;
+  beforeAll(() => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-mw-nginx-'));
+  });
+  afterAll(() => {
+    if (folder) fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  interface Step {
+    name: string;
+    target: string;
+    method?: 'GET' | 'HEAD' | 'POST';
+    form?: Record<string, string>;
+    /** Compare the media type too (PHP's answers and static files, not the servers' own error pages). */
+    type?: boolean;
+    /** Text both servers' answers must contain (the step reached the right page). */
+    contains?: string;
+  }
+  const STEPS: Step[] = [
+    { name: 'the front page', target: '/' },
+    { name: 'index.php without a title', target: '/index.php', type: true },
+    { name: 'Main_Page', target: '/index.php?title=Main_Page', type: true },
+    { name: 'HEAD Main_Page', target: '/index.php?title=Main_Page', method: 'HEAD', type: true },
+    { name: 'a non-ASCII title', target: `/index.php?title=${page}`, type: true, contains: TEXT },
+    {
+      name: 'a non-ASCII title as PATH_INFO',
+      target: `/index.php/${page}`,
+      type: true,
+      contains: TEXT,
+    },
+    {
+      name: 'action=raw',
+      target: `/index.php?title=${page}&action=raw`,
+      type: true,
+      contains: TEXT,
+    },
+    { name: 'action=history', target: `/index.php?title=${page}&action=history`, type: true },
+    { name: 'a missing page', target: '/index.php?title=No_such_page_anywhere', type: true },
+    { name: 'a missing special page', target: '/index.php?title=Special:NoSuchThing', type: true },
+    { name: 'Special:RecentChanges', target: '/index.php?title=Special:RecentChanges', type: true },
+    {
+      name: 'Special:Search (full text)',
+      target: `/index.php?title=Special:Search&search=${encodeURIComponent('Grüße')}&fulltext=1`,
+      type: true,
+    },
+    {
+      name: 'Special:Search (go to a title)',
+      target: `/index.php?title=Special:Search&search=${page}`,
+    },
+    {
+      name: 'api.php siteinfo',
+      target: '/api.php?action=query&meta=siteinfo&format=json',
+      type: true,
+    },
+    {
+      name: 'api.php page info',
+      target: `/api.php?action=query&titles=${page}&prop=info&format=json`,
+      type: true,
+    },
+    {
+      name: 'POST api.php recentchanges',
+      target: '/api.php',
+      method: 'POST',
+      form: { action: 'query', list: 'recentchanges', format: 'json' },
+      type: true,
+    },
+    {
+      name: 'load.php scripts',
+      target: '/load.php?modules=startup&only=scripts&skin=vector',
+      type: true,
+    },
+    {
+      name: 'load.php styles',
+      target: '/load.php?modules=skins.vector.styles&only=styles&skin=vector',
+      type: true,
+    },
+    { name: 'rest.php page', target: `/rest.php/v1/page/${page}`, type: true, contains: TEXT },
+    {
+      name: 'a static image',
+      target: '/resources/assets/poweredby_mediawiki_88x31.png',
+      type: true,
+    },
+    { name: 'a missing static file', target: '/resources/no-such-file.css' },
+    { name: 'a missing script', target: '/no-such-script.php' },
+    { name: 'LocalSettings.php', target: '/LocalSettings.php' },
+    { name: 'the images folder', target: '/images/' },
+  ];
+
+  /** [step, status, media type] for every step; no body may carry PHP source or an exception. */
+  async function answers(browser: Browser): Promise<Array<[string, number, string]>> {
+    const out: Array<[string, number, string]> = [];
+    for (const step of STEPS) {
+      const res =
+        step.method === 'POST'
+          ? await browser.post(step.target, step.form ?? {})
+          : await browser.get(step.target, step.method);
+      const type = step.type ? (res.headers['content-type'] ?? '').split(';')[0].trim() : '';
+      out.push([step.name, res.status, type]);
+      if (step.contains) expect(res.text).toContain(step.contains);
+      expect(res.text).not.toContain('wgSecretKey');
+      expect(res.text).not.toContain('<?php');
+      expect(res.text).not.toMatch(/MWException|Fatal error/);
+    }
+    return out;
+  }
+
+  test('status codes and content types match through iis-fastcgi serve and nginx → php-fpm', async () => {
+    const config = path.join(folder, 'site.json');
+    fs.writeFileSync(config, JSON.stringify(readmeRecipe(wiki.site)));
+    const { child, url } = await startServe(['--config', config, '--port', '0']);
+    const nginx = new NginxPhpFpm(folder);
+    try {
+      // Anonymous editing is on by default ($wgGroupPermissions['*']['edit']).
+      const editor = new Browser(url);
+      const form = await editor.get(`/index.php?title=${page}&action=edit`);
+      const { action, fields } = formFields(form.text, 'editform');
+      const saved = await editor.postMultipart(action, {
+        ...fields,
+        wpTextbox1: TEXT,
+        wpSummary: 'anonymous',
+        wpSave: 'Save page',
+      });
+      expect(saved.status).toBe(302);
+
+      await nginx.start(wiki.site, {
+        // mediawiki.org's nginx page without short URLs: files, folders, else 404.
+        tryFiles: '$uri $uri/ =404',
+        pathInfo: true,
+        env: { MW_INSTALL_PATH: wiki.site },
+        remoteAddr: '127.0.0.1',
+      });
+      const theirs = await answers(new Browser('http://wiki.test', nginx.socket));
+      const ours = await answers(new Browser(url));
+      expect(ours).toEqual(theirs);
+      expect(theirs.find(([name]) => name === 'a non-ASCII title')?.[1]).toBe(200);
+    } finally {
+      await nginx.stop();
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  }, 240_000);
 });

@@ -9,10 +9,20 @@ import { request, type SimpleResponse } from './http';
 export class Browser {
   private readonly cookies = new Map<string, string>();
 
-  constructor(private readonly base: string) {}
+  /** `socketPath`: talk HTTP over this Unix socket (nginx's), `base` then only names the host. */
+  constructor(
+    private readonly base: string,
+    private readonly socketPath?: string,
+  ) {}
 
-  async get(target: string): Promise<SimpleResponse> {
-    return this.keep(await request(new URL(target, this.base).href, { headers: this.headers() }));
+  async get(target: string, method: 'GET' | 'HEAD' = 'GET'): Promise<SimpleResponse> {
+    return this.keep(
+      await request(new URL(target, this.base).href, {
+        method,
+        headers: this.headers(),
+        socketPath: this.socketPath,
+      }),
+    );
   }
 
   /** POST fields urlencoded, as a form without enctype is sent. */
@@ -24,7 +34,12 @@ export class Browser {
       'Content-Length': Buffer.byteLength(body),
     };
     return this.keep(
-      await request(new URL(target, this.base).href, { method: 'POST', headers, body }),
+      await request(new URL(target, this.base).href, {
+        method: 'POST',
+        headers,
+        body,
+        socketPath: this.socketPath,
+      }),
     );
   }
 
@@ -42,7 +57,12 @@ export class Browser {
       'Content-Length': body.length,
     };
     return this.keep(
-      await request(new URL(target, this.base).href, { method: 'POST', headers, body }),
+      await request(new URL(target, this.base).href, {
+        method: 'POST',
+        headers,
+        body,
+        socketPath: this.socketPath,
+      }),
     );
   }
 

@@ -75,7 +75,8 @@ export async function installWiki(): Promise<TestWiki> {
     // (MediaWiki's own default, $wgServer = false) instead of the installer's fixed URL.
     fs.appendFileSync(
       path.join(site, 'LocalSettings.php'),
-      '\n$wgServer = WebRequest::detectServer();\n',
+      // An exception's message and trace on the page, not "Fatal exception of type MWException".
+      '\n$wgServer = WebRequest::detectServer();\n$wgShowExceptionDetails = true;\n',
     );
   } catch (err) {
     remove();

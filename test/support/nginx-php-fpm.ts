@@ -11,7 +11,7 @@ function program(name: string): string {
     .split('\n')[0];
   if (!found)
     throw new Error(
-      `${name} is not installed: the WordPress comparison needs it (apt-get install -y nginx php-fpm)`,
+      `${name} is not installed: the comparisons with nginx + php-fpm need it (apt-get install -y nginx php-fpm)`,
     );
   return found;
 }
@@ -54,12 +54,37 @@ class Daemon {
   }
 }
 
+export interface NginxPhpFpmOptions {
+  /** nginx's `try_files` for `location /`; WordPress's `$uri $uri/ /index.php?$args` by default. */
+  tryFiles?: string;
+  /**
+   * Run `/x.php/more` as x.php with PATH_INFO=/more (MediaWiki's /index.php/Title
+   * URLs), as nginx.org's fastcgi_split_path_info example does
+   * (https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_split_path_info).
+   * Off by default: WordPress's page passes only `\.php$` to PHP.
+   */
+  pathInfo?: boolean;
+  /**
+   * Environment of the php-fpm pool (`env[NAME] = value`); php-fpm clears
+   * everything else (clear_env = yes, https://www.php.net/manual/en/install.fpm.configuration.php).
+   */
+  env?: Record<string, string>;
+  /**
+   * REMOTE_ADDR for PHP. nginx on a Unix socket passes "unix:", which MediaWiki
+   * refuses ("MWException: Unable to determine IP", WebRequest::getIP()); the
+   * client is on this host, as it is 127.0.0.1 for iis-fastcgi. Unset: nginx's $remote_addr.
+   */
+  remoteAddr?: string;
+  /** How long each daemon may take to open its socket. */
+  timeoutMs?: number;
+}
+
 /**
- * nginx + php-fpm serving a WordPress folder as wordpress.org's nginx page
- * configures it (try_files $uri $uri/ /index.php?$args, *.php to php-fpm;
+ * nginx + php-fpm serving a PHP site as its vendor's nginx page configures it
+ * (by default wordpress.org's: try_files $uri $uri/ /index.php?$args, *.php to php-fpm;
  * https://developer.wordpress.org/advanced-administration/server/web-server/nginx/),
  * both in the foreground with everything in `folder`, nginx on a Unix
- * socket (no port to race for). The object owns both processes.
+ * socket (no port to race for), both as the test's user. The object owns both processes.
  */
 export class NginxPhpFpm {
   readonly socket: string;
@@ -69,9 +94,26 @@ export class NginxPhpFpm {
     this.socket = path.join(folder, 'nginx.sock');
   }
 
-  async start(root: string, timeoutMs = 30000): Promise<void> {
+  async start(root: string, options: NginxPhpFpmOptions = {}): Promise<void> {
+    const { tryFiles = '$uri $uri/ /index.php?$args', pathInfo = false, env = {} } = options;
+    // After fastcgi_params, so that it replaces that file's REMOTE_ADDR $remote_addr.
+    const remoteAddr = options.remoteAddr ? `fastcgi_param REMOTE_ADDR ${options.remoteAddr};` : '';
+    const timeoutMs = options.timeoutMs ?? 30000;
     const fpmSocket = path.join(this.folder, 'php-fpm.sock');
     const user = os.userInfo().username;
+    const fpmEnv = Object.entries(env)
+      .map(([name, value]) => `env[${name}] = ${JSON.stringify(value)}\n`)
+      .join('');
+    // "\.php$" only, or also "/x.php/more" split into SCRIPT_NAME and PATH_INFO.
+    const phpLocation = pathInfo
+      ? `location ~ [^/]\\.php(/|$) {
+      fastcgi_split_path_info ^(.+?\\.php)(/.*)$;
+      set $path_info $fastcgi_path_info; # try_files resets $fastcgi_path_info (Debian's snippets/fastcgi-php.conf)
+      try_files $fastcgi_script_name =404;
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param PATH_INFO $path_info;`
+      : `location ~ \\.php$ {
+      include /etc/nginx/fastcgi_params;`;
     fs.writeFileSync(
       path.join(this.folder, 'php-fpm.conf'),
       `[global]
@@ -83,7 +125,7 @@ user = ${user}
 listen = ${fpmSocket}
 pm = static
 pm.max_children = 2
-`,
+${fpmEnv}`,
     );
     const temp = (name: string): string => path.join(this.folder, `nginx-${name}`);
     fs.writeFileSync(
@@ -106,10 +148,10 @@ http {
     listen unix:${this.socket};
     root ${root};
     index index.php;
-    location / { try_files $uri $uri/ /index.php?$args; }
-    location ~ \\.php$ {
-      include /etc/nginx/fastcgi_params;
+    location / { try_files ${tryFiles}; }
+    ${phpLocation}
       fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+      ${remoteAddr}
       fastcgi_pass unix:${fpmSocket};
     }
   }
