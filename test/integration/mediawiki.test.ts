@@ -2,8 +2,10 @@
  * Debian's MediaWiki (the mediawiki package, SQLite), installed in a temporary
  * folder laid out as Debian lays out /var/lib/mediawiki, run with the README's
  * recipe and used as a person would: view, log in, edit a page with a
- * non-ASCII title through the edit form, read it back — through
- * `iis-fastcgi serve` (serveSite) and through Express with express.static.
+ * non-ASCII title through the edit form, read it back, edit another as an
+ * anonymous visitor — through `iis-fastcgi serve` (serveSite) and through
+ * Express with express.static; then the same anonymous steps through the
+ * `iis-fastcgi serve` CLI and through nginx + php-fpm, compared.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -131,6 +133,39 @@ describe.each([
     expect(res.text).toContain(
       `<h1 id="firstHeading" class="firstHeading mw-first-heading"><span class="mw-page-title-main">${title.replace(/_/g, ' ')}</span></h1>`,
     );
+  });
+
+  test('an anonymous visitor edits a non-ASCII title (no login) and reads it back', async () => {
+    // Anonymous editing is MediaWiki's default ($wgGroupPermissions['*']['edit'] = true).
+    const visitor = new Browser(server.url);
+    const anonymous = `Gästebuch_Ωμέγα_${flavour}`;
+    const target = encodeURIComponent(anonymous);
+    const page = await visitor.get(`/index.php?title=${target}&action=edit`);
+    expect(page.status).toBe(200);
+    const { action, fields } = formFields(page.text, 'editform');
+    expect(fields.wpEditToken).toBe('+\\'); // the anonymous token
+    const text = `Ein Gast schreibt über ${anonymous}: ça marche — ありがとう.`;
+    const saved = await visitor.postMultipart(action, {
+      ...fields,
+      wpTextbox1: text,
+      wpSummary: 'anonymous edit',
+      wpSave: 'Save page',
+    });
+    expect(saved.status).toBe(302);
+    expect(decodeURIComponent(saved.headers.location ?? '')).toContain(anonymous);
+    for (const url of [`/index.php?title=${target}`, `/index.php/${target}`]) {
+      const back = await visitor.get(url);
+      expect(back.status).toBe(200);
+      expect(back.text).toContain(text);
+    }
+    const raw = await visitor.get(`/index.php?title=${target}&action=raw`);
+    expect([raw.status, raw.text]).toEqual([200, text]);
+    // The edit is the client's IP's (REMOTE_ADDR), not a user's.
+    const history = await visitor.get(
+      `/api.php?action=query&prop=revisions&rvprop=user&format=json&titles=${target}`,
+    );
+    const pages = JSON.parse(history.text).query.pages as Record<string, { revisions: object[] }>;
+    expect(Object.values(pages)[0].revisions).toEqual([{ user: '127.0.0.1', anon: '' }]);
   });
 
   test("a missing page is MediaWiki's 404 for a missing article", async () => {
