@@ -57,14 +57,19 @@ async function main() {
   const phpCgi = args['php-cgi'] || which('php-cgi');
   if (!phpCgi) throw new Error('php-cgi not found (apt-get install php-cgi, or --php-cgi PATH)');
 
-  // libuv creates its SIGCHLD machinery on the first spawn and keeps it: spawn once before the baseline.
+  // What libuv opens once per loop, on first use, and keeps: its SIGCHLD machinery (first
+  // spawn) and a spare descriptor on /dev/null (loop->emfile_fd, opened by the first stream
+  // handle, pipe or TCP, so that accept() can shed connections under EMFILE). Without a
+  // stream before the baseline, the spare showed up as a leak ("19 → 20", fd → /dev/null)
+  // whenever nothing had made a stream earlier (stdout a file, not a pipe or a TTY).
+  // One child with a stdout pipe opens both before the baseline.
   await new Promise((resolve) =>
-    childProcess.spawn('true', { stdio: 'ignore' }).once('close', resolve),
+    childProcess.spawn('true', { stdio: ['ignore', 'pipe', 'ignore'] }).once('close', resolve),
   );
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-soak-'));
   const work = args['work-ms'] > 0 ? `usleep(${Math.round(args['work-ms'] * 1000)}); ` : '';
   fs.writeFileSync(path.join(root, 'soak.php'), `<?php ${work}echo "ok ", getmypid();\n`);
-  const baseline = { fds: countFds(), resources: resourceCounts() };
+  const baseline = { fds: countFds(), resources: resourceCounts(), list: listFds() };
 
   const php = fastCgi({
     physicalPath: root,
@@ -196,8 +201,13 @@ async function main() {
       `${results.exitedUnexpectedly} "exited unexpectedly" for ${results.kills} kills`,
     );
   if (leftChildren.length > 0) violations.push(`php-cgi children left: ${leftChildren.join(', ')}`);
-  if (end.fds !== baseline.fds)
-    violations.push(`open file descriptors ${baseline.fds} → ${end.fds}`);
+  if (end.fds !== baseline.fds) {
+    const now = listFds();
+    const changed = Object.keys({ ...baseline.list, ...now })
+      .filter((fd) => baseline.list[fd] !== now[fd])
+      .map((fd) => `${fd}: ${baseline.list[fd] ?? '-'} → ${now[fd] ?? '-'}`);
+    violations.push(`open file descriptors ${baseline.fds} → ${end.fds} (${changed.join(', ')})`);
+  }
   if (Object.keys(leakedResources).length > 0)
     violations.push(`active resources left: ${JSON.stringify(leakedResources)}`);
 
@@ -256,6 +266,19 @@ function phpChildren() {
 
 function countFds() {
   return fs.readdirSync('/proc/self/fd').length;
+}
+
+/** fd -> what it is (readlink of /proc/self/fd/N), to name a descriptor that leaked. */
+function listFds() {
+  const out = {};
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      out[fd] = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      // the fd readdir itself used, gone already
+    }
+  }
+  return out;
 }
 
 function resourceCounts() {
