@@ -23,6 +23,7 @@ export class RequestTiming {
   private startMs: number | null = null;
   private firstByteAt: number | null = null;
   private ended = false;
+  private queueObserved = false;
 
   constructor(
     private readonly pool: string,
@@ -39,7 +40,10 @@ export class RequestTiming {
       instance.served === 0 && spawnedAt !== null && spawnedAt >= this.askedEpoch
         ? instance.activity.startupMs
         : null;
-    this.sink?.observeQueueWait(this.pool, (this.leasedAt - this.asked) / 1000);
+    // Once per request: a retry on another process is the same request waiting longer.
+    if (!this.queueObserved)
+      this.sink?.observeQueueWait(this.pool, (this.leasedAt - this.asked) / 1000);
+    this.queueObserved = true;
   }
 
   /** PHP's first STDOUT bytes arrived. */
