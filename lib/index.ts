@@ -37,6 +37,9 @@ export type {
   ResolvedRewriteRule,
 } from './config/types';
 export type { PoolStats } from './pool/process-pool';
+export type { Health } from './ops/health';
+export type { StatusReport, StatusOptions, PoolStatus, ProcessStatus } from './ops/status';
+export type { PoolHealthReason } from './pool/pool-health';
 export {
   FastCgiError,
   FastCgiConfigError,

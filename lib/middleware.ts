@@ -36,6 +36,10 @@ import { isFastCgiHandler } from './routing/fastcgi-handler';
 import { PassOnGuard } from './routing/pass-on-guard';
 import { ScriptNames } from './routing/script-names';
 import { ANSWERED, UrlRewriter, type ModuleVariables } from './rewrite/url-rewriter';
+import { healthOf, type Health, type LifeState } from './ops/health';
+import { statusOf, type StatusOptions, type StatusReport } from './ops/status';
+import { OpsMetrics } from './ops/metrics';
+import { RequestTiming } from './ops/request-timing';
 
 const debug = createDebug('iis-fastcgi:middleware');
 const startupDebug = createDebug('iis-fastcgi:startup');
@@ -49,6 +53,12 @@ export interface FastCgiMiddleware {
   close(): Promise<void>;
   /** Counters per pool this middleware uses. */
   stats(): PoolStats[];
+  /** For a load balancer: `{ live, ready, reasons }` (lib/ops/health.ts). */
+  health(): Health;
+  /** php-fpm's status page per pool; `full` adds one row per process (lib/pool/pool-status.ts). */
+  status(options?: StatusOptions): StatusReport;
+  /** Prometheus text exposition of this middleware's pools (lib/ops/metrics.ts). */
+  metrics(): Promise<string>;
   /** Listens to the events of every pool this middleware uses; the payload also carries the pool's `key`. */
   on<E extends keyof PoolEvents>(
     event: E,
@@ -122,6 +132,22 @@ export function fastCgi(
   });
 
   let closing: Promise<void> | null = null;
+  let life: LifeState = 'open';
+  const health = (): Health => healthOf(life, byKey.values());
+  const status = (options?: StatusOptions): StatusReport => statusOf(byKey.values(), options);
+  const stats = (): PoolStats[] => [...byKey.values()].map((pool) => pool.stats());
+  const metrics = new OpsMetrics({ stats, status, health });
+  // Runs in a timer: a logger that throws must not take the process down.
+  const logSlow = (slow: PoolEvents['slow'], pool: string, stderr: string[]): void => {
+    try {
+      logger.warn(
+        { pool, ...slow, stderr },
+        `slow request: ${slow.method} ${slow.uri} still running after ${slow.elapsed} ms (pid ${slow.pid})`,
+      );
+    } catch (err) {
+      debug('the logger failed: %s', (err as Error).message);
+    }
+  };
   // A site made of symbolic links out of physicalPath (Debian's MediaWiki) answers
   // 404 to every script; the first such refusal is logged with its reason, once,
   // so the switch (followSymlinksOutsideRoot) shows without DEBUG (issue 9).
@@ -157,13 +183,21 @@ export function fastCgi(
         handler: mapped.handler,
         params,
         body,
-        stderr: new StderrLog(logger, {
-          pool: pool.key,
-          script: mapped.scriptFilename,
-          uri: mapped.requestUri,
-        }),
+        stderr: new StderrLog(
+          logger,
+          { pool: pool.key, script: mapped.scriptFilename, uri: mapped.requestUri },
+          () => metrics.countStderrLine(pool.key),
+        ),
         showDetail: mayShowDetail(resolved.errorMode, req),
         onError: (err) => next(toHttpError(err)),
+        request: {
+          method: req.method ?? '',
+          uri: mapped.requestUri,
+          script: mapped.scriptFilename,
+        },
+        timing: new RequestTiming(pool.key, metrics),
+        serverTiming: resolved.serverTiming,
+        onSlow: (slow, lines) => logSlow(slow, pool.key, lines),
       });
     };
     // Judged before anything else, answered only for requests that are ours: what is
@@ -222,13 +256,17 @@ export function fastCgi(
     config: { value: resolved, enumerable: true },
     close: {
       value: (): Promise<void> => {
-        closing ??= Promise.all([...byKey.values()].map((pool) => releasePool(pool))).then(
-          () => undefined,
-        );
+        life = life === 'open' ? 'closing' : life;
+        closing ??= Promise.all([...byKey.values()].map((pool) => releasePool(pool))).then(() => {
+          life = 'closed';
+        });
         return closing;
       },
     },
-    stats: { value: (): PoolStats[] => [...byKey.values()].map((pool) => pool.stats()) },
+    stats: { value: stats },
+    health: { value: health },
+    status: { value: status },
+    metrics: { value: () => metrics.metrics() },
     on: {
       value: (event: string, listener: (payload: object) => void): FastCgiMiddleware => {
         for (const pool of byKey.values())

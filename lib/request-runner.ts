@@ -10,6 +10,10 @@ import type { Lease, ProcessPool } from './pool/process-pool';
 import { Exchange, type ExchangeFailure, type ExchangeListener } from './transport/exchange';
 import { ResponseWriter } from './cgi/response-writer';
 import { checkedPhase, type RequestPhase } from './cgi/request-phase';
+import type { RequestInfo } from './pool/instance-activity';
+import type { PoolEvents } from './pool/pool-stats';
+import type { RequestTiming } from './ops/request-timing';
+import { SlowRequestTimer } from './ops/slow-request-timer';
 
 const debug = createDebug('iis-fastcgi:request');
 
@@ -44,6 +48,13 @@ export interface RunRequestOptions {
   showDetail: boolean;
   /** Called at most once, only while nothing has been sent to the client. */
   onError(error: FastCgiError): void;
+  /** Method, URI and script, for status({ full }) and the slow log. */
+  request?: RequestInfo;
+  /** This request's clock (histograms); `serverTiming` adds its Server-Timing header to the response. */
+  timing?: RequestTiming;
+  serverTiming?: boolean;
+  /** The request ran past requestSlowlogTimeout (already counted by the pool): log it. */
+  onSlow?(slow: PoolEvents['slow'], stderrLines: string[]): void;
 }
 
 /**
@@ -68,8 +79,13 @@ class RequestRun implements ExchangeListener {
   private readonly isHead: boolean;
   private readonly writer: ResponseWriter;
   private readonly stderrPolicy: StderrPolicy;
+  private readonly slowTimer: SlowRequestTimer;
 
   constructor(private readonly o: RunRequestOptions) {
+    this.slowTimer = new SlowRequestTimer(
+      o.app.requestSlowlogTimeout * (o.pool.timeouts.secondMs ?? 1000),
+      (elapsed) => this.onSlow(elapsed),
+    );
     this.isHead = o.req.method === 'HEAD';
     this.writer = new ResponseWriter(o.res, this.isHead, () => this.exchange?.resume());
     this.stderrPolicy = new StderrPolicy(o.app.stderrMode, o.stderr, o.showDetail);
@@ -92,17 +108,34 @@ class RequestRun implements ExchangeListener {
         if (error || !lease) return this.fail(error as FastCgiError);
         this.lease = lease;
         this.o.stderr.pid = lease.instance.pid;
+        this.o.timing?.leased(lease.instance);
+        this.slowTimer.start();
         this.transition('head');
         this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
         this.exchange.start(this.o.params, this.o.body.bytes ?? this.o.body.open());
       },
-      { retry },
+      { retry, request: this.o.request },
     );
+  }
+
+  /** requestSlowlogTimeout passed with the process still on this request: counted once, logged once. */
+  private onSlow(elapsed: number): void {
+    const request = this.o.request;
+    const slow = {
+      pid: this.lease?.instance.pid,
+      method: request?.method ?? this.o.req.method ?? '',
+      uri: request?.uri ?? this.o.req.url ?? '',
+      script: request?.script ?? '',
+      elapsed,
+    };
+    this.o.pool.noteSlow(slow);
+    this.o.onSlow?.(slow, this.o.stderr.lastLines());
   }
 
   // ExchangeListener --------------------------------------------------------
 
   onStdout(chunk: Buffer): boolean {
+    this.o.timing?.firstByte();
     if (this.phase === 'head') {
       let parsed;
       try {
@@ -113,6 +146,9 @@ class RequestRun implements ExchangeListener {
       }
       if (!parsed) return true;
       this.head = parsed.head;
+      // Part of the head before it is written, buffered or streamed; kept beside the application's own.
+      if (this.o.serverTiming && this.o.timing)
+        this.head.headers.push('Server-Timing', this.o.timing.headerValue());
       this.transition('buffering');
       chunk = parsed.body;
       if (chunk.length === 0 && this.o.handler.responseBufferLimit > 0) return true;
@@ -254,6 +290,7 @@ class RequestRun implements ExchangeListener {
   }
 
   private releaseLease(outcome: 'reuse' | 'retire' | 'kill', reason?: string): void {
+    this.slowTimer.clear();
     const lease = this.lease;
     this.lease = null;
     lease?.release(outcome, reason);
@@ -270,6 +307,8 @@ class RequestRun implements ExchangeListener {
   }
 
   private cleanUp(): void {
+    this.slowTimer.clear();
+    this.o.timing?.end();
     this.o.stderr.flush();
     this.o.res.off('close', this.onClientClose);
     this.writer.dispose();

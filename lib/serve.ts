@@ -7,6 +7,12 @@ import { decodePathSegments } from './routing/request-path';
 import { ScriptNames } from './routing/script-names';
 import { StaticFiles, type Refusal } from './static/static-files';
 import { hostHeaderProblem } from './cgi/host-header';
+import { opsRoutes, type OpsPaths } from './ops/ops-routes';
+
+/** serveSite()'s options: the middleware's, and the operations paths (`--health-path` …). */
+export interface ServeOptions extends FastCgiOptions {
+  ops?: OpsPaths;
+}
 
 export interface SiteServer {
   readonly server: http.Server;
@@ -28,9 +34,11 @@ export async function serveSite(
   config: ResolvedConfig,
   port: number,
   host: string,
-  options: FastCgiOptions = {},
+  options: ServeOptions = {},
 ): Promise<SiteServer> {
-  const middleware = fastCgi(config, options);
+  const { ops, ...middlewareOptions } = options;
+  const middleware = fastCgi(config, middlewareOptions);
+  const answerOps = ops ? opsRoutes(ops, middleware) : null;
   const resolved = middleware.config;
   const filter = new RequestFilter(resolved.requestFiltering);
   const statics = new StaticFiles(resolved, new ScriptNames(resolved));
@@ -38,6 +46,8 @@ export async function serveSite(
   const server = http.createServer((req, res) => {
     // The whole server answers a Host that cannot be a host with 400, as http.sys does (RFC 9112 §3.2).
     if (hostHeaderProblem(req)) return sendStatus(res, 400);
+    // Health, status and metrics paths: answered here, before filtering, never PHP's or a file.
+    if (answerOps?.(req, res)) return;
     const url = req.url ?? '/';
     const rawPath = url.split('?')[0];
     let segments: string[];

@@ -11,6 +11,8 @@ import { STDERR_LIMIT } from './stderr-policy';
 
 /** Longest line logged as one entry; a longer one is cut (the kept text is not). */
 const MAX_LINE = 8 * 1024;
+/** Lines kept for the slow-request log entry (requestSlowlogTimeout). */
+const RECENT_LINES = 5;
 
 export class StderrLog {
   private chunks: Buffer[] = [];
@@ -19,14 +21,21 @@ export class StderrLog {
   private partial = '';
   private decoder = new StringDecoder('utf8');
   private truncatedNoted = false;
+  private recent: string[] = [];
   /** The process serving the request, once there is one (for the log). */
   pid: number | undefined;
 
-  /** `fields` (pool, script, uri) come with every line. */
+  /** `fields` (pool, script, uri) come with every line; `onLine` counts each (metrics). */
   constructor(
     private readonly logger: Logger,
     private readonly fields: object,
+    private readonly onLine?: () => void,
   ) {}
+
+  /** The last few lines logged so far, oldest first (for the slow-request log). */
+  lastLines(): string[] {
+    return [...this.recent];
+  }
 
   get hasOutput(): boolean {
     return this.bytes > 0;
@@ -82,6 +91,9 @@ export class StderrLog {
   private log(line: string): void {
     if (line.trim() === '') return;
     const text = line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line;
+    this.recent.push(text.length > 512 ? `${text.slice(0, 512)}…` : text);
+    if (this.recent.length > RECENT_LINES) this.recent.shift();
+    this.onLine?.();
     this.write(text);
   }
 

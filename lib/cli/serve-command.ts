@@ -12,6 +12,7 @@ import {
   UsageError,
 } from './import-options';
 import { SERVE_USAGE } from './usage';
+import { opsOptions, OPS_OPTIONS } from './ops-options';
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -23,6 +24,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       'log-format': { type: 'string', default: 'text' },
       help: { type: 'boolean', short: 'h' },
       ...IMPORT_OPTIONS,
+      ...OPS_OPTIONS,
     },
   });
   if (values.help) {
@@ -38,6 +40,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (format !== 'text' && format !== 'json')
     throw new UsageError(`--log-format must be text or json (got ${format})`, SERVE_USAGE);
   const logger = createStderrLogger({ format });
+  const ops = opsOptions(values);
 
   const options = toLoadOptions(values);
   await requireSiteChoice(values.config, options);
@@ -45,7 +48,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   printWarnings(warnings);
   checkStartup(config, values.config);
   // PHP's stderr lines (and anything else the middleware logs) go to our stderr.
-  const site = await serveSite(config, port, values.host as string, { logger });
+  const site = await serveSite(config, port, values.host as string, { logger, ops });
   process.stdout.write(`iis-fastcgi serving ${config.physicalPath} on ${site.url}\n`);
 
   await new Promise<void>((resolve) => {

@@ -53,6 +53,16 @@ is not an executable file.
       --host HOST     address to listen on (default 127.0.0.1)
       --log-format F  text (default: one line per entry) or json (pino-style JSON lines)
 
+Operations (each off unless set; answered before any handler, never by PHP or as a file;
+GET and HEAD only, 405 otherwise):
+      --health-path PATH   200/503 with {"live","ready","reasons"} as JSON, for load
+                           balancers, to any client: 200 when ready; PATH?live: 200 when live
+      --status-path PATH   php-fpm-style status as JSON (PATH?full: one row per process)
+      --metrics-path PATH  Prometheus text (text/plain; version=0.0.4)
+      --status-allow LIST  who may read the status and metrics paths: comma-separated
+                           addresses, CIDR ranges, loopback, linklocal, uniquelocal
+                           (default: loopback); others get 403
+
 ${IMPORT_OPTIONS_HELP}
 ${EXIT_CODES}`;
 

@@ -43,6 +43,15 @@ export interface ApplicationConfig {
   maxInstances?: number;
   /** Requests one process serves before it is recycled. @default 200 */
   instanceMaxRequests?: number;
+  /**
+   * Not an IIS attribute. MiB of resident memory (RSS) a process may hold after a request: one over
+   * it is recycled right after that request (recycledBy.instanceMaxMemory), as a leaking PHP
+   * extension would otherwise grow until the machine swaps.
+   * @default 0
+   */
+  instanceMaxMemory?: number;
+  /** Not an IIS attribute; php-fpm's request_slowlog_timeout. @default 0 */
+  requestSlowlogTimeout?: number;
   /** Seconds a process may stay idle before it is shut down. @default 300 */
   idleTimeout?: number;
   /** Seconds to wait without any I/O from the process before the request fails (500) and the process is terminated. @default 70 */
@@ -261,4 +270,12 @@ export interface FastCgiConfig {
    * @default true
    */
   requestBuffering?: boolean;
+  /**
+   * Not an IIS attribute. true: every response the FastCGI application produces carries a
+   * Server-Timing header (https://www.w3.org/TR/server-timing/) with queue (ms waiting for a
+   * process, start-up included), start (ms the process took to start, only when it was started for
+   * this request) and php (ms from handing the request to PHP until its first output).
+   * @default false
+   */
+  serverTiming?: boolean;
 }

@@ -91,4 +91,5 @@ export interface ResolvedConfig {
   readonly errorMode: ErrorMode;
   readonly rewrite: { readonly rules: readonly ResolvedRewriteRule[] };
   readonly requestBuffering: boolean;
+  readonly serverTiming: boolean;
 }

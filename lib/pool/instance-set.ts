@@ -31,6 +31,11 @@ export class InstanceSet {
     return busy;
   }
 
+  /** Every instance, in the order they were added (status({ full })). */
+  list(): ProcessInstance[] {
+    return [...this.all];
+  }
+
   /** Pids of the running processes. */
   pids(): number[] {
     const pids: number[] = [];

@@ -1,4 +1,15 @@
 import { emptyRecycleCounts, type PoolStats, type RecycleReason } from './pool-stats';
+import type { PoolStatus } from './pool-status';
+
+/** The counts of a php-fpm status page that only ever grow (or hold a maximum). */
+export type StatusCounts = Pick<
+  PoolStatus,
+  | 'acceptedRequests'
+  | 'maxListenQueue'
+  | 'maxActiveProcesses'
+  | 'maxChildrenReached'
+  | 'slowRequests'
+>;
 
 /** The counts in a pool's snapshot that only ever grow (the rest describe the pool now). */
 export type PoolCountStats = Pick<
@@ -17,6 +28,11 @@ export class PoolCounters {
   private failed = 0;
   private crashed = 0;
   private readonly recycledBy = emptyRecycleCounts();
+  private accepted = 0;
+  private maxQueued = 0;
+  private maxBusy = 0;
+  private atLimit = 0;
+  private slow = 0;
 
   noteServed(): void {
     this.served++;
@@ -32,6 +48,33 @@ export class PoolCounters {
 
   noteRecycle(reason: RecycleReason): void {
     this.recycledBy[reason]++;
+  }
+
+  /** A request was handed to a process; `busy` counts it. */
+  noteAccepted(busy: number): void {
+    this.accepted++;
+    if (busy > this.maxBusy) this.maxBusy = busy;
+  }
+
+  /** A request joined the queue; `queued` counts it; `atLimit` when no process could be started for it. */
+  noteQueued(queued: number, atLimit: boolean): void {
+    if (queued > this.maxQueued) this.maxQueued = queued;
+    if (atLimit) this.atLimit++;
+  }
+
+  noteSlow(): void {
+    this.slow++;
+  }
+
+  /** The php-fpm status counts (pool-status.ts). */
+  statusCounts(): StatusCounts {
+    return {
+      acceptedRequests: this.accepted,
+      maxListenQueue: this.maxQueued,
+      maxActiveProcesses: this.maxBusy,
+      maxChildrenReached: this.atLimit,
+      slowRequests: this.slow,
+    };
   }
 
   snapshot(): PoolCountStats {

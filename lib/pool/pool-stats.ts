@@ -1,7 +1,8 @@
 import type { RapidFailState } from './rapid-fail-guard';
 
 /** Why the pool ended a healthy process. */
-export type RecycleReason = 'instanceMaxRequests' | 'idleTimeout' | 'monitorChangesTo' | 'autoTune';
+export type RecycleReason =
+  'instanceMaxRequests' | 'idleTimeout' | 'monitorChangesTo' | 'autoTune' | 'instanceMaxMemory';
 
 /** One pool's snapshot, as `middleware.stats()` returns it. */
 export interface PoolStats {
@@ -36,7 +37,13 @@ export interface PoolStats {
 }
 
 export function emptyRecycleCounts(): Record<RecycleReason, number> {
-  return { instanceMaxRequests: 0, idleTimeout: 0, monitorChangesTo: 0, autoTune: 0 };
+  return {
+    instanceMaxRequests: 0,
+    idleTimeout: 0,
+    monitorChangesTo: 0,
+    autoTune: 0,
+    instanceMaxMemory: 0,
+  };
 }
 
 /** What each pool event carries (ProcessPool is an EventEmitter; the middleware's `on()` adds the pool's `key`). */
@@ -55,4 +62,6 @@ export interface PoolEvents {
   tune: { limit: number; previous: number };
   /** The monitorChangesTo file changed; the pool recycles. */
   change: { file: string };
+  /** A request ran past requestSlowlogTimeout (once per request); `elapsed` in ms. */
+  slow: { pid: number | undefined; method: string; uri: string; script: string; elapsed: number };
 }

@@ -3,6 +3,7 @@ import type { FastCgiConnection } from '../transport/connection';
 import type { AutoTunePolicy } from './auto-tuner';
 import type { SpawnFunction } from './instance-types';
 import type { ProcessInstance } from './process-instance';
+import type { RequestInfo } from './instance-activity';
 
 /** The shapes ProcessPool takes and hands out (process-pool.ts). */
 
@@ -30,6 +31,8 @@ export interface AcquireOptions {
    * keeps its place at the head of the queue and is not refused as queue-full.
    */
   retry?: boolean;
+  /** The request the process is taken for, shown by status({ full }) while it runs and after. */
+  request?: RequestInfo;
 }
 
 export interface ProcessPoolOptions {

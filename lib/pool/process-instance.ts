@@ -6,6 +6,7 @@ import { connectEndpoint } from './connect-endpoint';
 import { openListenEndpoint, type ListenEndpoint } from '../transport/listen-endpoint';
 import { spawnWithParentDeathSignal } from './parent-death';
 import { timerDelay } from '../timer-delay';
+import { InstanceActivity } from './instance-activity';
 import {
   TRANSITIONS,
   type InstanceExit,
@@ -41,6 +42,8 @@ export class ProcessInstance {
   private exitWaiters: Array<() => void> = [];
   private killTimer: NodeJS.Timeout | null = null;
   private readonly options: ProcessInstanceOptions;
+  /** Spawn time and the current or last request, for status({ full }); the pool notes leases and releases. */
+  readonly activity = new InstanceActivity();
 
   constructor(options: ProcessInstanceOptions) {
     this.options = options;
@@ -115,6 +118,7 @@ export class ProcessInstance {
     }
     this.child = child;
     this.pidNumber = child.pid;
+    this.activity.noteSpawned();
 
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -144,6 +148,7 @@ export class ProcessInstance {
     }
     debug('%s started pid %d on %s', this.name, child.pid, endpoint.address);
     this.connection = await this.connect();
+    this.activity.noteReady();
     if (this.state === 'starting') this.transition('idle');
   }
 

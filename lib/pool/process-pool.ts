@@ -15,7 +15,10 @@ import { InstanceSet } from './instance-set';
 import { makeLease } from './lease';
 import { OwnRequestLimit, phpMaxRequests } from './own-request-limit';
 import { PoolCounters } from './pool-counters';
-import type { PoolStats, RecycleReason } from './pool-stats';
+import type { PoolEvents, PoolStats, RecycleReason } from './pool-stats';
+import { healthReason, type PoolHealthReason, type PoolHealthSource } from './pool-health';
+import { processStatus, type PoolStatus } from './pool-status';
+import { MIB, residentBytes } from './process-memory';
 import type { ProcessInstance } from './process-instance';
 import { ProcessSource } from './process-source';
 import { RapidFailGuard } from './rapid-fail-guard';
@@ -51,11 +54,13 @@ const RETIRE_GRACE_MS = 1000;
  *
  * Events: `spawn` {pid}, `exit` {pid, description, unexpected}, `recycle`
  * {pid, reason}, `queueFull` {queueLength}, `rapidFail` {until},
- * `tune` {limit, previous}, `change` {file}.
+ * `tune` {limit, previous}, `change` {file}, `slow` {pid, method, uri, script, elapsed}.
  */
-export class ProcessPool extends EventEmitter {
+export class ProcessPool extends EventEmitter implements PoolHealthSource {
   readonly app: ResolvedApplication;
   readonly key: string;
+  /** Epoch ms of the pool's creation (status().startTime). */
+  readonly startTime = Date.now();
   /** activityTimeout and requestTimeout for each exchange. */
   readonly timeouts: ExchangeTimeouts;
   private readonly instances = new InstanceSet();
@@ -125,9 +130,17 @@ export class ProcessPool extends EventEmitter {
       return noop;
     }
     this.tuning?.start();
+    // Every lease is noted where it is handed over: counted, and its request shown in status({ full }).
+    const leased: AcquireCallback = (error, lease) => {
+      if (lease) {
+        lease.instance.activity.noteLeased(options.request);
+        this.counters.noteAccepted(this.instances.busyCount());
+      }
+      callback(error, lease);
+    };
     const instance = this.idle.pop();
     if (instance) {
-      this.lease(instance, callback, CONNECT_ATTEMPTS);
+      this.lease(instance, leased, CONNECT_ATTEMPTS);
       return noop;
     }
     if (!options.retry && this.waiting.length >= this.app.queueLength) {
@@ -135,8 +148,12 @@ export class ProcessPool extends EventEmitter {
       callback(new FastCgiQueueFullError(this.app.queueLength));
       return noop;
     }
-    const ticket = options.retry ? this.waiting.unshift(callback) : this.waiting.push(callback);
+    const ticket = options.retry ? this.waiting.unshift(leased) : this.waiting.push(leased);
     this.tuning?.noteQueued(this.waiting.length);
+    this.counters.noteQueued(
+      this.waiting.length,
+      this.instances.activeCount() >= this.maxInstances,
+    );
     this.pump();
     return () => this.waiting.remove(ticket);
   }
@@ -164,6 +181,40 @@ export class ProcessPool extends EventEmitter {
       ...this.counters.snapshot(),
       rapidFail: this.guard.state(now),
     };
+  }
+
+  /** php-fpm's status page for this pool; with `full`, one row per live process. */
+  status(full = false): PoolStatus {
+    const now = Date.now();
+    const status: PoolStatus = {
+      key: this.key,
+      startTime: this.startTime,
+      ...this.counters.statusCounts(),
+      listenQueue: this.waiting.length,
+      idleProcesses: this.idle.length,
+      activeProcesses: this.instances.busyCount(),
+      totalProcesses: this.instances.size,
+    };
+    if (full) status.processes = this.instances.list().map((i) => processStatus(i, now));
+    return status;
+  }
+
+  /** Why this pool cannot take a request now (pool-health.ts); empty when it can. */
+  health(): PoolHealthReason[] {
+    const reasons: PoolHealthReason[] = [];
+    if (this.guard.isTripped(Date.now())) reasons.push(healthReason('rapidFail', this.key));
+    if (this.waiting.length >= this.app.queueLength)
+      reasons.push(healthReason('queueFull', this.key));
+    return reasons;
+  }
+
+  /**
+   * A request ran past requestSlowlogTimeout: counted and reported. The
+   * request's runner owns the timer and calls this at most once per request.
+   */
+  noteSlow(payload: PoolEvents['slow']): void {
+    this.counters.noteSlow();
+    this.emit('slow', payload);
   }
 
   /** Pids of the running processes (diagnostics, tests, the soak script). */
@@ -302,6 +353,7 @@ export class ProcessPool extends EventEmitter {
   ): void => this.onRelease(instance, outcome, reason);
 
   private onRelease(instance: ProcessInstance, outcome: LeaseOutcome, reason?: string): void {
+    instance.activity.noteReleased();
     if (instance.state !== 'busy') {
       // Exited meanwhile (onInstanceExit did the bookkeeping): the response it sent before it went still counts.
       if (outcome === 'reuse') this.countServed(instance);
@@ -317,11 +369,20 @@ export class ProcessPool extends EventEmitter {
     this.countServed(instance);
     if (instance.served >= this.maxRequestsPerProcess)
       return this.recycle(instance, 'instanceMaxRequests');
+    if (this.overMemory(instance)) return this.recycle(instance, 'instanceMaxMemory');
     // At its own (unseen) PHP_FCGI_MAX_REQUESTS it is closing now: the next request would not be read.
     if (this.ownLimit.reached(instance))
       return this.letGo(instance, 'reached its own request limit');
     instance.transition('idle');
     this.onIdle(instance);
+  }
+
+  /** instanceMaxMemory (MiB, 0 = off): one read of /proc/PID/status per request, at its release. */
+  private overMemory(instance: ProcessInstance): boolean {
+    const limit = this.app.instanceMaxMemory;
+    if (limit <= 0) return false;
+    const rss = residentBytes(instance.pid);
+    return rss !== null && rss > limit * MIB;
   }
 
   private countServed(instance: ProcessInstance): void {

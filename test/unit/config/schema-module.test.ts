@@ -9,7 +9,10 @@ describe('the schema module', () => {
 
   // The lists the XML importer used to write by hand, now read from the schema: the same names.
   it('reads the XML attribute kinds of <application> and <add> from the schema', () => {
-    const kinds = attributeKinds(['application', 'handler'], ['inheritEnvironment']);
+    const kinds = attributeKinds(
+      ['application', 'handler'],
+      ['inheritEnvironment', 'instanceMaxMemory', 'requestSlowlogTimeout'],
+    );
     expect([...kinds.numbers].sort()).toEqual([
       'activityTimeout',
       'idleTimeout',

@@ -96,6 +96,8 @@ describe('schemas/fastcgi-config.schema.json', () => {
       queueLength: [1, 100000000, 1000],
       rapidFailsPerMinute: [0, 1000, 10],
       signalBeforeTerminateSeconds: [0, 60, 0],
+      instanceMaxMemory: [0, 1048576, 0],
+      requestSlowlogTimeout: [0, 2592000, 0],
     });
     expect(app.stderrMode.enum).toEqual([
       'ReturnStdErrIn500',

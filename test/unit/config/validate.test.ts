@@ -73,6 +73,8 @@ describe('validateConfig: a valid config', () => {
         signalBeforeTerminateSeconds: 0,
         environmentVariables: [{ name: 'PHP_FCGI_MAX_REQUESTS', value: '10000' }],
         inheritEnvironment: false,
+        instanceMaxMemory: 0,
+        requestSlowlogTimeout: 0,
       },
     ]);
     expect(config.handlers).toEqual([
@@ -146,6 +148,8 @@ describe('validateConfig: a valid config', () => {
       signalBeforeTerminateSeconds: 0,
       environmentVariables: [{ name: 'PHPRC', value: '' }],
       inheritEnvironment: false,
+      instanceMaxMemory: 0,
+      requestSlowlogTimeout: 0,
     });
     expect(config.handlers[1]).toEqual({
       name: 'Static',
