@@ -47,6 +47,13 @@ export interface FastCgiMiddleware {
   (req: IncomingMessage, res: ServerResponse, next: NextFunction): void;
   /** Drains in-flight requests and ends every child process this middleware's pools own. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Replaces every process of every pool this middleware uses, gracefully:
+   * idle ones end now, busy and starting ones after their current request,
+   * new requests go to new processes (`recycledBy.recycle`). Resolves once
+   * every old process has exited.
+   */
+  recycle(): Promise<void>;
   /** Counters per pool this middleware uses. */
   stats(): PoolStats[];
   /** Listens to the events of every pool this middleware uses; the payload also carries the pool's `key`. */
@@ -226,6 +233,11 @@ export function fastCgi(
           () => undefined,
         );
         return closing;
+      },
+    },
+    recycle: {
+      value: async (): Promise<void> => {
+        await Promise.all([...byKey.values()].map((pool) => pool.recycleAll('recycle')));
       },
     },
     stats: { value: (): PoolStats[] => [...byKey.values()].map((pool) => pool.stats()) },

@@ -1,7 +1,13 @@
 import type { RapidFailState } from './rapid-fail-guard';
 
 /** Why the pool ended a healthy process. */
-export type RecycleReason = 'instanceMaxRequests' | 'idleTimeout' | 'monitorChangesTo' | 'autoTune';
+export type RecycleReason =
+  | 'instanceMaxRequests'
+  | 'idleTimeout'
+  | 'monitorChangesTo'
+  | 'autoTune'
+  /** middleware.recycle() (SIGUSR2 in `serve`). */
+  | 'recycle';
 
 /** One pool's snapshot, as `middleware.stats()` returns it. */
 export interface PoolStats {
@@ -36,7 +42,7 @@ export interface PoolStats {
 }
 
 export function emptyRecycleCounts(): Record<RecycleReason, number> {
-  return { instanceMaxRequests: 0, idleTimeout: 0, monitorChangesTo: 0, autoTune: 0 };
+  return { instanceMaxRequests: 0, idleTimeout: 0, monitorChangesTo: 0, autoTune: 0, recycle: 0 };
 }
 
 /** What each pool event carries (ProcessPool is an EventEmitter; the middleware's `on()` adds the pool's `key`). */

@@ -29,6 +29,9 @@ import type {
 } from './pool-types';
 
 export type { PoolStats, RecycleReason } from './pool-stats';
+
+/** The reasons that replace a whole pool at once. */
+export type GenerationReason = Extract<RecycleReason, 'monitorChangesTo' | 'recycle'>;
 export type {
   AcquireCallback,
   AcquireOptions,
@@ -66,6 +69,10 @@ export class ProcessPool extends EventEmitter {
   private readonly monitor: ChangeMonitor | null;
   private readonly source: ProcessSource;
   private generation = 0;
+  /** Why processes of an older generation are ended: the last recycleAll()'s reason. */
+  private generationReason: GenerationReason = 'monitorChangesTo';
+  /** recycleAll() callers waiting for every process older than `generation` to be gone. */
+  private readonly renewals: Array<{ generation: number; resolve: () => void }> = [];
   private readonly counters = new PoolCounters();
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
@@ -102,7 +109,7 @@ export class ProcessPool extends EventEmitter {
       busy: () => this.instances.busyCount(),
       onLimit: (limit, previous, sample) => this.onLimit(limit, previous, sample),
     });
-    this.monitor = monitorFor(app, options, (file) => this.recycleAll(file));
+    this.monitor = monitorFor(app, options, (file) => this.fileChanged(file));
   }
 
   /** The most processes allowed now: maxInstances, or the auto-tuned limit when it is 0. */
@@ -185,17 +192,31 @@ export class ProcessPool extends EventEmitter {
     this.instances.killAll();
   }
 
-  /**
-   * monitorChangesTo fired: idle processes end now, busy and starting ones
-   * when they next come back; new requests get processes started after the change.
-   */
-  recycleAll(file: string): void {
+  /** The monitorChangesTo file changed: a `change` event, then every process is replaced. */
+  fileChanged(file: string): void {
     if (this.closing) return;
-    this.generation++;
-    this.ownLimit.forget();
     debug('%s: %s changed, recycling every process', this.key, file);
     this.emit('change', { file });
-    for (const instance of this.idle.takeAll()) this.recycle(instance, 'monitorChangesTo');
+    void this.recycleAll('monitorChangesTo');
+  }
+
+  /**
+   * Replaces every process gracefully (monitorChangesTo fired, or
+   * middleware.recycle()): idle processes end now, busy and starting ones
+   * when they next come back; new requests get processes of the new
+   * generation. Resolves once every process started before the call is gone.
+   */
+  recycleAll(reason: GenerationReason): Promise<void> {
+    if (this.closing) return this.closing;
+    this.generation++;
+    this.generationReason = reason;
+    this.ownLimit.forget();
+    for (const instance of this.idle.takeAll()) this.recycle(instance, reason);
+    const done = new Promise<void>((resolve) =>
+      this.renewals.push({ generation: this.generation, resolve }),
+    );
+    this.pump();
+    return done;
   }
 
   private async shutDown(): Promise<void> {
@@ -220,6 +241,7 @@ export class ProcessPool extends EventEmitter {
    * are started until every waiter has one coming, within the limit.
    */
   private pump(): void {
+    this.settleRenewals();
     if (this.drained && this.instances.busyCount() === 0 && this.source.starting === 0) {
       const resolve = this.drained;
       this.drained = null;
@@ -231,6 +253,16 @@ export class ProcessPool extends EventEmitter {
       !this.closing
     ) {
       this.spawnInstance();
+    }
+  }
+
+  /** recycleAll() promises whose old processes have all exited. */
+  private settleRenewals(): void {
+    for (let i = this.renewals.length - 1; i >= 0; i--) {
+      const { generation, resolve } = this.renewals[i];
+      if (this.instances.anyOlderThan(generation)) continue;
+      this.renewals.splice(i, 1);
+      resolve();
     }
   }
 
@@ -260,7 +292,8 @@ export class ProcessPool extends EventEmitter {
       void instance.stop();
       return this.pump();
     }
-    if (instance.generation !== this.generation) return this.recycle(instance, 'monitorChangesTo');
+    if (instance.generation !== this.generation)
+      return this.recycle(instance, this.generationReason);
     if (this.instances.activeCount() > this.maxInstances) return this.recycle(instance, 'autoTune');
     const callback = this.waiting.shift();
     if (callback) {
