@@ -1,4 +1,4 @@
-/** `iis-fastcgi serve`: load any supported config and serve the site until SIGINT/SIGTERM. */
+/** `iis-fastcgi serve`: load any supported config and serve the site until SIGINT/SIGTERM (signals: serve-signals.ts). */
 import { parseArgs } from 'node:util';
 import { importConfig } from '../config/import-config';
 import { serveSite } from '../serve';
@@ -11,7 +11,9 @@ import {
   toLoadOptions,
   UsageError,
 } from './import-options';
-import { SERVE_USAGE } from './usage';
+import { DEFAULT_DRAIN_SECONDS, SERVE_USAGE } from './usage';
+import { runUntilStopped } from './serve-signals';
+import type { ResolvedConfig } from '../config/types';
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -21,6 +23,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       port: { type: 'string', short: 'p', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       'log-format': { type: 'string', default: 'text' },
+      'drain-seconds': { type: 'string', default: String(DEFAULT_DRAIN_SECONDS) },
       help: { type: 'boolean', short: 'h' },
       ...IMPORT_OPTIONS,
     },
@@ -34,6 +37,13 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be 0–65535 (got ${values.port})`, SERVE_USAGE);
 
+  const drainSeconds = Number(values['drain-seconds']);
+  if (!(drainSeconds >= 0) || drainSeconds > 86400)
+    throw new UsageError(
+      `--drain-seconds must be 0–86400 (got ${values['drain-seconds']})`,
+      SERVE_USAGE,
+    );
+
   const format = values['log-format'];
   if (format !== 'text' && format !== 'json')
     throw new UsageError(`--log-format must be text or json (got ${format})`, SERVE_USAGE);
@@ -41,22 +51,16 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   const options = toLoadOptions(values);
   await requireSiteChoice(values.config, options);
-  const { config, warnings } = await importConfig(values.config, options);
-  printWarnings(warnings);
-  checkStartup(config, values.config);
-  // PHP's stderr lines (and anything else the middleware logs) go to our stderr.
+  const file = values.config;
+  const load = async (): Promise<ResolvedConfig> => {
+    const { config, warnings } = await importConfig(file, options);
+    printWarnings(warnings);
+    checkStartup(config, file);
+    return config;
+  };
+  const config = await load();
+  // PHP's stderr lines (and anything else the middleware logs) go to the log.
   const site = await serveSite(config, port, values.host as string, { logger });
   process.stdout.write(`iis-fastcgi serving ${config.physicalPath} on ${site.url}\n`);
-
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      process.stdout.write(`${signal}: stopping\n`);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      site.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  return 0;
+  return runUntilStopped({ site, logger, drainMs: drainSeconds * 1000, loadConfig: load });
 }

@@ -24,6 +24,7 @@ import { WaitQueue } from './wait-queue';
 import type {
   AcquireCallback,
   AcquireOptions,
+  CloseOptions,
   LeaseOutcome,
   ProcessPoolOptions,
 } from './pool-types';
@@ -35,6 +36,7 @@ export type GenerationReason = Extract<RecycleReason, 'monitorChangesTo' | 'recy
 export type {
   AcquireCallback,
   AcquireOptions,
+  CloseOptions,
   Lease,
   LeaseOutcome,
   ProcessPoolOptions,
@@ -179,11 +181,11 @@ export class ProcessPool extends EventEmitter {
   }
 
   /**
-   * Stops taking requests (waiting ones get 503), lets in-flight requests
-   * finish, then ends every process. A second call returns the same promise.
+   * Stops taking requests (waiting ones get 503, or with `finishQueued`
+   * are served first), lets in-flight requests finish, then ends every process. A second call returns the same promise.
    */
-  close(): Promise<void> {
-    this.closing ??= this.shutDown();
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutDown(options.finishQueued === true);
     return this.closing;
   }
 
@@ -219,10 +221,11 @@ export class ProcessPool extends EventEmitter {
     return done;
   }
 
-  private async shutDown(): Promise<void> {
+  private async shutDown(finishQueued: boolean): Promise<void> {
     this.tuning?.stop();
     this.monitor?.close();
-    for (const callback of this.waiting.drain()) callback(new FastCgiPoolClosedError());
+    if (!finishQueued)
+      for (const callback of this.waiting.drain()) callback(new FastCgiPoolClosedError());
     // In-flight requests finish and starting processes settle first (pump() resolves this).
     await new Promise<void>((resolve) => {
       this.drained = resolve;
@@ -242,15 +245,16 @@ export class ProcessPool extends EventEmitter {
    */
   private pump(): void {
     this.settleRenewals();
-    if (this.drained && this.instances.busyCount() === 0 && this.source.starting === 0) {
+    const settled = this.instances.busyCount() === 0 && this.source.starting === 0;
+    if (this.drained && settled && this.waiting.length === 0) {
       const resolve = this.drained;
       this.drained = null;
       resolve();
     }
+    // Waiters exist while closing only under close({ finishQueued }): they are served too.
     while (
       this.source.starting < this.waiting.length &&
-      this.instances.activeCount() < this.maxInstances &&
-      !this.closing
+      this.instances.activeCount() < this.maxInstances
     ) {
       this.spawnInstance();
     }
