@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { importConfig } from '../config/import-config';
 import { serveSite } from '../serve';
-import { createStderrLogger } from './stderr-logger';
+import { createLineLogger } from './line-logger';
 import {
   checkStartup,
   IMPORT_OPTIONS,
@@ -13,6 +13,7 @@ import {
 } from './import-options';
 import { DEFAULT_DRAIN_SECONDS, SERVE_USAGE } from './usage';
 import { runUntilStopped } from './serve-signals';
+import { PoolLog } from './pool-log';
 import type { ResolvedConfig } from '../config/types';
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -47,7 +48,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const format = values['log-format'];
   if (format !== 'text' && format !== 'json')
     throw new UsageError(`--log-format must be text or json (got ${format})`, SERVE_USAGE);
-  const logger = createStderrLogger({ format });
+  const logger = createLineLogger({ format });
 
   const options = toLoadOptions(values);
   await requireSiteChoice(values.config, options);
@@ -59,8 +60,17 @@ export async function serveCommand(args: string[]): Promise<number> {
     return config;
   };
   const config = await load();
-  // PHP's stderr lines (and anything else the middleware logs) go to the log.
+  // PHP's stderr lines (and anything else the middleware logs) go to the log on stdout.
   const site = await serveSite(config, port, values.host as string, { logger });
+  const poolLog = new PoolLog(logger.child({ component: 'iis-fastcgi' }));
+  poolLog.watchPools();
+  // The start-up line stays plain text in both formats: scripts wait for it.
   process.stdout.write(`iis-fastcgi serving ${config.physicalPath} on ${site.url}\n`);
-  return runUntilStopped({ site, logger, drainMs: drainSeconds * 1000, loadConfig: load });
+  return runUntilStopped({
+    site,
+    logger,
+    drainMs: drainSeconds * 1000,
+    loadConfig: load,
+    reloaded: () => poolLog.watchPools(),
+  });
 }

@@ -46,9 +46,10 @@ export const SERVE_USAGE = `Usage: iis-fastcgi serve --config <file> [--port 808
 Serves the site as IIS would: FastCGI handler mappings first, then static files
 (IIS's StaticFile handler, with defaultDocument as index files), never a file a
 FastCGI mapping owns. Prints "iis-fastcgi serving <folder> on <url>"; --port 0
-picks a free port. Import warnings go to stderr, and so does the log: every
-line PHP writes to its error stream (FCGI_STDERR), with the pool, pid, script
-and URI. Refuses to start (exit 1) when physicalPath is not a folder or an
+picks a free port. Import warnings go to stderr. The log goes to stdout, after
+that line: every line PHP writes to its error stream (FCGI_STDERR), with the
+pool, pid, script and URI, process spawns and exits, recycles (with the
+reason), rapid-fail, reloads and drains. Refuses to start (exit 1) when physicalPath is not a folder or an
 application's fullPath is not an executable file.
 
 Signals:
