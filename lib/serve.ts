@@ -30,8 +30,8 @@ export interface SiteServer {
   cutOff(): void;
   /** Stops listening, drains requests and ends every FastCGI process. */
   close(): Promise<void>;
-  /** Listens to every finished request, whichever middleware served it (the access log). */
-  onResponse(listener: (req: http.IncomingMessage, res: http.ServerResponse) => void): void;
+  /** Hears every request as it arrives, before any handler sees it (the access log). */
+  onRequest(listener: (req: http.IncomingMessage, res: http.ServerResponse) => void): void;
 }
 
 /** A whole site as IIS serves it (lib/site-handler.ts) on plain node:http, with drain and reload. */
@@ -47,7 +47,7 @@ export async function serveSite(
   const listeners: Array<(req: http.IncomingMessage, res: http.ServerResponse) => void> = [];
   const server = http.createServer((req, res) => {
     drain.track(res);
-    for (const listener of listeners) res.once('close', () => listener(req, res));
+    for (const listener of listeners) listener(req, res);
     current.handle(req, res);
   });
   const drain = new ConnectionDrain(server);
@@ -114,6 +114,6 @@ export async function serveSite(
       return closing;
     },
     cutOff: () => drain.cutOff(),
-    onResponse: (listener) => void listeners.push(listener),
+    onRequest: (listener) => void listeners.push(listener),
   };
 }

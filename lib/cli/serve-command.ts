@@ -1,7 +1,7 @@
 /** `iis-fastcgi serve`: load any supported config and serve the site until SIGINT/SIGTERM (signals: serve-signals.ts). */
 import { parseArgs } from 'node:util';
 import { importConfig } from '../config/import-config';
-import { serveSite } from '../serve';
+import { serveSite, type SiteServer } from '../serve';
 import { createLineLogger } from './line-logger';
 import {
   checkStartup,
@@ -14,6 +14,8 @@ import {
 import { DEFAULT_DRAIN_SECONDS, SERVE_USAGE } from './usage';
 import { runUntilStopped } from './serve-signals';
 import { PoolLog } from './pool-log';
+import { AccessLog } from './access-log';
+import type { Logger } from '../logger';
 import type { ResolvedConfig } from '../config/types';
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -25,6 +27,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       'log-format': { type: 'string', default: 'text' },
       'drain-seconds': { type: 'string', default: String(DEFAULT_DRAIN_SECONDS) },
+      'access-log': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...IMPORT_OPTIONS,
     },
@@ -60,17 +63,52 @@ export async function serveCommand(args: string[]): Promise<number> {
     return config;
   };
   const config = await load();
+  const accessLog = openAccessLog(values['access-log'], format);
   // PHP's stderr lines (and anything else the middleware logs) go to the log on stdout.
   const site = await serveSite(config, port, values.host as string, { logger });
   const poolLog = new PoolLog(logger.child({ component: 'iis-fastcgi' }));
   poolLog.watchPools();
+  const rotation = accessLog && watchAccessLog(site, accessLog, logger);
   // The start-up line stays plain text in both formats: scripts wait for it.
   process.stdout.write(`iis-fastcgi serving ${config.physicalPath} on ${site.url}\n`);
-  return runUntilStopped({
-    site,
-    logger,
-    drainMs: drainSeconds * 1000,
-    loadConfig: load,
-    reloaded: () => poolLog.watchPools(),
-  });
+  try {
+    return await runUntilStopped({
+      site,
+      logger,
+      drainMs: drainSeconds * 1000,
+      loadConfig: load,
+      reloaded: () => poolLog.watchPools(),
+    });
+  } finally {
+    rotation?.();
+    await accessLog?.close();
+  }
+}
+
+/** --access-log FILE|-: opened before the server starts, so a bad path is a start-up error. */
+function openAccessLog(target: string | undefined, format: 'text' | 'json'): AccessLog | null {
+  if (target === undefined) return null;
+  try {
+    return new AccessLog({ target, format: format === 'json' ? 'json' : 'combined' });
+  } catch (err) {
+    throw new Error(`--access-log ${target}: ${(err as Error).message}`);
+  }
+}
+
+/** One line per request; SIGUSR1 reopens the file (log rotation), as nginx does. Returns the unsubscribe. */
+function watchAccessLog(site: SiteServer, log: AccessLog, logger: Logger): () => void {
+  site.onRequest((req, res) => log.track(req, res));
+  const reopen = (): void => {
+    try {
+      log.reopen();
+      logger.info({}, 'SIGUSR1: access log reopened');
+    } catch (err) {
+      logger.error(
+        { err: String(err) },
+        'SIGUSR1: the access log could not be reopened; still writing to the old file',
+      );
+    }
+  };
+  process.on('SIGUSR1', reopen);
+  return () => process.off('SIGUSR1', reopen);
 }

@@ -25,7 +25,8 @@ export const IMPORT_OPTIONS_HELP = `Reading IIS files (applicationHost.config, w
 export const MAIN_USAGE = `iis-fastcgi ${VERSION}
 
 Usage:
-  iis-fastcgi serve    --config <file> [--port 8080] [--host 127.0.0.1] [import options]
+  iis-fastcgi serve    --config <file> [--port 8080] [--host 127.0.0.1] [--drain-seconds 30]
+                       [--access-log FILE|-] [--log-format text|json] [import options]
   iis-fastcgi migrate  <file> [--site NAME] [--path-map 'C:\\PHP=/usr/bin'] [import options] > site.json
   iis-fastcgi validate <file> [import options]
   iis-fastcgi <command> --help
@@ -34,7 +35,8 @@ Usage:
 <file> is a JSON config, applicationHost.config, web.config or fcgiext.ini.
 
 Commands:
-  serve      Serve the site: FastCGI handlers, then static files. Stops on SIGINT/SIGTERM.
+  serve      Serve the site: FastCGI handlers, then static files. Drains and stops on
+             SIGINT/SIGTERM, reloads the config on SIGHUP, recycles PHP on SIGUSR2.
   migrate    Convert an IIS config to a validated JSON config (stdout); warnings on stderr.
   validate   Check a config; prints every problem.
 
@@ -60,6 +62,7 @@ Signals:
                    the old one keeps serving, a good one takes over without a
                    failed request
   SIGUSR2          replace every PHP process gracefully (php.recycle())
+  SIGUSR1          reopen the --access-log file (after logrotate moved it)
 
   -c, --config FILE   config to serve (JSON, applicationHost.config, web.config, fcgiext.ini)
   -p, --port PORT     port to listen on (default 8080; 0 = any free port)
@@ -67,6 +70,8 @@ Signals:
       --log-format F  text (default: one line per entry) or json (pino-style JSON lines)
       --drain-seconds S  on SIGTERM/SIGINT, how long in-flight requests may take
                          before they are cut off (default ${DEFAULT_DRAIN_SECONDS})
+      --access-log FILE|-  one line per request: Apache's combined log format, or JSON
+                         lines with --log-format json; - = stdout. SIGUSR1 reopens FILE
 
 ${IMPORT_OPTIONS_HELP}
 ${EXIT_CODES}`;
