@@ -26,7 +26,7 @@ const EVENTS: Record<string, (p: Payload) => [Level, string]> = {
   queueFull: (p) => ['warn', `queue full (${String(p.queueLength)}): request answered 503`],
   tune: (p) => ['info', `auto-tuned limit ${String(p.previous)} → ${String(p.limit)}`],
   change: (p) => ['info', `${String(p.file)} changed: recycling every process`],
-  slow: (p) => ['warn', `slow request: ${String(p.uri)} running for ${String(p.elapsed)} ms`],
+  slow: (p) => ['warn', `slow request: ${String(p.uri)} (elapsed ${String(p.elapsed)})`],
 };
 
 export class PoolLog {
