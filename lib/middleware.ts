@@ -27,7 +27,7 @@ import {
   socketDirectory,
   type PoolOverrides,
 } from './pool/pool-registry';
-import type { PoolStats, ProcessPool } from './pool/process-pool';
+import type { CloseOptions, PoolStats, ProcessPool } from './pool/process-pool';
 import type { PoolEvents } from './pool/pool-stats';
 import { asLogger, type Logger } from './logger';
 import { runRequest } from './request-runner';
@@ -49,8 +49,26 @@ export type NextFunction = (err?: unknown) => void;
 /** The Express/Connect middleware returned by fastCgi(). */
 export interface FastCgiMiddleware {
   (req: IncomingMessage, res: ServerResponse, next: NextFunction): void;
-  /** Drains in-flight requests and ends every child process this middleware's pools own. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Drains in-flight requests and ends every child process this middleware's
+   * pools own (requests still waiting for a process get 503, or with
+   * `finishQueued` are served first). Idempotent.
+   */
+  close(options?: CloseOptions): Promise<void>;
+  /**
+   * True from startDraining() (or close()) on: the site is going away, so a
+   * readiness check should say not ready while in-flight requests finish.
+   */
+  readonly draining: boolean;
+  /** Marks the middleware draining (`serve` on SIGTERM, or the old one on SIGHUP); requests are still served. */
+  startDraining(): void;
+  /**
+   * Replaces every process of every pool this middleware uses, gracefully:
+   * idle ones end now, busy and starting ones after their current request,
+   * new requests go to new processes (`recycledBy.recycle`). Resolves once
+   * every old process has exited.
+   */
+  recycle(): Promise<void>;
   /** Counters per pool this middleware uses. */
   stats(): PoolStats[];
   /** For a load balancer: `{ live, ready, reasons }` (lib/ops/health.ts). */
@@ -77,6 +95,12 @@ export interface FastCgiOptions extends PoolOverrides {
    * for the response. @default a logger that drops everything
    */
   logger?: Logger;
+  /**
+   * An application whose pool exists with other settings gets a new pool of
+   * its own instead of sharing the old one (`serve` on SIGHUP, so a changed
+   * config takes effect). @default false: the first config sets the pool's attributes
+   */
+  renewChangedPools?: boolean;
 }
 
 let spoolSequence = 0;
@@ -96,7 +120,7 @@ export function fastCgi(
   if (startupDebug.enabled)
     for (const p of startupProblems(resolved))
       startupDebug('%s: %s: %s', p.severity, p.path, p.message);
-  const { logger: parentLogger, ...overrides } = options;
+  const { logger: parentLogger, renewChangedPools, ...overrides } = options;
   const logger = asLogger(parentLogger).child({ component: 'iis-fastcgi' });
   const mapper = new RequestMapper(resolved);
   const guard = new PassOnGuard(resolved, new ScriptNames(resolved));
@@ -125,7 +149,9 @@ export function fastCgi(
     const key = applicationKey(fullPath, args);
     let pool = byKey.get(key);
     if (!pool) {
-      pool = acquirePool(applications.get(key) as ResolvedApplication, overrides);
+      pool = acquirePool(applications.get(key) as ResolvedApplication, overrides, {
+        renewChanged: renewChangedPools === true,
+      });
       byKey.set(key, pool);
     }
     pools.set(index, pool);
@@ -255,12 +281,26 @@ export function fastCgi(
   Object.defineProperties(middleware, {
     config: { value: resolved, enumerable: true },
     close: {
-      value: (): Promise<void> => {
+      value: (closeOptions: CloseOptions = {}): Promise<void> => {
         life = life === 'open' ? 'closing' : life;
-        closing ??= Promise.all([...byKey.values()].map((pool) => releasePool(pool))).then(() => {
+        closing ??= Promise.all(
+          [...byKey.values()].map((pool) => releasePool(pool, closeOptions)),
+        ).then(() => {
           life = 'closed';
         });
         return closing;
+      },
+    },
+    // Draining is the first half of closing: health() says not ready ("closing") from here on.
+    draining: { get: () => life !== 'open', enumerable: true },
+    startDraining: {
+      value: (): void => {
+        if (life === 'open') life = 'closing';
+      },
+    },
+    recycle: {
+      value: async (): Promise<void> => {
+        await Promise.all([...byKey.values()].map((pool) => pool.recycleAll('recycle')));
       },
     },
     stats: { value: stats },

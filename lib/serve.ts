@@ -1,13 +1,11 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedConfig } from './config/types';
-import { fastCgi, type FastCgiMiddleware, type FastCgiOptions } from './middleware';
-import { RequestFilter } from './routing/request-filter';
-import { decodePathSegments } from './routing/request-path';
-import { ScriptNames } from './routing/script-names';
-import { StaticFiles, type Refusal } from './static/static-files';
-import { hostHeaderProblem } from './cgi/host-header';
+import type { FastCgiMiddleware, FastCgiOptions } from './middleware';
+import { ConnectionDrain } from './connection-drain';
+import { createSiteHandler, type SiteHandler } from './site-handler';
 import { opsRoutes, type OpsPaths } from './ops/ops-routes';
+import { hostHeaderProblem } from './cgi/host-header';
 
 /** serveSite()'s options: the middleware's, and the operations paths (`--health-path` …). */
 export interface ServeOptions extends FastCgiOptions {
@@ -16,20 +14,34 @@ export interface ServeOptions extends FastCgiOptions {
 
 export interface SiteServer {
   readonly server: http.Server;
+  /** The middleware serving new requests (a reload replaces it). */
   readonly middleware: FastCgiMiddleware;
   readonly url: string;
+  /** True from drain() or close() on: not ready, on the way out. */
+  readonly draining: boolean;
+  /**
+   * Serves `config` from now on without failing a request: a new middleware
+   * takes new requests (applications with unchanged settings keep their
+   * pool, changed ones get a new one), the old one finishes its requests
+   * and closes. Throws FastCgiConfigError, the old config still serving,
+   * when `config` does not validate.
+   */
+  reload(config: ResolvedConfig): Promise<void>;
+  /**
+   * A graceful stop: not ready at once, stops accepting, keep-alive
+   * connections close after their response, in-flight requests finish
+   * within `graceMs` (then are cut off), then every pool closes.
+   */
+  drain(graceMs: number): Promise<{ cutOff: number }>;
+  /** During a drain: cut off the requests still running now, so the pools close at once. */
+  cutOff(): void;
   /** Stops listening, drains requests and ends every FastCGI process. */
   close(): Promise<void>;
+  /** Hears every request as it arrives, before any handler sees it (the access log). */
+  onRequest(listener: (req: http.IncomingMessage, res: http.ServerResponse) => void): void;
 }
 
-/**
- * A whole site as IIS serves it, three fixed steps on plain node:http:
- * request filtering for every request (IIS runs it before any handler),
- * the FastCGI handlers, then the StaticFile handler for what they leave,
- * deny by default (lib/static/static-files.ts). A script is never sent as
- * a file: the middleware refuses to hand one on, and the file server sends
- * only extensions with a MIME type, never a name a FastCGI handler maps.
- */
+/** A whole site as IIS serves it (lib/site-handler.ts) on plain node:http, with drain and reload. */
 export async function serveSite(
   config: ResolvedConfig,
   port: number,
@@ -37,90 +49,89 @@ export async function serveSite(
   options: ServeOptions = {},
 ): Promise<SiteServer> {
   const { ops, ...middlewareOptions } = options;
-  const middleware = fastCgi(config, middlewareOptions);
-  const answerOps = ops ? opsRoutes(ops, middleware) : null;
-  const resolved = middleware.config;
-  const filter = new RequestFilter(resolved.requestFiltering);
-  const statics = new StaticFiles(resolved, new ScriptNames(resolved));
-
+  const handlerOptions: FastCgiOptions = { ...middlewareOptions, renewChangedPools: true };
+  let current: SiteHandler = createSiteHandler(config, handlerOptions);
+  // Health, status and metrics paths ask whichever middleware serves now (a reload swaps it).
+  const answerOps = ops
+    ? opsRoutes(ops, {
+        health: () => current.middleware.health(),
+        status: (statusOptions) => current.middleware.status(statusOptions),
+        metrics: () => current.middleware.metrics(),
+      })
+    : null;
+  const retired = new Set<Promise<void>>();
+  const listeners: Array<(req: http.IncomingMessage, res: http.ServerResponse) => void> = [];
   const server = http.createServer((req, res) => {
-    // The whole server answers a Host that cannot be a host with 400, as http.sys does (RFC 9112 §3.2).
-    if (hostHeaderProblem(req)) return sendStatus(res, 400);
-    // Health, status and metrics paths: answered here, before filtering, never PHP's or a file.
-    if (answerOps?.(req, res)) return;
-    const url = req.url ?? '/';
-    const rawPath = url.split('?')[0];
-    let segments: string[];
-    try {
-      segments = decodePathSegments(rawPath).segments;
-    } catch (err) {
-      return sendError(res, err);
-    }
-    const refusal = filter.check(rawPath, segments);
-    if (refusal) return sendError(res, refusal);
-    middleware(req, res, (err) => {
-      if (err) return sendError(res, err);
-      statics.serve(req, res).then(
-        (answer) => answer && sendRefusal(res, answer),
-        (staticErr: unknown) => sendError(res, staticErr),
-      );
+    drain.track(res);
+    for (const listener of listeners) listener(req, res);
+    // Answered before request filtering and the handlers: never PHP's, never a file.
+    if (answerOps && !hostHeaderProblem(req) && answerOps(req, res)) return;
+    current.handle(req, res);
+  });
+  const drain = new ConnectionDrain(server);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  } catch (err) {
+    await current.middleware.close();
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let draining = false;
   let closing: Promise<void> | null = null;
+
+  /** The old middleware serves what it has (queued requests too), then lets its pools go. */
+  const retire = (old: SiteHandler): Promise<void> => {
+    old.middleware.startDraining();
+    const done = old.middleware.close({ finishQueued: true });
+    retired.add(done);
+    return done.finally(() => retired.delete(done));
+  };
+  const closeAll = async (): Promise<void> => {
+    await retire(current);
+    await Promise.all([...retired]);
+  };
+
   return {
     server,
-    middleware,
+    get middleware() {
+      return current.middleware;
+    },
     url: `http://${shownHost}:${address.port}/`,
+    get draining() {
+      return draining;
+    },
+    reload: async (next) => {
+      if (draining) return;
+      const replacement = createSiteHandler(next, handlerOptions);
+      const old = current;
+      current = replacement;
+      await retire(old);
+    },
+    drain: async (graceMs) => {
+      draining = true;
+      current.middleware.startDraining();
+      const result = await drain.drain(graceMs);
+      closing ??= closeAll();
+      await closing;
+      return result;
+    },
     close: () => {
+      draining = true;
       closing ??= (async () => {
+        current.middleware.startDraining();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await middleware.close();
+        await closeAll();
         server.closeAllConnections();
         await stopped;
       })();
       return closing;
     },
+    cutOff: () => drain.cutOff(),
+    onRequest: (listener) => void listeners.push(listener),
   };
-}
-
-/** IIS-style short error page: the status line only, details stay in the log. */
-function sendError(res: http.ServerResponse, err: unknown): void {
-  const status = (err as { status?: number }).status ?? 500;
-  const expose = (err as { expose?: boolean }).expose === true;
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const headers = (err as { headers?: Record<string, string> }).headers;
-  sendStatus(res, status, expose ? (err as Error).message : undefined, headers);
-}
-
-function sendRefusal(res: http.ServerResponse, refusal: Refusal): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  sendStatus(res, refusal.status, undefined, refusal.headers);
-}
-
-function sendStatus(
-  res: http.ServerResponse,
-  status: number,
-  message?: string,
-  headers: Record<string, string> = {},
-): void {
-  const body = `${status} ${message ?? http.STATUS_CODES[status] ?? 'Error'}\n`;
-  res.writeHead(status, {
-    ...headers,
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  res.end(body);
 }

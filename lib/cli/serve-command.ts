@@ -1,8 +1,8 @@
-/** `iis-fastcgi serve`: load any supported config and serve the site until SIGINT/SIGTERM. */
+/** `iis-fastcgi serve`: load any supported config and serve the site until SIGINT/SIGTERM (signals: serve-signals.ts). */
 import { parseArgs } from 'node:util';
 import { importConfig } from '../config/import-config';
-import { serveSite } from '../serve';
-import { createStderrLogger } from './stderr-logger';
+import { serveSite, type SiteServer } from '../serve';
+import { createLineLogger } from './line-logger';
 import {
   checkStartup,
   IMPORT_OPTIONS,
@@ -11,8 +11,13 @@ import {
   toLoadOptions,
   UsageError,
 } from './import-options';
-import { SERVE_USAGE } from './usage';
+import { DEFAULT_DRAIN_SECONDS, SERVE_USAGE } from './usage';
 import { opsOptions, OPS_OPTIONS } from './ops-options';
+import { runUntilStopped } from './serve-signals';
+import { PoolLog } from './pool-log';
+import { AccessLog } from './access-log';
+import type { Logger } from '../logger';
+import type { ResolvedConfig } from '../config/types';
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -22,6 +27,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       port: { type: 'string', short: 'p', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       'log-format': { type: 'string', default: 'text' },
+      'drain-seconds': { type: 'string', default: String(DEFAULT_DRAIN_SECONDS) },
+      'access-log': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...IMPORT_OPTIONS,
       ...OPS_OPTIONS,
@@ -36,30 +43,75 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be 0–65535 (got ${values.port})`, SERVE_USAGE);
 
+  const drainSeconds = Number(values['drain-seconds']);
+  if (!(drainSeconds >= 0) || drainSeconds > 86400)
+    throw new UsageError(
+      `--drain-seconds must be 0–86400 (got ${values['drain-seconds']})`,
+      SERVE_USAGE,
+    );
+
   const format = values['log-format'];
   if (format !== 'text' && format !== 'json')
     throw new UsageError(`--log-format must be text or json (got ${format})`, SERVE_USAGE);
-  const logger = createStderrLogger({ format });
+  const logger = createLineLogger({ format });
   const ops = opsOptions(values);
 
   const options = toLoadOptions(values);
   await requireSiteChoice(values.config, options);
-  const { config, warnings } = await importConfig(values.config, options);
-  printWarnings(warnings);
-  checkStartup(config, values.config);
-  // PHP's stderr lines (and anything else the middleware logs) go to our stderr.
+  const file = values.config;
+  const load = async (): Promise<ResolvedConfig> => {
+    const { config, warnings } = await importConfig(file, options);
+    printWarnings(warnings);
+    checkStartup(config, file);
+    return config;
+  };
+  const config = await load();
+  const accessLog = openAccessLog(values['access-log'], format);
+  // PHP's stderr lines (and anything else the middleware logs) go to the log on stdout.
   const site = await serveSite(config, port, values.host as string, { logger, ops });
+  const poolLog = new PoolLog(logger.child({ component: 'iis-fastcgi' }));
+  poolLog.watchPools();
+  const rotation = accessLog && watchAccessLog(site, accessLog, logger);
+  // The start-up line stays plain text in both formats: scripts wait for it.
   process.stdout.write(`iis-fastcgi serving ${config.physicalPath} on ${site.url}\n`);
+  try {
+    return await runUntilStopped({
+      site,
+      logger,
+      drainMs: drainSeconds * 1000,
+      loadConfig: load,
+      reloaded: () => poolLog.watchPools(),
+    });
+  } finally {
+    rotation?.();
+    await accessLog?.close();
+  }
+}
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      process.stdout.write(`${signal}: stopping\n`);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      site.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  return 0;
+/** --access-log FILE|-: opened before the server starts, so a bad path is a start-up error. */
+function openAccessLog(target: string | undefined, format: 'text' | 'json'): AccessLog | null {
+  if (target === undefined) return null;
+  try {
+    return new AccessLog({ target, format: format === 'json' ? 'json' : 'combined' });
+  } catch (err) {
+    throw new Error(`--access-log ${target}: ${(err as Error).message}`);
+  }
+}
+
+/** One line per request; SIGUSR1 reopens the file (log rotation), as nginx does. Returns the unsubscribe. */
+function watchAccessLog(site: SiteServer, log: AccessLog, logger: Logger): () => void {
+  site.onRequest((req, res) => log.track(req, res));
+  const reopen = (): void => {
+    try {
+      log.reopen();
+      logger.info({}, 'SIGUSR1: access log reopened');
+    } catch (err) {
+      logger.error(
+        { err: String(err) },
+        'SIGUSR1: the access log could not be reopened; still writing to the old file',
+      );
+    }
+  };
+  process.on('SIGUSR1', reopen);
+  return () => process.off('SIGUSR1', reopen);
 }

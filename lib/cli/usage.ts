@@ -1,10 +1,14 @@
 /** The CLI's help texts, one per command, and the exit codes they document. */
 import { VERSION } from '../version';
 
+/** --drain-seconds: Kubernetes' default terminationGracePeriodSeconds. */
+export const DEFAULT_DRAIN_SECONDS = 30;
+
 export const EXIT_CODES = `Exit codes:
-  0  success: the config is valid / was written / the server stopped cleanly
+  0  success: the config is valid / was written / the server stopped cleanly (after a drain)
   1  invalid config (every problem is printed, with file and line) or start-up failure
   2  usage error, including an applicationHost.config with several sites and no --site (the sites are listed)
+  130, 143  serve: a second SIGINT / SIGTERM cut the drain short (128 + the signal's number)
 `;
 
 export const IMPORT_OPTIONS_HELP = `Reading IIS files (applicationHost.config, web.config, fcgiext.ini):
@@ -21,7 +25,8 @@ export const IMPORT_OPTIONS_HELP = `Reading IIS files (applicationHost.config, w
 export const MAIN_USAGE = `iis-fastcgi ${VERSION}
 
 Usage:
-  iis-fastcgi serve    --config <file> [--port 8080] [--host 127.0.0.1] [import options]
+  iis-fastcgi serve    --config <file> [--port 8080] [--host 127.0.0.1] [--drain-seconds 30]
+                       [--access-log FILE|-] [--log-format text|json] [import options]
   iis-fastcgi migrate  <file> [--site NAME] [--path-map 'C:\\PHP=/usr/bin'] [import options] > site.json
   iis-fastcgi validate <file> [import options]
   iis-fastcgi <command> --help
@@ -30,7 +35,8 @@ Usage:
 <file> is a JSON config, applicationHost.config, web.config or fcgiext.ini.
 
 Commands:
-  serve      Serve the site: FastCGI handlers, then static files. Stops on SIGINT/SIGTERM.
+  serve      Serve the site: FastCGI handlers, then static files. Drains and stops on
+             SIGINT/SIGTERM, reloads the config on SIGHUP, recycles PHP on SIGUSR2.
   migrate    Convert an IIS config to a validated JSON config (stdout); warnings on stderr.
   validate   Check a config; prints every problem.
 
@@ -42,16 +48,30 @@ export const SERVE_USAGE = `Usage: iis-fastcgi serve --config <file> [--port 808
 Serves the site as IIS would: FastCGI handler mappings first, then static files
 (IIS's StaticFile handler, with defaultDocument as index files), never a file a
 FastCGI mapping owns. Prints "iis-fastcgi serving <folder> on <url>"; --port 0
-picks a free port. Stops cleanly on SIGINT/SIGTERM, leaving no child process.
-Import warnings go to stderr, and so does the log: every line PHP writes to
-its error stream (FCGI_STDERR), with the pool, pid, script and URI. Refuses to
-start (exit 1) when physicalPath is not a folder or an application's fullPath
-is not an executable file.
+picks a free port. Import warnings go to stderr. The log goes to stdout, after
+that line: every line PHP writes to its error stream (FCGI_STDERR), with the
+pool, pid, script and URI, process spawns and exits, recycles (with the
+reason), rapid-fail, reloads and drains. Refuses to start (exit 1) when physicalPath is not a folder or an
+application's fullPath is not an executable file.
+
+Signals:
+  SIGTERM, SIGINT  drain: stop accepting, close idle keep-alive connections,
+                   let in-flight requests finish (up to --drain-seconds), end
+                   every PHP process, exit 0. A second one stops at once.
+  SIGHUP           re-read and re-validate the config; a bad one is logged and
+                   the old one keeps serving, a good one takes over without a
+                   failed request
+  SIGUSR2          replace every PHP process gracefully (php.recycle())
+  SIGUSR1          reopen the --access-log file (after logrotate moved it)
 
   -c, --config FILE   config to serve (JSON, applicationHost.config, web.config, fcgiext.ini)
   -p, --port PORT     port to listen on (default 8080; 0 = any free port)
       --host HOST     address to listen on (default 127.0.0.1)
       --log-format F  text (default: one line per entry) or json (pino-style JSON lines)
+      --drain-seconds S  on SIGTERM/SIGINT, how long in-flight requests may take
+                         before they are cut off (default ${DEFAULT_DRAIN_SECONDS})
+      --access-log FILE|-  one line per request: Apache's combined log format, or JSON
+                         lines with --log-format json; - = stdout. SIGUSR1 reopens FILE
 
 Operations (each off unless set; answered before any handler, never by PHP or as a file;
 GET and HEAD only, 405 otherwise):

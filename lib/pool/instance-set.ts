@@ -36,6 +36,12 @@ export class InstanceSet {
     return [...this.all];
   }
 
+  /** True while a process of an earlier generation than `generation` has not exited. */
+  anyOlderThan(generation: number): boolean {
+    for (const instance of this.all) if (instance.generation < generation) return true;
+    return false;
+  }
+
   /** Pids of the running processes. */
   pids(): number[] {
     const pids: number[] = [];

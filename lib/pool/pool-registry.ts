@@ -5,18 +5,22 @@ import type { ResolvedApplication } from '../config/types';
 import { applicationKey } from '../config/application-key';
 import { childEnvironment } from './child-environment';
 import { splitCommandLine } from '../config/command-line';
-import { ProcessPool, type ProcessPoolOptions } from './process-pool';
+import { ProcessPool, type CloseOptions, type ProcessPoolOptions } from './process-pool';
 
 /**
  * Process-wide pools keyed by fullPath|arguments, reference-counted: IIS
  * keeps one pool per application, shared by every site and handler naming it.
+ * For a moment (a reload) two pools may have one key: the old one draining.
  */
 interface Entry {
   pool: ProcessPool;
   refs: number;
 }
 
-const entries = new Map<string, Entry>();
+/** Every live pool and its reference count. */
+const entries = new Map<ProcessPool, Entry>();
+/** The pool new users of a key share: the newest one for that key. */
+const shared = new Map<string, ProcessPool>();
 let socketDir: string | null = null;
 let exitHookInstalled = false;
 
@@ -26,12 +30,27 @@ export type PoolOverrides = Pick<
   'spawn' | 'secondMs' | 'autoTune' | 'cpuIdle' | 'monitorDebounceMs'
 >;
 
-export function acquirePool(app: ResolvedApplication, overrides: PoolOverrides = {}): ProcessPool {
+export interface AcquireRules {
+  /**
+   * A pool for the key whose application settings differ from `app` is not
+   * shared: a new pool takes its place for new users, the old one serves
+   * its users until they release it (`serve` on SIGHUP). Without it the
+   * first config to create the pool sets its attributes, as IIS does.
+   * @default false
+   */
+  renewChanged?: boolean;
+}
+
+export function acquirePool(
+  app: ResolvedApplication,
+  overrides: PoolOverrides = {},
+  rules: AcquireRules = {},
+): ProcessPool {
   const key = applicationKey(app.fullPath, app.arguments);
-  const existing = entries.get(key);
-  if (existing) {
-    existing.refs++;
-    return existing.pool;
+  const existing = shared.get(key);
+  if (existing && !(rules.renewChanged && settingsOf(existing.app) !== settingsOf(app))) {
+    (entries.get(existing) as Entry).refs++;
+    return existing;
   }
   const pool = new ProcessPool(app, {
     key,
@@ -40,19 +59,21 @@ export function acquirePool(app: ResolvedApplication, overrides: PoolOverrides =
     socketDir: ensureSocketDir(),
     ...overrides,
   });
-  entries.set(key, { pool, refs: 1 });
+  entries.set(pool, { pool, refs: 1 });
+  shared.set(key, pool);
   installExitHook();
   return pool;
 }
 
 /** Drops one reference; the last one closes the pool. */
-export async function releasePool(pool: ProcessPool): Promise<void> {
-  const entry = entries.get(pool.key);
-  if (!entry || entry.pool !== pool) return;
+export async function releasePool(pool: ProcessPool, options: CloseOptions = {}): Promise<void> {
+  const entry = entries.get(pool);
+  if (!entry) return;
   entry.refs--;
   if (entry.refs > 0) return;
-  entries.delete(pool.key);
-  await pool.close();
+  entries.delete(pool);
+  if (shared.get(pool.key) === pool) shared.delete(pool.key);
+  await pool.close(options);
   if (entries.size === 0) removeSocketDir();
 }
 
@@ -63,7 +84,16 @@ export function socketDirectory(): string {
 
 /** Snapshot of every live pool, for diagnostics. */
 export function allPools(): ProcessPool[] {
-  return [...entries.values()].map((entry) => entry.pool);
+  return [...entries.keys()];
+}
+
+/** An application's settings as one comparable string (the resolved config is plain data). */
+function settingsOf(app: ResolvedApplication): string {
+  return JSON.stringify(app, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : value,
+  );
 }
 
 function ensureSocketDir(): string {
@@ -89,7 +119,7 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const { pool } of entries.values()) pool.killAll();
+    for (const pool of entries.keys()) pool.killAll();
     removeSocketDir();
   });
 }

@@ -2,7 +2,14 @@ import type { RapidFailState } from './rapid-fail-guard';
 
 /** Why the pool ended a healthy process. */
 export type RecycleReason =
-  'instanceMaxRequests' | 'idleTimeout' | 'monitorChangesTo' | 'autoTune' | 'instanceMaxMemory';
+  | 'instanceMaxRequests'
+  | 'idleTimeout'
+  | 'monitorChangesTo'
+  | 'autoTune'
+  /** The process's RSS passed instanceMaxMemory. */
+  | 'instanceMaxMemory'
+  /** middleware.recycle() (SIGUSR2 in `serve`). */
+  | 'recycle';
 
 /** One pool's snapshot, as `middleware.stats()` returns it. */
 export interface PoolStats {
@@ -43,6 +50,7 @@ export function emptyRecycleCounts(): Record<RecycleReason, number> {
     monitorChangesTo: 0,
     autoTune: 0,
     instanceMaxMemory: 0,
+    recycle: 0,
   };
 }
 

@@ -55,3 +55,12 @@ export interface ProcessPoolOptions {
   /** Test seam: monitorChangesTo debounce in ms. @default 200 */
   monitorDebounceMs?: number;
 }
+
+export interface CloseOptions {
+  /**
+   * Serve the requests already waiting for a process before closing
+   * (a drain or a reload: they are in flight for their clients); without
+   * it they get FastCgiPoolClosedError (503). @default false
+   */
+  finishQueued?: boolean;
+}

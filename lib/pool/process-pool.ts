@@ -27,14 +27,19 @@ import { WaitQueue } from './wait-queue';
 import type {
   AcquireCallback,
   AcquireOptions,
+  CloseOptions,
   LeaseOutcome,
   ProcessPoolOptions,
 } from './pool-types';
 
 export type { PoolStats, RecycleReason } from './pool-stats';
+
+/** The reasons that replace a whole pool at once. */
+export type GenerationReason = Extract<RecycleReason, 'monitorChangesTo' | 'recycle'>;
 export type {
   AcquireCallback,
   AcquireOptions,
+  CloseOptions,
   Lease,
   LeaseOutcome,
   ProcessPoolOptions,
@@ -71,6 +76,10 @@ export class ProcessPool extends EventEmitter implements PoolHealthSource {
   private readonly monitor: ChangeMonitor | null;
   private readonly source: ProcessSource;
   private generation = 0;
+  /** Why processes of an older generation are ended: the last recycleAll()'s reason. */
+  private generationReason: GenerationReason = 'monitorChangesTo';
+  /** recycleAll() callers waiting for every process older than `generation` to be gone. */
+  private readonly renewals: Array<{ generation: number; resolve: () => void }> = [];
   private readonly counters = new PoolCounters();
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
@@ -107,7 +116,7 @@ export class ProcessPool extends EventEmitter implements PoolHealthSource {
       busy: () => this.instances.busyCount(),
       onLimit: (limit, previous, sample) => this.onLimit(limit, previous, sample),
     });
-    this.monitor = monitorFor(app, options, (file) => this.recycleAll(file));
+    this.monitor = monitorFor(app, options, (file) => this.fileChanged(file));
   }
 
   /** The most processes allowed now: maxInstances, or the auto-tuned limit when it is 0. */
@@ -223,11 +232,11 @@ export class ProcessPool extends EventEmitter implements PoolHealthSource {
   }
 
   /**
-   * Stops taking requests (waiting ones get 503), lets in-flight requests
-   * finish, then ends every process. A second call returns the same promise.
+   * Stops taking requests (waiting ones get 503, or with `finishQueued`
+   * are served first), lets in-flight requests finish, then ends every process. A second call returns the same promise.
    */
-  close(): Promise<void> {
-    this.closing ??= this.shutDown();
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutDown(options.finishQueued === true);
     return this.closing;
   }
 
@@ -236,23 +245,38 @@ export class ProcessPool extends EventEmitter implements PoolHealthSource {
     this.instances.killAll();
   }
 
-  /**
-   * monitorChangesTo fired: idle processes end now, busy and starting ones
-   * when they next come back; new requests get processes started after the change.
-   */
-  recycleAll(file: string): void {
+  /** The monitorChangesTo file changed: a `change` event, then every process is replaced. */
+  fileChanged(file: string): void {
     if (this.closing) return;
-    this.generation++;
-    this.ownLimit.forget();
     debug('%s: %s changed, recycling every process', this.key, file);
     this.emit('change', { file });
-    for (const instance of this.idle.takeAll()) this.recycle(instance, 'monitorChangesTo');
+    void this.recycleAll('monitorChangesTo');
   }
 
-  private async shutDown(): Promise<void> {
+  /**
+   * Replaces every process gracefully (monitorChangesTo fired, or
+   * middleware.recycle()): idle processes end now, busy and starting ones
+   * when they next come back; new requests get processes of the new
+   * generation. Resolves once every process started before the call is gone.
+   */
+  recycleAll(reason: GenerationReason): Promise<void> {
+    if (this.closing) return this.closing;
+    this.generation++;
+    this.generationReason = reason;
+    this.ownLimit.forget();
+    for (const instance of this.idle.takeAll()) this.recycle(instance, reason);
+    const done = new Promise<void>((resolve) =>
+      this.renewals.push({ generation: this.generation, resolve }),
+    );
+    this.pump();
+    return done;
+  }
+
+  private async shutDown(finishQueued: boolean): Promise<void> {
     this.tuning?.stop();
     this.monitor?.close();
-    for (const callback of this.waiting.drain()) callback(new FastCgiPoolClosedError());
+    if (!finishQueued)
+      for (const callback of this.waiting.drain()) callback(new FastCgiPoolClosedError());
     // In-flight requests finish and starting processes settle first (pump() resolves this).
     await new Promise<void>((resolve) => {
       this.drained = resolve;
@@ -271,17 +295,29 @@ export class ProcessPool extends EventEmitter implements PoolHealthSource {
    * are started until every waiter has one coming, within the limit.
    */
   private pump(): void {
-    if (this.drained && this.instances.busyCount() === 0 && this.source.starting === 0) {
+    this.settleRenewals();
+    const settled = this.instances.busyCount() === 0 && this.source.starting === 0;
+    if (this.drained && settled && this.waiting.length === 0) {
       const resolve = this.drained;
       this.drained = null;
       resolve();
     }
+    // Waiters exist while closing only under close({ finishQueued }): they are served too.
     while (
       this.source.starting < this.waiting.length &&
-      this.instances.activeCount() < this.maxInstances &&
-      !this.closing
+      this.instances.activeCount() < this.maxInstances
     ) {
       this.spawnInstance();
+    }
+  }
+
+  /** recycleAll() promises whose old processes have all exited. */
+  private settleRenewals(): void {
+    for (let i = this.renewals.length - 1; i >= 0; i--) {
+      const { generation, resolve } = this.renewals[i];
+      if (this.instances.anyOlderThan(generation)) continue;
+      this.renewals.splice(i, 1);
+      resolve();
     }
   }
 
@@ -311,7 +347,8 @@ export class ProcessPool extends EventEmitter implements PoolHealthSource {
       void instance.stop();
       return this.pump();
     }
-    if (instance.generation !== this.generation) return this.recycle(instance, 'monitorChangesTo');
+    if (instance.generation !== this.generation)
+      return this.recycle(instance, this.generationReason);
     if (this.instances.activeCount() > this.maxInstances) return this.recycle(instance, 'autoTune');
     const callback = this.waiting.shift();
     if (callback) {

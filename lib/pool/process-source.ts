@@ -6,6 +6,8 @@ import type { ProcessPoolOptions } from './pool-types';
 
 const debug = createDebug('iis-fastcgi:pool');
 
+/** Process-wide: two pools of one key (old and new during a reload) never share a socket name. */
+let sequence = 0;
 /**
  * Start-ups that may die in a row (a kill from outside, a crash while
  * starting) before a waiting request is failed with the reason; one such
@@ -31,7 +33,6 @@ export interface InstanceSourceEvents {
  * decides when a failed start-up is reported rather than retried.
  */
 export class ProcessSource {
-  private sequence = 0;
   private startingCount = 0;
   private failuresInARow = 0;
 
@@ -49,7 +50,7 @@ export class ProcessSource {
 
   /** Creates and starts one instance; `events` hears how it went. */
   start(generation: number): ProcessInstance {
-    const name = `${process.pid}-${this.key.length.toString(36)}${hash(this.key)}-${++this.sequence}`;
+    const name = `${process.pid}-${this.key.length.toString(36)}${hash(this.key)}-${++sequence}`;
     const instance = new ProcessInstance({
       app: this.app,
       argv: this.options.argv,

@@ -1,6 +1,6 @@
 /**
  * The CLI with hostile configs (validate: one clear message, exit 1, never a
- * stack trace) and serve's log on stderr (PHP's stderr lines).
+ * stack trace) and serve's log on stdout (PHP's stderr lines).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -110,7 +110,7 @@ describe('iis-fastcgi validate with hostile files', () => {
 
 describe("iis-fastcgi serve logs PHP's stderr", () => {
   it.each(['text', 'json'])(
-    "every stderr line goes to serve's stderr (--log-format %s)",
+    "every stderr line goes to serve's log on stdout (--log-format %s)",
     async (format) => {
       const config = write(
         `serve-${format}.json`,
@@ -125,7 +125,7 @@ describe("iis-fastcgi serve logs PHP's stderr", () => {
         format,
       ]);
       let stderr = '';
-      child.stderr?.on('data', (text: Buffer) => (stderr += text.toString()));
+      child.stdout?.on('data', (text: Buffer) => (stderr += text.toString()));
       try {
         const res = await request(`${url}/stderr-lines.php`);
         expect(`${res.status} ${res.text}`).toBe('200 stdout body');
@@ -141,6 +141,7 @@ describe("iis-fastcgi serve logs PHP's stderr", () => {
           const entries = stderr
             .trim()
             .split('\n')
+            .filter((line) => line.startsWith('{'))
             .map((line) => JSON.parse(line) as Record<string, unknown>);
           expect(entries.map((e) => e.msg)).toEqual(
             expect.arrayContaining([

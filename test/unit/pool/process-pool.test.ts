@@ -928,7 +928,7 @@ describe('ProcessPool: recycleAll (monitorChangesTo)', () => {
     pool.on('change', (event) => changes.push(event));
     const [busy, idle] = await Promise.all([acquire(pool), acquire(pool)]);
     idle.release('reuse');
-    pool.recycleAll('/etc/php.ini');
+    pool.fileChanged('/etc/php.ini');
     expect(changes).toEqual([{ file: '/etc/php.ini' }]);
     expect(idle.instance.state).toBe('stopping');
     expect(busy.instance.state).toBe('busy');
@@ -945,11 +945,40 @@ describe('ProcessPool: recycleAll (monitorChangesTo)', () => {
   test('a process still starting when the file changes is replaced before it serves anything', async () => {
     const pool = makePool({ maxInstances: 1 });
     const w = waiter(pool);
-    pool.recycleAll('/etc/php.ini');
+    pool.fileChanged('/etc/php.ini');
     await w.settled;
     expect(spawnCalls).toHaveLength(2);
     expect(w.lease!.instance.pid).toBe(pids[1]);
     w.lease!.release('reuse');
+  });
+});
+
+describe("ProcessPool: recycleAll('recycle') (middleware.recycle())", () => {
+  test('resolves only once every older process has exited, counted by reason', async () => {
+    const pool = makePool({ maxInstances: 2 });
+    const [busy, idle] = await Promise.all([acquire(pool), acquire(pool)]);
+    idle.release('reuse');
+    let resolved = false;
+    const done = pool.recycleAll('recycle').then(() => (resolved = true));
+    const fresh = await acquire(pool);
+    expect([busy.instance, idle.instance]).not.toContain(fresh.instance);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(resolved).toBe(false); // the busy one is still serving
+    busy.release('reuse');
+    await done;
+    expect(pool.pids()).toEqual([fresh.instance.pid]);
+    expect(pool.stats().recycledBy).toMatchObject({ recycle: 2, monitorChangesTo: 0 });
+    fresh.release('reuse');
+    await pool.close();
+  });
+
+  test('a closing pool: resolves with close()', async () => {
+    const pool = makePool({ maxInstances: 1 });
+    (await acquire(pool)).release('reuse');
+    const closed = pool.close();
+    await pool.recycleAll('recycle');
+    await closed;
+    expect(pool.pids()).toEqual([]);
   });
 });
 

@@ -1,10 +1,10 @@
-import { createStderrLogger } from '../../../lib/cli/stderr-logger';
+import { createLineLogger } from '../../../lib/cli/line-logger';
 
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5, 6);
 
 function capture(format: 'text' | 'json', level?: 'debug' | 'info' | 'warn' | 'error') {
   const out: string[] = [];
-  const logger = createStderrLogger({
+  const logger = createLineLogger({
     format,
     level,
     write: (line) => out.push(line),
@@ -13,7 +13,7 @@ function capture(format: 'text' | 'json', level?: 'debug' | 'info' | 'warn' | 'e
   return { logger, out };
 }
 
-describe('createStderrLogger', () => {
+describe('createLineLogger', () => {
   test('text: one line with time, level, message and fields', () => {
     const { logger, out } = capture('text');
     logger
@@ -45,5 +45,19 @@ describe('createStderrLogger', () => {
     const verbose = capture('json', 'debug');
     verbose.logger.debug({}, 'loud');
     expect(JSON.parse(verbose.out[0]).level).toBe(20);
+  });
+
+  test.each([
+    ['a newline in a field', { uri: '/x\n2026-01-01T00:00:00.000Z INFO forged' }],
+    ['a CR LF in a field', { uri: '/x\r\nforged' }],
+    ['a terminal escape in a field', { script: '/srv/\u001b[2Jx.php' }],
+    ['a NUL and a DEL', { uri: '/a\u0000b\u007f' }],
+    ['a control character in the message', {}, 'warn \u001b[31mred\r'],
+  ])('text: %s stays on one line, escaped', (_name, fields, message = 'entry') => {
+    const { logger, out } = capture('text');
+    logger.warn(fields, message);
+    expect(out).toHaveLength(1);
+    expect(out[0].split('\n')).toHaveLength(2);
+    expect(out[0].slice(0, -1)).not.toMatch(/[\x00-\x1f\x7f]/);
   });
 });
