@@ -12,6 +12,8 @@ import {
   UsageError,
 } from './import-options';
 import { SERVE_USAGE } from './usage';
+import { parseWorkers, runGarden } from './web-garden';
+import { gardenSlot, joinGarden } from './web-garden-worker';
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -21,6 +23,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       port: { type: 'string', short: 'p', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       'log-format': { type: 'string', default: 'text' },
+      workers: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h' },
       ...IMPORT_OPTIONS,
     },
@@ -38,15 +41,20 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (format !== 'text' && format !== 'json')
     throw new UsageError(`--log-format must be text or json (got ${format})`, SERVE_USAGE);
   const logger = createStderrLogger({ format });
+  const workers = parseWorkers(values.workers);
 
   const options = toLoadOptions(values);
   await requireSiteChoice(values.config, options);
   const { config, warnings } = await importConfig(values.config, options);
-  printWarnings(warnings);
+  if (gardenSlot() === null) printWarnings(warnings); // a worker would repeat the primary's
   checkStartup(config, values.config);
+  // A web garden: this process becomes the primary; each worker runs this same command.
+  if (workers > 1 && gardenSlot() === null)
+    return runGarden({ workers, physicalPath: config.physicalPath });
   // PHP's stderr lines (and anything else the middleware logs) go to our stderr.
   const site = await serveSite(config, port, values.host as string, { logger });
-  process.stdout.write(`iis-fastcgi serving ${config.physicalPath} on ${site.url}\n`);
+  if (!joinGarden(site))
+    process.stdout.write(`iis-fastcgi serving ${config.physicalPath} on ${site.url}\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

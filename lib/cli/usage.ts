@@ -21,7 +21,7 @@ export const IMPORT_OPTIONS_HELP = `Reading IIS files (applicationHost.config, w
 export const MAIN_USAGE = `iis-fastcgi ${VERSION}
 
 Usage:
-  iis-fastcgi serve    --config <file> [--port 8080] [--host 127.0.0.1] [import options]
+  iis-fastcgi serve    --config <file> [--port 8080] [--host 127.0.0.1] [--workers N] [import options]
   iis-fastcgi migrate  <file> [--site NAME] [--path-map 'C:\\PHP=/usr/bin'] [import options] > site.json
   iis-fastcgi validate <file> [import options]
   iis-fastcgi <command> --help
@@ -37,7 +37,7 @@ Commands:
 ${IMPORT_OPTIONS_HELP}
 ${EXIT_CODES}`;
 
-export const SERVE_USAGE = `Usage: iis-fastcgi serve --config <file> [--port 8080] [--host 127.0.0.1] [import options]
+export const SERVE_USAGE = `Usage: iis-fastcgi serve --config <file> [--port 8080] [--host 127.0.0.1] [--workers N] [import options]
 
 Serves the site as IIS would: FastCGI handler mappings first, then static files
 (IIS's StaticFile handler, with defaultDocument as index files), never a file a
@@ -52,6 +52,13 @@ is not an executable file.
   -p, --port PORT     port to listen on (default 8080; 0 = any free port)
       --host HOST     address to listen on (default 127.0.0.1)
       --log-format F  text (default: one line per entry) or json (pino-style JSON lines)
+      --workers N     a web garden: N Node processes (1–64, default 1) on one port
+                      (node:cluster), each with its own pools, so maxInstances counts per
+                      worker, as in an IIS web garden; os.availableParallelism() (the CPU
+                      count) is the sensible maximum. A worker that dies is replaced (at
+                      most 5 times a minute, then the garden stops, exit 1); SIGTERM/SIGINT
+                      stop every worker (bounded: --drain-seconds, default 30, plus 10 s),
+                      SIGHUP/SIGUSR2 are passed on to every worker
 
 ${IMPORT_OPTIONS_HELP}
 ${EXIT_CODES}`;
