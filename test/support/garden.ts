@@ -13,9 +13,25 @@ export interface GardenProcess {
   waitFor(pattern: RegExp, ms?: number): Promise<RegExpExecArray>;
 }
 
-/** Starts `node <args>` and waits (bounded) for the garden's one start-up line. */
-export async function startGarden(args: string[], ms = 30000): Promise<GardenProcess> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/** The `serve --workers` start-up line: the URL, then the worker pids. */
+const GARDEN_LINE = /on (http:\/\/\S+) \(web garden: \d+ workers, pids ([\d, ]+)\)/;
+
+/**
+ * Starts `node <args>` and waits (bounded) for its one start-up line:
+ * `ready` with the URL as its first group (and, if any, worker pids as its second).
+ */
+export async function startGarden(
+  args: string[],
+  {
+    ready = GARDEN_LINE,
+    env = {},
+    ms = 30000,
+  }: { ready?: RegExp; env?: NodeJS.ProcessEnv; ms?: number } = {},
+): Promise<GardenProcess> {
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let text = '';
   const waiters = new Set<() => void>();
   const append = (chunk: Buffer): void => {
@@ -46,11 +62,11 @@ export async function startGarden(args: string[], ms = 30000): Promise<GardenPro
       check();
     });
   try {
-    const line = await waitFor(/on (http:\/\/\S+) \(web garden: \d+ workers, pids ([\d, ]+)\)/, ms);
+    const line = await waitFor(ready, ms);
     return {
       child,
       url: line[1].replace(/\/$/, ''),
-      workers: line[2].split(', ').map(Number),
+      workers: line[2] ? line[2].split(', ').map(Number) : [],
       output: () => text,
       waitFor,
     };
