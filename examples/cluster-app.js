@@ -7,7 +7,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, 'site');
-const workers = Number(process.env.WORKERS) || os.availableParallelism();
+const workers = Number(process.env.WORKERS) || (os.availableParallelism?.() ?? os.cpus().length);
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 
