@@ -4,7 +4,9 @@
  * worker killed with SIGKILL is replaced and its php-cgi goes with it, and
  * SIGTERM to the primary leaves no process behind.
  */
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI, exited, runCli } from '../support/cli';
@@ -76,6 +78,33 @@ describe('serve --workers', () => {
     expect(garden.stderr).toBe(single.stderr);
     expect(garden.stdout).not.toContain('serving');
   });
+
+  it('a worker that cannot listen (the port is taken) stops the garden: exit 1, the reason on stderr', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((taken.address() as net.AddressInfo).port);
+      // Three Node processes start before the failure: give a loaded machine more than runCli's 15 s.
+      const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
+        (resolve) =>
+          execFile(
+            process.execPath,
+            [CLI, 'serve', '--config', configFile, '--port', port, '--workers', '2'],
+            { encoding: 'utf8', timeout: 40000 },
+            (err, stdout, stderr) =>
+              resolve({ status: err ? ((err.code as number) ?? null) : 0, stdout, stderr }),
+          ),
+      );
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`EADDRINUSE 127.0.0.1:${port}`);
+      expect(result.stderr).toMatch(
+        /worker \d \(pid \d+\) exited with code 1 before it was listening; stopping/,
+      );
+      expect(result.stdout).not.toContain('serving');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  }, 45000);
 
   describe('a garden of two', () => {
     let garden: GardenProcess;
