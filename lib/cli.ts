@@ -6,6 +6,7 @@ import { serveCommand } from './cli/serve-command';
 import { UsageError } from './cli/import-options';
 import { MAIN_USAGE } from './cli/usage';
 import { validateCommand } from './cli/validate-command';
+import { leaveGarden } from './cli/web-garden-worker';
 import { FastCgiConfigError } from './errors';
 import { VERSION } from './version';
 
@@ -32,28 +33,30 @@ async function main(argv: string[]): Promise<number> {
   return run(rest);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof FastCgiConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exitCode = 1;
-    } else if (err instanceof UsageError) {
-      process.stderr.write(`iis-fastcgi: ${err.message}\n${err.usage ? `\n${err.usage}` : ''}`);
-      process.exitCode = 2;
-    } else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`iis-fastcgi: ${(err as Error).message}\n\n${MAIN_USAGE}`);
-      process.exitCode = 2;
-    } else {
-      // Not a bad config or a bad command line but something we did not
-      // foresee: one line for the user, the stack under DEBUG=iis-fastcgi:cli.
-      debug('%O', err);
-      process.stderr.write(
-        `iis-fastcgi: ${err instanceof Error ? err.message : String(err)} (DEBUG=iis-fastcgi:cli shows the details)\n`,
-      );
-      process.exitCode = 1;
-    }
-  },
-);
+main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      if (err instanceof FastCgiConfigError) {
+        process.stderr.write(`${err.message}\n`);
+        process.exitCode = 1;
+      } else if (err instanceof UsageError) {
+        process.stderr.write(`iis-fastcgi: ${err.message}\n${err.usage ? `\n${err.usage}` : ''}`);
+        process.exitCode = 2;
+      } else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+        process.stderr.write(`iis-fastcgi: ${(err as Error).message}\n\n${MAIN_USAGE}`);
+        process.exitCode = 2;
+      } else {
+        // Not a bad config or a bad command line but something we did not
+        // foresee: one line for the user, the stack under DEBUG=iis-fastcgi:cli.
+        debug('%O', err);
+        process.stderr.write(
+          `iis-fastcgi: ${err instanceof Error ? err.message : String(err)} (DEBUG=iis-fastcgi:cli shows the details)\n`,
+        );
+        process.exitCode = 1;
+      }
+    },
+  )
+  .finally(leaveGarden);

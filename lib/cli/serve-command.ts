@@ -18,6 +18,8 @@ import { PoolLog } from './pool-log';
 import { AccessLog } from './access-log';
 import type { Logger } from '../logger';
 import type { ResolvedConfig } from '../config/types';
+import { parseWorkers, runGarden } from './web-garden';
+import { gardenSlot, joinGarden } from './web-garden-worker';
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -29,6 +31,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       'log-format': { type: 'string', default: 'text' },
       'drain-seconds': { type: 'string', default: String(DEFAULT_DRAIN_SECONDS) },
       'access-log': { type: 'string' },
+      workers: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h' },
       ...IMPORT_OPTIONS,
       ...OPS_OPTIONS,
@@ -55,17 +58,21 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw new UsageError(`--log-format must be text or json (got ${format})`, SERVE_USAGE);
   const logger = createLineLogger({ format });
   const ops = opsOptions(values);
+  const workers = parseWorkers(values.workers);
 
   const options = toLoadOptions(values);
   await requireSiteChoice(values.config, options);
   const file = values.config;
   const load = async (): Promise<ResolvedConfig> => {
     const { config, warnings } = await importConfig(file, options);
-    printWarnings(warnings);
+    if (gardenSlot() === null) printWarnings(warnings); // a worker would repeat the primary's
     checkStartup(config, file);
     return config;
   };
   const config = await load();
+  // A web garden: this process becomes the primary; each worker runs this same command.
+  if (workers > 1 && gardenSlot() === null)
+    return runGarden({ workers, physicalPath: config.physicalPath });
   const accessLog = openAccessLog(values['access-log'], format);
   // PHP's stderr lines (and anything else the middleware logs) go to the log on stdout.
   const site = await serveSite(config, port, values.host as string, { logger, ops });
@@ -73,7 +80,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   poolLog.watchPools();
   const rotation = accessLog && watchAccessLog(site, accessLog, logger);
   // The start-up line stays plain text in both formats: scripts wait for it.
-  process.stdout.write(`iis-fastcgi serving ${config.physicalPath} on ${site.url}\n`);
+  if (!joinGarden(site))
+    process.stdout.write(`iis-fastcgi serving ${config.physicalPath} on ${site.url}\n`);
   try {
     return await runUntilStopped({
       site,

@@ -1,0 +1,55 @@
+import { RestartBudget } from '../../../lib/cli/restart-budget';
+import { drainSecondsIn, parseWorkers } from '../../../lib/cli/web-garden-options';
+
+describe('--workers', () => {
+  test.each([
+    ['1', 1],
+    ['2', 2],
+    ['64', 64],
+  ])('%s is %d', (text, workers) => expect(parseWorkers(text)).toBe(workers));
+
+  test('absent is 1 (one process, as before)', () => expect(parseWorkers(undefined)).toBe(1));
+
+  test.each(['0', '65', '-1', '1.5', 'two', '', ' 2', '0x2', '1e1'])(
+    '%p is a usage error naming the range',
+    (text) => {
+      expect(() => parseWorkers(text)).toThrow(/--workers must be 1–64/);
+    },
+  );
+});
+
+describe('--drain-seconds as the primary reads it from the workers’ arguments', () => {
+  test.each<[string[], number | undefined]>([
+    [['serve', '--config', 'x.json'], undefined],
+    [['serve', '--drain-seconds', '5'], 5],
+    [['serve', '--drain-seconds=7'], 7],
+    [['--drain-seconds', '5', '--drain-seconds=0'], 0],
+    [['--drain-seconds', 'soon'], undefined],
+    [['--drain-seconds'], undefined],
+  ])('%j → %p', (args, seconds) => expect(drainSecondsIn(args)).toBe(seconds));
+});
+
+describe('RestartBudget', () => {
+  test('doubles the pause per death in the window, up to the cap, then refuses', () => {
+    const budget = new RestartBudget({
+      maxRestarts: 5,
+      windowMs: 60_000,
+      baseDelayMs: 250,
+      maxDelayMs: 2000,
+    });
+    expect([0, 1, 2, 3, 4].map((second) => budget.next(second * 1000))).toEqual([
+      250, 500, 1000, 2000, 2000,
+    ]);
+    expect(budget.next(5000)).toBeNull();
+    expect(budget.next(59_999)).toBeNull();
+  });
+
+  test('deaths older than the window no longer count', () => {
+    const budget = new RestartBudget();
+    for (let i = 0; i < 5; i += 1) expect(budget.next(i)).not.toBeNull();
+    expect(budget.next(30_000)).toBeNull();
+    // A minute after the first five, they have all left the window: the pause starts over.
+    expect(budget.next(60_005)).toBe(250);
+    expect(budget.next(60_006)).toBe(500);
+  });
+});
