@@ -23,10 +23,11 @@ export interface SiteServer {
    * Serves `config` from now on without failing a request: a new middleware
    * takes new requests (applications with unchanged settings keep their
    * pool, changed ones get a new one), the old one finishes its requests
-   * and closes. Throws FastCgiConfigError, the old config still serving,
+   * and closes (then it resolves; `switched` runs as soon as the new one
+   * serves). Throws FastCgiConfigError, the old config still serving,
    * when `config` does not validate.
    */
-  reload(config: ResolvedConfig): Promise<void>;
+  reload(config: ResolvedConfig, switched?: () => void): Promise<void>;
   /**
    * A graceful stop: not ready at once, stops accepting, keep-alive
    * connections close after their response, in-flight requests finish
@@ -104,11 +105,12 @@ export async function serveSite(
     get draining() {
       return draining;
     },
-    reload: async (next) => {
+    reload: async (next, switched) => {
       if (draining) return;
       const replacement = createSiteHandler(next, handlerOptions);
       const old = current;
       current = replacement;
+      switched?.();
       await retire(old);
     },
     drain: async (graceMs) => {

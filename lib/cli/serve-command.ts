@@ -88,7 +88,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       logger,
       drainMs: drainSeconds * 1000,
       loadConfig: load,
-      reloaded: () => poolLog.watchPools(),
+      switched: () => poolLog.watchPools(),
     });
   } finally {
     rotation?.();

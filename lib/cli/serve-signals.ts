@@ -17,8 +17,8 @@ export interface ServeSignalOptions {
   drainMs: number;
   /** Reads and validates the config again, as at start-up; throws FastCgiConfigError. */
   loadConfig: () => Promise<ResolvedConfig>;
-  /** After a reload took over (new pools to log). */
-  reloaded?: () => void;
+  /** As soon as a reloaded config serves (its new pools are to be logged from their first spawn). */
+  switched?: () => void;
 }
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -40,8 +40,7 @@ export function runUntilStopped(options: ServeSignalOptions): Promise<number> {
       if (stopping) return;
       logger.info({ signal: 'SIGHUP' }, 'SIGHUP: reloading the config');
       try {
-        await site.reload(await options.loadConfig());
-        options.reloaded?.();
+        await site.reload(await options.loadConfig(), options.switched);
         logger.info({}, 'reloaded: new requests use the new config, the old one has closed');
       } catch (err) {
         const problems = err instanceof FastCgiConfigError ? err.errors : undefined;

@@ -147,7 +147,8 @@ describe('iis-fastcgi migrate, then serve', () => {
     expect(stderr).toMatch(/sets no stderrMode: imported as "IgnoreAndReturn200"/);
     const { child, url } = await startServe(['--config', file, '--port', '0']);
     let log = '';
-    child.stderr?.on('data', (text: Buffer) => (log += text.toString()));
+    // serve's log (PHP's stderr lines among it) goes to stdout.
+    child.stdout?.on('data', (text: Buffer) => (log += text.toString()));
     try {
       const page = await request(`${url}/warns.php`);
       expect([page.status, page.text]).toEqual([200, 'page after a warning']);

@@ -81,7 +81,8 @@ describe('serve --log-format json: the log on stdout, one JSON object a line', (
     site.writeConfig({ RELOAD_MARK: 'changed' });
     serve.child.kill('SIGHUP');
     await serve.waitFor(/"msg":"reloaded/);
-    expect((await request(`${serve.url}/slow.php`)).text).toMatch(/ changed$/);
+    const afterReload = await request(`${serve.url}/slow.php`);
+    expect(afterReload.text).toMatch(/ changed$/);
     serve.child.kill('SIGTERM');
     expect(await exited(serve.child)).toBe(0);
 
@@ -103,6 +104,9 @@ describe('serve --log-format json: the log on stdout, one JSON object a line', (
       pool: spawn?.pool,
     });
     expect(log.some((e) => /^process exited \(/.test(String(e.msg)))).toBe(true);
+    // The pool the reload created is logged from its first spawn on.
+    const newPid = Number(afterReload.text.split(' ')[0]);
+    expect(log.filter((e) => e.msg === 'process started').map((e) => e.pid)).toContain(newPid);
     // --access-log - with --log-format json: the request's JSON line on stdout too.
     expect(log.find((e) => e.uri === '/slow.php?mark=one')).toMatchObject({
       method: 'GET',
