@@ -56,6 +56,7 @@ export {
   FastCgiBadHostError,
   FastCgiRequestBodyError,
   FastCgiRapidFailError,
+  FastCgiNoEndpointError,
   FastCgiRequestTooLargeError,
   FastCgiRequestFilteredError,
   FastCgiMethodNotAllowedError,

@@ -6,13 +6,17 @@ import { applicationKey } from '../config/application-key';
 import { childEnvironment } from './child-environment';
 import { splitCommandLine } from '../config/command-line';
 import { ProcessPool, type ProcessPoolOptions } from './process-pool';
+import type { FastCgiPool } from './pool-types';
+import { EndpointPool } from '../farm/endpoint-pool';
 
 /**
  * Process-wide pools keyed by fullPath|arguments, reference-counted: IIS
  * keeps one pool per application, shared by every site and handler naming it.
+ * An application with `endpoints` gets an EndpointPool (remote php-fpm),
+ * so its endpoints' health is shared by every middleware of the process.
  */
 interface Entry {
-  pool: ProcessPool;
+  pool: FastCgiPool;
   refs: number;
 }
 
@@ -26,27 +30,38 @@ export type PoolOverrides = Pick<
   'spawn' | 'secondMs' | 'autoTune' | 'cpuIdle' | 'monitorDebounceMs'
 >;
 
-export function acquirePool(app: ResolvedApplication, overrides: PoolOverrides = {}): ProcessPool {
+export function acquirePool(app: ResolvedApplication, overrides: PoolOverrides = {}): FastCgiPool {
   const key = applicationKey(app.fullPath, app.arguments);
   const existing = entries.get(key);
   if (existing) {
     existing.refs++;
     return existing.pool;
   }
-  const pool = new ProcessPool(app, {
+  const pool: FastCgiPool =
+    app.endpoints.length > 0
+      ? new EndpointPool(app, { key, secondMs: overrides.secondMs })
+      : newProcessPool(app, key, overrides);
+  entries.set(key, { pool, refs: 1 });
+  installExitHook();
+  return pool;
+}
+
+function newProcessPool(
+  app: ResolvedApplication,
+  key: string,
+  overrides: PoolOverrides,
+): ProcessPool {
+  return new ProcessPool(app, {
     key,
     argv: splitCommandLine(app.arguments),
     env: childEnvironment(app),
     socketDir: ensureSocketDir(),
     ...overrides,
   });
-  entries.set(key, { pool, refs: 1 });
-  installExitHook();
-  return pool;
 }
 
 /** Drops one reference; the last one closes the pool. */
-export async function releasePool(pool: ProcessPool): Promise<void> {
+export async function releasePool(pool: FastCgiPool): Promise<void> {
   const entry = entries.get(pool.key);
   if (!entry || entry.pool !== pool) return;
   entry.refs--;
@@ -62,7 +77,7 @@ export function socketDirectory(): string {
 }
 
 /** Snapshot of every live pool, for diagnostics. */
-export function allPools(): ProcessPool[] {
+export function allPools(): FastCgiPool[] {
   return [...entries.values()].map((entry) => entry.pool);
 }
 

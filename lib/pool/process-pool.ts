@@ -24,6 +24,8 @@ import { WaitQueue } from './wait-queue';
 import type {
   AcquireCallback,
   AcquireOptions,
+  FastCgiPool,
+  Lease as PoolLease,
   LeaseOutcome,
   ProcessPoolOptions,
 } from './pool-types';
@@ -32,10 +34,13 @@ export type { PoolStats, RecycleReason } from './pool-stats';
 export type {
   AcquireCallback,
   AcquireOptions,
-  Lease,
+  FastCgiPool,
   LeaseOutcome,
+  LeaseTarget,
   ProcessPoolOptions,
 } from './pool-types';
+/** A lease of one of this pool's processes. */
+export type Lease = PoolLease<ProcessInstance>;
 
 const debug = createDebug('iis-fastcgi:pool');
 
@@ -53,14 +58,14 @@ const RETIRE_GRACE_MS = 1000;
  * {pid, reason}, `queueFull` {queueLength}, `rapidFail` {until},
  * `tune` {limit, previous}, `change` {file}.
  */
-export class ProcessPool extends EventEmitter {
+export class ProcessPool extends EventEmitter implements FastCgiPool {
   readonly app: ResolvedApplication;
   readonly key: string;
   /** activityTimeout and requestTimeout for each exchange. */
   readonly timeouts: ExchangeTimeouts;
   private readonly instances = new InstanceSet();
   private readonly idle: IdleList<ProcessInstance>;
-  private readonly waiting = new WaitQueue<AcquireCallback>();
+  private readonly waiting = new WaitQueue<AcquireCallback<ProcessInstance>>();
   private readonly guard: RapidFailGuard;
   private readonly tuning: TuningLoop | null;
   private readonly monitor: ChangeMonitor | null;
@@ -115,7 +120,7 @@ export class ProcessPool extends EventEmitter {
    * queue-full, rapid-fail, closed or start-up error. Returns a function
    * that withdraws the request while it is still waiting.
    */
-  acquire(callback: AcquireCallback, options: AcquireOptions = {}): () => void {
+  acquire(callback: AcquireCallback<ProcessInstance>, options: AcquireOptions = {}): () => void {
     if (this.closing) {
       callback(new FastCgiPoolClosedError());
       return noop;
@@ -270,7 +275,11 @@ export class ProcessPool extends EventEmitter {
     this.idle.push(instance);
   }
 
-  private lease(instance: ProcessInstance, callback: AcquireCallback, attemptsLeft: number): void {
+  private lease(
+    instance: ProcessInstance,
+    callback: AcquireCallback<ProcessInstance>,
+    attemptsLeft: number,
+  ): void {
     instance.transition('busy');
     this.tuning?.noteBusy(this.instances.busyCount());
     const ready = instance.readyConnection();

@@ -5,14 +5,19 @@
  * the allowed values and the attribute's line.
  */
 import { attributeKinds } from '../schema';
+import { REMOTE_APPLICATION_ATTRIBUTES } from '../endpoint-checks';
 
 /**
  * The types of `<application>` and `<add>` (handler) attributes, from the
- * schema. inheritEnvironment is this package's own setting, not an IIS
- * attribute, so an XML file's value for it is left as written.
+ * schema. inheritEnvironment and the remote-endpoint attributes are this
+ * package's own settings, not IIS attributes, so an XML file's value for
+ * them is left as written.
  * IIS reads enum names case-insensitively; the JSON config spells them one way.
  */
-const KINDS = attributeKinds(['application', 'handler'], ['inheritEnvironment']);
+const KINDS = attributeKinds(
+  ['application', 'handler'],
+  ['inheritEnvironment', ...REMOTE_APPLICATION_ATTRIBUTES],
+);
 
 /** IIS configuration locking, valid on any element; meaningless outside IIS. */
 const LOCK_ATTRIBUTES = new Set([

@@ -1,4 +1,5 @@
 import { attributeKinds, readSchema } from '../../../lib/config/schema';
+import { REMOTE_APPLICATION_ATTRIBUTES } from '../../../lib/config/endpoint-checks';
 
 describe('the schema module', () => {
   it('gives every caller its own copy', () => {
@@ -9,7 +10,10 @@ describe('the schema module', () => {
 
   // The lists the XML importer used to write by hand, now read from the schema: the same names.
   it('reads the XML attribute kinds of <application> and <add> from the schema', () => {
-    const kinds = attributeKinds(['application', 'handler'], ['inheritEnvironment']);
+    const kinds = attributeKinds(
+      ['application', 'handler'],
+      ['inheritEnvironment', ...REMOTE_APPLICATION_ATTRIBUTES],
+    );
     expect([...kinds.numbers].sort()).toEqual([
       'activityTimeout',
       'idleTimeout',

@@ -96,6 +96,10 @@ describe('schemas/fastcgi-config.schema.json', () => {
       queueLength: [1, 100000000, 1000],
       rapidFailsPerMinute: [0, 1000, 10],
       signalBeforeTerminateSeconds: [0, 60, 0],
+      // Remote endpoints (issue 12), not IIS attributes: nginx's max_fails / fail_timeout defaults.
+      maxFails: [0, 1000, 1],
+      failTimeout: [1, 3600, 10],
+      healthCheckInterval: [1, 3600, 5],
     });
     expect(app.stderrMode.enum).toEqual([
       'ReturnStdErrIn500',

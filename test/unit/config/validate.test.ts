@@ -73,6 +73,14 @@ describe('validateConfig: a valid config', () => {
         signalBeforeTerminateSeconds: 0,
         environmentVariables: [{ name: 'PHP_FCGI_MAX_REQUESTS', value: '10000' }],
         inheritEnvironment: false,
+        endpoints: [],
+        loadBalancing: 'leastBusy',
+        loadBalancingCookie: 'PHPSESSID',
+        maxFails: 1,
+        failTimeout: 10,
+        pingPath: '',
+        pingResponse: 'pong',
+        healthCheckInterval: 5,
       },
     ]);
     expect(config.handlers).toEqual([
@@ -146,6 +154,14 @@ describe('validateConfig: a valid config', () => {
       signalBeforeTerminateSeconds: 0,
       environmentVariables: [{ name: 'PHPRC', value: '' }],
       inheritEnvironment: false,
+      endpoints: [],
+      loadBalancing: 'leastBusy',
+      loadBalancingCookie: 'PHPSESSID',
+      maxFails: 1,
+      failTimeout: 10,
+      pingPath: '',
+      pingResponse: 'pong',
+      healthCheckInterval: 5,
     });
     expect(config.handlers[1]).toEqual({
       name: 'Static',
