@@ -16,6 +16,8 @@ export function parseEndpointAddress(text: string): EndpointAddress | string {
     if (!file.startsWith('/')) return `"${text}": a Unix socket is written unix:/absolute/path`;
     return { kind: 'unix', path: file, text };
   }
+  if (text.includes('/'))
+    return `"${text}": write host:port, [IPv6]:port or unix:/path (no scheme, no path)`;
   let host: string;
   let portText: string;
   if (text.startsWith('[')) {

@@ -14,8 +14,10 @@ const MAX_ANSWER = 8192;
 export interface ActiveCheckOptions {
   readonly pingPath: string;
   readonly pingResponse: string;
-  /** Milliseconds between two checks of each endpoint; also one check's deadline. */
+  /** Milliseconds between two checks of each endpoint. */
   readonly intervalMs: number;
+  /** Seconds one check may go without an answer (the application's activityTimeout). */
+  readonly timeoutSeconds: number;
   /** Milliseconds in one second (the pool's test seam), for the exchange's timeouts. */
   readonly secondMs: number;
 }
@@ -27,7 +29,8 @@ export interface ActiveCheckOptions {
  * https://www.php.net/manual/en/install.fpm.configuration.php#ping.path),
  * and the answer's body compared with pingResponse (`ping.response`). A
  * healthy endpoint that is full is not pinged (its requests show how it
- * does; a ping would wait in php-fpm's backlog behind them). One unref'd
+ * does; a ping would wait in php-fpm's backlog behind them). A check
+ * without an answer within activityTimeout fails, as a request would. One unref'd
  * timer, owned here and cleared by close(), with every check in flight.
  */
 export class ActiveCheck {
@@ -130,7 +133,7 @@ export class ActiveCheck {
           },
           onError: (error: FastCgiError) => finish(false, error.message),
         };
-        const seconds = Math.max(1, this.options.intervalMs / this.options.secondMs);
+        const seconds = this.options.timeoutSeconds;
         exchange = new Exchange(c, listener, {
           activityTimeout: seconds,
           requestTimeout: seconds,

@@ -93,6 +93,7 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
             pingPath: app.pingPath,
             pingResponse: app.pingResponse,
             intervalMs: app.healthCheckInterval * secondMs,
+            timeoutSeconds: app.activityTimeout,
             secondMs,
           },
           (endpoint, ok, why) => this.onCheck(endpoint, ok, why),
@@ -294,7 +295,7 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
     const before = endpoint.stats();
     change();
     const after = endpoint.stats();
-    if (after.state === 'ejected' && after.ejectedUntil !== before.ejectedUntil) {
+    if (after.state === 'ejected' && before.state !== 'ejected') {
       const until = after.ejectedUntil as number;
       debug(
         '%s: %s ejected until %s: %s',

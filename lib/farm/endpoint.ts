@@ -157,18 +157,20 @@ export class Endpoint implements LeaseTarget {
   }
 
   /**
-   * LeaseTarget: a remote request may move only when it is idempotent and
-   * not a byte of the answer came back. php-fpm may have read and run a
-   * request whose connection broke without an answer (a worker killed or
-   * crashed mid-script, the master gone), and nothing tells the two apart,
-   * so a POST is never sent again (RFC 9110 §9.2.2).
+   * LeaseTarget: a remote request may move when not a byte of it was
+   * written (its kept connection was found closed), or when it is
+   * idempotent and not a byte of the answer came back. php-fpm may have
+   * read and run a request whose connection broke without an answer (a
+   * worker killed or crashed mid-script, the master gone), and nothing
+   * tells the two apart, so a POST that was sent is never sent again
+   * (RFC 9110 §9.2.2).
    */
   settleBreak(
     error: FastCgiError,
     outcome: ExchangeFailure,
     request: { idempotent: boolean },
   ): Promise<{ untaken: boolean; error: FastCgiError }> {
-    const untaken = request.idempotent && outcome.noAnswer === true;
+    const untaken = outcome.unsent === true || (request.idempotent && outcome.noAnswer === true);
     const labelled = new FastCgiProcessExitedError(`${this.text}: ${error.message}`, {
       cause: error,
     });
