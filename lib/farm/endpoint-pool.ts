@@ -123,18 +123,20 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
       withdrawn: false,
       connectFailures: 0,
     };
-    if (this.waiting.length === 0 && this.dispatch(waiter, now)) return noop;
+    const withdraw = (): void => {
+      waiter.withdrawn = true;
+      if (waiter.ticket) this.waiting.remove(waiter.ticket);
+      waiter.ticket = null;
+    };
+    // Withdrawn while connecting: the connection is kept for the next request.
+    if (this.waiting.length === 0 && this.dispatch(waiter, now)) return withdraw;
     if (!options.retry && this.waiting.length >= this.app.queueLength) {
       this.emit('queueFull', { queueLength: this.app.queueLength });
       callback(new FastCgiQueueFullError(this.app.queueLength));
       return noop;
     }
     this.enqueue(waiter, options.retry === true);
-    return () => {
-      waiter.withdrawn = true;
-      if (waiter.ticket) this.waiting.remove(waiter.ticket);
-      waiter.ticket = null;
-    };
+    return withdraw;
   }
 
   recordFailure(): void {
@@ -259,7 +261,10 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
     this.watch(endpoint, error.message, () => endpoint.noteConnectFailure(now));
     waiter.connectFailures++;
     if (waiter.withdrawn) return this.pump();
-    if (this.closing) return waiter.callback(new FastCgiPoolClosedError());
+    if (this.closing) {
+      waiter.callback(new FastCgiPoolClosedError());
+      return this.pump(); // close() waits for this request's slot
+    }
     if (waiter.connectFailures <= this.endpoints.length && this.endpoints.some((e) => e.up(now))) {
       endpoint.noteRetried();
       this.enqueue(waiter, true);
