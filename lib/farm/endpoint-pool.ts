@@ -10,7 +10,6 @@ import {
 import type { ExchangeTimeouts } from '../transport/exchange';
 import { makeLease } from '../pool/lease';
 import type { PoolStats } from '../pool/pool-stats';
-import { emptyRecycleCounts } from '../pool/pool-stats';
 import type {
   AcquireCallback,
   AcquireOptions,
@@ -20,6 +19,7 @@ import type {
 import { WaitQueue } from '../pool/wait-queue';
 import type { FastCgiConnection } from '../transport/connection';
 import { ActiveCheck } from './active-check';
+import { farmStats } from './farm-stats';
 import { resolveEndpoints } from './endpoint-list';
 import { Endpoint } from './endpoint';
 import { cookieValue, pickEndpoint } from './balancer';
@@ -144,26 +144,12 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
   }
 
   stats(): PoolStats {
-    const endpoints = this.endpoints.map((e) => e.stats());
-    const sum = (pick: (s: (typeof endpoints)[number]) => number): number =>
-      endpoints.reduce((total, s) => total + pick(s), 0);
-    return {
-      key: this.key,
-      maxInstances: sum((s) => s.maxInstances),
-      autoTuned: false,
-      instances: endpoints.filter((s) => s.state !== 'ejected').length,
-      starting: 0,
-      busy: sum((s) => s.busy),
-      idle: sum((s) => s.idle),
-      queued: this.waiting.length,
-      served: sum((s) => s.served),
-      failed: this.failed,
-      crashed: 0,
-      recycled: 0,
-      recycledBy: emptyRecycleCounts(),
-      rapidFail: { threshold: 0, recentFailures: 0, tripped: false, until: null, trips: 0 },
-      endpoints,
-    };
+    return farmStats(
+      this.key,
+      this.endpoints.map((e) => e.stats()),
+      this.waiting.length,
+      this.failed,
+    );
   }
 
   /** No processes of ours. */
