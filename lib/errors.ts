@@ -22,6 +22,7 @@ export const FASTCGI_ERROR_STATUS = {
   ERR_FASTCGI_REQUEST_TIMEOUT: 500,
   ERR_FASTCGI_STDERR: 500,
   ERR_FASTCGI_OVERLOADED: 503,
+  ERR_FASTCGI_NO_ENDPOINT: 503,
   ERR_FASTCGI_REJECTED: 500,
   ERR_FASTCGI_REQUEST_BODY: 400,
   ERR_FASTCGI_REQUEST_TOO_LARGE: 413,
@@ -297,5 +298,17 @@ export class FastCgiRapidFailError extends FastCgiError {
 export class FastCgiRewriteError extends FastCgiError {
   constructor(rule: string, message: string) {
     super('ERR_FASTCGI_REWRITE', `URL Rewrite rule "${rule}": ${message}`);
+  }
+}
+
+/**
+ * Every remote endpoint of an application (`endpoints`) is ejected or
+ * unreachable: the request is answered at once instead of waiting for one
+ * to come back, as nginx answers 502/503 when no upstream server is up
+ * (https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server).
+ */
+export class FastCgiNoEndpointError extends FastCgiError {
+  constructor(application: string, detail: string) {
+    super('ERR_FASTCGI_NO_ENDPOINT', `No endpoint of ${application} is available (${detail})`);
   }
 }

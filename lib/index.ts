@@ -59,6 +59,7 @@ export {
   FastCgiBadHostError,
   FastCgiRequestBodyError,
   FastCgiRapidFailError,
+  FastCgiNoEndpointError,
   FastCgiRequestTooLargeError,
   FastCgiRequestFilteredError,
   FastCgiMethodNotAllowedError,

@@ -27,7 +27,8 @@ import {
   socketDirectory,
   type PoolOverrides,
 } from './pool/pool-registry';
-import type { CloseOptions, PoolStats, ProcessPool } from './pool/process-pool';
+import type { CloseOptions, PoolStats } from './pool/process-pool';
+import type { FastCgiPool } from './pool/pool-types';
 import type { PoolEvents } from './pool/pool-stats';
 import { asLogger, type Logger } from './logger';
 import { runRequest } from './request-runner';
@@ -141,8 +142,8 @@ export function fastCgi(
   }
 
   // handler index → its pool; validation guarantees every FastCGI handler names an application.
-  const pools = new Map<number, ProcessPool>();
-  const byKey = new Map<string, ProcessPool>();
+  const pools = new Map<number, FastCgiPool>();
+  const byKey = new Map<string, FastCgiPool>();
   resolved.handlers.forEach((handler, index) => {
     if (!handler.scriptProcessor || !isFastCgiHandler(handler)) return;
     const { fullPath, arguments: args } = splitScriptProcessor(handler.scriptProcessor);
@@ -199,7 +200,7 @@ export function fastCgi(
     };
     const run = (mapped: MappedRequest, body: RequestBody): void => {
       settled = true;
-      const pool = pools.get(mapped.handlerIndex) as ProcessPool;
+      const pool = pools.get(mapped.handlerIndex) as FastCgiPool;
       const params = variables.encode(req, mapped, body.length, moduleVariables);
       runRequest({
         req,

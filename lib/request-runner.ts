@@ -6,7 +6,7 @@ import type { RequestBody } from './cgi/request-body';
 import { ResponseHeadParser, type CgiResponseHead } from './cgi/response-head-parser';
 import type { StderrLog } from './cgi/stderr-log';
 import { StderrPolicy } from './cgi/stderr-policy';
-import type { Lease, ProcessPool } from './pool/process-pool';
+import type { FastCgiPool, Lease, LeaseTarget } from './pool/pool-types';
 import { Exchange, type ExchangeFailure, type ExchangeListener } from './transport/exchange';
 import { ResponseWriter } from './cgi/response-writer';
 import { checkedPhase, type RequestPhase } from './cgi/request-phase';
@@ -18,25 +18,28 @@ import { SlowRequestTimer } from './ops/slow-request-timer';
 const debug = createDebug('iis-fastcgi:request');
 
 /**
- * Times a request may move to another process when its process was found
- * gone before it read it. Each move is provably safe (see onError); the bound
- * only keeps the loop finite. Moves happen while the pool has not yet learned
- * an unseen PHP_FCGI_MAX_REQUESTS (own-request-limit.ts): at most about one
- * per process that reaches it, and a moved request goes to the head of the queue.
+ * Times a request may move to another process (or endpoint) when the one it
+ * was on was found gone before it read it. Each move is provably safe (the
+ * lease target's settleBreak decides); the bound only keeps the loop finite.
+ * For php-cgi, moves happen while the pool has not yet learned an unseen
+ * PHP_FCGI_MAX_REQUESTS (own-request-limit.ts): at most about one per process
+ * that reaches it, and a moved request goes to the head of the queue.
  */
 const MAX_RETRIES = 8;
+
 /**
- * How long to wait for a dying process's exit status, so the error can name
- * it. The connection usually closes a few milliseconds before the exit is
- * reaped; a loaded machine can take far longer, and this only delays a
- * response that is already a failure.
+ * Methods whose repetition has the effect of one request (RFC 9110 §9.2.2,
+ * https://www.rfc-editor.org/rfc/rfc9110#section-9.2.2): a remote endpoint
+ * may get such a request again when its connection broke before any byte of
+ * the answer came back, as nginx's fastcgi_next_upstream does for them
+ * (https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_next_upstream).
  */
-const EXIT_STATUS_WAIT_MS = 1000;
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export interface RunRequestOptions {
   req: IncomingMessage;
   res: ServerResponse;
-  pool: ProcessPool;
+  pool: FastCgiPool;
   app: ResolvedApplication;
   handler: ResolvedHandler;
   /** Encoded PARAMS stream. */
@@ -76,6 +79,9 @@ class RequestRun implements ExchangeListener {
   private readonly parser = new ResponseHeadParser();
   private head: CgiResponseHead | null = null;
   private retries = 0;
+  /** Where the last attempt failed: a moved request goes elsewhere when it can. */
+  private failedOn: LeaseTarget | undefined;
+  private readonly startedAt = Date.now();
   private readonly isHead: boolean;
   private readonly writer: ResponseWriter;
   private readonly stderrPolicy: StderrPolicy;
@@ -114,7 +120,7 @@ class RequestRun implements ExchangeListener {
         this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
         this.exchange.start(this.o.params, this.o.body.bytes ?? this.o.body.open());
       },
-      { retry, request: this.o.request },
+      { retry, request: this.o.request, cookies: this.o.req.headers.cookie, avoid: this.failedOn },
     );
   }
 
@@ -203,42 +209,36 @@ class RequestRun implements ExchangeListener {
       this.releaseLease('kill', error.message);
       return this.fail(error);
     }
-    // The connection dropped: give the process a moment to be reaped, so the
-    // error names its exit code or signal as IIS's "exited unexpectedly" does,
-    // and so a request that never ran can move to another process.
+    // The connection dropped before any answer: the lease target (process or
+    // remote endpoint) decides whether the request provably never ran.
+    // Moves are bounded by a count and by requestTimeout since arrival.
     const mayRetry =
       (outcome.notStarted || outcome.noAnswer) &&
       this.o.body.replayable &&
       this.retries < MAX_RETRIES &&
+      Date.now() - this.startedAt < this.requestBudgetMs() &&
       !this.head;
-    lease.instance.whenExited(EXIT_STATUS_WAIT_MS).then(() => {
+    const idempotent = IDEMPOTENT.has(this.o.req.method ?? '');
+    void lease.instance.settleBreak(error, outcome, { idempotent }).then((verdict) => {
       if (this.phase === 'done') return;
       this.releaseLease('retire', error.message);
-      // The process sent nothing for this request. On a reused connection it
-      // did not take the request if it left cleanly or is still alive; on a
-      // fresh one only a clean exit proves it. Why a clean exit proves it:
-      // php-cgi reads a request only in fcgi_accept_request() at the top of
-      // its loop; at its own PHP_FCGI_MAX_REQUESTS it leaves that loop right
-      // after the END_REQUEST of its last request, closes the connection
-      // (fcgi_finish_request(request, 1)) and exits 0 without accepting again
-      // (https://github.com/php/php-src/blob/master/sapi/cgi/cgi_main.c,
-      // https://github.com/php/php-src/blob/master/main/fastcgi.c). So a
-      // request written after that END_REQUEST on the same connection (EPIPE,
-      // ECONNRESET: the unread bytes reset it) or on a new connection waiting
-      // in the listening socket's backlog was never read, a POST body
-      // included, and nothing of it ran. A request it started answering never
-      // moves (`noAnswer`, `this.head`). Killed or crashed, it may have been
-      // running it, so the request fails as on IIS rather than running twice.
-      const untaken = outcome.notStarted ? !lease.instance.crashed : lease.instance.exitedCleanly;
-      if (mayRetry && untaken) return this.retry(error);
+      if (mayRetry && verdict.untaken) {
+        this.failedOn = lease.instance;
+        return this.retry(error);
+      }
       debug(
         'not moved (retries %d, untaken %s, replayable %s)',
         this.retries,
-        untaken,
+        verdict.untaken,
         this.o.body.replayable,
       );
-      this.fail(lease.instance.exitError(error));
+      this.fail(verdict.error);
     });
+  }
+
+  private requestBudgetMs(): number {
+    const t = this.o.pool.timeouts;
+    return t.requestTimeout * (t.secondMs ?? 1000);
   }
 
   private retry(error: FastCgiError): void {

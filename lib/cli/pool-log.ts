@@ -1,17 +1,17 @@
 /**
  * `serve` logs what its pools do: spawns, exits (unexpected ones at warn),
  * recycles with their reason, rapid-fail, queue-full, auto-tuning, a
- * monitorChangesTo change and slow requests. It listens on the pools
+ * monitorChangesTo change, remote endpoints ejected and back. It listens on the pools
  * themselves, once each, so a pool a reload keeps is not logged twice.
  */
 import type { Logger } from '../logger';
 import { allPools } from '../pool/pool-registry';
-import type { ProcessPool } from '../pool/process-pool';
+import type { FastCgiPool } from '../pool/pool-types';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 type Payload = Record<string, unknown>;
 
-/** event → how it is logged. `slow` is subscribed by name: pools emit it when requestSlowlogTimeout is set. */
+/** event → how it is logged. */
 const EVENTS: Record<string, (p: Payload) => [Level, string]> = {
   spawn: () => ['info', 'process started'],
   exit: (p) =>
@@ -26,11 +26,16 @@ const EVENTS: Record<string, (p: Payload) => [Level, string]> = {
   queueFull: (p) => ['warn', `queue full (${String(p.queueLength)}): request answered 503`],
   tune: (p) => ['info', `auto-tuned limit ${String(p.previous)} → ${String(p.limit)}`],
   change: (p) => ['info', `${String(p.file)} changed: recycling every process`],
-  slow: (p) => ['warn', `slow request: ${String(p.uri)} (elapsed ${String(p.elapsed)})`],
+  // `slow` is logged by the middleware itself, with the request's last stderr lines.
+  endpointDown: (p) => [
+    'warn',
+    `endpoint ${String(p.address)} ejected until ${new Date(Number(p.until)).toISOString()}: ${String(p.reason)}`,
+  ],
+  endpointUp: (p) => ['info', `endpoint ${String(p.address)} is back`],
 };
 
 export class PoolLog {
-  private readonly seen = new WeakSet<ProcessPool>();
+  private readonly seen = new WeakSet<FastCgiPool>();
 
   constructor(private readonly logger: Logger) {}
 

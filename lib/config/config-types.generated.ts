@@ -86,6 +86,35 @@ export interface ApplicationConfig {
    * @default false
    */
   inheritEnvironment?: boolean;
+  /**
+   * Remote FastCGI endpoints (php-fpm pools) that serve this application instead of processes it
+   * starts; not an IIS attribute (our extension, like nginx's upstream servers).
+   * @default []
+   */
+  endpoints?: (string | { address: string; weight?: number; maxInstances?: number })[];
+  /** How a request picks one of the endpoints; not an IIS attribute. @default "leastBusy" */
+  loadBalancing?: 'leastBusy' | 'cookieHash';
+  /**
+   * The cookie whose value picks the endpoint under loadBalancing cookieHash (PHP's session.name,
+   * default PHPSESSID); not an IIS attribute.
+   * @default "PHPSESSID"
+   */
+  loadBalancingCookie?: string;
+  /**
+   * Consecutive failures of an endpoint (connection refused or broken, activity or request timeout)
+   * after which it takes no requests for failTimeout seconds, then one trial request decides
+   * (nginx's max_fails); not an IIS attribute. 0 = never ejected by failures.
+   * @default 1
+   */
+  maxFails?: number;
+  /** Seconds an ejected endpoint takes no requests before a trial request (nginx's fail_timeout); not an IIS attribute. @default 10 */
+  failTimeout?: number;
+  /** The ping path of the endpoints, php-fpm's ping.path such as /ping; not an IIS attribute. @default "" */
+  pingPath?: string;
+  /** The body expected from the ping request (php-fpm's ping.response, default pong); not an IIS attribute. @default "pong" */
+  pingResponse?: string;
+  /** Seconds between two active checks (pingPath) of each endpoint; not an IIS attribute. @default 5 */
+  healthCheckInterval?: number;
 }
 
 /** A <handlers><add> entry: which requests go to which module (FastCgiModule for FastCGI applications). */

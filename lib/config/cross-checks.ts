@@ -3,6 +3,7 @@
  * uniqueness of IIS collection keys, and values that need code to check
  * (paths, encodings, command lines).
  */
+import { endpointProblems } from './endpoint-checks';
 import iconv from 'iconv-lite';
 import type { ConfigProblem } from '../errors';
 import { trustEntryProblems } from '../cgi/forwarded';
@@ -109,6 +110,7 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
     }
     problems.push(
       ...environmentProblems(app.environmentVariables, `${pointer}/environmentVariables`),
+      ...endpointProblems(app.endpoints, `${pointer}/endpoints`),
     );
     if (Array.isArray(app.environmentVariables)) {
       const names = new Map<string, number>();

@@ -46,7 +46,7 @@ export function startupProblems(
   config.fastCgi.application.forEach((app, i) => {
     const pointer = `/fastCgi/application/${i}`;
     // Remote applications (a php-fpm farm) name their pool, not a program.
-    if (Array.isArray((app as { endpoints?: unknown }).endpoints)) return;
+    if (app.endpoints.length > 0) return;
     const problem = executableProblem(app.fullPath, environmentPath);
     if (problem) error(`${pointer}/fullPath`, problem);
     if (app.monitorChangesTo !== '') {

@@ -1,4 +1,4 @@
-import type { ProcessInstance } from '../pool/process-instance';
+import type { LeaseTarget } from '../pool/lease-target';
 
 /** Where a request's timings go: the metrics histograms (metrics.ts). */
 export interface TimingSink {
@@ -31,15 +31,11 @@ export class RequestTiming {
   ) {}
 
   /** A process took the request (again, after a retry: the queue wait runs from the first ask). */
-  leased(instance: ProcessInstance): void {
+  leased(target: LeaseTarget): void {
     this.leasedAt = performance.now();
     this.firstByteAt = null;
-    const spawnedAt = instance.activity.spawnedAt;
     // Cold: started after this request asked, and this is its first request.
-    this.startMs =
-      instance.served === 0 && spawnedAt !== null && spawnedAt >= this.askedEpoch
-        ? instance.activity.startupMs
-        : null;
+    this.startMs = target.coldStartMs(this.askedEpoch);
     // Once per request: a retry on another process is the same request waiting longer.
     if (!this.queueObserved)
       this.sink?.observeQueueWait(this.pool, (this.leasedAt - this.asked) / 1000);

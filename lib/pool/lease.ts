@@ -1,13 +1,12 @@
 import type { FastCgiConnection } from '../transport/connection';
-import type { ProcessInstance } from './process-instance';
-import type { Lease, LeaseOutcome } from './pool-types';
+import type { Lease, LeaseOutcome, LeaseTarget } from './pool-types';
 
 /** A lease whose first `release` reaches `onRelease`; later calls are ignored. */
-export function makeLease(
-  instance: ProcessInstance,
+export function makeLease<T extends LeaseTarget>(
+  instance: T,
   connection: FastCgiConnection,
-  onRelease: (instance: ProcessInstance, outcome: LeaseOutcome, reason?: string) => void,
-): Lease {
+  onRelease: (instance: T, outcome: LeaseOutcome, reason?: string) => void,
+): Lease<T> {
   let released = false;
   return {
     instance,

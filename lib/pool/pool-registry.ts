@@ -6,21 +6,25 @@ import { applicationKey } from '../config/application-key';
 import { childEnvironment } from './child-environment';
 import { splitCommandLine } from '../config/command-line';
 import { ProcessPool, type CloseOptions, type ProcessPoolOptions } from './process-pool';
+import type { FastCgiPool } from './pool-types';
+import { EndpointPool } from '../farm/endpoint-pool';
 
 /**
  * Process-wide pools keyed by fullPath|arguments, reference-counted: IIS
  * keeps one pool per application, shared by every site and handler naming it.
  * For a moment (a reload) two pools may have one key: the old one draining.
+ * An application with `endpoints` gets an EndpointPool (remote php-fpm),
+ * so its endpoints' health is shared by every middleware of the process.
  */
 interface Entry {
-  pool: ProcessPool;
+  pool: FastCgiPool;
   refs: number;
 }
 
 /** Every live pool and its reference count. */
-const entries = new Map<ProcessPool, Entry>();
+const entries = new Map<FastCgiPool, Entry>();
 /** The pool new users of a key share: the newest one for that key. */
-const shared = new Map<string, ProcessPool>();
+const shared = new Map<string, FastCgiPool>();
 let socketDir: string | null = null;
 let exitHookInstalled = false;
 
@@ -45,20 +49,23 @@ export function acquirePool(
   app: ResolvedApplication,
   overrides: PoolOverrides = {},
   rules: AcquireRules = {},
-): ProcessPool {
+): FastCgiPool {
   const key = applicationKey(app.fullPath, app.arguments);
   const existing = shared.get(key);
   if (existing && !(rules.renewChanged && settingsOf(existing.app) !== settingsOf(app))) {
     (entries.get(existing) as Entry).refs++;
     return existing;
   }
-  const pool = new ProcessPool(app, {
-    key,
-    argv: splitCommandLine(app.arguments),
-    env: childEnvironment(app),
-    socketDir: ensureSocketDir(),
-    ...overrides,
-  });
+  const pool: FastCgiPool =
+    app.endpoints.length > 0
+      ? new EndpointPool(app, { key, secondMs: overrides.secondMs })
+      : new ProcessPool(app, {
+          key,
+          argv: splitCommandLine(app.arguments),
+          env: childEnvironment(app),
+          socketDir: ensureSocketDir(),
+          ...overrides,
+        });
   entries.set(pool, { pool, refs: 1 });
   shared.set(key, pool);
   installExitHook();
@@ -66,7 +73,7 @@ export function acquirePool(
 }
 
 /** Drops one reference; the last one closes the pool. */
-export async function releasePool(pool: ProcessPool, options: CloseOptions = {}): Promise<void> {
+export async function releasePool(pool: FastCgiPool, options: CloseOptions = {}): Promise<void> {
   const entry = entries.get(pool);
   if (!entry) return;
   entry.refs--;
@@ -83,7 +90,7 @@ export function socketDirectory(): string {
 }
 
 /** Snapshot of every live pool, for diagnostics. */
-export function allPools(): ProcessPool[] {
+export function allPools(): FastCgiPool[] {
   return [...entries.keys()];
 }
 

@@ -41,6 +41,31 @@ export interface PoolStats {
   recycledBy: Record<RecycleReason, number>;
   /** Rapid-failure protection (rapidFailsPerMinute). */
   rapidFail: RapidFailState;
+  /** An application with `endpoints`: one entry per remote endpoint (farm/endpoint.ts). */
+  endpoints?: EndpointStats[];
+}
+
+/** One remote endpoint in `stats().endpoints`. */
+export interface EndpointStats {
+  address: string;
+  /** Takes requests normally (not ejected, not on trial). */
+  healthy: boolean;
+  /** `healthy`, `ejected` (until `ejectedUntil`) or `trial` (one request decides). */
+  state: 'healthy' | 'ejected' | 'trial';
+  /** While ejected: when a trial request may be sent (epoch ms); otherwise null. */
+  ejectedUntil: number | null;
+  weight: number;
+  maxInstances: number;
+  /** Requests in flight. */
+  busy: number;
+  /** Kept-alive connections waiting for a request. */
+  idle: number;
+  /** Requests it completed. */
+  served: number;
+  /** Requests that failed on it (connection refused or broken, timeout). */
+  failed: number;
+  /** Requests that failed on it before it read them and moved to another endpoint. */
+  retried: number;
 }
 
 export function emptyRecycleCounts(): Record<RecycleReason, number> {
@@ -72,4 +97,8 @@ export interface PoolEvents {
   change: { file: string };
   /** A request ran past requestSlowlogTimeout (once per request); `elapsed` in ms. */
   slow: { pid: number | undefined; method: string; uri: string; script: string; elapsed: number };
+  /** A remote endpoint was ejected (failures or the active check) until `until` (epoch ms). */
+  endpointDown: { address: string; until: number; reason: string };
+  /** An ejected remote endpoint answered again (its trial request or the active check). */
+  endpointUp: { address: string };
 }

@@ -1,11 +1,47 @@
+import type { EventEmitter } from 'node:events';
+import type { ResolvedApplication } from '../config/types';
 import type { FastCgiError } from '../errors';
 import type { FastCgiConnection } from '../transport/connection';
+import type { ExchangeTimeouts } from '../transport/exchange';
+import type { LeaseTarget } from './lease-target';
+
+export type { LeaseTarget } from './lease-target';
 import type { AutoTunePolicy } from './auto-tuner';
 import type { SpawnFunction } from './instance-types';
-import type { ProcessInstance } from './process-instance';
 import type { RequestInfo } from './instance-activity';
+import type { PoolHealthSource } from './pool-health';
+import type { PoolEvents, PoolStats, RecycleReason } from './pool-stats';
+import type { PoolStatus } from './pool-status';
 
-/** The shapes ProcessPool takes and hands out (process-pool.ts). */
+/** The reasons that replace a whole pool at once. */
+export type GenerationReason = Extract<RecycleReason, 'monitorChangesTo' | 'recycle'>;
+
+/** The shapes ProcessPool (process-pool.ts) and EndpointPool (farm/endpoint-pool.ts) take and hand out. */
+
+/** The one interface of both kinds of pool, as the middleware and the request runner use them. */
+export interface FastCgiPool extends EventEmitter, PoolHealthSource {
+  readonly app: ResolvedApplication;
+  readonly key: string;
+  /** activityTimeout and requestTimeout for each exchange. */
+  readonly timeouts: ExchangeTimeouts;
+  /** The callback runs once, with a lease or an error; the returned function withdraws a waiting request. */
+  acquire(callback: AcquireCallback, options?: AcquireOptions): () => void;
+  /** Counts a request that ended in an error response (the runner calls it once per failed request). */
+  recordFailure(): void;
+  stats(): PoolStats;
+  /** php-fpm's status page for this pool; with `full`, one row per process (none for remote endpoints). */
+  status(full?: boolean): PoolStatus;
+  /** A request ran past requestSlowlogTimeout: counted and emitted as `slow` (once per request). */
+  noteSlow(payload: PoolEvents['slow']): void;
+  /** Replaces every process gracefully; resolves when the old ones are gone (remote endpoints: nothing to replace). */
+  recycleAll(reason: GenerationReason): Promise<void>;
+  /** Pids of the processes the pool runs (none for remote endpoints). */
+  pids(): number[];
+  /** Drains and ends everything the pool owns; a second call returns the same promise. */
+  close(options?: CloseOptions): Promise<void>;
+  /** Synchronous end of everything the pool owns (Node is exiting). */
+  killAll(): void;
+}
 
 /**
  * How a request hands its process back.
@@ -15,15 +51,18 @@ import type { RequestInfo } from './instance-activity';
  */
 export type LeaseOutcome = 'reuse' | 'retire' | 'kill';
 
-/** A process handed to one request. Exactly one `release` call ends it. */
-export interface Lease {
-  readonly instance: ProcessInstance;
+/** A process (or remote endpoint) handed to one request. Exactly one `release` call ends it. */
+export interface Lease<T extends LeaseTarget = LeaseTarget> {
+  readonly instance: T;
   readonly connection: FastCgiConnection;
   /** Ends the lease; see LeaseOutcome. */
   release(outcome: LeaseOutcome, reason?: string): void;
 }
 
-export type AcquireCallback = (error: FastCgiError | null, lease?: Lease) => void;
+export type AcquireCallback<T extends LeaseTarget = LeaseTarget> = (
+  error: FastCgiError | null,
+  lease?: Lease<T>,
+) => void;
 
 export interface AcquireOptions {
   /**
@@ -33,6 +72,10 @@ export interface AcquireOptions {
   retry?: boolean;
   /** The request the process is taken for, shown by status({ full }) while it runs and after. */
   request?: RequestInfo;
+  /** The request's Cookie header, for loadBalancing cookieHash (remote endpoints). */
+  cookies?: string;
+  /** A request moving after a failure: the server it failed on, taken only when nothing else is free. */
+  avoid?: LeaseTarget;
 }
 
 export interface ProcessPoolOptions {

@@ -3,6 +3,9 @@ import createDebug from 'debug';
 import { FastCgiError, FastCgiProcessExitedError, FastCgiSpawnError } from '../errors';
 import type { FastCgiConnection } from '../transport/connection';
 import { connectEndpoint } from './connect-endpoint';
+import { settleProcessBreak } from './process-break';
+import type { LeaseTarget } from './lease-target';
+import type { ExchangeFailure } from '../transport/exchange';
 import { openListenEndpoint, type ListenEndpoint } from '../transport/listen-endpoint';
 import { spawnWithParentDeathSignal } from './parent-death';
 import { timerDelay } from '../timer-delay';
@@ -24,7 +27,7 @@ const STDERR_TAIL = 2048;
 const defaultSpawn = spawnWithParentDeathSignal();
 
 /** One FastCGI process: its child, its listening endpoint and its connection. */
-export class ProcessInstance {
+export class ProcessInstance implements LeaseTarget {
   private current: InstanceState = 'starting';
   private servedCount = 0;
   private pidNumber: number | undefined;
@@ -289,7 +292,22 @@ export class ProcessInstance {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
-  /** An error describing this process's exit, for a request that was in flight. */
+  /** LeaseTarget: started after `since` for this request and serving its first one. */
+  coldStartMs(since: number): number | null {
+    const spawnedAt = this.activity.spawnedAt;
+    return this.served === 0 && spawnedAt !== null && spawnedAt >= since
+      ? this.activity.startupMs
+      : null;
+  }
+
+  /** LeaseTarget: the connection broke mid-request (process-break.ts says when the request may move). */
+  settleBreak(
+    error: FastCgiError,
+    outcome: ExchangeFailure,
+  ): Promise<{ untaken: boolean; error: FastCgiError }> {
+    return settleProcessBreak(this, error, outcome);
+  }
+
   exitError(fallback: FastCgiError): FastCgiError {
     // Only an exit the process chose (crash, exit(), a signal from outside) explains a failure.
     if (this.exit?.byItself)

@@ -28,22 +28,27 @@ import type {
   AcquireCallback,
   AcquireOptions,
   CloseOptions,
+  FastCgiPool,
+  GenerationReason,
+  Lease as PoolLease,
   LeaseOutcome,
   ProcessPoolOptions,
 } from './pool-types';
 
 export type { PoolStats, RecycleReason } from './pool-stats';
 
-/** The reasons that replace a whole pool at once. */
-export type GenerationReason = Extract<RecycleReason, 'monitorChangesTo' | 'recycle'>;
 export type {
   AcquireCallback,
   AcquireOptions,
   CloseOptions,
-  Lease,
+  FastCgiPool,
+  GenerationReason,
   LeaseOutcome,
+  LeaseTarget,
   ProcessPoolOptions,
 } from './pool-types';
+/** A lease of one of this pool's processes. */
+export type Lease = PoolLease<ProcessInstance>;
 
 const debug = createDebug('iis-fastcgi:pool');
 
@@ -61,7 +66,7 @@ const RETIRE_GRACE_MS = 1000;
  * {pid, reason}, `queueFull` {queueLength}, `rapidFail` {until},
  * `tune` {limit, previous}, `change` {file}, `slow` {pid, method, uri, script, elapsed}.
  */
-export class ProcessPool extends EventEmitter implements PoolHealthSource {
+export class ProcessPool extends EventEmitter implements FastCgiPool, PoolHealthSource {
   readonly app: ResolvedApplication;
   readonly key: string;
   /** Epoch ms of the pool's creation (status().startTime). */
@@ -70,7 +75,7 @@ export class ProcessPool extends EventEmitter implements PoolHealthSource {
   readonly timeouts: ExchangeTimeouts;
   private readonly instances = new InstanceSet();
   private readonly idle: IdleList<ProcessInstance>;
-  private readonly waiting = new WaitQueue<AcquireCallback>();
+  private readonly waiting = new WaitQueue<AcquireCallback<ProcessInstance>>();
   private readonly guard: RapidFailGuard;
   private readonly tuning: TuningLoop | null;
   private readonly monitor: ChangeMonitor | null;
@@ -129,7 +134,7 @@ export class ProcessPool extends EventEmitter implements PoolHealthSource {
    * queue-full, rapid-fail, closed or start-up error. Returns a function
    * that withdraws the request while it is still waiting.
    */
-  acquire(callback: AcquireCallback, options: AcquireOptions = {}): () => void {
+  acquire(callback: AcquireCallback<ProcessInstance>, options: AcquireOptions = {}): () => void {
     if (this.closing) {
       callback(new FastCgiPoolClosedError());
       return noop;
@@ -140,7 +145,7 @@ export class ProcessPool extends EventEmitter implements PoolHealthSource {
     }
     this.tuning?.start();
     // Every lease is noted where it is handed over: counted, and its request shown in status({ full }).
-    const leased: AcquireCallback = (error, lease) => {
+    const leased: AcquireCallback<ProcessInstance> = (error, lease) => {
       if (lease) {
         lease.instance.activity.noteLeased(options.request);
         this.counters.noteAccepted(this.instances.busyCount());
@@ -358,7 +363,11 @@ export class ProcessPool extends EventEmitter implements PoolHealthSource {
     this.idle.push(instance);
   }
 
-  private lease(instance: ProcessInstance, callback: AcquireCallback, attemptsLeft: number): void {
+  private lease(
+    instance: ProcessInstance,
+    callback: AcquireCallback<ProcessInstance>,
+    attemptsLeft: number,
+  ): void {
     instance.transition('busy');
     this.tuning?.noteBusy(this.instances.busyCount());
     const ready = instance.readyConnection();

@@ -36,6 +36,8 @@ export interface ExchangeFailure {
    * the next request) it does.
    */
   noAnswer?: boolean;
+  /** Not a byte of the request was written: the connection was found closed first. */
+  unsent?: boolean;
   /** The process must be terminated (timeout) rather than reused. */
   terminate: boolean;
   /** The connection ended cleanly with END_REQUEST and the process can take the next request. */
@@ -105,6 +107,7 @@ export class Exchange implements ExchangeSink {
         this.listener.onError(error, {
           notStarted: true,
           noAnswer: true,
+          unsent: true,
           terminate: false,
           processHealthy: false,
         }),

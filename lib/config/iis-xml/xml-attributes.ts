@@ -5,16 +5,23 @@
  * the allowed values and the attribute's line.
  */
 import { attributeKinds } from '../schema';
+import { REMOTE_APPLICATION_ATTRIBUTES } from '../endpoint-checks';
 
 /**
  * The types of `<application>` and `<add>` (handler) attributes, from the
- * schema. inheritEnvironment, instanceMaxMemory and requestSlowlogTimeout are
- * this package's own settings, not IIS attributes, so an XML file's value for them is left as written.
+ * schema. inheritEnvironment, instanceMaxMemory, requestSlowlogTimeout and
+ * the remote-endpoint attributes are this package's own settings, not IIS
+ * attributes, so an XML file's value for them is left as written.
  * IIS reads enum names case-insensitively; the JSON config spells them one way.
  */
 const KINDS = attributeKinds(
   ['application', 'handler'],
-  ['inheritEnvironment', 'instanceMaxMemory', 'requestSlowlogTimeout'],
+  [
+    'inheritEnvironment',
+    'instanceMaxMemory',
+    'requestSlowlogTimeout',
+    ...REMOTE_APPLICATION_ATTRIBUTES,
+  ],
 );
 
 /** IIS configuration locking, valid on any element; meaningless outside IIS. */

@@ -1,4 +1,5 @@
 import { attributeKinds, readSchema } from '../../../lib/config/schema';
+import { REMOTE_APPLICATION_ATTRIBUTES } from '../../../lib/config/endpoint-checks';
 
 describe('the schema module', () => {
   it('gives every caller its own copy', () => {
@@ -11,7 +12,7 @@ describe('the schema module', () => {
   it('reads the XML attribute kinds of <application> and <add> from the schema', () => {
     const kinds = attributeKinds(
       ['application', 'handler'],
-      ['inheritEnvironment', 'instanceMaxMemory', 'requestSlowlogTimeout'],
+      ['inheritEnvironment', 'instanceMaxMemory', 'requestSlowlogTimeout', ...REMOTE_APPLICATION_ATTRIBUTES],
     );
     expect([...kinds.numbers].sort()).toEqual([
       'activityTimeout',

@@ -98,6 +98,10 @@ describe('schemas/fastcgi-config.schema.json', () => {
       signalBeforeTerminateSeconds: [0, 60, 0],
       instanceMaxMemory: [0, 1048576, 0],
       requestSlowlogTimeout: [0, 2592000, 0],
+      // Remote endpoints (issue 12), not IIS attributes: nginx's max_fails / fail_timeout defaults.
+      maxFails: [0, 1000, 1],
+      failTimeout: [1, 3600, 10],
+      healthCheckInterval: [1, 3600, 5],
     });
     expect(app.stderrMode.enum).toEqual([
       'ReturnStdErrIn500',

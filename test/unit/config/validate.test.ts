@@ -75,6 +75,14 @@ describe('validateConfig: a valid config', () => {
         inheritEnvironment: false,
         instanceMaxMemory: 0,
         requestSlowlogTimeout: 0,
+        endpoints: [],
+        loadBalancing: 'leastBusy',
+        loadBalancingCookie: 'PHPSESSID',
+        maxFails: 1,
+        failTimeout: 10,
+        pingPath: '',
+        pingResponse: 'pong',
+        healthCheckInterval: 5,
       },
     ]);
     expect(config.handlers).toEqual([
@@ -150,6 +158,14 @@ describe('validateConfig: a valid config', () => {
       inheritEnvironment: false,
       instanceMaxMemory: 0,
       requestSlowlogTimeout: 0,
+      endpoints: [],
+      loadBalancing: 'leastBusy',
+      loadBalancingCookie: 'PHPSESSID',
+      maxFails: 1,
+      failTimeout: 10,
+      pingPath: '',
+      pingResponse: 'pong',
+      healthCheckInterval: 5,
     });
     expect(config.handlers[1]).toEqual({
       name: 'Static',

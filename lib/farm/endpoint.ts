@@ -1,0 +1,225 @@
+import { FastCgiProcessExitedError, type FastCgiError } from '../errors';
+import type { FastCgiConnection } from '../transport/connection';
+import type { ExchangeFailure } from '../transport/exchange';
+import { IdleList } from '../pool/idle-list';
+import type { LeaseTarget } from '../pool/lease-target';
+import type { EndpointStats } from '../pool/pool-stats';
+import type { LeaseOutcome } from '../pool/pool-types';
+import { AddressResolver, type EndpointAddress } from './address';
+import { connectRemote } from './connect-remote';
+import { EndpointHealth, type HealthState } from './endpoint-health';
+
+/**
+ * How long a kept-alive connection to an endpoint may sit unused before it
+ * is closed. php-fpm serves one connection per worker and never closes an
+ * idle kept-alive connection itself (fpm_request reads the next request
+ * with no timeout, https://github.com/php/php-src/blob/master/sapi/fpm/fpm/fpm_main.c):
+ * an idle connection holds a worker that other front ends (or the next
+ * spike from this one) cannot use, which is how nginx's `keepalive` to
+ * php-fpm starves clients. Two seconds keeps the connection for a burst
+ * and gives the worker back soon after.
+ */
+export const IDLE_CONNECTION_MS = 2000;
+
+export interface EndpointOptions {
+  readonly address: EndpointAddress;
+  readonly weight: number;
+  readonly maxInstances: number;
+  readonly maxFails: number;
+  readonly failMs: number;
+  /** Deadline for one connect (lookup included). */
+  readonly connectMs: number;
+  readonly idleMs?: number;
+}
+
+/**
+ * One remote FastCGI address of an EndpointPool: its kept-alive
+ * connections, at most maxInstances requests in flight (and so at most
+ * maxInstances connections), and its passive health. Nothing outside
+ * writes its counters or state.
+ */
+export class Endpoint implements LeaseTarget {
+  readonly pid = undefined;
+  readonly text: string;
+  readonly weight: number;
+  readonly maxInstances: number;
+  private readonly health: EndpointHealth;
+  private readonly resolver: AddressResolver;
+  private readonly idle: IdleList<FastCgiConnection>;
+  private readonly open = new Set<FastCgiConnection>();
+  private inFlightCount = 0;
+  private served = 0;
+  private failed = 0;
+  private retried = 0;
+  private closed = false;
+
+  constructor(private readonly options: EndpointOptions) {
+    this.text = options.address.text;
+    this.weight = options.weight;
+    this.maxInstances = options.maxInstances;
+    this.health = new EndpointHealth(options.maxFails, options.failMs);
+    this.resolver = new AddressResolver(options.address);
+    this.idle = new IdleList(options.idleMs ?? IDLE_CONNECTION_MS, (connection) =>
+      this.drop(connection),
+    );
+  }
+
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  get state(): HealthState {
+    return this.health.state;
+  }
+
+  /** May take one more request now. */
+  admits(now: number): boolean {
+    return !this.closed && this.health.admits(now) && this.inFlightCount < this.maxInstances;
+  }
+
+  /** Not ejected (or due for its trial): requests for the application need not be refused. */
+  up(now: number): boolean {
+    return !this.closed && this.health.up(now);
+  }
+
+  /** A request withdrawn while its connection was being made: the connection is kept, nothing counts. */
+  returnUnused(connection: FastCgiConnection): void {
+    this.inFlightCount--;
+    if (connection.usable && !this.closed) this.idle.push(connection);
+    else this.drop(connection);
+  }
+
+  /** A connection for one request: a kept-alive one when there is one, else a new one. */
+  take(now: number): Promise<FastCgiConnection> {
+    this.inFlightCount++;
+    this.health.noteDispatch(now);
+    for (let kept = this.idle.pop(); kept; kept = this.idle.pop()) {
+      if (kept.usable) return Promise.resolve(kept);
+      this.drop(kept);
+    }
+    return connectRemote(this.resolver, this.text, this.options.connectMs, (c) =>
+      this.onIdleClose(c),
+    ).then((connection) => {
+      if (this.closed) {
+        connection.destroy();
+        throw new FastCgiProcessExitedError(`${this.text}: the pool is closing`);
+      }
+      this.open.add(connection);
+      return connection;
+    });
+  }
+
+  /** A connection of its own for the active check: not kept, not counted against maxInstances. */
+  connectForCheck(): Promise<FastCgiConnection> {
+    return connectRemote(this.resolver, this.text, this.options.connectMs, () => {});
+  }
+
+  /** take() failed to connect: the request never reached PHP. */
+  noteConnectFailure(now: number): void {
+    this.inFlightCount--;
+    this.failed++;
+    this.health.noteFailure(now);
+  }
+
+  /** The request moved to another endpoint after failing here unread. */
+  noteRetried(): void {
+    this.retried++;
+  }
+
+  /**
+   * A request is done with its connection. `reuse`: it completed (or failed
+   * through no fault of the endpoint); the connection is kept if still
+   * usable. `retire`/`kill`: the connection broke or timed out; it is
+   * destroyed and the failure counts.
+   */
+  release(connection: FastCgiConnection, outcome: LeaseOutcome, now: number): void {
+    this.inFlightCount--;
+    if (outcome === 'reuse') {
+      this.served++;
+      this.health.noteSuccess();
+      if (connection.usable && !connection.inFlight && !this.closed) this.idle.push(connection);
+      else this.drop(connection);
+      return;
+    }
+    this.failed++;
+    this.drop(connection);
+    this.health.noteFailure(now);
+  }
+
+  /** The active check answered. */
+  noteCheckPassed(): void {
+    if (this.health.state !== 'trial') this.health.noteSuccess();
+  }
+
+  /** The active check failed. */
+  noteCheckFailed(now: number): void {
+    this.health.noteCheckFailed(now);
+  }
+
+  /** LeaseTarget: php-fpm's workers are not ours to start, so never cold. */
+  coldStartMs(): null {
+    return null;
+  }
+
+  /**
+   * LeaseTarget: a remote request may move when not a byte of it was
+   * written (its kept connection was found closed), or when it is
+   * idempotent and not a byte of the answer came back. php-fpm may have
+   * read and run a request whose connection broke without an answer (a
+   * worker killed or crashed mid-script, the master gone), and nothing
+   * tells the two apart, so a POST that was sent is never sent again
+   * (RFC 9110 §9.2.2).
+   */
+  settleBreak(
+    error: FastCgiError,
+    outcome: ExchangeFailure,
+    request: { idempotent: boolean },
+  ): Promise<{ untaken: boolean; error: FastCgiError }> {
+    const untaken = outcome.unsent === true || (request.idempotent && outcome.noAnswer === true);
+    const labelled = new FastCgiProcessExitedError(`${this.text}: ${error.message}`, {
+      cause: error,
+    });
+    return Promise.resolve({ untaken, error: labelled });
+  }
+
+  stats(): EndpointStats {
+    return {
+      address: this.text,
+      healthy: this.health.state === 'healthy',
+      state: this.health.state,
+      ejectedUntil: this.health.until,
+      weight: this.weight,
+      maxInstances: this.maxInstances,
+      busy: this.inFlightCount,
+      idle: this.idle.length,
+      served: this.served,
+      failed: this.failed,
+      retried: this.retried,
+    };
+  }
+
+  /** Closes the kept-alive connections; those in flight are left to their requests. */
+  close(): void {
+    this.closed = true;
+    this.idle.close();
+    for (const connection of this.idle.takeAll()) this.drop(connection);
+  }
+
+  /** Node is exiting: every connection goes now. */
+  destroyAll(): void {
+    this.close();
+    for (const connection of this.open) connection.destroy();
+    this.open.clear();
+  }
+
+  private onIdleClose(connection: FastCgiConnection): void {
+    // php-fpm closed a kept-alive connection (a worker recycled at pm.max_requests, a reload).
+    this.idle.remove(connection);
+    this.drop(connection);
+  }
+
+  private drop(connection: FastCgiConnection): void {
+    this.open.delete(connection);
+    connection.destroy();
+  }
+}
