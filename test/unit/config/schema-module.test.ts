@@ -12,7 +12,12 @@ describe('the schema module', () => {
   it('reads the XML attribute kinds of <application> and <add> from the schema', () => {
     const kinds = attributeKinds(
       ['application', 'handler'],
-      ['inheritEnvironment', 'instanceMaxMemory', 'requestSlowlogTimeout', ...REMOTE_APPLICATION_ATTRIBUTES],
+      [
+        'inheritEnvironment',
+        'instanceMaxMemory',
+        'requestSlowlogTimeout',
+        ...REMOTE_APPLICATION_ATTRIBUTES,
+      ],
     );
     expect([...kinds.numbers].sort()).toEqual([
       'activityTimeout',
