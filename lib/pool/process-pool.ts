@@ -12,13 +12,14 @@ import type { AutoTuneSample, TuningLoop } from './auto-tuner';
 import type { ChangeMonitor } from './change-monitor';
 import { IdleList } from './idle-list';
 import { InstanceSet } from './instance-set';
-import { makeLease } from './lease';
-import { OwnRequestLimit, phpMaxRequests } from './own-request-limit';
+import { leaseInstance, type LeaseHost } from './lease-attempts';
+import { endProcess, type Ending, type EndingHooks } from './process-ending';
 import { PoolCounters } from './pool-counters';
 import type { PoolStats, RecycleReason } from './pool-stats';
 import type { ProcessInstance } from './process-instance';
 import { ProcessSource } from './process-source';
-import { RapidFailGuard } from './rapid-fail-guard';
+import { RapidFailReaction } from './rapid-fail-reaction';
+import { countsAsServed, ReleasePolicy } from './release-verdict';
 import { monitorFor, tuningFor } from './pool-watchers';
 import { WaitQueue } from './wait-queue';
 import type {
@@ -29,29 +30,15 @@ import type {
 } from './pool-types';
 
 export type { PoolStats, RecycleReason } from './pool-stats';
-export type {
-  AcquireCallback,
-  AcquireOptions,
-  Lease,
-  LeaseOutcome,
-  ProcessPoolOptions,
-} from './pool-types';
+export type * from './pool-types';
 
 const debug = createDebug('iis-fastcgi:pool');
-
-/** Attempts to obtain a working connection for one request before giving up. */
-const CONNECT_ATTEMPTS = 3;
-/** How long a process that is leaving by itself may take before it is killed. */
-const RETIRE_GRACE_MS = 1000;
 
 /**
  * The processes of one `<fastCgi><application>`: a bounded set of instances,
  * each serving one request at a time, and a FIFO of requests waiting for one.
  * Driven by "idle" signals (release, start, exit), never by polling.
- *
- * Events: `spawn` {pid}, `exit` {pid, description, unexpected}, `recycle`
- * {pid, reason}, `queueFull` {queueLength}, `rapidFail` {until},
- * `tune` {limit, previous}, `change` {file}.
+ * Its events are listed in PoolEvents (pool-stats.ts).
  */
 export class ProcessPool extends EventEmitter {
   readonly app: ResolvedApplication;
@@ -61,7 +48,7 @@ export class ProcessPool extends EventEmitter {
   private readonly instances = new InstanceSet();
   private readonly idle: IdleList<ProcessInstance>;
   private readonly waiting = new WaitQueue<AcquireCallback>();
-  private readonly guard: RapidFailGuard;
+  private readonly rapidFail: RapidFailReaction;
   private readonly tuning: TuningLoop | null;
   private readonly monitor: ChangeMonitor | null;
   private readonly source: ProcessSource;
@@ -69,28 +56,32 @@ export class ProcessPool extends EventEmitter {
   private readonly counters = new PoolCounters();
   private closing: Promise<void> | null = null;
   private drained: (() => void) | null = null;
-  private readonly maxRequestsPerProcess: number;
-  private readonly ownLimit: OwnRequestLimit;
+  /** What becomes of a process after a request (instanceMaxRequests, its own limit). */
+  private readonly limits: ReleasePolicy;
 
   constructor(app: ResolvedApplication, options: ProcessPoolOptions) {
     super();
     this.app = app;
     this.key = options.key;
-    this.ownLimit = new OwnRequestLimit(this.key);
+    this.limits = new ReleasePolicy(app.instanceMaxRequests, options.env, this.key);
     const secondMs = options.secondMs ?? 1000;
     this.timeouts = {
       activityTimeout: app.activityTimeout,
       requestTimeout: app.requestTimeout,
       secondMs,
     };
-    this.maxRequestsPerProcess = Math.min(
-      app.instanceMaxRequests,
-      phpMaxRequests(options.env) ?? Infinity,
-    );
     this.idle = new IdleList(app.idleTimeout * secondMs, (instance) =>
       this.recycle(instance, 'idleTimeout'),
     );
-    this.guard = new RapidFailGuard(app.rapidFailsPerMinute, 60 * secondMs);
+    this.rapidFail = new RapidFailReaction(
+      this.key,
+      app.rapidFailsPerMinute,
+      60 * secondMs,
+      (until) => {
+        this.emit('rapidFail', { until });
+        for (const callback of this.waiting.drain()) callback(new FastCgiRapidFailError(until));
+      },
+    );
     this.source = new ProcessSource(app, this.key, options, {
       started: (instance) => this.onStarted(instance),
       failed: (instance, reason) => this.onStartFailed(instance, reason),
@@ -116,24 +107,14 @@ export class ProcessPool extends EventEmitter {
    * that withdraws the request while it is still waiting.
    */
   acquire(callback: AcquireCallback, options: AcquireOptions = {}): () => void {
-    if (this.closing) {
-      callback(new FastCgiPoolClosedError());
-      return noop;
-    }
-    if (this.guard.isTripped(Date.now())) {
-      callback(new FastCgiRapidFailError(this.guard.until));
-      return noop;
-    }
+    const refusal = this.closing ? new FastCgiPoolClosedError() : this.rapidFail.refusal();
+    if (refusal) return answered(callback(refusal));
     this.tuning?.start();
     const instance = this.idle.pop();
-    if (instance) {
-      this.lease(instance, callback, CONNECT_ATTEMPTS);
-      return noop;
-    }
+    if (instance) return answered(this.lease(instance, callback));
     if (!options.retry && this.waiting.length >= this.app.queueLength) {
       this.emit('queueFull', { queueLength: this.app.queueLength });
-      callback(new FastCgiQueueFullError(this.app.queueLength));
-      return noop;
+      return answered(callback(new FastCgiQueueFullError(this.app.queueLength)));
     }
     const ticket = options.retry ? this.waiting.unshift(callback) : this.waiting.push(callback);
     this.tuning?.noteQueued(this.waiting.length);
@@ -151,7 +132,6 @@ export class ProcessPool extends EventEmitter {
   }
 
   stats(): PoolStats {
-    const now = Date.now();
     return {
       key: this.key,
       maxInstances: this.maxInstances,
@@ -162,7 +142,7 @@ export class ProcessPool extends EventEmitter {
       idle: this.idle.length,
       queued: this.waiting.length,
       ...this.counters.snapshot(),
-      rapidFail: this.guard.state(now),
+      rapidFail: this.rapidFail.state(),
     };
   }
 
@@ -192,7 +172,7 @@ export class ProcessPool extends EventEmitter {
   recycleAll(file: string): void {
     if (this.closing) return;
     this.generation++;
-    this.ownLimit.forget();
+    this.limits.ownLimit.forget();
     debug('%s: %s changed, recycling every process', this.key, file);
     this.emit('change', { file });
     for (const instance of this.idle.takeAll()) this.recycle(instance, 'monitorChangesTo');
@@ -230,12 +210,8 @@ export class ProcessPool extends EventEmitter {
       this.instances.activeCount() < this.maxInstances &&
       !this.closing
     ) {
-      this.spawnInstance();
+      this.instances.add(this.source.start(this.generation));
     }
-  }
-
-  private spawnInstance(): void {
-    this.instances.add(this.source.start(this.generation));
   }
 
   private onStarted(instance: ProcessInstance): void {
@@ -247,7 +223,7 @@ export class ProcessPool extends EventEmitter {
   private onStartFailed(instance: ProcessInstance, reason: FastCgiError | null): void {
     this.instances.delete(instance);
     if (reason) this.waiting.shift()?.(reason);
-    this.noteProcessFailure(instance);
+    this.rapidFail.noteFailure(instance);
     this.pump();
   }
 
@@ -256,70 +232,43 @@ export class ProcessPool extends EventEmitter {
     if (instance.state !== 'idle') return;
     // Closed between its END_REQUEST and the release: leaving, like an idle close.
     if (instance.closedItsConnection) return this.letGo(instance);
-    if (this.closing && this.waiting.length === 0) {
-      void instance.stop();
-      return this.pump();
-    }
+    if (this.closing && this.waiting.length === 0) return this.end(instance, { kind: 'stop' });
     if (instance.generation !== this.generation) return this.recycle(instance, 'monitorChangesTo');
     if (this.instances.activeCount() > this.maxInstances) return this.recycle(instance, 'autoTune');
     const callback = this.waiting.shift();
     if (callback) {
-      this.lease(instance, callback, CONNECT_ATTEMPTS);
+      this.lease(instance, callback);
       return;
     }
     this.idle.push(instance);
   }
 
-  private lease(instance: ProcessInstance, callback: AcquireCallback, attemptsLeft: number): void {
-    instance.transition('busy');
-    this.tuning?.noteBusy(this.instances.busyCount());
-    const ready = instance.readyConnection();
-    if (ready) {
-      callback(null, makeLease(instance, ready, this.release));
-      return;
-    }
-    instance.getConnection().then(
-      (connection) => callback(null, makeLease(instance, connection, this.release)),
-      (err: FastCgiError) => {
-        // Nothing was sent yet, so another process may take the request.
-        void instance.retire(RETIRE_GRACE_MS);
-        if (attemptsLeft > 1 && !this.closing) {
-          const next = this.idle.pop();
-          if (next) return this.lease(next, callback, attemptsLeft - 1);
-          this.waiting.unshift(callback);
-          this.pump();
-          return;
-        }
-        callback(err);
-      },
-    );
+  private lease(instance: ProcessInstance, callback: AcquireCallback): void {
+    leaseInstance(this.leaseHost, instance, callback);
   }
 
-  private readonly release = (
-    instance: ProcessInstance,
-    outcome: LeaseOutcome,
-    reason?: string,
-  ): void => this.onRelease(instance, outcome, reason);
-
-  private onRelease(instance: ProcessInstance, outcome: LeaseOutcome, reason?: string): void {
-    if (instance.state !== 'busy') {
-      // Exited meanwhile (onInstanceExit did the bookkeeping): the response it sent before it went still counts.
-      if (outcome === 'reuse') this.countServed(instance);
-      return;
-    }
-    if (outcome === 'kill' || outcome === 'retire') {
-      debug('%s %s: %s', instance.name, outcome === 'kill' ? 'killed' : 'retired', reason);
-      if (outcome === 'kill') instance.killNow();
-      else void instance.retire(RETIRE_GRACE_MS);
+  /** The pool as the connect-attempt loop (lease-attempts.ts) sees it. */
+  private readonly leaseHost: LeaseHost = {
+    occupy: (instance) => {
+      instance.transition('busy');
+      this.tuning?.noteBusy(this.instances.busyCount());
+    },
+    nextIdle: () => this.idle.pop(),
+    requeue: (callback) => {
+      this.waiting.unshift(callback);
       this.pump();
-      return;
-    }
-    this.countServed(instance);
-    if (instance.served >= this.maxRequestsPerProcess)
-      return this.recycle(instance, 'instanceMaxRequests');
-    // At its own (unseen) PHP_FCGI_MAX_REQUESTS it is closing now: the next request would not be read.
-    if (this.ownLimit.reached(instance))
-      return this.letGo(instance, 'reached its own request limit');
+    },
+    isClosing: () => this.closing !== null,
+    release: (instance, outcome, reason) => this.onRelease(instance, outcome, reason),
+  };
+
+  /** A request handed its process back: count it, then act on releaseVerdict(). */
+  private onRelease(instance: ProcessInstance, outcome: LeaseOutcome, why?: string): void {
+    // A process that exited meanwhile still served the response it sent before it went.
+    if (countsAsServed(outcome)) this.countServed(instance);
+    const verdict = this.limits.verdict(instance, outcome, why);
+    if (verdict.kind === 'gone') return; // onInstanceExit did the bookkeeping
+    if (verdict.kind !== 'reuse') return this.end(instance, verdict);
     instance.transition('idle');
     this.onIdle(instance);
   }
@@ -329,12 +278,19 @@ export class ProcessPool extends EventEmitter {
     this.counters.noteServed();
   }
 
-  private recycle(instance: ProcessInstance, reason: RecycleReason): void {
-    this.counters.noteRecycle(reason);
-    this.emit('recycle', { pid: instance.pid, reason });
-    debug('%s recycled (%s) after %d requests', instance.name, reason, instance.served);
-    void instance.stop();
+  /** Ends one process (process-ending.ts), then reconciles. */
+  private end(instance: ProcessInstance, ending: Ending): void {
+    endProcess(instance, ending, this.endingHooks);
     this.pump();
+  }
+
+  private readonly endingHooks: EndingHooks = {
+    counters: this.counters,
+    recycled: (event) => this.emit('recycle', event),
+  };
+
+  private recycle(instance: ProcessInstance, reason: RecycleReason): void {
+    this.end(instance, { kind: 'recycle', reason });
   }
 
   /**
@@ -350,40 +306,20 @@ export class ProcessPool extends EventEmitter {
 
   /** A process leaving by itself (it closed its connection, or is about to): it is not sent another request. */
   private letGo(instance: ProcessInstance, why = 'closed its connection'): void {
-    debug('%s %s: retired', instance.name, why);
-    void instance.retire(RETIRE_GRACE_MS, { killIsOurs: true });
-    this.pump();
+    this.end(instance, { kind: 'letGo', why });
   }
 
   private onInstanceExit(instance: ProcessInstance, description: string): void {
     if (!this.instances.delete(instance)) return;
     this.idle.remove(instance);
-    if (instance.generation === this.generation) this.ownLimit.noteExit(instance);
+    if (instance.generation === this.generation) this.limits.ownLimit.noteExit(instance);
     const unexpected = instance.exitedUnexpectedly;
     this.emit('exit', { pid: instance.pid, description, unexpected });
     if (instance.crashed) {
       this.counters.noteCrash();
-      this.noteProcessFailure(instance);
+      this.rapidFail.noteFailure(instance);
     }
     this.pump();
-  }
-
-  /**
-   * A process could not start, or died of a signal or a non-zero exit code:
-   * rapid-failure protection counts it (once per process). A clean exit 0
-   * (php-cgi at its own request limit, say) is not a failure.
-   */
-  private noteProcessFailure(instance: ProcessInstance): void {
-    if (!this.guard.recordOnce(instance, Date.now())) return;
-    debug(
-      '%s: %d failures within a minute, failing requests until %s',
-      this.key,
-      this.app.rapidFailsPerMinute,
-      new Date(this.guard.until).toISOString(),
-    );
-    this.emit('rapidFail', { until: this.guard.until });
-    for (const callback of this.waiting.drain())
-      callback(new FastCgiRapidFailError(this.guard.until));
   }
 
   /** maxInstances 0: the tuner moved the limit. */
@@ -395,6 +331,11 @@ export class ProcessPool extends EventEmitter {
     while (this.instances.activeCount() > limit && this.idle.length > 0)
       this.recycle(this.idle.shift() as ProcessInstance, 'autoTune');
   }
+}
+
+/** acquire()'s answer when the callback has already run: there is nothing left to withdraw. */
+function answered(_done: void): () => void {
+  return noop;
 }
 
 function noop(): void {}
