@@ -1,19 +1,15 @@
 import createDebug from 'debug';
 import { EventEmitter } from 'node:events';
 import type { ResolvedApplication } from '../config/types';
-import {
-  FastCgiPoolClosedError,
-  FastCgiQueueFullError,
-  FastCgiRapidFailError,
-  type FastCgiError,
-} from '../errors';
-import type { ExchangeTimeouts } from '../transport/exchange';
+import { FastCgiPoolClosedError, FastCgiQueueFullError, type FastCgiError } from '../errors';
+import { exchangeTimeouts, type ExchangeTimeouts } from '../transport/exchange';
 import type { AutoTuneSample, TuningLoop } from './auto-tuner';
 import type { ChangeMonitor } from './change-monitor';
 import { IdleList } from './idle-list';
 import { InstanceSet } from './instance-set';
 import { leaseInstance, type LeaseHost } from './lease-attempts';
 import { endProcess, type Ending, type EndingHooks } from './process-ending';
+import { PoolClosing } from './pool-closing';
 import { PoolCounters } from './pool-counters';
 import type { PoolStats, RecycleReason } from './pool-stats';
 import type { ProcessInstance } from './process-instance';
@@ -54,8 +50,7 @@ export class ProcessPool extends EventEmitter {
   private readonly source: ProcessSource;
   private generation = 0;
   private readonly counters = new PoolCounters();
-  private closing: Promise<void> | null = null;
-  private drained: (() => void) | null = null;
+  private readonly closer = new PoolClosing();
   /** What becomes of a process after a request (instanceMaxRequests, its own limit). */
   private readonly limits: ReleasePolicy;
 
@@ -65,22 +60,17 @@ export class ProcessPool extends EventEmitter {
     this.key = options.key;
     this.limits = new ReleasePolicy(app.instanceMaxRequests, options.env, this.key);
     const secondMs = options.secondMs ?? 1000;
-    this.timeouts = {
-      activityTimeout: app.activityTimeout,
-      requestTimeout: app.requestTimeout,
-      secondMs,
-    };
+    this.timeouts = exchangeTimeouts(app, secondMs);
     this.idle = new IdleList(app.idleTimeout * secondMs, (instance) =>
       this.recycle(instance, 'idleTimeout'),
     );
+    const windowMs = 60 * secondMs;
     this.rapidFail = new RapidFailReaction(
       this.key,
       app.rapidFailsPerMinute,
-      60 * secondMs,
-      (until) => {
-        this.emit('rapidFail', { until });
-        for (const callback of this.waiting.drain()) callback(new FastCgiRapidFailError(until));
-      },
+      windowMs,
+      this.waiting,
+      (until) => this.emit('rapidFail', { until }),
     );
     this.source = new ProcessSource(app, this.key, options, {
       started: (instance) => this.onStarted(instance),
@@ -107,11 +97,11 @@ export class ProcessPool extends EventEmitter {
    * that withdraws the request while it is still waiting.
    */
   acquire(callback: AcquireCallback, options: AcquireOptions = {}): () => void {
-    const refusal = this.closing ? new FastCgiPoolClosedError() : this.rapidFail.refusal();
+    const refusal = this.closer.closing ? new FastCgiPoolClosedError() : this.rapidFail.refusal();
     if (refusal) return answered(callback(refusal));
     this.tuning?.start();
     const instance = this.idle.pop();
-    if (instance) return answered(this.lease(instance, callback));
+    if (instance) return answered(leaseInstance(this.leaseHost, instance, callback));
     if (!options.retry && this.waiting.length >= this.app.queueLength) {
       this.emit('queueFull', { queueLength: this.app.queueLength });
       return answered(callback(new FastCgiQueueFullError(this.app.queueLength)));
@@ -156,8 +146,20 @@ export class ProcessPool extends EventEmitter {
    * finish, then ends every process. A second call returns the same promise.
    */
   close(): Promise<void> {
-    this.closing ??= this.shutDown();
-    return this.closing;
+    return this.closer.close({
+      before: () => {
+        this.tuning?.stop();
+        this.monitor?.close();
+        for (const callback of this.waiting.drain()) callback(new FastCgiPoolClosedError());
+      },
+      // In-flight requests finish and starting processes settle first.
+      pump: () => this.pump(),
+      after: async () => {
+        await this.instances.stopAll();
+        this.idle.close();
+        debug('%s closed', this.key);
+      },
+    });
   }
 
   /** Synchronous SIGKILL of every process (Node is exiting). */
@@ -170,26 +172,12 @@ export class ProcessPool extends EventEmitter {
    * when they next come back; new requests get processes started after the change.
    */
   recycleAll(file: string): void {
-    if (this.closing) return;
+    if (this.closer.closing) return;
     this.generation++;
     this.limits.ownLimit.forget();
     debug('%s: %s changed, recycling every process', this.key, file);
     this.emit('change', { file });
     for (const instance of this.idle.takeAll()) this.recycle(instance, 'monitorChangesTo');
-  }
-
-  private async shutDown(): Promise<void> {
-    this.tuning?.stop();
-    this.monitor?.close();
-    for (const callback of this.waiting.drain()) callback(new FastCgiPoolClosedError());
-    // In-flight requests finish and starting processes settle first (pump() resolves this).
-    await new Promise<void>((resolve) => {
-      this.drained = resolve;
-      this.pump();
-    });
-    await this.instances.stopAll();
-    this.idle.close();
-    debug('%s closed', this.key);
   }
 
   /**
@@ -200,15 +188,11 @@ export class ProcessPool extends EventEmitter {
    * are started until every waiter has one coming, within the limit.
    */
   private pump(): void {
-    if (this.drained && this.instances.busyCount() === 0 && this.source.starting === 0) {
-      const resolve = this.drained;
-      this.drained = null;
-      resolve();
-    }
+    this.closer.settle(() => this.instances.busyCount() === 0 && this.source.starting === 0);
     while (
       this.source.starting < this.waiting.length &&
       this.instances.activeCount() < this.maxInstances &&
-      !this.closing
+      !this.closer.closing
     ) {
       this.instances.add(this.source.start(this.generation));
     }
@@ -232,19 +216,13 @@ export class ProcessPool extends EventEmitter {
     if (instance.state !== 'idle') return;
     // Closed between its END_REQUEST and the release: leaving, like an idle close.
     if (instance.closedItsConnection) return this.letGo(instance);
-    if (this.closing && this.waiting.length === 0) return this.end(instance, { kind: 'stop' });
+    if (this.closer.closing && this.waiting.length === 0)
+      return this.end(instance, { kind: 'stop' });
     if (instance.generation !== this.generation) return this.recycle(instance, 'monitorChangesTo');
     if (this.instances.activeCount() > this.maxInstances) return this.recycle(instance, 'autoTune');
     const callback = this.waiting.shift();
-    if (callback) {
-      this.lease(instance, callback);
-      return;
-    }
+    if (callback) return leaseInstance(this.leaseHost, instance, callback);
     this.idle.push(instance);
-  }
-
-  private lease(instance: ProcessInstance, callback: AcquireCallback): void {
-    leaseInstance(this.leaseHost, instance, callback);
   }
 
   /** The pool as the connect-attempt loop (lease-attempts.ts) sees it. */
@@ -258,7 +236,7 @@ export class ProcessPool extends EventEmitter {
       this.waiting.unshift(callback);
       this.pump();
     },
-    isClosing: () => this.closing !== null,
+    isClosing: () => this.closer.closing,
     release: (instance, outcome, reason) => this.onRelease(instance, outcome, reason),
   };
 

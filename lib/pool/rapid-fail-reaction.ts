@@ -1,14 +1,16 @@
 import createDebug from 'debug';
 import { FastCgiRapidFailError } from '../errors';
+import type { AcquireCallback } from './pool-types';
 import { RapidFailGuard, type RapidFailState } from './rapid-fail-guard';
+import type { WaitQueue } from './wait-queue';
 
 const debug = createDebug('iis-fastcgi:pool');
 
 /**
  * A pool's rapid-failure protection in action (rapidFailsPerMinute; the
  * policy is in rapid-fail-guard.ts): each failed process is counted once;
- * when that trips the guard, `onTrip` fails whoever waits (`until`: when it lifts), and every new
- * request is refused with FastCgiRapidFailError until the guard lifts.
+ * when that trips the guard, `onTrip` hears when it lifts, whoever waits
+ * fails, and every new request is refused with FastCgiRapidFailError until then.
  */
 export class RapidFailReaction {
   private readonly guard: RapidFailGuard;
@@ -17,6 +19,7 @@ export class RapidFailReaction {
     private readonly key: string,
     private readonly threshold: number,
     windowMs: number,
+    private readonly waiting: WaitQueue<AcquireCallback>,
     private readonly onTrip: (until: number) => void,
   ) {
     this.guard = new RapidFailGuard(threshold, windowMs);
@@ -40,6 +43,8 @@ export class RapidFailReaction {
       new Date(this.guard.until).toISOString(),
     );
     this.onTrip(this.guard.until);
+    for (const callback of this.waiting.drain())
+      callback(new FastCgiRapidFailError(this.guard.until));
   }
 
   state(now = Date.now()): RapidFailState {

@@ -51,6 +51,14 @@ export interface ExchangeTimeouts {
   secondMs?: number;
 }
 
+/** An application's activityTimeout and requestTimeout, as each of its exchanges applies them. */
+export function exchangeTimeouts(
+  app: Pick<ExchangeTimeouts, 'activityTimeout' | 'requestTimeout'>,
+  secondMs?: number,
+): ExchangeTimeouts {
+  return { activityTimeout: app.activityTimeout, requestTimeout: app.requestTimeout, secondMs };
+}
+
 const BEGIN_KEEP_CONN = encodeBeginRequest(REQUEST_ID, Role.RESPONDER, FCGI_KEEP_CONN);
 const STDIN_END = encodeStreamEnd(RecordType.STDIN, REQUEST_ID);
 const ABORT = encodeAbortRequest(REQUEST_ID);
