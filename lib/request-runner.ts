@@ -155,23 +155,40 @@ class RequestRun implements ExchangeListener {
     this.finish();
   }
 
-  onError(error: FastCgiError, outcome: ExchangeFailure): void {
+  onError(error: FastCgiError, failure: ExchangeFailure): void {
     if (this.phase === 'done') return;
     const lease = this.lease;
-    if (outcome.processHealthy || !lease) {
-      this.releaseLease('reuse');
-      return this.fail(error);
+    if (!lease) return this.fail(error);
+    switch (failure.kind) {
+      case 'processHealthy':
+        this.releaseLease('reuse');
+        return this.fail(error);
+      case 'timedOut':
+        // The process cannot be trusted with another request.
+        this.releaseLease('kill', error.message);
+        return this.fail(error);
+      case 'notStarted':
+      case 'noAnswer':
+      case 'connectionLost':
+        if (error instanceof FastCgiProcessExitedError)
+          return this.onConnectionLost(error, failure.kind, lease);
+        // Bytes that are not FastCGI: a protocol violation, as untrustworthy as a timeout.
+        this.releaseLease('kill', error.message);
+        return this.fail(error);
     }
-    if (outcome.terminate || !(error instanceof FastCgiProcessExitedError)) {
-      // Timeouts and protocol violations: the process cannot be trusted with another request.
-      this.releaseLease('kill', error.message);
-      return this.fail(error);
-    }
+  }
+
+  /** The connection dropped: the request fails, or moves to another process when that is provably safe. */
+  private onConnectionLost(
+    error: FastCgiError,
+    kind: 'notStarted' | 'noAnswer' | 'connectionLost',
+    lease: Lease,
+  ): void {
     // The connection dropped: give the process a moment to be reaped, so the
     // error names its exit code or signal as IIS's "exited unexpectedly" does,
     // and so a request that never ran can move to another process.
     const mayRetry =
-      (outcome.notStarted || outcome.noAnswer) &&
+      (kind === 'notStarted' || kind === 'noAnswer') &&
       this.o.body.replayable &&
       this.retries < MAX_RETRIES &&
       !this.head;
@@ -193,7 +210,8 @@ class RequestRun implements ExchangeListener {
       // included, and nothing of it ran. A request it started answering never
       // moves (`noAnswer`, `this.head`). Killed or crashed, it may have been
       // running it, so the request fails as on IIS rather than running twice.
-      const untaken = outcome.notStarted ? !lease.instance.crashed : lease.instance.exitedCleanly;
+      const untaken =
+        kind === 'notStarted' ? !lease.instance.crashed : lease.instance.exitedCleanly;
       if (mayRetry && untaken) return this.retry(error);
       debug(
         'not moved (retries %d, untaken %s, replayable %s)',
