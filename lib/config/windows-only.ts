@@ -18,7 +18,7 @@
 import * as path from 'node:path';
 import { warningAt } from './import-draft';
 import type { ImportWarning } from './import-warnings';
-import { resolveMonitoredFile } from '../pool/change-monitor';
+import { resolveMonitoredFile } from './monitored-file';
 import type { Where } from './source-locations';
 
 const PHP_INI_HINT =

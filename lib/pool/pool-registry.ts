@@ -1,11 +1,9 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { ResolvedApplication } from '../config/types';
 import { applicationKey } from '../config/application-key';
 import { childEnvironment } from './child-environment';
 import { splitCommandLine } from '../config/command-line';
 import { ProcessPool, type ProcessPoolOptions } from './process-pool';
+import { privateDirectory, removePrivateDirectory } from '../private-directory';
 
 /**
  * Process-wide pools keyed by fullPath|arguments, reference-counted: IIS
@@ -17,7 +15,6 @@ interface Entry {
 }
 
 const entries = new Map<string, Entry>();
-let socketDir: string | null = null;
 let exitHookInstalled = false;
 
 /** Test seams passed through fastCgi(config, options) to a pool it creates (see ProcessPoolOptions). */
@@ -37,7 +34,7 @@ export function acquirePool(app: ResolvedApplication, overrides: PoolOverrides =
     key,
     argv: splitCommandLine(app.arguments),
     env: childEnvironment(app),
-    socketDir: ensureSocketDir(),
+    socketDir: privateDirectory(),
     ...overrides,
   });
   entries.set(key, { pool, refs: 1 });
@@ -53,31 +50,17 @@ export async function releasePool(pool: ProcessPool): Promise<void> {
   if (entry.refs > 0) return;
   entries.delete(pool.key);
   await pool.close();
-  if (entries.size === 0) removeSocketDir();
+  if (entries.size === 0) removePrivateDirectory();
 }
 
-/** The private temp directory for sockets and spooled request bodies. */
+/** The private temp directory for sockets and spooled request bodies (private-directory.ts). */
 export function socketDirectory(): string {
-  return ensureSocketDir();
+  return privateDirectory();
 }
 
 /** Snapshot of every live pool, for diagnostics. */
 export function allPools(): ProcessPool[] {
   return [...entries.values()].map((entry) => entry.pool);
-}
-
-function ensureSocketDir(): string {
-  if (socketDir) return socketDir;
-  // Private directory: only this user may connect to the processes' sockets.
-  socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-'));
-  fs.chmodSync(socketDir, 0o700);
-  return socketDir;
-}
-
-function removeSocketDir(): void {
-  if (!socketDir) return;
-  fs.rmSync(socketDir, { recursive: true, force: true });
-  socketDir = null;
 }
 
 /**
@@ -90,6 +73,6 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const { pool } of entries.values()) pool.killAll();
-    removeSocketDir();
+    removePrivateDirectory();
   });
 }
