@@ -28,7 +28,7 @@ import { asLogger, type Logger } from './logger';
 import { privateDirectory } from './private-directory';
 import { runRequest } from './request-runner';
 import { RequestMapper, type MappedRequest, type MapResult } from './routing/map-request';
-import { isFastCgiHandler } from './routing/fastcgi-handler';
+import { isFastCgiHandler } from './config/fastcgi-handler';
 import { PassOnGuard } from './routing/pass-on-guard';
 import { ScriptNames } from './routing/script-names';
 import { ANSWERED, UrlRewriter, type ModuleVariables } from './rewrite/url-rewriter';

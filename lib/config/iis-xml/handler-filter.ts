@@ -12,6 +12,7 @@
  *
  * Every removal is reported.
  */
+import { isFastCgiHandler } from '../fastcgi-handler';
 import { warningAt } from '../import-draft';
 import type { ImportWarning } from '../import-warnings';
 import type { Where } from '../source-locations';
@@ -21,9 +22,7 @@ import { attributeValue, attributeWhere, type XmlAttribute, type XmlElement } fr
 import type { IisApplicationPool } from './sites';
 
 export function isFastCgiMapping(element: XmlElement): boolean {
-  return (attributeValue(element, 'modules') ?? '')
-    .split(',')
-    .some((m) => m.trim() === 'FastCgiModule');
+  return isFastCgiHandler({ modules: attributeValue(element, 'modules') ?? '' });
 }
 
 export function filterHandlers(
