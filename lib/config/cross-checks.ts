@@ -98,7 +98,10 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
       else
         report(
           pointer,
-          `duplicate application: fullPath ${quote(app.fullPath)} with arguments ${quote(args)} is already defined at /fastCgi/application/${first}; an application is identified by fullPath + arguments, so remove one or give them different arguments`,
+          `duplicate application: fullPath ${quote(app.fullPath)} with arguments ` +
+            `${quote(args)} is already defined at /fastCgi/application/${first}; an ` +
+            `application is identified by fullPath + arguments, so remove one or give them ` +
+            `different arguments`,
           app,
         );
     } else {
@@ -232,7 +235,9 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
     if (NEVER_STATIC.has(ext)) {
       report(
         pointer,
-        `${quote(entry.fileExtension)} cannot be served as a static file: files with this extension hold source code or secrets (PHP and other scripts, includes, backups, configuration, databases); serve never sends them`,
+        `${quote(entry.fileExtension)} cannot be served as a static file: files with ` +
+          `this extension hold source code or secrets (PHP and other scripts, includes, ` +
+          `backups, configuration, databases); serve never sends them`,
         entry.fileExtension,
       );
     }

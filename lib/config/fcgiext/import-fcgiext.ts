@@ -198,7 +198,10 @@ export function importFcgiext(
       warnings.push(
         warningAt(
           'IGNORED_SETTING',
-          `[${pool.section.name}] sets ${ignoring.map((a) => a[0].toUpperCase() + a.slice(1)).join(' and ')}, which only apply to wildcard ("*") mappings, and no wildcard mapping uses this section; no effect`,
+          `[${pool.section.name}] sets ` +
+            `${ignoring.map((a) => a[0].toUpperCase() + a.slice(1)).join(' and ')}, which ` +
+            `only apply to wildcard ("*") mappings, and no wildcard mapping uses this ` +
+            `section; no effect`,
           at(pool.handlerLines.get(ignoring[0])),
         ),
       );
@@ -242,7 +245,10 @@ export function importFcgiext(
       warnings.push(
         warningAt(
           'ASSUMED',
-          `wildcard mapping ${mapping.entry.key}=${mapping.pool.section.name} sends every request${mapping.siteId ? ` of site ${mapping.siteId}` : ''} to that application, as the extension did; if it is a PHP front controller, set "script" (e.g. "index.php") on handler "${mapping.entry.key}"`,
+          `wildcard mapping ${mapping.entry.key}=${mapping.pool.section.name} sends every ` +
+            `request${mapping.siteId ? ` of site ${mapping.siteId}` : ''} to that ` +
+            `application, as the extension did; if it is a PHP front controller, set ` +
+            `"script" (e.g. "index.php") on handler "${mapping.entry.key}"`,
           at(mapping.entry.line),
         ),
       );
