@@ -21,19 +21,15 @@ import { StderrLog } from './cgi/stderr-log';
 import { clientTurn, PIPELINE_LIMIT } from './client-order';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
-import {
-  acquirePool,
-  releasePool,
-  socketDirectory,
-  type PoolOverrides,
-} from './pool/pool-registry';
+import { acquirePool, releasePool, type PoolOverrides } from './pool/pool-registry';
 import type { CloseOptions, PoolStats } from './pool/process-pool';
 import type { FastCgiPool } from './pool/pool-types';
 import type { PoolEvents } from './pool/pool-stats';
 import { asLogger, type Logger } from './logger';
+import { privateDirectory } from './private-directory';
 import { runRequest } from './request-runner';
 import { RequestMapper, type MappedRequest, type MapResult } from './routing/map-request';
-import { isFastCgiHandler } from './routing/fastcgi-handler';
+import { isFastCgiHandler } from './config/fastcgi-handler';
 import { PassOnGuard } from './routing/pass-on-guard';
 import { ScriptNames } from './routing/script-names';
 import { ANSWERED, UrlRewriter, type ModuleVariables } from './rewrite/url-rewriter';
@@ -264,7 +260,7 @@ export function fastCgi(
           return fail(new FastCgiRequestTooLargeError(limit));
         const start = (): void => {
           if (!shouldSpool(req, resolved.requestBuffering)) return run(mapped, streamedBody(req));
-          spoolBody(req, socketDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
+          spoolBody(req, privateDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
             (body) => run(mapped, body),
             (err: Error) => {
               debug('request body failed: %s', err.message);

@@ -197,29 +197,45 @@ class RequestRun implements ExchangeListener {
     this.finish();
   }
 
-  onError(error: FastCgiError, outcome: ExchangeFailure): void {
+  onError(error: FastCgiError, failure: ExchangeFailure): void {
     if (this.phase === 'done') return;
     const lease = this.lease;
-    if (outcome.processHealthy || !lease) {
-      this.releaseLease('reuse');
-      return this.fail(error);
+    if (!lease) return this.fail(error);
+    switch (failure.kind) {
+      case 'processHealthy':
+        this.releaseLease('reuse');
+        return this.fail(error);
+      case 'timedOut':
+        // The process cannot be trusted with another request.
+        this.releaseLease('kill', error.message);
+        return this.fail(error);
+      case 'unsent':
+      case 'notStarted':
+      case 'noAnswer':
+      case 'connectionLost':
+        if (error instanceof FastCgiProcessExitedError)
+          return this.onConnectionLost(error, failure, lease);
+        // Bytes that are not FastCGI: a protocol violation, as untrustworthy as a timeout.
+        this.releaseLease('kill', error.message);
+        return this.fail(error);
     }
-    if (outcome.terminate || !(error instanceof FastCgiProcessExitedError)) {
-      // Timeouts and protocol violations: the process cannot be trusted with another request.
-      this.releaseLease('kill', error.message);
-      return this.fail(error);
-    }
-    // The connection dropped before any answer: the lease target (process or
-    // remote endpoint) decides whether the request provably never ran.
-    // Moves are bounded by a count and by requestTimeout since arrival.
+  }
+
+  /**
+   * The connection dropped: the request fails, or moves when that is
+   * provably safe. The lease target (process or remote endpoint) decides
+   * whether the request never ran (process-break.ts, farm/endpoint.ts);
+   * moves are bounded by a count and by requestTimeout since arrival.
+   */
+  private onConnectionLost(error: FastCgiError, failure: ExchangeFailure, lease: Lease): void {
     const mayRetry =
-      (outcome.notStarted || outcome.noAnswer) &&
+      failure.kind !== 'connectionLost' &&
       this.o.body.replayable &&
       this.retries < MAX_RETRIES &&
       Date.now() - this.startedAt < this.requestBudgetMs() &&
       !this.head;
     const idempotent = IDEMPOTENT.has(this.o.req.method ?? '');
-    void lease.instance.settleBreak(error, outcome, { idempotent }).then((verdict) => {
+    void lease.instance.settleBreak(error, failure, { idempotent }).then((verdict) => {
       if (this.phase === 'done') return;
       this.releaseLease('retire', error.message);
       if (mayRetry && verdict.untaken) {

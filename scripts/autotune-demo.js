@@ -108,7 +108,10 @@ async function main() {
     const use = busy / (busy + now.idle - cpu.idle || 1);
     cpu = now;
     console.log(
-      `${String(t).padStart(3)}  ${String(s.maxInstances).padStart(5)}  ${String(s.instances).padStart(9)}  ${String(s.busy).padStart(4)}  ${String(s.queued).padStart(6)}  ${String(served - lastServed).padStart(5)}  ${(use * 100).toFixed(0).padStart(3)} %`,
+      `${String(t).padStart(3)}  ${String(s.maxInstances).padStart(5)}  ` +
+        `${String(s.instances).padStart(9)}  ${String(s.busy).padStart(4)}  ` +
+        `${String(s.queued).padStart(6)}  ${String(served - lastServed).padStart(5)}  ` +
+        `${(use * 100).toFixed(0).padStart(3)} %`,
     );
     lastServed = served;
   }

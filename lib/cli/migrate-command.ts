@@ -52,7 +52,10 @@ export async function migrateCommand(args: string[]): Promise<number> {
   if (values.output) fs.writeFileSync(values.output, text);
   else process.stdout.write(text);
   process.stderr.write(
-    `migrated ${format} ${file}${webConfig ? ` with the site's ${webConfig}` : ''}${values.output ? ` to ${values.output}` : ''}: ${config.fastCgi.application.length} FastCGI application(s), ${config.handlers.length} handler mapping(s), ${warnings.length} warning(s)\n`,
+    `migrated ${format} ` +
+      `${file}${webConfig ? ` with the site's ${webConfig}` : ''}${values.output ? ` to ${values.output}` : ''}: ` +
+      `${config.fastCgi.application.length} FastCGI application(s), ` +
+      `${config.handlers.length} handler mapping(s), ${warnings.length} warning(s)\n`,
   );
   return 0;
 }

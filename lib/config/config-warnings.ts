@@ -5,6 +5,7 @@
  * (cross-checks.ts): a missing required attribute is a config error in IIS.
  */
 import type { ResolvedConfig } from './types';
+import { isFastCgiHandler } from './fastcgi-handler';
 import { warningAt } from './import-draft';
 import type { ImportWarning } from './import-warnings';
 
@@ -22,8 +23,7 @@ export function configWarnings(
   };
   config.handlers.forEach((handler, i) => {
     const pointer = `/handlers/${i}`;
-    const fastCgi = handler.modules.split(',').some((m) => m.trim() === 'FastCgiModule');
-    if (!fastCgi) return;
+    if (!isFastCgiHandler(handler)) return;
     const label = `handler "${handler.name}" (${pointer})`;
     if (handler.verb.trim() !== '*') {
       const verbs = handler.verb.split(',').map((v) => v.trim());

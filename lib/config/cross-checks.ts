@@ -8,6 +8,7 @@ import iconv from 'iconv-lite';
 import type { ConfigProblem } from '../errors';
 import { trustEntryProblems } from '../cgi/forwarded';
 import { splitCommandLine } from './command-line';
+import { FAST_CGI_MODULE, isFastCgiHandler, moduleNames } from './fastcgi-handler';
 import { applicationKey, splitScriptProcessor } from './application-key';
 import { didYouMean } from './did-you-mean';
 import { environmentProblems } from './environment-checks';
@@ -15,7 +16,6 @@ import { rewriteProblems } from '../rewrite/rule-problems';
 import { describe as describeValue, isRecord, quote, withValue } from './problem-text';
 import { NEVER_STATIC } from '../static/mime-types';
 
-const FAST_CGI_MODULE = 'FastCgiModule';
 /** RFC 7230 token: the characters an HTTP method may contain. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -99,7 +99,10 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
       else
         report(
           pointer,
-          `duplicate application: fullPath ${quote(app.fullPath)} with arguments ${quote(args)} is already defined at /fastCgi/application/${first}; an application is identified by fullPath + arguments, so remove one or give them different arguments`,
+          `duplicate application: fullPath ${quote(app.fullPath)} with arguments ` +
+            `${quote(args)} is already defined at /fastCgi/application/${first}; an ` +
+            `application is identified by fullPath + arguments, so remove one or give them ` +
+            `different arguments`,
           app,
         );
     } else {
@@ -165,8 +168,8 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
 
     let fastCgi = false;
     if (typeof handler.modules === 'string') {
-      const modules = handler.modules.split(',').map((m) => m.trim());
-      fastCgi = modules.includes(FAST_CGI_MODULE);
+      const modules = moduleNames(handler.modules);
+      fastCgi = isFastCgiHandler({ modules: handler.modules });
       const miscased = modules.find(
         (m) => m !== FAST_CGI_MODULE && m.toLowerCase() === FAST_CGI_MODULE.toLowerCase(),
       );
@@ -234,7 +237,9 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
     if (NEVER_STATIC.has(ext)) {
       report(
         pointer,
-        `${quote(entry.fileExtension)} cannot be served as a static file: files with this extension hold source code or secrets (PHP and other scripts, includes, backups, configuration, databases); serve never sends them`,
+        `${quote(entry.fileExtension)} cannot be served as a static file: files with ` +
+          `this extension hold source code or secrets (PHP and other scripts, includes, ` +
+          `backups, configuration, databases); serve never sends them`,
         entry.fileExtension,
       );
     }

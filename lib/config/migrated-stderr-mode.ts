@@ -36,7 +36,11 @@ export function applyMigratedStderrMode(
     warnings.push(
       warningAt(
         'ASSUMED',
-        `application "${name}" sets no stderrMode: imported as "${MIGRATED_STDERR_MODE}" instead of IIS's default "ReturnStdErrIn500", because the Windows php.ini (fastcgi.logging = 0) did not come along and every PHP warning would otherwise turn the page into a 500; PHP's stderr lines are logged in every mode. Set stderrMode to keep IIS's behaviour`,
+        `application "${name}" sets no stderrMode: imported as "${MIGRATED_STDERR_MODE}" ` +
+          `instead of IIS's default "ReturnStdErrIn500", because the Windows php.ini ` +
+          `(fastcgi.logging = 0) did not come along and every PHP warning would otherwise ` +
+          `turn the page into a 500; PHP's stderr lines are logged in every mode. Set ` +
+          `stderrMode to keep IIS's behaviour`,
         locate(`/fastCgi/application/${i}`),
       ),
     );

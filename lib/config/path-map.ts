@@ -153,7 +153,10 @@ export class PathMapper {
       if (cut !== undefined) {
         const whole = `${found} ${cut}`;
         problems.push(
-          `Windows path "${whole}" has a space and is cut at it (only "${found}"${mapped.problem ? '' : ` → "${mapped.value}"`} would be mapped, "${cut}" left as is): quote it in the IIS config, or map its folder, e.g. --path-map '${folderOf(whole)}=/srv/www/...'`,
+          `Windows path "${whole}" has a space and is cut at it (only ` +
+            `"${found}"${mapped.problem ? '' : ` → "${mapped.value}"`} would be mapped, ` +
+            `"${cut}" left as is): quote it in the IIS config, or map its folder, e.g. ` +
+            `--path-map '${folderOf(whole)}=/srv/www/...'`,
         );
       } else if (mapped.problem) problems.push(mapped.problem);
       value +=

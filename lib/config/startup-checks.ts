@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ConfigProblem } from '../errors';
-import { resolveMonitoredFile } from '../pool/change-monitor';
+import { resolveMonitoredFile } from './monitored-file';
 import type { ResolvedConfig } from './types';
 
 export interface StartupProblem extends ConfigProblem {

@@ -18,7 +18,7 @@
 import * as path from 'node:path';
 import { warningAt } from './import-draft';
 import type { ImportWarning } from './import-warnings';
-import { resolveMonitoredFile } from '../pool/change-monitor';
+import { resolveMonitoredFile } from './monitored-file';
 import type { Where } from './source-locations';
 
 const PHP_INI_HINT =
@@ -59,7 +59,12 @@ export function windowsOnlyWarnings(
       if (/wincache/i.test(text)) {
         note(
           attribute,
-          `WinCache (${/php_wincache\.dll/i.test(text) ? 'php_wincache.dll' : 'wincache.* settings'}) exists only on Windows: remove it; use OPcache for the opcode cache (opcache.enable=1; part of Debian's php-cgi) and APCu for the user cache (apt install php-apcu; wincache_ucache_* calls become apcu_*); session.save_handler=wincache becomes files or redis`,
+          `WinCache ` +
+            `(${/php_wincache\.dll/i.test(text) ? 'php_wincache.dll' : 'wincache.* settings'}) ` +
+            `exists only on Windows: remove it; use OPcache for the opcode cache ` +
+            `(opcache.enable=1; part of Debian's php-cgi) and APCu for the user cache (apt ` +
+            `install php-apcu; wincache_ucache_* calls become apcu_*); ` +
+            `session.save_handler=wincache becomes files or redis`,
         );
       }
       for (const match of text.matchAll(/extension\s*=\s*"?([^\s"]+\.dll)/gi)) {
@@ -67,7 +72,10 @@ export function windowsOnlyWarnings(
         const name = match[1].replace(/^php_/i, '').replace(/\.dll$/i, '');
         note(
           attribute,
-          `extension=${match[1]} is a Windows DLL that php-cgi on Linux cannot load (a warning at every process start): remove it and install the distribution's package instead (Debian/Ubuntu: apt install php-${name.toLowerCase()}), which enables ${name}.so in its own ini`,
+          `extension=${match[1]} is a Windows DLL that php-cgi on Linux cannot load (a ` +
+            `warning at every process start): remove it and install the distribution's ` +
+            `package instead (Debian/Ubuntu: apt install php-${name.toLowerCase()}), which ` +
+            `enables ${name}.so in its own ini`,
         );
       }
     }
@@ -76,7 +84,11 @@ export function windowsOnlyWarnings(
     if (iniFile) {
       note(
         'arguments',
-        `-c ${iniFile[2] ?? iniFile[3]} points php-cgi at the php.ini from Windows (if it was copied at all): its settings did not come along by this migration (extension=*.dll lines, Windows paths in include_path, session.save_path, upload_tmp_dir, error_log); drop -c to use the distribution's php.ini and carry the settings you need over by hand (${PHP_INI_HINT})`,
+        `-c ${iniFile[2] ?? iniFile[3]} points php-cgi at the php.ini from Windows (if ` +
+          `it was copied at all): its settings did not come along by this migration ` +
+          `(extension=*.dll lines, Windows paths in include_path, session.save_path, ` +
+          `upload_tmp_dir, error_log); drop -c to use the distribution's php.ini and carry ` +
+          `the settings you need over by hand (${PHP_INI_HINT})`,
       );
     }
     variables.forEach((v, j) => {
@@ -84,7 +96,11 @@ export function windowsOnlyWarnings(
       if (name !== 'PHPRC' && name !== 'PHP_INI_SCAN_DIR') return;
       note(
         `environmentVariables/${j}/value`,
-        `${name}=${String(v.value)} selects ${name === 'PHPRC' ? 'the php.ini of the Windows install: its' : 'the extra .ini files of the Windows install: their'} settings did not come along by this migration (extension=*.dll lines, Windows paths); remove ${name} to use the distribution's configuration, or point it at a php.ini written for Linux (${PHP_INI_HINT})`,
+        `${name}=${String(v.value)} selects ` +
+          `${name === 'PHPRC' ? 'the php.ini of the Windows install: its' : 'the extra .ini files of the Windows install: their'} ` +
+          `settings did not come along by this migration (extension=*.dll lines, Windows ` +
+          `paths); remove ${name} to use the distribution's configuration, or point it at ` +
+          `a php.ini written for Linux (${PHP_INI_HINT})`,
       );
     });
 
@@ -95,7 +111,9 @@ export function windowsOnlyWarnings(
       if (!path.isAbsolute(monitored)) {
         note(
           'monitorChangesTo',
-          `monitorChangesTo "${monitored}" is relative: it is resolved against the executable's folder, here ${resolved}, where Linux php-cgi reads no php.ini; set it to the php.ini php-cgi reads (${PHP_INI_HINT})`,
+          `monitorChangesTo "${monitored}" is relative: it is resolved against the ` +
+            `executable's folder, here ${resolved}, where Linux php-cgi reads no php.ini; ` +
+            `set it to the php.ini php-cgi reads (${PHP_INI_HINT})`,
         );
       } else if (nextToExecutable && /\.ini$/i.test(resolved)) {
         note(

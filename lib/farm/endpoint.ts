@@ -175,7 +175,8 @@ export class Endpoint implements LeaseTarget {
     outcome: ExchangeFailure,
     request: { idempotent: boolean },
   ): Promise<{ untaken: boolean; error: FastCgiError }> {
-    const untaken = outcome.unsent === true || (request.idempotent && outcome.noAnswer === true);
+    const unanswered = outcome.kind === 'notStarted' || outcome.kind === 'noAnswer';
+    const untaken = outcome.kind === 'unsent' || (request.idempotent && unanswered);
     const labelled = new FastCgiProcessExitedError(`${this.text}: ${error.message}`, {
       cause: error,
     });

@@ -114,17 +114,6 @@ export class ChangeMonitor {
   };
 }
 
-/**
- * Resolves `monitorChangesTo`: an absolute path as is; a relative one against
- * the folder of `fullPath`, as the IIS 6 FastCGI extension documents
- * (IIS 7.5+ speaks only of full paths, so relative ones are an extension).
- */
-export function resolveMonitoredFile(monitorChangesTo: string, fullPath: string): string {
-  return path.isAbsolute(monitorChangesTo)
-    ? monitorChangesTo
-    : path.resolve(path.dirname(fullPath), monitorChangesTo);
-}
-
 function signatureOf(file: string): string {
   try {
     const s = fs.statSync(file, { bigint: true });

@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { ResolvedApplication } from '../config/types';
 import { applicationKey } from '../config/application-key';
 import { childEnvironment } from './child-environment';
@@ -8,6 +5,7 @@ import { splitCommandLine } from '../config/command-line';
 import { ProcessPool, type CloseOptions, type ProcessPoolOptions } from './process-pool';
 import type { FastCgiPool } from './pool-types';
 import { EndpointPool } from '../farm/endpoint-pool';
+import { privateDirectory, removePrivateDirectory } from '../private-directory';
 
 /**
  * Process-wide pools keyed by fullPath|arguments, reference-counted: IIS
@@ -25,7 +23,6 @@ interface Entry {
 const entries = new Map<FastCgiPool, Entry>();
 /** The pool new users of a key share: the newest one for that key. */
 const shared = new Map<string, FastCgiPool>();
-let socketDir: string | null = null;
 let exitHookInstalled = false;
 
 /** Test seams passed through fastCgi(config, options) to a pool it creates (see ProcessPoolOptions). */
@@ -63,7 +60,7 @@ export function acquirePool(
           key,
           argv: splitCommandLine(app.arguments),
           env: childEnvironment(app),
-          socketDir: ensureSocketDir(),
+          socketDir: privateDirectory(),
           ...overrides,
         });
   entries.set(pool, { pool, refs: 1 });
@@ -81,12 +78,12 @@ export async function releasePool(pool: FastCgiPool, options: CloseOptions = {})
   entries.delete(pool);
   if (shared.get(pool.key) === pool) shared.delete(pool.key);
   await pool.close(options);
-  if (entries.size === 0) removeSocketDir();
+  if (entries.size === 0) removePrivateDirectory();
 }
 
-/** The private temp directory for sockets and spooled request bodies. */
+/** The private temp directory for sockets and spooled request bodies (private-directory.ts). */
 export function socketDirectory(): string {
-  return ensureSocketDir();
+  return privateDirectory();
 }
 
 /** Snapshot of every live pool, for diagnostics. */
@@ -103,20 +100,6 @@ function settingsOf(app: ResolvedApplication): string {
   );
 }
 
-function ensureSocketDir(): string {
-  if (socketDir) return socketDir;
-  // Private directory: only this user may connect to the processes' sockets.
-  socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-'));
-  fs.chmodSync(socketDir, 0o700);
-  return socketDir;
-}
-
-function removeSocketDir(): void {
-  if (!socketDir) return;
-  fs.rmSync(socketDir, { recursive: true, force: true });
-  socketDir = null;
-}
-
 /**
  * Last resort when Node exits without close(): no child outlives it. (When
  * Node is killed outright no hook runs; the parent-death signal set up in
@@ -127,6 +110,6 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const pool of entries.keys()) pool.killAll();
-    removeSocketDir();
+    removePrivateDirectory();
   });
 }

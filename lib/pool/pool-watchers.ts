@@ -1,6 +1,7 @@
 import type { ResolvedApplication } from '../config/types';
 import { defaultAutoTunePolicy, TuningLoop, type TuningLoopHooks } from './auto-tuner';
-import { ChangeMonitor, resolveMonitoredFile } from './change-monitor';
+import { resolveMonitoredFile } from '../config/monitored-file';
+import { ChangeMonitor } from './change-monitor';
 import type { ProcessPoolOptions } from './pool-types';
 
 /**

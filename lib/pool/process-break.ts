@@ -44,6 +44,7 @@ export async function settleProcessBreak(
   outcome: ExchangeFailure,
 ): Promise<{ untaken: boolean; error: FastCgiError }> {
   await process.whenExited(EXIT_STATUS_WAIT_MS);
-  const untaken = outcome.notStarted ? !process.crashed : process.exitedCleanly;
+  const reused = outcome.kind === 'unsent' || outcome.kind === 'notStarted';
+  const untaken = reused ? !process.crashed : process.exitedCleanly;
   return { untaken, error: process.exitError(error) };
 }

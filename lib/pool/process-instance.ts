@@ -1,4 +1,4 @@
-import * as childProcess from 'node:child_process';
+import type * as childProcess from 'node:child_process';
 import createDebug from 'debug';
 import { FastCgiError, FastCgiProcessExitedError, FastCgiSpawnError } from '../errors';
 import type { FastCgiConnection } from '../transport/connection';
@@ -6,8 +6,8 @@ import { connectEndpoint } from './connect-endpoint';
 import { settleProcessBreak } from './process-break';
 import type { LeaseTarget } from './lease-target';
 import type { ExchangeFailure } from '../transport/exchange';
-import { openListenEndpoint, type ListenEndpoint } from '../transport/listen-endpoint';
-import { spawnWithParentDeathSignal } from './parent-death';
+import type { ListenEndpoint } from '../transport/listen-endpoint';
+import { openChildEndpoint, spawnChild } from './spawn-child';
 import { timerDelay } from '../timer-delay';
 import { InstanceActivity } from './instance-activity';
 import {
@@ -23,8 +23,6 @@ const debug = createDebug('iis-fastcgi:instance');
 
 /** Keeps the tail of the child's own stderr (start-up errors) for error messages. */
 const STDERR_TAIL = 2048;
-
-const defaultSpawn = spawnWithParentDeathSignal();
 
 /** One FastCGI process: its child, its listening endpoint and its connection. */
 export class ProcessInstance implements LeaseTarget {
@@ -91,53 +89,24 @@ export class ProcessInstance implements LeaseTarget {
   /** Binds the endpoint, starts the process with it as fd 0, and connects. */
   async start(): Promise<void> {
     const { app } = this.options;
-    try {
-      this.endpoint = await openListenEndpoint(
-        app.protocol,
-        this.options.socketDir,
-        this.options.name,
-      );
-    } catch (err) {
-      throw new FastCgiSpawnError(
-        app.fullPath,
-        `cannot open a listening socket: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
+    this.endpoint = await openChildEndpoint(app, this.options.socketDir, this.name);
     const endpoint = this.endpoint;
-    const env = { _FCGI_X_PIPE_: endpoint.address, ...this.options.env };
-    const spawn = this.options.spawn ?? defaultSpawn;
-
-    let child: childProcess.ChildProcess;
+    let started: ReturnType<typeof spawnChild>;
     try {
-      child = spawn(app.fullPath, this.options.argv as string[], {
-        stdio: [endpoint.fd, 'ignore', 'pipe'],
-        env,
-        windowsHide: true,
+      started = spawnChild(app.fullPath, this.options.argv, this.options.env, endpoint, {
+        name: this.name,
+        spawn: this.options.spawn,
+        onStderr: (text) => (this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL)),
+        onExit: (code, signal) => this.onChildExit(code, signal),
       });
     } catch (err) {
       await this.discardEndpoint();
       throw new FastCgiSpawnError(app.fullPath, (err as Error).message, { cause: err });
     }
+    const { child, spawned } = started;
     this.child = child;
     this.pidNumber = child.pid;
     this.activity.noteSpawned();
-
-    const spawned = new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      // 'on', not 'once': a later error (a failed kill) must not become an unhandled 'error' event.
-      child.on('error', (err) => {
-        debug('%s: %s', this.name, err.message);
-        reject(new FastCgiSpawnError(app.fullPath, err.message, { cause: err }));
-      });
-    });
-    child.stderr?.on('error', (err) => debug('%s stderr pipe: %s', this.name, err.message));
-    child.stderr?.setEncoding('latin1');
-    child.stderr?.on('data', (text: string) => {
-      debug('%s stderr: %s', this.name, text.trimEnd());
-      this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL);
-    });
-    child.once('exit', (code, signal) => this.onChildExit(code, signal));
 
     try {
       await spawned;
@@ -209,11 +178,6 @@ export class ProcessInstance implements LeaseTarget {
   /** True once the process has exited by itself with code 0 (php-cgi at its own PHP_FCGI_MAX_REQUESTS). */
   get exitedCleanly(): boolean {
     return this.state === 'exited' && this.exit !== null && this.exit.byItself && this.exit.clean;
-  }
-
-  /** Why the process ended, once it has. */
-  get exitReason(): string | null {
-    return this.exit?.description ?? null;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ResolvedHandler } from '../config/types';
-import { isFastCgiHandler } from './fastcgi-handler';
+import { isFastCgiHandler } from '../config/fastcgi-handler';
 
 /**
  * One `<handlers>` entry compiled for matching. `path` patterns are file-name

@@ -1,3 +1,4 @@
+import { lookupRank, type LookupScope } from '../config/lookup-order';
 import type { CompiledHandler } from './handler-matcher';
 
 /**
@@ -9,12 +10,7 @@ import type { CompiledHandler } from './handler-matcher';
  *
  * Handler `siteId` and `applicationPath` are fcgiext.ini's `ext:siteId` and
  * `ext:/LM/W3SVC/<id>/ROOT/<app>`. Once a config uses either, the IIS 6
- * extension's lookup order applies, as the contract specifies:
- *
- *   1. extension for this application   2. wildcard for this application
- *   3. extension for this site          4. wildcard for this site
- *   5. extension for any site           6. wildcard for any site
- *
+ * extension's lookup order applies (lookupRank, config/lookup-order.ts)
  * (deeper applications first, then list order within each group). Handlers
  * for other sites are dropped; whether an application's handlers apply is
  * decided per request (appliesTo).
@@ -33,9 +29,14 @@ export function orderHandlers(
   ) {
     return forThisSite;
   }
-  const scope = ({ handler }: CompiledHandler): number =>
-    handler.applicationPath !== undefined ? 0 : handler.siteId === siteId ? 2 : 4;
-  const rank = (compiled: CompiledHandler): number => scope(compiled) + (compiled.wildcard ? 1 : 0);
+  const scope = ({ handler }: CompiledHandler): LookupScope =>
+    handler.applicationPath !== undefined
+      ? 'application'
+      : handler.siteId === siteId
+        ? 'site'
+        : 'anySite';
+  const rank = (compiled: CompiledHandler): number =>
+    lookupRank(scope(compiled), compiled.wildcard);
   const depth = ({ handler }: CompiledHandler): number =>
     handler.applicationPath?.split('/').filter(Boolean).length ?? 0;
   return forThisSite

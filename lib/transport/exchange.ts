@@ -26,23 +26,30 @@ export interface ExchangeListener {
   onError(error: FastCgiError, outcome: ExchangeFailure): void;
 }
 
-export interface ExchangeFailure {
-  /** The process never answered on a reused connection: nothing ran, another process may take the request. */
-  notStarted: boolean;
-  /**
-   * The connection (fresh or reused) closed before the process sent a single
-   * byte for this request. Alone this does not prove the request did not run;
-   * with a clean exit (php-cgi leaving at its own request limit never reads
-   * the next request) it does.
-   */
-  noAnswer?: boolean;
-  /** Not a byte of the request was written: the connection was found closed first. */
-  unsent?: boolean;
-  /** The process must be terminated (timeout) rather than reused. */
-  terminate: boolean;
-  /** The connection ended cleanly with END_REQUEST and the process can take the next request. */
-  processHealthy: boolean;
-}
+/**
+ * How an exchange failed, one kind per case (the request runner switches on `kind`):
+ * - `unsent`: not a byte of the request was written: the connection was
+ *   found closed first (a kept connection the other side had closed).
+ * - `notStarted`: a reused connection closed before the process answered at all: nothing
+ *   ran unless the process crashed; another process may take the request.
+ * - `noAnswer`: a fresh connection closed before the process sent a single
+ *   byte. Alone this does not prove the request did not run; with a clean
+ *   exit (php-cgi leaving at its own request limit never reads the next
+ *   request) it does.
+ * - `connectionLost`: the connection broke after the process had answered
+ *   something (or sent bytes that are not FastCGI): the request may have run.
+ * - `timedOut`: activityTimeout or requestTimeout; the process must be
+ *   terminated rather than reused.
+ * - `processHealthy`: the process did nothing wrong (an END_REQUEST refusing
+ *   the request, or the client's upload broke off) and can take the next request.
+ */
+export type ExchangeFailure =
+  | { kind: 'unsent' }
+  | { kind: 'notStarted' }
+  | { kind: 'noAnswer' }
+  | { kind: 'connectionLost' }
+  | { kind: 'timedOut' }
+  | { kind: 'processHealthy' };
 
 export interface ExchangeTimeouts {
   /** Seconds without any I/O from the process. */
@@ -51,6 +58,14 @@ export interface ExchangeTimeouts {
   requestTimeout: number;
   /** Milliseconds in one of those seconds (a test seam). @default 1000 */
   secondMs?: number;
+}
+
+/** An application's activityTimeout and requestTimeout, as each of its exchanges applies them. */
+export function exchangeTimeouts(
+  app: Pick<ExchangeTimeouts, 'activityTimeout' | 'requestTimeout'>,
+  secondMs?: number,
+): ExchangeTimeouts {
+  return { activityTimeout: app.activityTimeout, requestTimeout: app.requestTimeout, secondMs };
 }
 
 const BEGIN_KEEP_CONN = encodeBeginRequest(REQUEST_ID, Role.RESPONDER, FCGI_KEEP_CONN);
@@ -103,15 +118,7 @@ export class Exchange implements ExchangeSink {
       // Closed between the lease and now: not a byte was written, so another process may take it.
       this.finished = true;
       const error = new FastCgiProcessExitedError('connection closed before the request was sent');
-      process.nextTick(() =>
-        this.listener.onError(error, {
-          notStarted: true,
-          noAnswer: true,
-          unsent: true,
-          terminate: false,
-          processHealthy: false,
-        }),
-      );
+      process.nextTick(() => this.listener.onError(error, { kind: 'unsent' }));
       return;
     }
     this.connection.attach(this);
@@ -191,9 +198,7 @@ export class Exchange implements ExchangeSink {
     }
     if (protocolStatus !== ProtocolStatus.REQUEST_COMPLETE) {
       this.listener.onError(new FastCgiRequestRejectedError(protocolStatus), {
-        notStarted: false,
-        terminate: false,
-        processHealthy: true,
+        kind: 'processHealthy',
       });
       return;
     }
@@ -206,13 +211,9 @@ export class Exchange implements ExchangeSink {
     // A reused keep-alive connection that closes before the process answered
     // at all means the process had already decided to exit (php-cgi's own
     // request limit): the request never ran.
-    const notStarted = !anyRecordSeen && this.connection.completed > 0;
-    this.listener.onError(error, {
-      notStarted,
-      noAnswer: !anyRecordSeen,
-      terminate: false,
-      processHealthy: false,
-    });
+    const reused = this.connection.completed > 0;
+    const kind = anyRecordSeen ? 'connectionLost' : reused ? 'notStarted' : 'noAnswer';
+    this.listener.onError(error, { kind });
   }
 
   // -------------------------------------------------------------------------
@@ -243,11 +244,7 @@ export class Exchange implements ExchangeSink {
       if (this.finished) return;
       this.abort();
       // The process did nothing wrong: it gets a new connection for its next request.
-      this.listener.onError(new FastCgiRequestBodyError(err), {
-        notStarted: false,
-        terminate: false,
-        processHealthy: true,
-      });
+      this.listener.onError(new FastCgiRequestBodyError(err), { kind: 'processHealthy' });
     });
   }
 
@@ -273,7 +270,7 @@ export class Exchange implements ExchangeSink {
     this.finish();
     this.connection.detach();
     this.connection.destroy();
-    this.listener.onError(error, { notStarted: false, terminate: true, processHealthy: false });
+    this.listener.onError(error, { kind: 'timedOut' });
   };
 
   private finish(): void {

@@ -58,7 +58,12 @@ beforeAll(() => {
   );
   fs.writeFileSync(
     path.join(root, 'web.config'),
-    `<?xml version="1.0"?>\n<!-- ${SECRET} -->\n<configuration><system.webServer><rewrite><rules><rule name="WordPress" patternSyntax="Wildcard"><match url="*" /><conditions><add input="{REQUEST_FILENAME}" matchType="IsFile" negate="true" /><add input="{REQUEST_FILENAME}" matchType="IsDirectory" negate="true" /></conditions><action type="Rewrite" url="index.php" /></rule></rules></rewrite></system.webServer></configuration>\n`,
+    `<?xml version="1.0"?>\n<!-- ${SECRET} ` +
+      `-->\n<configuration><system.webServer><rewrite><rules><rule name="WordPress" ` +
+      `patternSyntax="Wildcard"><match url="*" /><conditions><add ` +
+      `input="{REQUEST_FILENAME}" matchType="IsFile" negate="true" /><add ` +
+      `input="{REQUEST_FILENAME}" matchType="IsDirectory" negate="true" ` +
+      `/></conditions><action type="Rewrite" url="index.php" /></rule></rules></rewrite></system.webServer></configuration>\n`,
   );
   fs.writeFileSync(path.join(root, 'settings.config'), `${SECRET}\n`);
   fs.writeFileSync(path.join(root, 'php.ini'), `; ${PRIVATE}\n`);

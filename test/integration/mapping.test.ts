@@ -203,7 +203,9 @@ describe('pathInfoStyle "IIS"', () => {
   it('sends IIS’s PATH_INFO: the script name plus the extra path', async () => {
     const vars = JSON.parse((await request(`${site.url}/vars.php/a/b`)).text);
     expect(vars.SCRIPT_NAME).toBe('/vars.php');
-    // php-cgi passes IIS's form through unchanged when SCRIPT_FILENAME is set (reference §4.3).
+    // IIS sends PATH_INFO as the script name plus the extra path; php-cgi passes it
+    // through unchanged when SCRIPT_FILENAME is set (cgi.fix_pathinfo:
+    // https://www.php.net/manual/en/ini.core.php#ini.cgi.fix-pathinfo).
     expect(vars.PATH_INFO).toBe('/vars.php/a/b');
   });
 });

@@ -4,7 +4,9 @@ import { processAlive } from '../support/php';
 import { eventually, poolConfig, startPoolSite, type PoolSite } from './pool-helpers';
 
 /**
- * stderrMode (reference §1.3) with real php-cgi: error_log() goes to
+ * stderrMode (IIS: ReturnStdErrIn500, ReturnGeneric500, IgnoreAndReturn200,
+ * TerminateProcess; https://learn.microsoft.com/en-us/iis/configuration/system.webserver/fastcgi/application/)
+ * with real php-cgi: error_log() goes to
  * FCGI_STDERR through PHP's SAPI logger (fastcgi.logging=1, PHP's default).
  */
 

@@ -51,11 +51,15 @@ describe('the php-cgi process pool', () => {
     const site = await startSite(phpConfig({ maxInstances: 1 }));
     try {
       const order: number[] = [];
-      const requests = [0, 1, 2, 3].map(async (i) => {
-        await new Promise((resolve) => setTimeout(resolve, i * 20));
-        await request(`${site.url}/pid.php?sleep=100&i=${i}`);
-        order.push(i);
-      });
+      const requests: Array<Promise<void>> = [];
+      for (const i of [0, 1, 2, 3]) {
+        // Each request is sent once the one before it holds the process or its
+        // place in the queue, so arrival order does not depend on timing.
+        if (i > 0) await until(() => busyAndQueued(site.php.stats()[0]) === i);
+        requests.push(
+          request(`${site.url}/pid.php?sleep=100&i=${i}`).then(() => void order.push(i)),
+        );
+      }
       await Promise.all(requests);
       expect(order).toEqual([0, 1, 2, 3]);
     } finally {
@@ -148,7 +152,9 @@ describe('the php-cgi process pool', () => {
     const site = await startSite(phpConfig({ maxInstances: 1 }));
     try {
       const inFlight = request(`${site.url}/pid.php?sleep=400`);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // Close only once the request is running: a request still waiting for its
+      // process (a slow start on a loaded machine) is refused by design.
+      await until(() => site.php.stats()[0]?.busy === 1);
       const closed = site.php.close();
       const refused = await request(`${site.url}/hello.php`);
       expect(refused.status).toBe(503);
@@ -173,3 +179,14 @@ describe('the php-cgi process pool', () => {
     }
   });
 });
+
+/** Requests holding a process or waiting for one. */
+function busyAndQueued(stats: { busy: number; queued: number } | undefined): number {
+  return stats ? stats.busy + stats.queued : 0;
+}
+
+/** Waits (bounded: 20 s) until `condition` holds; the assertions that follow tell if it never did. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}

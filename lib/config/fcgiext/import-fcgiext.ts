@@ -10,6 +10,8 @@
 import type { ConfigProblem } from '../../errors';
 import { applicationKey } from '../application-key';
 import { didYouMean } from '../did-you-mean';
+import { FAST_CGI_MODULE } from '../fastcgi-handler';
+import { lookupRank, type LookupScope } from '../lookup-order';
 import { problemAt, warningAt, type ImportDraft } from '../import-draft';
 import type { ImportWarning } from '../import-warnings';
 import type { PathMapper } from '../path-map';
@@ -33,8 +35,8 @@ interface Mapping {
   siteId?: number;
   /** Virtual path of the IIS application the mapping is scoped to (`ext:/LM/W3SVC/1/ROOT/app`). */
   applicationPath?: string;
-  /** 0 root application of a site, 1 site, 2 every site. */
-  scope: number;
+  /** `application` also for a site's root application (`ext:/LM/W3SVC/1/ROOT`): looked up before the site's mappings. */
+  scope: LookupScope;
   pool: Pool;
 }
 
@@ -112,21 +114,21 @@ export function importFcgiext(
     }
     let siteId: number | undefined;
     let applicationPath: string | undefined;
-    let scope = 2;
+    let scope: LookupScope = 'anySite';
     if (scopeText !== undefined) {
       const appPath = APP_PATH.exec(scopeText);
       if (/^\d+$/.test(scopeText) && Number(scopeText) >= 1) {
         siteId = Number(scopeText);
-        scope = 1;
+        scope = 'site';
       } else if (appPath && (appPath[2] === undefined || appPath[2] === '/')) {
         // The root application is the whole site: the same as ext:siteId, but looked up first.
         siteId = Number(appPath[1]);
-        scope = 0;
+        scope = 'application';
       } else if (appPath) {
         // An application inside the site: handler applicationPath, looked up before the site's mappings.
         siteId = Number(appPath[1]);
         applicationPath = appPath[2].replace(/\/+$/, '');
-        scope = 0;
+        scope = 'application';
       } else {
         problems.push(
           problemAt(
@@ -196,7 +198,10 @@ export function importFcgiext(
       warnings.push(
         warningAt(
           'IGNORED_SETTING',
-          `[${pool.section.name}] sets ${ignoring.map((a) => a[0].toUpperCase() + a.slice(1)).join(' and ')}, which only apply to wildcard ("*") mappings, and no wildcard mapping uses this section; no effect`,
+          `[${pool.section.name}] sets ` +
+            `${ignoring.map((a) => a[0].toUpperCase() + a.slice(1)).join(' and ')}, which ` +
+            `only apply to wildcard ("*") mappings, and no wildcard mapping uses this ` +
+            `section; no effect`,
           at(pool.handlerLines.get(ignoring[0])),
         ),
       );
@@ -205,7 +210,7 @@ export function importFcgiext(
   });
 
   // --- handlers, in the extension's lookup order --------------------------------------
-  const rank = (m: Mapping): number => m.scope * 2 + (m.extension === '*' ? 1 : 0);
+  const rank = (m: Mapping): number => lookupRank(m.scope, m.extension === '*');
   const ordered = mappings
     .map((m, position) => ({ m, position }))
     .sort((a, b) => rank(a.m) - rank(b.m) || a.position - b.position)
@@ -218,7 +223,7 @@ export function importFcgiext(
       name: mapping.entry.key,
       path: wildcard ? '*' : `*.${mapping.extension}`,
       verb: wildcard ? '*' : 'GET,HEAD,POST',
-      modules: 'FastCgiModule',
+      modules: FAST_CGI_MODULE,
       scriptProcessor: mapping.pool.mappedKey ?? mapping.pool.application.fullPath,
       resourceType: wildcard ? 'Unspecified' : 'File',
     };
@@ -240,7 +245,10 @@ export function importFcgiext(
       warnings.push(
         warningAt(
           'ASSUMED',
-          `wildcard mapping ${mapping.entry.key}=${mapping.pool.section.name} sends every request${mapping.siteId ? ` of site ${mapping.siteId}` : ''} to that application, as the extension did; if it is a PHP front controller, set "script" (e.g. "index.php") on handler "${mapping.entry.key}"`,
+          `wildcard mapping ${mapping.entry.key}=${mapping.pool.section.name} sends every ` +
+            `request${mapping.siteId ? ` of site ${mapping.siteId}` : ''} to that ` +
+            `application, as the extension did; if it is a PHP front controller, set ` +
+            `"script" (e.g. "index.php") on handler "${mapping.entry.key}"`,
           at(mapping.entry.line),
         ),
       );

@@ -122,7 +122,10 @@ export function assembleConfig(input: AssembleInput): {
       warnings.push(
         warningAt(
           'ASSUMED',
-          `web.config cannot define FastCGI applications (IIS reads <fastCgi> only from applicationHost.config): application "${processor}" of handler "${entry.key}" is created with IIS's defaults; pass applicationHost.config (applicationHost option, --application-host) to import its settings`,
+          `web.config cannot define FastCGI applications (IIS reads <fastCgi> only from ` +
+            `applicationHost.config): application "${processor}" of handler "${entry.key}" ` +
+            `is created with IIS's defaults; pass applicationHost.config (applicationHost ` +
+            `option, --application-host) to import its settings`,
           where,
         ),
       );
@@ -221,7 +224,8 @@ export function assembleConfig(input: AssembleInput): {
     warnings.push(
       warningAt(
         'NO_FASTCGI_MAPPING',
-        `no FastCgiModule handler mapping applies to ${input.scope}: nothing will be sent to a FastCGI application${input.synthesizeApplications ? ' (the server-level mappings are in applicationHost.config: pass it with the applicationHost option, --application-host)' : ''}`,
+        `no FastCgiModule handler mapping applies to ${input.scope}: nothing will be ` +
+          `sent to a FastCGI application${input.synthesizeApplications ? ' (the server-level mappings are in applicationHost.config: pass it with the applicationHost option, --application-host)' : ''}`,
         undefined,
       ),
     );

@@ -88,7 +88,9 @@ export function mergeCollection<T>(
           problems.push(
             problemAt(
               options.pointer,
-              `duplicate ${label(op.key)}: it is inherited from ${at(inheritedEntry.where)} (IIS: 500.19 "Cannot add duplicate collection entry"); put <remove ${options.keyAttribute}="${op.key}"/> before this <add> to replace it`,
+              `duplicate ${label(op.key)}: it is inherited from ${at(inheritedEntry.where)} ` +
+                `(IIS: 500.19 "Cannot add duplicate collection entry"); put <remove ` +
+                `${options.keyAttribute}="${op.key}"/> before this <add> to replace it`,
               op.where,
               op.key,
             ),

@@ -12,6 +12,7 @@
  *
  * Every removal is reported.
  */
+import { isFastCgiHandler } from '../fastcgi-handler';
 import { warningAt } from '../import-draft';
 import type { ImportWarning } from '../import-warnings';
 import type { Where } from '../source-locations';
@@ -21,9 +22,7 @@ import { attributeValue, attributeWhere, type XmlAttribute, type XmlElement } fr
 import type { IisApplicationPool } from './sites';
 
 export function isFastCgiMapping(element: XmlElement): boolean {
-  return (attributeValue(element, 'modules') ?? '')
-    .split(',')
-    .some((m) => m.trim() === 'FastCgiModule');
+  return isFastCgiHandler({ modules: attributeValue(element, 'modules') ?? '' });
 }
 
 export function filterHandlers(
@@ -76,7 +75,10 @@ export function filterHandlers(
     warnings.push(
       warningAt(
         'PRECONDITION',
-        `preConditions have no meaning here (there is no application pool); they were evaluated for application pool ${poolText}: ${left > 0 ? `${left} mapping${left === 1 ? '' : 's'} IIS skips in that pool ${left === 1 ? 'was' : 'were'} left out (${shortList(skippedByPrecondition)}), ` : ''}the others are kept without their preCondition`,
+        `preConditions have no meaning here (there is no application pool); they were ` +
+          `evaluated for application pool ${poolText}: ` +
+          `${left > 0 ? `${left} mapping${left === 1 ? '' : 's'} IIS skips in that pool ${left === 1 ? 'was' : 'were'} left out (${shortList(skippedByPrecondition)}), ` : ''}the ` +
+          `others are kept without their preCondition`,
         pool.where,
       ),
     );
@@ -86,7 +88,9 @@ export function filterHandlers(
     warnings.push(
       warningAt(
         'ACCESS_POLICY',
-        `<handlers accessPolicy="${accessPolicy.value}"> has no meaning here (there is no Windows access check): it was applied once, at import, and the mappings it disables were left out; requireAccess stays in the config but is not checked`,
+        `<handlers accessPolicy="${accessPolicy.value}"> has no meaning here (there is ` +
+          `no Windows access check): it was applied once, at import, and the mappings it ` +
+          `disables were left out; requireAccess stays in the config but is not checked`,
         accessPolicy.where,
       ),
     );
@@ -102,7 +106,12 @@ export function filterHandlers(
     warnings.push(
       warningAt(
         'LEFT_OUT',
-        `${trailing.length} handler mapping${trailing.length === 1 ? '' : 's'} for other modules after the last FastCgiModule mapping ${trailing.length === 1 ? 'was' : 'were'} left out (${shortList(trailing.map((e) => e.key))}): requests no FastCGI mapping takes go to the next middleware (serve: static files), which is what ${trailing.length === 1 ? 'it' : 'they'} did`,
+        `${trailing.length} handler mapping${trailing.length === 1 ? '' : 's'} for other ` +
+          `modules after the last FastCgiModule mapping ` +
+          `${trailing.length === 1 ? 'was' : 'were'} left out ` +
+          `(${shortList(trailing.map((e) => e.key))}): requests no FastCGI mapping takes ` +
+          `go to the next middleware (serve: static files), which is what ` +
+          `${trailing.length === 1 ? 'it' : 'they'} did`,
         trailing[0].where,
       ),
     );

@@ -59,7 +59,9 @@ export function readRequestFiltering(
     read.warnings.push(
       warningAt(
         'IGNORED_SETTING',
-        `<requestFiltering> attributes (${[...element.attributes.keys()].join(', ')}) in ${label} are not imported: URLs are decoded exactly once, double escapes stay literal, and high-bit characters are allowed`,
+        `<requestFiltering> attributes (${[...element.attributes.keys()].join(', ')}) in ` +
+          `${label} are not imported: URLs are decoded exactly once, double escapes stay ` +
+          `literal, and high-bit characters are allowed`,
         element.where,
       ),
     );
@@ -84,7 +86,9 @@ export function readRequestFiltering(
       read.warnings.push(
         warningAt(
           'IGNORED_SETTING',
-          `<fileExtensions allowUnlisted="false"> in ${label} is not imported: unlisted extensions stay allowed; serve's static files are deny-by-default anyway (only extensions with a MIME type are sent)`,
+          `<fileExtensions allowUnlisted="false"> in ${label} is not imported: unlisted ` +
+            `extensions stay allowed; serve's static files are deny-by-default anyway (only ` +
+            `extensions with a MIME type are sent)`,
           attributeWhere(child, 'allowUnlisted'),
         ),
       );
@@ -226,7 +230,9 @@ export function mergeMimeMap(levels: readonly (readonly MimeOp[])[]): {
           warnings.push(
             warningAt(
               'IGNORED_SETTING',
-              `<remove fileExtension="${op.fileExtension}"/> in <staticContent>: "${ext}" is in serve's built-in list of web types and stays servable; deny it with requestFiltering deniedExtensions instead`,
+              `<remove fileExtension="${op.fileExtension}"/> in <staticContent>: "${ext}" is ` +
+                `in serve's built-in list of web types and stays servable; deny it with ` +
+                `requestFiltering deniedExtensions instead`,
               op.where,
             ),
           );

@@ -150,7 +150,9 @@ export function assembleRewriteRules(
     sink.warnings.push(
       warningAt(
         'ASSUMED',
-        `${globalRules.length} <globalRules> rule(s) are imported ahead of the distributed rules, as IIS runs them first; they see the URL relative to the middleware's mount path (the same as IIS when the application is the site root)`,
+        `${globalRules.length} <globalRules> rule(s) are imported ahead of the ` +
+          `distributed rules, as IIS runs them first; they see the URL relative to the ` +
+          `middleware's mount path (the same as IIS when the application is the site root)`,
         globalRules[0].where,
       ),
     );

@@ -56,7 +56,10 @@ export function findSiteWebConfig(
       kind: 'missing',
       warning: warningAt(
         'NOT_READ',
-        `the site's web.config${windows} was not read: its folder ${folder} does not exist here; the handler mappings, default documents and rewrite rules it may hold are not imported (copy the site there, or fix --path-map / --physical-path, and migrate again)`,
+        `the site's web.config${windows} was not read: its folder ${folder} does not ` +
+          `exist here; the handler mappings, default documents and rewrite rules it may ` +
+          `hold are not imported (copy the site there, or fix --path-map / ` +
+          `--physical-path, and migrate again)`,
         where,
       ),
     };

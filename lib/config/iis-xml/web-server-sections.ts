@@ -232,7 +232,9 @@ export function readLevel(level: ConfigLevel): {
               warnings.push(
                 warningAt(
                   'IGNORED_SETTING',
-                  `<fastCgi> in ${level.label} is not imported: the section is AppHostOnly, IIS reads FastCGI applications only from applicationHost.config's server level (pass that file with the applicationHost option, --application-host)`,
+                  `<fastCgi> in ${level.label} is not imported: the section is AppHostOnly, IIS ` +
+                    `reads FastCGI applications only from applicationHost.config's server level ` +
+                    `(pass that file with the applicationHost option, --application-host)`,
                   section.where,
                 ),
               );

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChangeMonitor, resolveMonitoredFile } from '../../../lib/pool/change-monitor';
+import { resolveMonitoredFile } from '../../../lib/config/monitored-file';
+import { ChangeMonitor } from '../../../lib/pool/change-monitor';
 
 /** Real files and real inotify; a short debounce keeps it quick. */
 let dir: string;

@@ -236,21 +236,21 @@ describe('Exchange: what comes back', () => {
       expect(error).toBeInstanceOf(FastCgiRequestRejectedError);
       expect(error.code).toBe(code);
       expect(error.status).toBe(httpStatus);
-      expect(outcome.terminate).toBe(false);
+      expect(outcome).toEqual({ kind: 'processHealthy' });
     },
   );
 
-  test('connection closed before any record on a fresh connection → notStarted false', async () => {
+  test('connection closed before any record on a fresh connection → noAnswer', async () => {
     startExchange();
     await pair.changes.until(hasStdinEnd);
     pair.peer.destroy();
     await pair.changes.until(() => listener.endings > 0);
     expect(listener.errors).toHaveLength(1);
     expect(listener.errors[0].error).toBeInstanceOf(FastCgiProcessExitedError);
-    expect(listener.errors[0].outcome).toMatchObject({ notStarted: false, terminate: false });
+    expect(listener.errors[0].outcome).toEqual({ kind: 'noAnswer' });
   });
 
-  test('connection closed before any record on a reused connection → notStarted true (safe to retry)', async () => {
+  test('connection closed before any record on a reused connection → notStarted (safe to retry)', async () => {
     await completeOne();
     startExchange();
     await pair.changes.until(hasStdinEnd);
@@ -258,16 +258,16 @@ describe('Exchange: what comes back', () => {
     await pair.changes.until(() => listener.endings > 0);
     expect(listener.errors).toHaveLength(1);
     expect(listener.errors[0].error).toBeInstanceOf(FastCgiProcessExitedError);
-    expect(listener.errors[0].outcome).toMatchObject({ notStarted: true, terminate: false });
+    expect(listener.errors[0].outcome).toEqual({ kind: 'notStarted' });
   });
 
-  test('connection closed after some output on a reused connection → notStarted false', async () => {
+  test('connection closed after some output on a reused connection → connectionLost', async () => {
     await completeOne();
     startExchange();
     await pair.changes.until(hasStdinEnd);
     pair.peer.end(stdout('Content-Type: text/plain\r\n\r\npartial'));
     await pair.changes.until(() => listener.endings > 0);
-    expect(listener.errors[0].outcome.notStarted).toBe(false);
+    expect(listener.errors[0].outcome).toEqual({ kind: 'connectionLost' });
     expect(listener.stdoutText).toContain('partial');
   });
 
@@ -290,7 +290,7 @@ describe('Exchange: what comes back', () => {
     pair.peer.write('Warning: something went wrong in /srv/site/index.php\n');
     await pair.changes.until(() => listener.endings > 0);
     expect(listener.errors[0].error).toBeInstanceOf(FastCgiProtocolError);
-    expect(listener.errors[0].outcome.notStarted).toBe(false);
+    expect(listener.errors[0].outcome).toEqual({ kind: 'connectionLost' });
   });
 });
 
@@ -457,7 +457,7 @@ describe('Exchange: timeouts (fake timers)', () => {
     expect(error).toBeInstanceOf(FastCgiActivityTimeoutError);
     expect(error.code).toBe('ERR_FASTCGI_ACTIVITY_TIMEOUT');
     expect(error.message).toContain('10');
-    expect(outcome).toMatchObject({ terminate: true, notStarted: false });
+    expect(outcome).toEqual({ kind: 'timedOut' });
     expect(pair.connection.usable).toBe(false);
     await pair.changes.until(() => pair.peerClosed());
     // Late output after the timeout is ignored; nothing fires twice.
@@ -513,7 +513,7 @@ describe('Exchange: timeouts (fake timers)', () => {
     expect(listener.errors).toHaveLength(1);
     expect(listener.errors[0].error).toBeInstanceOf(FastCgiRequestTimeoutError);
     expect(listener.errors[0].error.code).toBe('ERR_FASTCGI_REQUEST_TIMEOUT');
-    expect(listener.errors[0].outcome).toMatchObject({ terminate: true, notStarted: false });
+    expect(listener.errors[0].outcome).toEqual({ kind: 'timedOut' });
   });
 
   test('requestTimeout shorter than activityTimeout fires first', async () => {

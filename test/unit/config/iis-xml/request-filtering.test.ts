@@ -170,7 +170,10 @@ describe('<requestFiltering> import', () => {
     const file = path.join(dir, 'static.config');
     fs.writeFileSync(
       file,
-      `<?xml version="1.0"?>\n<configuration><system.webServer>\n<staticContent>\n<mimeMap fileExtension=".x" />\n<mimeMap fileExtension="*" mimeType="application/octet-stream" />\n</staticContent>\n</system.webServer></configuration>\n`,
+      `<?xml ` +
+        `version="1.0"?>\n<configuration><system.webServer>\n<staticContent>\n<mimeMap ` +
+        `fileExtension=".x" />\n<mimeMap fileExtension="*" ` +
+        `mimeType="application/octet-stream" />\n</staticContent>\n</system.webServer></configuration>\n`,
     );
     const error = (await importConfig(file).then(
       () => null,

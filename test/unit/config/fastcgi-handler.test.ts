@@ -1,4 +1,4 @@
-import { isFastCgiHandler } from '../../../lib/routing/fastcgi-handler';
+import { isFastCgiHandler } from '../../../lib/config/fastcgi-handler';
 
 describe('isFastCgiHandler', () => {
   test.each([
