@@ -2,26 +2,7 @@ import type { ResolvedConfig } from '../config/types';
 import { compileHandler, type CompiledHandler } from './handler-matcher';
 import { orderHandlers } from './handler-order';
 import { extensionOf } from './request-filter';
-
-/**
- * PHP's source extensions. They count as scripts whatever the handlers say,
- * because a wildcard mapping (`path: "*"`, what an fcgiext.ini `*` entry
- * imports to) runs them without naming them, and a `.inc` is PHP source that
- * no handler runs. None of them is ever handed on to a static handler.
- */
-const PHP_SOURCE = new Set([
-  '.php',
-  '.php3',
-  '.php4',
-  '.php5',
-  '.php7',
-  '.php8',
-  '.phtml',
-  '.pht',
-  '.phps',
-  '.phar',
-  '.inc',
-]);
+import { PHP_SOURCE } from '../static/mime-types';
 
 /**
  * Which file names are scripts: a name a FastCGI handler's path pattern maps

@@ -74,12 +74,12 @@ const BUILT_IN: Record<string, string> = {
 };
 
 /**
- * Extensions that hold source code or secrets. No mimeMap entry may give
- * them a type (validation refuses it), so `serve` never sends such a file
- * whatever the config: PHP and other script sources, include files,
- * backups and editor leftovers, configuration, databases, logs, shells.
+ * PHP's source extensions. They count as scripts whatever the handlers say,
+ * because a wildcard mapping (`path: "*"`, what an fcgiext.ini `*` entry
+ * imports to) runs them without naming them, and a `.inc` is PHP source that
+ * no handler runs. None of them is ever handed on to a static handler.
  */
-export const NEVER_STATIC: ReadonlySet<string> = new Set([
+export const PHP_SOURCE: ReadonlySet<string> = new Set([
   '.php',
   '.php3',
   '.php4',
@@ -91,6 +91,16 @@ export const NEVER_STATIC: ReadonlySet<string> = new Set([
   '.phps',
   '.phar',
   '.inc',
+]);
+
+/**
+ * Extensions that hold source code or secrets. No mimeMap entry may give
+ * them a type (validation refuses it), so `serve` never sends such a file
+ * whatever the config: PHP and other script sources, include files,
+ * backups and editor leftovers, configuration, databases, logs, shells.
+ */
+export const NEVER_STATIC: ReadonlySet<string> = new Set([
+  ...PHP_SOURCE,
   '.bak',
   '.old',
   '.orig',
