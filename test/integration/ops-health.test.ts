@@ -2,7 +2,7 @@ import { applicationKey } from '../../lib/config/application-key';
 import { request } from '../support/http';
 import { eventually, poolConfig, startPoolSite, type PoolSite } from './pool-helpers';
 
-/** php.health() with real php-cgi: readiness flips with rapid-fail, a full queue and close(). */
+/** php.health() with real php-cgi: readiness flips with rapid-fail, a full queue, a drain and close(). */
 
 let site: PoolSite | null = null;
 afterEach(async () => {
@@ -53,5 +53,16 @@ describe('php.health()', () => {
     expect((await running).status).toBe(200); // in flight: it finishes
     await closed;
     expect(php.health()).toEqual({ live: false, ready: false, reasons: ['closed'] });
+  });
+
+  it('is not ready from startDraining() on (serve on SIGTERM, the old config on SIGHUP), while it still serves', async () => {
+    site = await startPoolSite(poolConfig({ maxInstances: 1 }));
+    const php = site.php;
+    expect(php.health().ready).toBe(true);
+    php.startDraining();
+    expect(php.draining).toBe(true);
+    expect(php.health()).toEqual({ live: true, ready: false, reasons: ['closing'] });
+    // Draining is not closed: a request that still arrives is served.
+    expect((await request(`${site.url}/sleep.php`)).status).toBe(200);
   });
 });
