@@ -108,7 +108,9 @@ function doc(prop, indent) {
   const lines = [];
   for (const part of parts) {
     let line = '';
-    for (const word of part.split(/\s+/)) {
+    // A long default (a JSON array) has no spaces: break it after its commas.
+    const words = part.split(/\s+/).flatMap((w) => (w.length > 90 ? w.split(/(?<=,)/) : [w]));
+    for (const word of words) {
       if (line && indent.length + 3 + line.length + 1 + word.length > 100) {
         lines.push(line);
         line = word;

@@ -68,7 +68,9 @@ export function handlersFor(
     warnings.push(
       warningAt(
         'ASSUMED',
-        'the IIS script maps (verbs, "verify that file exists") live in the metabase, not in fcgiext.ini: extension mappings get verb "GET,HEAD,POST" and resourceType "File", what fcgiconfig.js sets up; wildcard mappings get verb "*" and resourceType "Unspecified"',
+        'the IIS script maps (verbs, "verify that file exists") live in the metabase, not in ' +
+          'fcgiext.ini: extension mappings get verb "GET,HEAD,POST" and resourceType "File", ' +
+          'what fcgiconfig.js sets up; wildcard mappings get verb "*" and resourceType "Unspecified"',
         at(types.line),
       ),
     );

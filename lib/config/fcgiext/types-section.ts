@@ -107,7 +107,12 @@ export function readTypesSection(
       problems.push(
         problemAt(
           '/handlers',
-          `[Types] ${entry.key}=${entry.value}: there is no section [${entry.value}]${suggestion ? `; did you mean [${suggestion}]?` : names.length ? `; sections: ${names.map((n) => `[${n}]`).join(', ')}` : ''}`,
+          `[Types] ${entry.key}=${entry.value}: there is no section [${entry.value}]` +
+            (suggestion
+              ? `; did you mean [${suggestion}]?`
+              : names.length
+                ? `; sections: ${names.map((n) => `[${n}]`).join(', ')}`
+                : ''),
           at(entry.line),
           entry.value,
         ),

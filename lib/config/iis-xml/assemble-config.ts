@@ -181,7 +181,11 @@ export function assembleConfig(input: AssembleInput): {
       warningAt(
         'NO_FASTCGI_MAPPING',
         `no FastCgiModule handler mapping applies to ${input.scope}: nothing will be ` +
-          `sent to a FastCGI application${input.synthesizeApplications ? ' (the server-level mappings are in applicationHost.config: pass it with the applicationHost option, --application-host)' : ''}`,
+          `sent to a FastCGI application` +
+          (input.synthesizeApplications
+            ? ' (the server-level mappings are in applicationHost.config: pass it with the ' +
+              'applicationHost option, --application-host)'
+            : ''),
         undefined,
       ),
     );
