@@ -180,7 +180,9 @@ class WebGarden {
       const delay = this.budget.next(Date.now());
       if (delay === null) {
         this.log(
-          `web garden: ${who} ${how}; ${this.budget.maxRestarts} restart${this.budget.maxRestarts === 1 ? '' : 's'} within ${this.budget.windowMs / 1000} s already (rapid-fail protection): stopping the garden\n`,
+          `web garden: ${who} ${how}; ${this.budget.maxRestarts} ` +
+            `restart${this.budget.maxRestarts === 1 ? '' : 's'} within ` +
+            `${this.budget.windowMs / 1000} s already (rapid-fail protection): stopping the garden\n`,
         );
         this.stop('SIGTERM', 1);
       } else {

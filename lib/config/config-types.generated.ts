@@ -188,15 +188,19 @@ export interface RequestFilteringConfig {
   /**
    * <hiddenSegments>: URL path segments that are never served, compared case-insensitively with
    * every segment of the decoded path (IIS 404.8).
-   * @default
-   * ["web.config","bin","App_code","App_GlobalResources","App_LocalResources","App_WebReferences","App_Data","App_Browsers"]
+   * @default ["web.config", "bin", "App_code", "App_GlobalResources", "App_LocalResources",
+   * "App_WebReferences", "App_Data", "App_Browsers"]
    */
   hiddenSegments?: string[];
   /**
    * <fileExtensions> entries with allowed="false": file extensions (with the leading dot) refused
    * in any segment of the decoded path, case-insensitively (IIS 404.7).
-   * @default
-   * [".asax",".ascx",".master",".skin",".browser",".sitemap",".config",".cs",".csproj",".vb",".vbproj",".webinfo",".licx",".resx",".resources",".mdb",".vjsproj",".java",".jsl",".ldb",".dsdgm",".ssdgm",".lsad",".ssmap",".cd",".dsprototype",".lsaprototype",".sdm",".sdmDocument",".mdf",".ldf",".ad",".dd",".ldd",".sd",".adprototype",".lddprototype",".exclude",".refresh",".compiled",".msgx",".vsdisco",".rules"]
+   * @default [".asax", ".ascx", ".master", ".skin", ".browser", ".sitemap", ".config", ".cs",
+   * ".csproj", ".vb", ".vbproj", ".webinfo", ".licx", ".resx", ".resources", ".mdb", ".vjsproj",
+   * ".java", ".jsl", ".ldb", ".dsdgm", ".ssdgm", ".lsad", ".ssmap", ".cd", ".dsprototype",
+   * ".lsaprototype", ".sdm", ".sdmDocument", ".mdf", ".ldf", ".ad", ".dd", ".ldd", ".sd",
+   * ".adprototype", ".lddprototype", ".exclude", ".refresh", ".compiled", ".msgx", ".vsdisco",
+   * ".rules"]
    */
   deniedExtensions?: string[];
   /** <denyUrlSequences>: strings refused anywhere in the URL path, raw or decoded, case-insensitively (IIS 404.5), e.g. @default [] */
@@ -232,8 +236,8 @@ export interface FastCgiConfig {
   /**
    * The <defaultDocument><files> list, in order: the file served for a request to a folder (IIS's
    * built-in list by default).
-   * @default
-   * ["index.php","Default.htm","Default.asp","index.htm","index.html","iisstart.htm","default.aspx"]
+   * @default ["index.php", "Default.htm", "Default.asp", "index.htm", "index.html", "iisstart.htm",
+   * "default.aspx"]
    */
   defaultDocument?: string[];
   /** Server variables sent to the application in UTF-8, like the FastCGIUtf8ServerVariables registry value (e.g. @default [] */

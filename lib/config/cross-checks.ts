@@ -40,7 +40,10 @@ export function writtenProblems(config: unknown): ConfigProblem[] {
     const name = typeof handler.name === 'string' ? ` of handler ${quote(handler.name)}` : '';
     problems.push({
       path: `/handlers/${i}/modules`,
-      message: `missing required attribute "modules"${name}: with a scriptProcessor it looks like a FastCGI mapping, but without modules "FastCgiModule" no request reaches it (IIS's default module is ManagedPipelineHandler); add modules: "FastCgiModule"`,
+      message:
+        `missing required attribute "modules"${name}: with a scriptProcessor it looks like a ` +
+        `FastCGI mapping, but without modules "FastCgiModule" no request reaches it (IIS's ` +
+        `default module is ManagedPipelineHandler); add modules: "FastCgiModule"`,
     });
   });
   return problems;
@@ -59,7 +62,9 @@ export function crossFieldProblems(config: unknown): ConfigProblem[] {
     report(
       '/physicalPath',
       windows
-        ? `must be an absolute POSIX path (got ${quote(root)}); this is a Windows path: translate it with the pathMap option of loadConfig (e.g. pathMap: { ${JSON.stringify(root)}: "/srv/www" }) or write the POSIX path of the site root`
+        ? `must be an absolute POSIX path (got ${quote(root)}); this is a Windows path: ` +
+            `translate it with the pathMap option of loadConfig (e.g. pathMap: ` +
+            `{ ${JSON.stringify(root)}: "/srv/www" }) or write the POSIX path of the site root`
         : `must be an absolute POSIX path starting with "/" (got ${quote(root)})`,
       root,
     );

@@ -58,7 +58,15 @@ export function environmentProblems(variables: unknown, pointer: string): Config
           withValue(
             {
               path: `${at}/value`,
-              message: `PHP_FCGI_CHILDREN ${quote(value)} makes php-cgi ${cAtoi(value) < 0 ? 'refuse to start' : 'fork its own workers, which the pool cannot see or stop (they survive close() and the death of Node)'}; remove it and let maxInstances set the number of processes (only "0" is accepted: php-cgi then does not fork)`,
+              message:
+                `PHP_FCGI_CHILDREN ${quote(value)} makes php-cgi ` +
+                `${
+                  cAtoi(value) < 0
+                    ? 'refuse to start'
+                    : 'fork its own workers, which the pool cannot see or stop ' +
+                      '(they survive close() and the death of Node)'
+                }; remove it and let maxInstances set the number of processes ` +
+                `(only "0" is accepted: php-cgi then does not fork)`,
             },
             value,
           ),

@@ -6,6 +6,7 @@
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { FastCgiConfigError, type ConfigProblem } from '../errors';
+import { CONFIG_UNITS } from './config-units.generated';
 import { crossFieldProblems, writtenProblems } from './cross-checks';
 import { didYouMean } from './did-you-mean';
 import { assertDepth, nulByteProblems, tooDeepProblem, TooDeepError } from './input-limits';
@@ -99,15 +100,6 @@ type Schema = {
   minimum?: number;
   maximum?: number;
   properties?: Record<string, unknown>;
-};
-
-/** Units for range messages, by attribute name. */
-const UNITS: Record<string, string> = {
-  idleTimeout: 'seconds',
-  activityTimeout: 'seconds',
-  requestTimeout: 'seconds',
-  signalBeforeTerminateSeconds: 'seconds',
-  responseBufferLimit: 'bytes',
 };
 
 const TYPE_NAMES: Record<string, string> = {
@@ -221,7 +213,9 @@ function valueMessage(pointer: string, errors: readonly ErrorObject[]): string {
 }
 
 function rangeText(schema: Schema, attribute: string): string {
-  const unit = ownValue(UNITS, attribute) ? ` ${UNITS[attribute]}` : '';
+  // The units come from the schema (definitions seconds / bytes / mebibytes), generated.
+  const named = ownValue(CONFIG_UNITS, attribute);
+  const unit = named ? ` ${named}` : '';
   const { minimum: min, maximum: max } = schema;
   if (min !== undefined && max !== undefined) return ` from ${min} to ${max}${unit}`;
   if (min !== undefined) return ` of at least ${min}${unit}`;

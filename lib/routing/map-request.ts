@@ -222,7 +222,10 @@ export class RequestMapper {
     file: string,
     found: ProbeResult,
   ): FastCgiScriptNotFoundError {
-    const reason = `${file} leads to ${found.realPath ?? 'a path'} outside physicalPath ${this.root} through a symbolic link; refused because followSymlinksOutsideRoot is false (set it to true if that target is trusted, e.g. a Debian package's files)`;
+    const reason =
+      `${file} leads to ${found.realPath ?? 'a path'} outside physicalPath ${this.root} ` +
+      `through a symbolic link; refused because followSymlinksOutsideRoot is false (set it ` +
+      `to true if that target is trusted, e.g. a Debian package's files)`;
     debug('404: %s', reason);
     return new FastCgiScriptNotFoundError(urlPath, reason);
   }

@@ -96,7 +96,9 @@ export const MISTAKEN_KEYS: Record<string, { message: string; warning?: boolean 
   },
   impersonate: {
     message:
-      "is not a fcgiext.ini key: impersonation is PHP's fastcgi.impersonate setting, and there is no Windows identity to impersonate here; FastCGI processes run as the Node process's user. Not imported",
+      "is not a fcgiext.ini key: impersonation is PHP's fastcgi.impersonate setting, and " +
+      'there is no Windows identity to impersonate here; FastCGI processes run as the Node ' +
+      "process's user. Not imported",
     warning: true,
   },
 };

@@ -278,9 +278,13 @@ describe('loadConfig with hostile files', () => {
   const valid = JSON.stringify(minimal());
 
   function applicationHost(attribute: string): string {
-    return `<configuration><system.applicationHost><sites><site name="S" id="1"><application path="/"><virtualDirectory path="/" physicalPath="/srv"/></application></site></sites></system.applicationHost>
+    return (
+      `<configuration><system.applicationHost><sites><site name="S" id="1">` +
+      `<application path="/"><virtualDirectory path="/" physicalPath="/srv"/></application>` +
+      `</site></sites></system.applicationHost>
 <system.webServer><fastCgi><application fullPath="/usr/bin/php-cgi" ${attribute}/></fastCgi>
-<handlers><add name="PHP" path="*.php" verb="*" modules="FastCgiModule" scriptProcessor="/usr/bin/php-cgi"/></handlers></system.webServer></configuration>`;
+<handlers><add name="PHP" path="*.php" verb="*" modules="FastCgiModule" scriptProcessor="/usr/bin/php-cgi"/></handlers></system.webServer></configuration>`
+    );
   }
 
   async function loadError(file: string): Promise<FastCgiConfigError> {

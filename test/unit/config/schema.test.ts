@@ -68,12 +68,13 @@ describe('schemas/fastcgi-config.schema.json', () => {
     for (const [where, node] of objectSchemas()) {
       for (const [name, property] of Object.entries<Node>(node.properties)) {
         if (!('default' in property) || property.items?.$ref) continue;
-        // definitions come along so that a property given by $ref resolves.
+        // definitions and the units ($defs) come along so that a property given by $ref resolves.
         const check = ajv.compile({
           ...property,
           description: undefined,
           default: undefined,
           definitions: schema.definitions,
+          $defs: schema.$defs,
         });
         expect([`${where}/${name}`, check(property.default)]).toEqual([`${where}/${name}`, true]);
       }

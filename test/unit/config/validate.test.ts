@@ -439,6 +439,30 @@ describe('schema messages', () => {
     );
   });
 
+  // The units come from the schema ($defs seconds / bytes / mebibytes), so every
+  // attribute measured in one names it, not only the ones a hand-written table listed.
+  test.each([
+    ['idleTimeout', 5, 'must be an integer from 10 to 2592000 seconds (got 5)'],
+    ['activityTimeout', 2592001, 'must be an integer from 10 to 2592000 seconds (got 2592001)'],
+    ['requestTimeout', 9, 'must be an integer from 10 to 2592000 seconds (got 9)'],
+    ['signalBeforeTerminateSeconds', 61, 'must be an integer from 0 to 60 seconds (got 61)'],
+    ['requestSlowlogTimeout', -1, 'must be an integer from 0 to 2592000 seconds (got -1)'],
+    ['instanceMaxMemory', 1048577, 'must be an integer from 0 to 1048576 MiB (got 1048577)'],
+    ['maxInstances', -1, 'must be an integer from 0 to 10000 (got -1)'],
+    ['queueLength', 0, 'must be an integer from 1 to 100000000 (got 0)'],
+  ])('the range message of application %s (%p) names its unit, if any', (name, value, message) => {
+    expect(single((c) => (c.fastCgi.application[0][name] = value))).toMatchObject({
+      path: `/fastCgi/application/0/${name}`,
+      message,
+    });
+  });
+
+  test('a top-level size in bytes names its unit too', () => {
+    expect(single((c) => (c.maxAllowedContentLength = -1)).message).toBe(
+      'must be an integer from 0 to 4294967295 bytes (got -1)',
+    );
+  });
+
   test('type errors name the type, the value and a likely fix', () => {
     expect(single((c) => (c.fastCgi.application[0].flushNamedPipe = 'true')).message).toBe(
       'must be a boolean (true or false) (got "true"); did you mean true, without quotes?',
