@@ -95,9 +95,12 @@ export function spoolBody(
       if (failed || settled) return;
       failed = true;
       req.off('data', onData);
-      if (file) {
+      if (file && filePath) {
+        // Removed once the stream has closed: an rm racing a still-pending open(O_CREAT)
+        // in libuv's thread pool could run first and leave the file behind.
+        const spool = filePath;
+        file.once('close', () => fs.rm(spool, { force: true }, () => {}));
         file.destroy();
-        if (filePath) fs.rm(filePath, { force: true }, () => {});
       }
       reject(err);
     };
