@@ -27,6 +27,50 @@ export interface TestWiki {
  * SQLite in a temporary folder.
  */
 export async function installWiki(): Promise<TestWiki> {
+  const wiki = layOutSite();
+  try {
+    await run(
+      phpCli(),
+      [
+        path.join(wiki.site, 'maintenance', 'install.php'),
+        '--dbtype',
+        'sqlite',
+        '--dbpath',
+        wiki.data,
+        '--confpath',
+        wiki.site,
+        '--server',
+        'http://127.0.0.1',
+        '--scriptpath',
+        '',
+        '--skins',
+        'Vector',
+        '--pass',
+        ADMIN_PASSWORD,
+        WIKI_NAME,
+        ADMIN,
+      ],
+      { MW_INSTALL_PATH: wiki.site },
+    );
+    // Two servers on random ports share this wiki: take the server from each request
+    // (MediaWiki's own default, $wgServer = false) instead of the installer's fixed URL.
+    fs.appendFileSync(
+      path.join(wiki.site, 'LocalSettings.php'),
+      // An exception's message and trace on the page, not "Fatal exception of type MWException".
+      '\n$wgServer = WebRequest::detectServer();\n$wgShowExceptionDetails = true;\n',
+    );
+  } catch (err) {
+    wiki.remove();
+    throw err;
+  }
+  return wiki;
+}
+
+/**
+ * A fresh, not yet installed site folder as Debian lays out /var/lib/mediawiki
+ * (no LocalSettings.php yet) and an empty folder for the SQLite files.
+ */
+export function layOutSite(): TestWiki {
   if (!fs.existsSync(path.join(MEDIAWIKI_CODE, 'index.php'))) {
     throw new Error(
       `MediaWiki is not installed: this test needs Debian's package (apt-get install -y --no-install-recommends mediawiki php-sqlite3)`,
@@ -48,36 +92,6 @@ export async function installWiki(): Promise<TestWiki> {
       fs.symlinkSync(path.join(MEDIAWIKI_CODE, entry), path.join(site, entry));
     }
     for (const own of ['images', 'cache', 'extensions']) fs.mkdirSync(path.join(site, own));
-    await run(
-      phpCli(),
-      [
-        path.join(site, 'maintenance', 'install.php'),
-        '--dbtype',
-        'sqlite',
-        '--dbpath',
-        data,
-        '--confpath',
-        site,
-        '--server',
-        'http://127.0.0.1',
-        '--scriptpath',
-        '',
-        '--skins',
-        'Vector',
-        '--pass',
-        ADMIN_PASSWORD,
-        WIKI_NAME,
-        ADMIN,
-      ],
-      { MW_INSTALL_PATH: site },
-    );
-    // Two servers on random ports share this wiki: take the server from each request
-    // (MediaWiki's own default, $wgServer = false) instead of the installer's fixed URL.
-    fs.appendFileSync(
-      path.join(site, 'LocalSettings.php'),
-      // An exception's message and trace on the page, not "Fatal exception of type MWException".
-      '\n$wgServer = WebRequest::detectServer();\n$wgShowExceptionDetails = true;\n',
-    );
   } catch (err) {
     remove();
     throw err;
