@@ -1,8 +1,8 @@
 /**
  * MediaWiki's web installer (/mw-config/), driven as a person would through
- * `iis-fastcgi serve` (the CLI) on a fresh site folder laid out as Debian lays
- * out /var/lib/mediawiki (links into /usr/share/mediawiki, no LocalSettings.php
- * yet): language → welcome (environment checks) → database (SQLite) → name and
+ * `iis-fastcgi serve` (the CLI) with the README's MediaWiki recipe, on a
+ * fresh site folder laid out as Debian lays out /var/lib/mediawiki (links
+ * into /usr/share/mediawiki, no LocalSettings.php yet): language → welcome (environment checks) → database (SQLite) → name and
  * administrator → install → LocalSettings.php downloaded through the
  * installer's own link and written into the site folder → the wiki's main
  * page. Each form is read back from the page (hidden fields, selects, checked
@@ -21,6 +21,10 @@
  *   derives "$wgServer" from HTTP_HOST / SERVER_NAME / SERVER_PORT ("Using
  *   server URL http://127.0.0.1:<port>") and the generated LocalSettings.php
  *   carries that URL, which is this server's.
+ * - PHP_SELF (else SCRIPT_NAME) of the installer's script, /mw-config/index.php
+ *   also when asked for /mw-config/: "$wgScriptPath" is what precedes
+ *   /mw-config there ("" here). Its links and form actions are built from
+ *   REQUEST_URI, the URL as the client sent it (/mw-config/?page=…).
  * - Writable images/ and cache/ in the site folder and a writable SQLite
  *   folder outside it (php-cgi runs as the user that runs iis-fastcgi).
  * - Redirects with a relative-to-host Location (the installer answers 302 for
@@ -32,8 +36,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Browser, pageForm } from '../support/browser';
 import { exited, startServe } from '../support/cli';
-import { ADMIN, ADMIN_PASSWORD, layOutSite, WIKI_NAME, type TestWiki } from '../support/mediawiki';
-import { phpCgiPath } from '../support/php';
+import {
+  ADMIN,
+  ADMIN_PASSWORD,
+  layOutSite,
+  readmeRecipe,
+  WIKI_NAME,
+  type TestWiki,
+} from '../support/mediawiki';
 import type { SimpleResponse } from '../support/http';
 
 // Installing creates the tables and the localisation cache: seconds on a loaded machine.
@@ -61,37 +71,16 @@ test('the web installer at /mw-config/ installs the wiki and its main page answe
   fs.mkdirSync(sessions);
   const config = path.join(base, 'site.json');
   // The README's MediaWiki recipe, with php-cgi's own session folder and PHP's
-  // messages on the page (so that a warning fails the test).
-  // IIS names an application by fullPath|arguments, and so does a handler's scriptProcessor.
-  const args = `-d session.save_path=${sessions} -d display_errors=1 -d error_reporting=-1`;
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
-      physicalPath: wiki.site,
-      followSymlinksOutsideRoot: true,
-      fastCgi: {
-        application: [
-          {
-            fullPath: phpCgiPath(),
-            arguments: args,
-            maxInstances: 2,
-            environmentVariables: [{ name: 'MW_INSTALL_PATH', value: wiki.site }],
-          },
-        ],
-      },
-      handlers: [
-        {
-          name: 'PHP_via_FastCGI',
-          path: '*.php',
-          verb: 'GET,HEAD,POST',
-          modules: 'FastCgiModule',
-          scriptProcessor: `${phpCgiPath()}|${args}`,
-          resourceType: 'File',
-        },
-      ],
-      defaultDocument: ['index.php'],
-    }),
-  );
+  // messages on the page (so that a warning fails the test). IIS names an
+  // application by fullPath|arguments, and so does a handler's scriptProcessor.
+  const recipe = readmeRecipe(wiki.site);
+  const app = recipe.fastCgi.application[0];
+  app.arguments = `-d session.save_path=${sessions} -d display_errors=1 -d error_reporting=-1`;
+  for (const handler of recipe.handlers ?? []) {
+    if (handler.scriptProcessor === app.fullPath)
+      handler.scriptProcessor = `${app.fullPath}|${app.arguments}`;
+  }
+  fs.writeFileSync(config, JSON.stringify(recipe));
   const { child, url } = await startServe(['--config', config, '--port', '0']);
   try {
     const browser = new Browser(url);
@@ -180,6 +169,8 @@ test('the web installer at /mw-config/ installs the wiki and its main page answe
     expect(download.text).toContain(`$wgServer = "${url}";`);
     expect(download.text).toContain(`$wgSQLiteDataDir = "${wiki.data}";`);
     expect(download.text).toContain('$wgPingback = false;');
+    // From PHP_SELF /mw-config/index.php: the wiki sits at the site's root.
+    expect(download.text).toContain('$wgScriptPath = "";');
     // Where Debian's /var/lib/mediawiki has it (a link to /etc/mediawiki/LocalSettings.php there).
     fs.writeFileSync(path.join(wiki.site, 'LocalSettings.php'), download.body);
 

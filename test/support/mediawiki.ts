@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { FastCgiConfig } from '../../lib/config/types';
 import { phpCgiPath } from './php';
 
 /** Debian's mediawiki package (apt-get install mediawiki php-sqlite3; .ci/run installs it). */
@@ -97,6 +98,27 @@ export function layOutSite(): TestWiki {
     throw err;
   }
   return { site, data, remove };
+}
+
+/** A JSON block of the README's MediaWiki section, by its marker. */
+export function readmeBlock(marker: string): string {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const block = new RegExp(`<!-- ${marker}[^>]*-->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(
+    readme,
+  );
+  if (!block) throw new Error(`README.md has no ${marker} block`);
+  return block[1];
+}
+
+/** The README's MediaWiki recipe, pointed at the test's wiki and this machine's php-cgi. */
+export function readmeRecipe(site: string): FastCgiConfig {
+  const text = readmeBlock('mediawiki-recipe')
+    .replace(/\/usr\/bin\/php-cgi/g, phpCgiPath())
+    .replace(/\/var\/lib\/mediawiki/g, site);
+  const config = JSON.parse(text) as FastCgiConfig;
+  // Two processes are plenty for one client; fewer php-cgi on a shared machine.
+  config.fastCgi.application[0].maxInstances = 2;
+  return config;
 }
 
 /** The php CLI next to php-cgi (Debian's php8.2-cgi depends on php8.2-cli). */
