@@ -17,34 +17,20 @@ import { serveSite } from '../../lib/serve';
 import { Browser, formFields } from '../support/browser';
 import { exited, startServe } from '../support/cli';
 import { request } from '../support/http';
-import { ADMIN, ADMIN_PASSWORD, installWiki, WIKI_NAME, type TestWiki } from '../support/mediawiki';
+import {
+  ADMIN,
+  ADMIN_PASSWORD,
+  installWiki,
+  readmeBlock,
+  readmeRecipe,
+  WIKI_NAME,
+  type TestWiki,
+} from '../support/mediawiki';
 import { NginxPhpFpm } from '../support/nginx-php-fpm';
-import { phpCgiPath } from '../support/php';
 import { startSite } from '../support/site';
 
 // The installer and the first requests (localisation cache) take seconds on a loaded machine.
 jest.setTimeout(90_000);
-
-/** A JSON block of the README's MediaWiki section, by its marker. */
-function readmeBlock(marker: string): string {
-  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const block = new RegExp(`<!-- ${marker}[^>]*-->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(
-    readme,
-  );
-  if (!block) throw new Error(`README.md has no ${marker} block`);
-  return block[1];
-}
-
-/** The README's MediaWiki recipe, pointed at the test's wiki and this machine's php-cgi. */
-function readmeRecipe(site: string): FastCgiConfig {
-  const text = readmeBlock('mediawiki-recipe')
-    .replace(/\/usr\/bin\/php-cgi/g, phpCgiPath())
-    .replace(/\/var\/lib\/mediawiki/g, site);
-  const config = JSON.parse(text) as FastCgiConfig;
-  // Two processes are plenty for one client; fewer php-cgi on a shared machine.
-  config.fastCgi.application[0].maxInstances = 2;
-  return config;
-}
 
 interface Server {
   url: string;

@@ -114,6 +114,46 @@ export function formFields(
   return { action: decodeEntities(attribute(start[0], 'action') ?? ''), fields };
 }
 
+/**
+ * The n-th form of a page as a browser would submit it: text and hidden inputs,
+ * checked checkboxes and radio buttons, each select's selected (else first)
+ * option and textareas; its submit buttons apart, so that the caller clicks one.
+ */
+export function pageForm(
+  html: string,
+  index = 0,
+): { action: string; fields: Record<string, string>; submits: Record<string, string> } {
+  const starts = [...html.matchAll(/<form\b[^>]*>/g)];
+  const start = starts[index];
+  if (!start || start.index === undefined) throw new Error(`the page has no form #${index}`);
+  const end = html.indexOf('</form>', start.index);
+  const inner = html.slice(start.index, end < 0 ? undefined : end);
+  const fields: Record<string, string> = {};
+  const submits: Record<string, string> = {};
+  for (const [tag] of inner.matchAll(/<input\b[^>]*>/g)) {
+    const name = attribute(tag, 'name');
+    if (name === undefined || /\sdisabled\b/.test(tag)) continue;
+    const type = (attribute(tag, 'type') ?? 'text').toLowerCase();
+    const value = attribute(tag, 'value');
+    if (type === 'submit') submits[name] = value ?? '';
+    else if (type === 'checkbox' || type === 'radio') {
+      if (/\schecked\b/.test(tag)) fields[name] = value ?? 'on';
+    } else if (type !== 'button' && type !== 'reset' && type !== 'file') fields[name] = value ?? '';
+  }
+  for (const [, attrs, options] of inner.matchAll(/<select\b([^>]*)>([\s\S]*?)<\/select>/g)) {
+    const name = attribute(attrs, 'name');
+    if (name === undefined) continue;
+    const all = [...options.matchAll(/<option\b([^>]*)>([^<]*)/g)];
+    const chosen = all.find(([, a]) => /\sselected\b/.test(a)) ?? all[0];
+    if (chosen) fields[name] = attribute(chosen[1], 'value') ?? decodeEntities(chosen[2]).trim();
+  }
+  for (const [, attrs, text] of inner.matchAll(/<textarea\b([^>]*)>([\s\S]*?)<\/textarea>/g)) {
+    const name = attribute(attrs, 'name');
+    if (name !== undefined) fields[name] = decodeEntities(text);
+  }
+  return { action: decodeEntities(attribute(start[0], 'action') ?? ''), fields, submits };
+}
+
 function attribute(tag: string, name: string): string | undefined {
   const found = new RegExp(`\\s${name}="([^"]*)"`).exec(tag);
   return found ? decodeEntities(found[1]) : undefined;
