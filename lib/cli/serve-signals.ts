@@ -77,8 +77,11 @@ export function runUntilStopped(options: ServeSignalOptions): Promise<number> {
         return;
       }
       stopping = true;
+      // The listener is closed (synchronously, inside drain()) before the line is logged:
+      // whoever waits for the line and connects is refused, not reset.
+      const drained = site.drain(drainMs);
       logger.info({ signal, drainSeconds: drainMs / 1000 }, `${signal}: draining`);
-      site.drain(drainMs).then(
+      drained.then(
         ({ cutOff }) => {
           logger.info(
             { cutOff },
