@@ -66,12 +66,12 @@ describe('StatsRound', () => {
     const round = new StatsRound(5, list, 2000, (stats) => results.push(stats));
     round.start();
     expect(sent).toEqual([
-      [1, gardenMessage({ type: 'stats-request', requestId: 5 })],
-      [2, gardenMessage({ type: 'stats-request', requestId: 5 })],
+      [1, gardenMessage({ type: 'stats-request', requestId: 5, query: {} })],
+      [2, gardenMessage({ type: 'stats-request', requestId: 5, query: {} })],
     ]);
-    round.answer(2, [pool('b', 2)]);
+    round.answer(2, { pools: [pool('b', 2)] });
     expect(results).toEqual([]);
-    round.answer(1, [pool('a', 1)]);
+    round.answer(1, { pools: [pool('a', 1)] });
     expect(results).toEqual([
       {
         workers: [
@@ -88,7 +88,7 @@ describe('StatsRound', () => {
     const results: GardenStats[] = [];
     const round = new StatsRound(1, list, 2000, (stats) => results.push(stats));
     round.start();
-    round.answer(1, [pool('a', 3)]);
+    round.answer(1, { pools: [pool('a', 3)] });
     jest.advanceTimersByTime(1999);
     expect(results).toEqual([]);
     jest.advanceTimersByTime(1);
@@ -100,7 +100,7 @@ describe('StatsRound', () => {
         ],
       },
     ]);
-    round.answer(2, [pool('b', 1)]);
+    round.answer(2, { pools: [pool('b', 1)] });
     expect(results).toHaveLength(1);
   });
 
@@ -129,7 +129,7 @@ describe('StatsRound', () => {
     const results: GardenStats[] = [];
     const round = new StatsRound(1, list, 2000, (stats) => results.push(stats));
     round.start();
-    round.answer(9, [pool('x', 1)]);
+    round.answer(9, { pools: [pool('x', 1)] });
     round.finish();
     round.finish();
     expect(results).toEqual([
