@@ -32,6 +32,37 @@ describe('isGardenMessage: ours, well formed, or left alone', () => {
     ],
     ['a reply without pools', { iisFastcgiGarden: 1, type: 'stats-reply', requestId: 1 }, false],
     [
+      'a reply with status and metrics',
+      gardenMessage({
+        type: 'stats-reply',
+        requestId: 7,
+        pools: [],
+        status: { pools: [] },
+        metrics: [],
+      }),
+      true,
+    ],
+    [
+      'a request with a query',
+      gardenMessage({ type: 'stats-request', requestId: 7, query: { full: true, metrics: true } }),
+      true,
+    ],
+    [
+      'a reply whose status has no pools',
+      { iisFastcgiGarden: 1, type: 'stats-reply', requestId: 1, pools: [], status: {} },
+      false,
+    ],
+    [
+      'a reply whose status is null',
+      { iisFastcgiGarden: 1, type: 'stats-reply', requestId: 1, pools: [], status: null },
+      false,
+    ],
+    [
+      'a reply whose metrics are not a list',
+      { iisFastcgiGarden: 1, type: 'stats-reply', requestId: 1, pools: [], metrics: 'x' },
+      false,
+    ],
+    [
       'a garden reply without workers',
       { iisFastcgiGarden: 1, type: 'garden-stats-reply', requestId: 1, stats: {} },
       false,
