@@ -455,7 +455,7 @@ function iisFastCgiRemote({ workers, phpFpm, phpCgi }) {
           return {
             frontEnd: { name: 'node (iis-fastcgi serve)', ...sumMemory([server.pid]) },
             php: {
-              name: 'php-fpm',
+              name: path.basename(backends[0].spawnfile),
               masterIncluded: true,
               masters: backends.length,
               ...sumMemory(phpPids(procs.processTable())),
