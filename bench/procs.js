@@ -135,11 +135,12 @@ async function waitForListener(target, child, timeoutMs = 10000) {
   }
 }
 
-function freePort() {
+/** A port free on `host` now (a loopback address). */
+function freePort(host = '127.0.0.1') {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address();
       server.close(() => resolve(port));
     });

@@ -12,7 +12,7 @@ const { parseArgs } = require('node:util');
 const procs = require('./procs');
 const { CASES, verify } = require('./cases');
 const { createLoadGenerator } = require('./load');
-const { availableTargets, phpIni } = require('./targets');
+const { availableTargets, phpIni, TARGET_IDS } = require('./targets');
 const profile = require('./profile');
 
 const RESULTS = path.join(__dirname, 'results');
@@ -25,7 +25,8 @@ const USAGE = `usage: npm run bench -- [options]
   --threads T          wrk threads (each one takes a core from the servers)                                    [1]
   --nginx-workers W    nginx worker_processes: 1 (like Node's one event loop) or auto                          [1]
   --cases LIST         hello,big,post                                                                          [all]
-  --targets LIST       iis-fastcgi,iis-fastcgi-express,nginx-php-cgi,nginx-php-fpm                             [all found]
+  --targets LIST       iis-fastcgi,iis-fastcgi-express,nginx-php-cgi,nginx-php-fpm,                            [all found]
+                       iis-fastcgi-remote,nginx-php-fpm-remote (2 php-fpm on 127.0.0.2/.3, N workers each)
   --tool wrk|autocannon  load generator                                                                        [wrk if installed]
   --php-cgi PATH       php-cgi binary                                                                          [php-cgi on PATH]
   --profile            run the iis-fastcgi server under node --cpu-prof and print its hot spots`;
@@ -93,7 +94,7 @@ function options() {
         ) ?? [c.id]
       ).includes(c.id),
     ),
-    only: list('targets', ['iis-fastcgi', 'iis-fastcgi-express', 'nginx-php-cgi', 'nginx-php-fpm']),
+    only: list('targets', TARGET_IDS),
     tool,
     wrk,
     phpCgi,
@@ -253,16 +254,17 @@ function memoryLines(memory, targets) {
     if (!m) continue;
     const f = m.frontEnd;
     const front = `${f.name} ×${f.processes}: ${fmtMiB(f.rssKiB)} (at start ${fmtMiB(f.startRssKiB)}, peak ${fmtMiB(f.peakKiB)})`;
+    const masters = m.php.masters ?? 1;
     const phpCount = m.php.masterIncluded
-      ? `${m.php.processes} (1 master + ${m.php.processes - 1} workers)`
+      ? `${m.php.processes} (${masters} master${masters === 1 ? '' : 's'} + ${m.php.processes - masters} workers)`
       : `${m.php.processes}`;
     lines.push(
-      `  ${t.label.padEnd(26)} ${front};  ${m.php.name} processes: ${phpCount}, ${fmtMiB(m.php.rssKiB)}`,
+      `  ${t.label.padEnd(38)} ${front};  ${m.php.name} processes: ${phpCount}, ${fmtMiB(m.php.rssKiB)}`,
     );
     if (m.poolStats) {
       for (const s of m.poolStats) {
         lines.push(
-          `  ${''.padEnd(26)} pool: served ${s.served}, failed ${s.failed}, recycled ${s.recycled}, instances ${s.instances}/${s.maxInstances}`,
+          `  ${''.padEnd(38)} pool: served ${s.served}, failed ${s.failed}, recycled ${s.recycled}, instances ${s.instances}/${s.maxInstances}`,
         );
       }
     }

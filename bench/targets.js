@@ -156,7 +156,7 @@ const FASTCGI_PARAMS = {
   REDIRECT_STATUS: '200',
 };
 
-function nginxConfig({ dir, port, socket, nginxWorkers }) {
+function nginxConfig({ dir, port, pass, upstream, nginxWorkers }) {
   const params = Object.entries(FASTCGI_PARAMS)
     .map(([name, value]) => `      fastcgi_param ${name} ${value};`)
     .join('\n');
@@ -178,7 +178,19 @@ http {
 ${temp}
   # Node keeps a client connection for any number of requests; so does this.
   keepalive_requests 1000000;
-
+${
+  upstream
+    ? `
+  # Both remote php-fpm pools; least_conn is nearest to iis-fastcgi's least
+  # outstanding requests (nginx's default is round-robin). No keepalive to
+  # php-fpm: nginx's default, and its keepalive pins php-fpm workers.
+  upstream php_farm {
+    least_conn;
+${upstream.map((address) => `    server ${address};`).join('\n')}
+  }
+`
+    : ''
+}
   server {
     listen 127.0.0.1:${port};
     server_name localhost;
@@ -188,7 +200,7 @@ ${temp}
     client_max_body_size 1m;
 
     location ~ \\.php$ {
-      fastcgi_pass unix:${socket};
+      fastcgi_pass ${upstream ? 'php_farm' : pass};
       # Room for the 1 MiB response in memory (iis-fastcgi buffers up to 4 MiB).
       fastcgi_buffer_size 64k;
       fastcgi_buffers 16 64k;
@@ -203,19 +215,27 @@ function isRoot() {
   return process.getuid?.() === 0;
 }
 
+/**
+ * nginx in front of PHP. `startBackend(dir)` starts the PHP side and resolves
+ * once it listens, with `{ backends, pass }` (one socket: `unix:…`) or
+ * `{ backends, upstream }` (several endpoints: an nginx upstream).
+ */
 function nginxTarget({ id, label, nginx, nginxWorkers, startBackend }) {
   return {
     id,
     label,
     async start() {
       const dir = procs.makeTempDir(`bench-${id}-`);
-      const socket = path.join(dir, 'php.sock');
-      const backend = startBackend(dir, socket);
-      await procs.waitForListener({ path: socket }, backend);
+      const { backends, pass, upstream } = await startBackend(dir);
+      const phpPids = (table) =>
+        backends.flatMap((backend) => [
+          backend.pid,
+          ...procs.descendants(backend.pid, table).map((p) => p.pid),
+        ]);
 
       const port = await procs.freePort();
       const conf = path.join(dir, 'nginx.conf');
-      fs.writeFileSync(conf, nginxConfig({ dir, port, socket, nginxWorkers }));
+      fs.writeFileSync(conf, nginxConfig({ dir, port, pass, upstream, nginxWorkers }));
       const master = procs.start(nginx, [
         '-p',
         dir,
@@ -229,21 +249,22 @@ function nginxTarget({ id, label, nginx, nginxWorkers, startBackend }) {
         baseUrl: `http://127.0.0.1:${port}`,
         pids: () => ({
           frontEnd: [master.pid, ...procs.descendants(master.pid).map((p) => p.pid)],
-          php: [backend.pid, ...procs.descendants(backend.pid).map((p) => p.pid)],
+          php: phpPids(),
         }),
         async snapshot() {
           const table = procs.processTable();
           const workers = procs.descendants(master.pid, table).filter((p) => p.comm === 'nginx');
-          const php = [backend.pid, ...procs.descendants(backend.pid, table).map((p) => p.pid)];
+          const php = phpPids(table);
           return {
             frontEnd: {
               name: `nginx worker${workers.length === 1 ? '' : 's'}`,
               ...sumMemory(workers),
               master: procs.memory(master.pid),
             },
-            // Includes the php-cgi / php-fpm master, which serves no requests.
+            // Includes the php-cgi / php-fpm masters, which serve no requests.
             php: {
-              name: path.basename(backend.spawnfile),
+              name: path.basename(backends[0].spawnfile),
+              masters: backends.length,
               masterIncluded: true,
               ...sumMemory(php),
             },
@@ -251,7 +272,7 @@ function nginxTarget({ id, label, nginx, nginxWorkers, startBackend }) {
         },
         async stop() {
           await procs.stop(master);
-          await procs.stop(backend);
+          for (const backend of backends) await procs.stop(backend);
         },
       };
     },
@@ -265,15 +286,54 @@ function nginxPhpCgi({ workers, phpCgi, nginx, nginxWorkers }) {
     nginx,
     nginxWorkers,
     // php-cgi's own process manager: one master forking PHP_FCGI_CHILDREN workers on one socket.
-    startBackend: (dir, socket) =>
-      procs.start(phpCgi, ['-b', socket], {
+    startBackend: async (dir) => {
+      const socket = path.join(dir, 'php.sock');
+      const backend = procs.start(phpCgi, ['-b', socket], {
         env: {
           ...process.env,
           PHP_FCGI_CHILDREN: String(workers),
           PHP_FCGI_MAX_REQUESTS: String(MAX_REQUESTS),
         },
-      }),
+      });
+      await procs.waitForListener({ path: socket }, backend);
+      return { backends: [backend], pass: `unix:${socket}` };
+    },
   });
+}
+
+/**
+ * One php-fpm master, `pm = static` with `workers` children, on `listen` (a
+ * Unix socket path or 127.0.0.x:port); resolves once it accepts connections.
+ */
+async function startPhpFpm({ dir, name, listen, workers, phpFpm, phpCgi }) {
+  const conf = path.join(dir, `${name}.conf`);
+  const user = isRoot() ? 'user = root\ngroup = root\n' : '';
+  fs.writeFileSync(
+    conf,
+    `[global]
+pid = ${dir}/${name}.pid
+error_log = ${dir}/${name}.log
+daemonize = no
+
+[${name}]
+${user}listen = ${listen}
+pm = static
+pm.max_children = ${workers}
+pm.max_requests = 0
+`,
+  );
+  // Same php.ini and conf.d as php-cgi, not php-fpm's own copies.
+  const { ini, scanDir } = phpIni(phpCgi);
+  // As root php-fpm refuses to start without -R (--allow-to-run-as-root).
+  const args = ['-F', '-y', conf, ...(ini ? ['-c', ini] : []), ...(isRoot() ? ['-R'] : [])];
+  const env = scanDir ? { ...process.env, PHP_INI_SCAN_DIR: scanDir } : process.env;
+  const child = procs.start(phpFpm, args, { env });
+  const tcp = /^(127\.\d+\.\d+\.\d+):(\d+)$/.exec(listen);
+  await procs.waitForListener(
+    tcp ? { host: tcp[1], port: Number(tcp[2]) } : { path: listen },
+    child,
+  );
+  return child;
 }
 
 function nginxPhpFpm({ workers, phpFpm, phpCgi, nginx, nginxWorkers }) {
@@ -282,29 +342,157 @@ function nginxPhpFpm({ workers, phpFpm, phpCgi, nginx, nginxWorkers }) {
     label: `nginx → php-fpm (${workers})`,
     nginx,
     nginxWorkers,
-    startBackend: (dir, socket) => {
-      const conf = path.join(dir, 'php-fpm.conf');
-      const user = isRoot() ? 'user = root\ngroup = root\n' : '';
-      fs.writeFileSync(
-        conf,
-        `[global]
-pid = ${dir}/php-fpm.pid
-error_log = ${dir}/php-fpm.log
-daemonize = no
-
-[bench]
-${user}listen = ${socket}
-pm = static
-pm.max_children = ${workers}
-pm.max_requests = 0
-`,
-      );
-      // Same php.ini and conf.d as php-cgi, not php-fpm's own copies.
-      const { ini, scanDir } = phpIni(phpCgi);
-      const args = ['-F', '-y', conf, ...(ini ? ['-c', ini] : []), ...(isRoot() ? ['-R'] : [])];
-      const env = scanDir ? { ...process.env, PHP_INI_SCAN_DIR: scanDir } : process.env;
-      return procs.start(phpFpm, args, { env });
+    startBackend: async (dir) => {
+      const listen = path.join(dir, 'php.sock');
+      const backend = await startPhpFpm({ dir, name: 'bench', listen, workers, phpFpm, phpCgi });
+      return { backends: [backend], pass: `unix:${listen}` };
     },
+  });
+}
+
+// Two remote php-fpm endpoints ------------------------------------------------
+
+/** The "other hosts" of the farm: loopback only, as every test and bench here. */
+const FARM_HOSTS = ['127.0.0.2', '127.0.0.3'];
+
+/** Two php-fpm masters on 127.0.0.2 and 127.0.0.3, each `pm = static` with `workers` children. */
+async function startFarm(dir, { workers, phpFpm, phpCgi }) {
+  const port = await procs.freePort(FARM_HOSTS[0]);
+  const addresses = FARM_HOSTS.map((host) => `${host}:${port}`);
+  const backends = [];
+  try {
+    for (const [index, listen] of addresses.entries()) {
+      backends.push(
+        await startPhpFpm({ dir, name: `farm${index + 1}`, listen, workers, phpFpm, phpCgi }),
+      );
+    }
+  } catch (err) {
+    for (const backend of backends) await procs.stop(backend);
+    throw err;
+  }
+  return { backends, addresses };
+}
+
+function nginxPhpFpmRemote({ workers, phpFpm, phpCgi, nginx, nginxWorkers }) {
+  return nginxTarget({
+    id: 'nginx-php-fpm-remote',
+    label: `nginx → 2 php-fpm (2×${workers})`,
+    nginx,
+    nginxWorkers,
+    startBackend: async (dir) => {
+      const { backends, addresses } = await startFarm(dir, { workers, phpFpm, phpCgi });
+      return { backends, upstream: addresses };
+    },
+  });
+}
+
+/**
+ * `iis-fastcgi serve` (the real CLI, dist/cli.js) with an application of
+ * `endpoints`: the same two php-fpm pools as nginx-php-fpm-remote, each
+ * endpoint's maxInstances its pm.max_children.
+ */
+function iisFastCgiRemote({ workers, phpFpm, phpCgi }) {
+  return {
+    id: 'iis-fastcgi-remote',
+    label: `iis-fastcgi serve → 2 php-fpm (2×${workers})`,
+    async start() {
+      const dir = procs.makeTempDir('bench-iis-fastcgi-remote-');
+      const { backends, addresses } = await startFarm(dir, { workers, phpFpm, phpCgi });
+      const config = path.join(dir, 'site.json');
+      fs.writeFileSync(
+        config,
+        JSON.stringify({
+          physicalPath: WWW,
+          fastCgi: {
+            application: [
+              {
+                fullPath: 'php-farm',
+                endpoints: addresses.map((address) => ({ address, maxInstances: workers })),
+              },
+            ],
+          },
+          handlers: [
+            {
+              name: 'PHP_via_FastCGI',
+              path: '*.php',
+              verb: 'GET,HEAD,POST',
+              modules: 'FastCgiModule',
+              scriptProcessor: 'php-farm',
+              resourceType: 'File',
+            },
+          ],
+        }),
+      );
+      const cli = path.join(__dirname, '..', 'dist', 'cli.js');
+      const server = procs.start(process.execPath, [
+        cli,
+        'serve',
+        '--config',
+        config,
+        '--port',
+        '0',
+      ]);
+      const stopAll = async () => {
+        await procs.stop(server);
+        for (const backend of backends) await procs.stop(backend);
+      };
+      let port;
+      try {
+        port = await startupPort(server, 15000);
+      } catch (err) {
+        await stopAll();
+        throw err;
+      }
+      const phpPids = (table) =>
+        backends.flatMap((backend) => [
+          backend.pid,
+          ...procs.descendants(backend.pid, table).map((p) => p.pid),
+        ]);
+      return {
+        baseUrl: `http://127.0.0.1:${port}`,
+        pids: () => ({ frontEnd: [server.pid], php: phpPids() }),
+        async snapshot() {
+          return {
+            frontEnd: { name: 'node (iis-fastcgi serve)', ...sumMemory([server.pid]) },
+            php: {
+              name: path.basename(backends[0].spawnfile),
+              masterIncluded: true,
+              masters: backends.length,
+              ...sumMemory(phpPids(procs.processTable())),
+            },
+          };
+        },
+        stop: stopAll,
+      };
+    },
+  };
+}
+
+/** The port of serve's start-up line (`iis-fastcgi serving … on http://127.0.0.1:PORT/`), bounded. */
+function startupPort(child, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const match = /serving .* on http:\/\/127\.0\.0\.1:(\d+)\//.exec(child.output);
+      if (match) finish(null, Number(match[1]));
+    };
+    const onExit = (code, signal) =>
+      finish(new Error(`iis-fastcgi serve exited (${code ?? signal}):\n${child.output}`));
+    const timer = setTimeout(
+      () =>
+        finish(new Error(`iis-fastcgi serve not listening in ${timeoutMs} ms:\n${child.output}`)),
+      timeoutMs,
+    );
+    function finish(err, port) {
+      clearTimeout(timer);
+      child.stdout.off('data', check);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolve(port);
+    }
+    // After track()'s own listener, so child.output already holds the chunk.
+    child.stdout.on('data', check);
+    child.once('exit', onExit);
+    check();
   });
 }
 
@@ -319,6 +507,8 @@ function availableTargets(options) {
   ];
   if (nginx) all.push(nginxPhpCgi({ ...options, phpCgi, nginx }));
   if (nginx && phpFpm) all.push(nginxPhpFpm({ ...options, phpCgi, phpFpm, nginx }));
+  if (phpFpm) all.push(iisFastCgiRemote({ ...options, phpCgi, phpFpm }));
+  if (nginx && phpFpm) all.push(nginxPhpFpmRemote({ ...options, phpCgi, phpFpm, nginx }));
   return {
     targets: all.filter((t) => !options.only || options.only.includes(t.id)),
     nginx,
@@ -326,4 +516,13 @@ function availableTargets(options) {
   };
 }
 
-module.exports = { availableTargets, phpIni, WWW };
+const TARGET_IDS = [
+  'iis-fastcgi',
+  'iis-fastcgi-express',
+  'nginx-php-cgi',
+  'nginx-php-fpm',
+  'iis-fastcgi-remote',
+  'nginx-php-fpm-remote',
+];
+
+module.exports = { availableTargets, phpIni, TARGET_IDS, WWW };

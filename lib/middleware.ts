@@ -35,7 +35,7 @@ import { ScriptNames } from './routing/script-names';
 import { ANSWERED, UrlRewriter, type ModuleVariables } from './rewrite/url-rewriter';
 import { healthOf, type Health, type LifeState } from './ops/health';
 import { statusOf, type StatusOptions, type StatusReport } from './ops/status';
-import { OpsMetrics } from './ops/metrics';
+import { OpsMetrics, registerMetrics } from './ops/metrics';
 import { RequestTiming } from './ops/request-timing';
 
 const debug = createDebug('iis-fastcgi:middleware');
@@ -312,6 +312,7 @@ export function fastCgi(
       },
     },
   });
+  registerMetrics(middleware, metrics);
   return middleware;
 }
 

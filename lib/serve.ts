@@ -4,12 +4,17 @@ import type { ResolvedConfig } from './config/types';
 import type { FastCgiMiddleware, FastCgiOptions } from './middleware';
 import { ConnectionDrain } from './connection-drain';
 import { createSiteHandler, type SiteHandler } from './site-handler';
-import { opsRoutes, type OpsPaths } from './ops/ops-routes';
+import { opsRoutes, type OpsPaths, type OpsSource } from './ops/ops-routes';
 import { hostHeaderProblem } from './cgi/host-header';
 
 /** serveSite()'s options: the middleware's, and the operations paths (`--health-path` …). */
 export interface ServeOptions extends FastCgiOptions {
   ops?: OpsPaths;
+  /**
+   * Replaces what the status and metrics paths read (a web-garden worker
+   * reports the whole garden); health stays this process's own.
+   */
+  opsSource?: Partial<Pick<OpsSource, 'status' | 'metrics'>>;
 }
 
 export interface SiteServer {
@@ -49,7 +54,7 @@ export async function serveSite(
   host: string,
   options: ServeOptions = {},
 ): Promise<SiteServer> {
-  const { ops, ...middlewareOptions } = options;
+  const { ops, opsSource, ...middlewareOptions } = options;
   const handlerOptions: FastCgiOptions = { ...middlewareOptions, renewChangedPools: true };
   let current: SiteHandler = createSiteHandler(config, handlerOptions);
   // Health, status and metrics paths ask whichever middleware serves now (a reload swaps it).
@@ -58,6 +63,7 @@ export async function serveSite(
         health: () => current.middleware.health(),
         status: (statusOptions) => current.middleware.status(statusOptions),
         metrics: () => current.middleware.metrics(),
+        ...opsSource,
       })
     : null;
   const retired = new Set<Promise<void>>();

@@ -20,6 +20,7 @@ import type { Logger } from '../logger';
 import type { ResolvedConfig } from '../config/types';
 import { parseWorkers, runGarden } from './web-garden';
 import { gardenSlot, joinGarden } from './web-garden-worker';
+import { gardenOpsSource } from './garden-ops';
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -75,7 +76,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     return runGarden({ workers, physicalPath: config.physicalPath });
   const accessLog = openAccessLog(values['access-log'], format);
   // PHP's stderr lines (and anything else the middleware logs) go to the log on stdout.
-  const site = await serveSite(config, port, values.host as string, { logger, ops });
+  // A garden worker's status and metrics paths answer for every worker (garden-ops.ts).
+  const opsSource = gardenSlot() === null ? undefined : gardenOpsSource;
+  const site = await serveSite(config, port, values.host as string, { logger, ops, opsSource });
   const poolLog = new PoolLog(logger.child({ component: 'iis-fastcgi' }));
   poolLog.watchPools();
   const rotation = accessLog && watchAccessLog(site, accessLog, logger);

@@ -8,7 +8,25 @@
  * application sends on the same channel is never taken for ours.
  */
 import type { PoolStats } from '../pool/pool-stats';
+import type { StatusReport } from '../ops/status';
 import { timerDelay } from '../timer-delay';
+
+/** What a round asks each worker for besides its stats(): status({ full }) and its metrics as JSON. */
+export interface GardenQuery {
+  /** status() with one row per process (php-fpm's `?full`). */
+  full?: boolean;
+  /** Each worker's prom-client `getMetricsAsJSON()`, for AggregatorRegistry.aggregate(). */
+  metrics?: boolean;
+}
+
+/** A worker's answer to one round. */
+export interface WorkerReply {
+  pools: PoolStats[];
+  /** Its `status({ full })`. */
+  status?: StatusReport;
+  /** Its registry's `getMetricsAsJSON()`, when the round asked for metrics. */
+  metrics?: unknown[];
+}
 
 /** One worker's part of gardenStats(). */
 export interface GardenWorkerStats {
@@ -18,6 +36,10 @@ export interface GardenWorkerStats {
   pid: number | null;
   /** The worker's `middleware.stats()`; empty when it did not answer. */
   pools: PoolStats[];
+  /** The worker's `status({ full })`; absent when it did not answer. */
+  status?: StatusReport;
+  /** The worker's metrics as prom-client JSON, when the round asked for them. */
+  metrics?: unknown[];
   /** Why `pools` is empty: the worker did not answer in time, or is being replaced. */
   error?: string;
 }
@@ -31,13 +53,13 @@ export type GardenMessage =
   /** worker → primary: listening on `url`, ready for requests. */
   | { iisFastcgiGarden: 1; type: 'ready'; url: string }
   /** worker → primary: please collect the whole garden's stats. */
-  | { iisFastcgiGarden: 1; type: 'garden-stats-request'; requestId: number }
+  | { iisFastcgiGarden: 1; type: 'garden-stats-request'; requestId: number; query?: GardenQuery }
   /** primary → worker: the answer to its garden-stats-request. */
   | { iisFastcgiGarden: 1; type: 'garden-stats-reply'; requestId: number; stats: GardenStats }
   /** primary → worker: send your own stats() for round `requestId`. */
-  | { iisFastcgiGarden: 1; type: 'stats-request'; requestId: number }
-  /** worker → primary: its stats() for round `requestId`. */
-  | { iisFastcgiGarden: 1; type: 'stats-reply'; requestId: number; pools: PoolStats[] };
+  | { iisFastcgiGarden: 1; type: 'stats-request'; requestId: number; query?: GardenQuery }
+  /** worker → primary: its stats() (and status, metrics) for round `requestId`. */
+  | ({ iisFastcgiGarden: 1; type: 'stats-reply'; requestId: number } & WorkerReply);
 
 type Without<T> = T extends unknown ? Omit<T, 'iisFastcgiGarden'> : never;
 
@@ -69,7 +91,15 @@ export function isGardenMessage(value: unknown): value is GardenMessage {
         Array.isArray((message.stats as GardenStats).workers)
       );
     case 'stats-reply':
-      return hasId && Array.isArray(message.pools);
+      return (
+        hasId &&
+        Array.isArray(message.pools) &&
+        (message.metrics === undefined || Array.isArray(message.metrics)) &&
+        (message.status === undefined ||
+          (typeof message.status === 'object' &&
+            message.status !== null &&
+            Array.isArray((message.status as StatusReport).pools)))
+      );
     default:
       return false;
   }
@@ -91,7 +121,7 @@ export interface RoundMember {
  * every way out.
  */
 export class StatsRound {
-  private readonly answers = new Map<number, PoolStats[]>();
+  private readonly answers = new Map<number, WorkerReply>();
   private readonly unreachable = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
   private finished = false;
@@ -101,13 +131,16 @@ export class StatsRound {
     private readonly members: readonly RoundMember[],
     private readonly timeoutMs: number,
     private readonly done: (stats: GardenStats) => void,
+    private readonly query: GardenQuery = {},
   ) {}
 
   start(): void {
     for (const member of this.members) {
       const sent =
         member.pid !== null &&
-        member.send(gardenMessage({ type: 'stats-request', requestId: this.requestId }));
+        member.send(
+          gardenMessage({ type: 'stats-request', requestId: this.requestId, query: this.query }),
+        );
       if (!sent) this.unreachable.add(member.id);
     }
     if (this.complete()) return this.finish();
@@ -115,9 +148,9 @@ export class StatsRound {
   }
 
   /** A worker's stats-reply; one from a member that is not in this round is ignored. */
-  answer(memberId: number, pools: PoolStats[]): void {
+  answer(memberId: number, reply: WorkerReply): void {
     if (this.finished || !this.members.some((member) => member.id === memberId)) return;
-    this.answers.set(memberId, pools);
+    this.answers.set(memberId, reply);
     if (this.complete()) this.finish();
   }
 
@@ -129,8 +162,17 @@ export class StatsRound {
     this.timer = null;
     this.done({
       workers: this.members.map((member) => {
-        const pools = this.answers.get(member.id);
-        if (pools) return { id: member.id, pid: member.pid, pools };
+        const reply = this.answers.get(member.id);
+        if (reply) {
+          const { pools, status, metrics } = reply;
+          return {
+            id: member.id,
+            pid: member.pid,
+            pools,
+            ...(status && { status }),
+            ...(metrics && { metrics }),
+          };
+        }
         const error =
           member.pid === null
             ? 'no worker in this slot: a replacement is starting'

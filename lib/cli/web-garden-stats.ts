@@ -7,11 +7,11 @@
  * of a garden is a garden of one: its own pools, when given.
  */
 import type { PoolStats } from '../pool/pool-stats';
-import type { GardenStats } from './web-garden-messages';
+import type { GardenQuery, GardenStats } from './web-garden-messages';
 
-export type { GardenStats, GardenWorkerStats } from './web-garden-messages';
+export type { GardenQuery, GardenStats, GardenWorkerStats } from './web-garden-messages';
 
-type Source = () => Promise<GardenStats>;
+type Source = (query?: GardenQuery) => Promise<GardenStats>;
 
 let source: Source | null = null;
 
@@ -29,9 +29,13 @@ export function inGarden(): boolean {
  * The whole garden's stats, one entry per worker slot. A worker that does
  * not answer in time is listed with an `error` instead of holding the
  * answer up. Outside a garden: one entry for this process, with `local()`'s
- * pools (e.g. `() => site.middleware.stats()`).
+ * pools (e.g. `() => site.middleware.stats()`). `query` asks every worker
+ * for its status({ full }) and metrics too (the status and metrics paths).
  */
-export function gardenStats(local?: () => PoolStats[]): Promise<GardenStats> {
-  if (source) return source();
+export function gardenStats(
+  local?: () => PoolStats[],
+  query: GardenQuery = {},
+): Promise<GardenStats> {
+  if (source) return source(query);
   return Promise.resolve({ workers: [{ id: 1, pid: process.pid, pools: local ? local() : [] }] });
 }

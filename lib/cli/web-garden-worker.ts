@@ -5,12 +5,16 @@
  */
 import cluster from 'node:cluster';
 import type { PoolStats } from '../pool/pool-stats';
+import { metricsAsJSON } from '../ops/metrics';
+import type { StatusOptions, StatusReport } from '../ops/status';
 import { timerDelay } from '../timer-delay';
 import {
   gardenMessage,
   isGardenMessage,
   type GardenMessage,
+  type GardenQuery,
   type GardenStats,
+  type WorkerReply,
 } from './web-garden-messages';
 import { setGardenStatsSource } from './web-garden-stats';
 
@@ -31,7 +35,8 @@ export const RELAYED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2'] as con
 
 export interface GardenSite {
   readonly url: string;
-  readonly middleware: { stats(): PoolStats[] };
+  /** Read at each round: a reload swaps the middleware. */
+  readonly middleware: { stats(): PoolStats[]; status(options?: StatusOptions): StatusReport };
 }
 
 /** This process's slot when it is a web-garden worker, else null. */
@@ -82,19 +87,16 @@ class WorkerLink {
     process.channel?.unref();
     for (const signal of RELAYED_SIGNALS) process.on(signal, ignoreSignal);
     process.on('message', (message: unknown) => this.onMessage(message));
-    setGardenStatsSource(() => this.askPrimary());
+    setGardenStatsSource((query) => this.askPrimary(query ?? {}));
     this.send(gardenMessage({ type: 'ready', url: this.site.url }));
   }
 
   private onMessage(message: unknown): void {
     if (!isGardenMessage(message)) return;
     if (message.type === 'stats-request') {
-      this.send(
-        gardenMessage({
-          type: 'stats-reply',
-          requestId: message.requestId,
-          pools: this.site.middleware.stats(),
-        }),
+      const { requestId } = message;
+      void this.reply(message.query ?? {}).then((reply) =>
+        this.send(gardenMessage({ type: 'stats-reply', requestId, ...reply })),
       );
     } else if (message.type === 'garden-stats-reply') {
       const waiting = this.pending.get(message.requestId);
@@ -105,7 +107,21 @@ class WorkerLink {
     }
   }
 
-  private askPrimary(): Promise<GardenStats> {
+  /** This worker's part of a round; metrics that cannot be read leave only metrics out. */
+  private async reply(query: GardenQuery): Promise<WorkerReply> {
+    const middleware = this.site.middleware;
+    const reply: WorkerReply = {
+      pools: middleware.stats(),
+      status: middleware.status({ full: query.full === true }),
+    };
+    if (query.metrics) {
+      const metrics = await metricsAsJSON(middleware)?.catch(() => null);
+      if (metrics) reply.metrics = metrics;
+    }
+    return reply;
+  }
+
+  private askPrimary(query: GardenQuery): Promise<GardenStats> {
     const requestId = this.nextRequestId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
@@ -122,7 +138,7 @@ class WorkerLink {
       // A question in flight must not keep a worker that is stopping alive.
       timer.unref();
       this.pending.set(requestId, { resolve, reject, timer });
-      if (!this.send(gardenMessage({ type: 'garden-stats-request', requestId }))) {
+      if (!this.send(gardenMessage({ type: 'garden-stats-request', requestId, query }))) {
         this.pending.delete(requestId);
         clearTimeout(timer);
         reject(new Error("the web garden's primary cannot be reached"));

@@ -25,6 +25,7 @@ import {
   isGardenMessage,
   StatsRound,
   type GardenMessage,
+  type GardenQuery,
   type GardenStats,
 } from './web-garden-messages';
 import { DEFAULT_DRAIN_SECONDS, drainSecondsIn, STOP_MARGIN_SECONDS } from './web-garden-options';
@@ -106,7 +107,7 @@ class WebGarden {
     const done = new Promise<number>((resolve) => (this.finish = resolve));
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, this.onStopSignal);
     for (const signal of ['SIGHUP', 'SIGUSR2'] as const) process.on(signal, this.onRelaySignal);
-    setGardenStatsSource(() => this.collectStats());
+    setGardenStatsSource((query) => this.collectStats(query));
     const startMs = this.options.startTimeoutMs ?? 60_000;
     this.startTimer = setTimeout(() => {
       this.log(`web garden: not every worker was listening within ${startMs / 1000} s; stopping\n`);
@@ -150,9 +151,10 @@ class WebGarden {
         this.log(`web garden: worker ${slot.id} is serving again (pid ${worker.process.pid})\n`);
       }
     } else if (message.type === 'stats-reply') {
-      this.rounds.get(message.requestId)?.answer(slot.id, message.pools);
+      const { pools, status, metrics } = message;
+      this.rounds.get(message.requestId)?.answer(slot.id, { pools, status, metrics });
     } else if (message.type === 'garden-stats-request') {
-      void this.collectStats().then((stats) =>
+      void this.collectStats(message.query).then((stats) =>
         send(
           worker,
           gardenMessage({ type: 'garden-stats-reply', requestId: message.requestId, stats }),
@@ -254,7 +256,7 @@ class WebGarden {
     this.finish(this.exitCode);
   }
 
-  private collectStats(): Promise<GardenStats> {
+  private collectStats(query: GardenQuery = {}): Promise<GardenStats> {
     return new Promise((resolve) => {
       const requestId = this.nextRound++;
       const members = this.slots.map((slot) => {
@@ -265,10 +267,16 @@ class WebGarden {
           send: (message: GardenMessage) => slot.ready && worker !== null && send(worker, message),
         };
       });
-      const round = new StatsRound(requestId, members, STATS_TIMEOUT_MS, (stats) => {
-        this.rounds.delete(requestId);
-        resolve(stats);
-      });
+      const round = new StatsRound(
+        requestId,
+        members,
+        STATS_TIMEOUT_MS,
+        (stats) => {
+          this.rounds.delete(requestId);
+          resolve(stats);
+        },
+        query,
+      );
       this.rounds.set(requestId, round);
       round.start();
     });

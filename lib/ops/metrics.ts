@@ -133,9 +133,15 @@ export class OpsMetrics implements TimingSink {
       ['pool'],
       () => source.stats().map((s) => [{ pool: s.key }, s.rapidFail.tripped ? 1 : 0] as const),
     );
-    gauge(registers, 'ready', '1 while health() is ready.', [], () => [
-      [{}, source.health().ready ? 1 : 0] as const,
-    ]);
+    // In a web garden the aggregate is the least: 1 only while every worker is ready.
+    gauge(
+      registers,
+      'ready',
+      '1 while health() is ready.',
+      [],
+      () => [[{}, source.health().ready ? 1 : 0] as const],
+      'min',
+    );
   }
 
   observeQueueWait(pool: string, seconds: number): void {
@@ -159,6 +165,23 @@ export class OpsMetrics implements TimingSink {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+const registries = new WeakMap<object, Registry>();
+
+/** Links a middleware to its registry, for a web garden's aggregation (metricsAsJSON). */
+export function registerMetrics(owner: object, metrics: OpsMetrics): void {
+  registries.set(owner, metrics.registry);
+}
+
+/**
+ * The middleware's metrics as prom-client JSON (`getMetricsAsJSON()`), the
+ * form AggregatorRegistry.aggregate() sums across a web garden's workers;
+ * null for an object that is not one of ours.
+ */
+export function metricsAsJSON(owner: object): Promise<unknown[]> | null {
+  const registry = registries.get(owner);
+  return registry ? registry.getMetricsAsJSON() : null;
 }
 
 type Sample = readonly [Record<string, string>, number];
@@ -190,12 +213,14 @@ function gauge(
   help: string,
   labelNames: string[],
   read: () => readonly Sample[],
+  aggregator: 'sum' | 'min' = 'sum',
 ): void {
   new Gauge({
     name: `iis_fastcgi_${name}`,
     help,
     labelNames,
     registers,
+    aggregator,
     collect() {
       this.reset();
       for (const [labels, value] of read()) this.set(labels, value);

@@ -16,10 +16,15 @@ export interface OpsPaths {
   statusAllow?: readonly string[];
 }
 
-/** What the routes read: the middleware's health(), status() and metrics(). */
+/**
+ * What the routes read: the middleware's health(), status() and metrics(),
+ * or, in a web garden, status and metrics of every worker gathered over IPC
+ * (injected by lib/cli/serve-command.ts, so lib/ops knows nothing of the
+ * garden): status may then be a promise of the garden's report.
+ */
 export interface OpsSource {
   health(): Health;
-  status(options?: StatusOptions): StatusReport;
+  status(options?: StatusOptions): StatusReport | Promise<object>;
   metrics(): Promise<string>;
 }
 
@@ -67,8 +72,13 @@ export function opsRoutes(
       return true;
     }
     if (path === statusPath) {
-      const report = php.status({ full: query.has('full') });
-      send(res, 200, JSON_TYPE, `${JSON.stringify(report)}\n`);
+      // A garden's report arrives over IPC; one that fails (the primary gone) is a 500, not a hang.
+      Promise.resolve()
+        .then(() => php.status({ full: query.has('full') }))
+        .then(
+          (report) => send(res, 200, JSON_TYPE, `${JSON.stringify(report)}\n`),
+          () => send(res, 500, 'text/plain; charset=utf-8', '500 Internal Server Error\n'),
+        );
       return true;
     }
     php.metrics().then(

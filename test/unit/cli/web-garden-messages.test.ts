@@ -32,6 +32,37 @@ describe('isGardenMessage: ours, well formed, or left alone', () => {
     ],
     ['a reply without pools', { iisFastcgiGarden: 1, type: 'stats-reply', requestId: 1 }, false],
     [
+      'a reply with status and metrics',
+      gardenMessage({
+        type: 'stats-reply',
+        requestId: 7,
+        pools: [],
+        status: { pools: [] },
+        metrics: [],
+      }),
+      true,
+    ],
+    [
+      'a request with a query',
+      gardenMessage({ type: 'stats-request', requestId: 7, query: { full: true, metrics: true } }),
+      true,
+    ],
+    [
+      'a reply whose status has no pools',
+      { iisFastcgiGarden: 1, type: 'stats-reply', requestId: 1, pools: [], status: {} },
+      false,
+    ],
+    [
+      'a reply whose status is null',
+      { iisFastcgiGarden: 1, type: 'stats-reply', requestId: 1, pools: [], status: null },
+      false,
+    ],
+    [
+      'a reply whose metrics are not a list',
+      { iisFastcgiGarden: 1, type: 'stats-reply', requestId: 1, pools: [], metrics: 'x' },
+      false,
+    ],
+    [
       'a garden reply without workers',
       { iisFastcgiGarden: 1, type: 'garden-stats-reply', requestId: 1, stats: {} },
       false,
@@ -66,12 +97,12 @@ describe('StatsRound', () => {
     const round = new StatsRound(5, list, 2000, (stats) => results.push(stats));
     round.start();
     expect(sent).toEqual([
-      [1, gardenMessage({ type: 'stats-request', requestId: 5 })],
-      [2, gardenMessage({ type: 'stats-request', requestId: 5 })],
+      [1, gardenMessage({ type: 'stats-request', requestId: 5, query: {} })],
+      [2, gardenMessage({ type: 'stats-request', requestId: 5, query: {} })],
     ]);
-    round.answer(2, [pool('b', 2)]);
+    round.answer(2, { pools: [pool('b', 2)] });
     expect(results).toEqual([]);
-    round.answer(1, [pool('a', 1)]);
+    round.answer(1, { pools: [pool('a', 1)] });
     expect(results).toEqual([
       {
         workers: [
@@ -88,7 +119,7 @@ describe('StatsRound', () => {
     const results: GardenStats[] = [];
     const round = new StatsRound(1, list, 2000, (stats) => results.push(stats));
     round.start();
-    round.answer(1, [pool('a', 3)]);
+    round.answer(1, { pools: [pool('a', 3)] });
     jest.advanceTimersByTime(1999);
     expect(results).toEqual([]);
     jest.advanceTimersByTime(1);
@@ -100,7 +131,7 @@ describe('StatsRound', () => {
         ],
       },
     ]);
-    round.answer(2, [pool('b', 1)]);
+    round.answer(2, { pools: [pool('b', 1)] });
     expect(results).toHaveLength(1);
   });
 
@@ -129,7 +160,7 @@ describe('StatsRound', () => {
     const results: GardenStats[] = [];
     const round = new StatsRound(1, list, 2000, (stats) => results.push(stats));
     round.start();
-    round.answer(9, [pool('x', 1)]);
+    round.answer(9, { pools: [pool('x', 1)] });
     round.finish();
     round.finish();
     expect(results).toEqual([
