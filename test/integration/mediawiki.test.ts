@@ -75,6 +75,26 @@ describe.each([
     expect(main.text).toContain('MediaWiki has been installed');
   });
 
+  test('no script runs under images/ or cache/ (the recipe answers 403), files there are served', async () => {
+    const planted = ['images/x.php', 'images/a/b/up.PHP', 'cache/c.phtml', 'images/t.php5'];
+    for (const file of planted) {
+      fs.mkdirSync(path.dirname(path.join(wiki.site, file)), { recursive: true });
+      fs.writeFileSync(path.join(wiki.site, file), '<?php echo "exec" . "uted";');
+    }
+    fs.writeFileSync(path.join(wiki.site, 'images', 'ok.png'), Buffer.from([0x89, 0x50]));
+    try {
+      for (const target of [...planted, 'images/x.php/more', 'images/x.php?a=1', 'IMAGES/x.php']) {
+        const answer = await browser.get(`/${target}`);
+        expect([target, answer.status]).toEqual([target, 403]);
+        expect(answer.text).not.toContain('executed');
+      }
+      if (flavour === 'serve') expect((await browser.get('/images/ok.png')).status).toBe(200);
+    } finally {
+      for (const file of [...planted, 'images/ok.png']) fs.rmSync(path.join(wiki.site, file));
+      fs.rmSync(path.join(wiki.site, 'images', 'a'), { recursive: true, force: true });
+    }
+  });
+
   test('log in with the Special:UserLogin form (wpLoginToken)', async () => {
     const page = await browser.get('/index.php?title=Special:UserLogin');
     expect(page.status).toBe(200);
@@ -216,9 +236,12 @@ test('without followSymlinksOutsideRoot every script is 404 and the log says why
 });
 
 test('short URLs with the README rule: /wiki/Title, a & in the title kept (page created through api.php)', async () => {
+  const recipe = readmeRecipe(wiki.site);
+  const short = JSON.parse(readmeBlock('mediawiki-short-urls')) as Partial<FastCgiConfig>;
+  // The README: the short-URL rule goes after the recipe's own first rule.
   const config: FastCgiConfig = {
-    ...readmeRecipe(wiki.site),
-    ...(JSON.parse(readmeBlock('mediawiki-short-urls')) as Partial<FastCgiConfig>),
+    ...recipe,
+    rewrite: { rules: [...(recipe.rewrite?.rules ?? []), ...(short.rewrite?.rules ?? [])] },
   };
   const site = await serveSite(validateConfig(config), 0, '127.0.0.1');
   try {
