@@ -37,6 +37,7 @@ import { healthOf, type Health, type LifeState } from './ops/health';
 import { statusOf, type StatusOptions, type StatusReport } from './ops/status';
 import { OpsMetrics, registerMetrics } from './ops/metrics';
 import { RequestTiming } from './ops/request-timing';
+import { slowRequestLogger } from './ops/slow-log';
 
 const debug = createDebug('iis-fastcgi:middleware');
 const startupDebug = createDebug('iis-fastcgi:startup');
@@ -127,11 +128,12 @@ export function fastCgi(
 
   const applications = new Map<string, ResolvedApplication>();
   for (const app of resolved.fastCgi.application) {
-    applications.set(applicationKey(app.fullPath, app.arguments), app);
+    const key = applicationKey(app.fullPath, app.arguments);
+    applications.set(key, app);
     const inherited = process.env.PHP_FCGI_CHILDREN;
     if (app.inheritEnvironment && inherited !== undefined && phpChildrenForks(inherited)) {
       logger.warn(
-        { pool: applicationKey(app.fullPath, app.arguments) },
+        { pool: key },
         `PHP_FCGI_CHILDREN=${inherited} in Node's environment is not passed on: php-cgi would fork workers the pool cannot stop`,
       );
     }
@@ -160,17 +162,7 @@ export function fastCgi(
   const status = (options?: StatusOptions): StatusReport => statusOf(byKey.values(), options);
   const stats = (): PoolStats[] => [...byKey.values()].map((pool) => pool.stats());
   const metrics = new OpsMetrics({ stats, status, health });
-  // Runs in a timer: a logger that throws must not take the process down.
-  const logSlow = (slow: PoolEvents['slow'], pool: string, stderr: string[]): void => {
-    try {
-      logger.warn(
-        { pool, ...slow, stderr },
-        `slow request: ${slow.method} ${slow.uri} still running after ${slow.elapsed} ms (pid ${slow.pid})`,
-      );
-    } catch (err) {
-      debug('the logger failed: %s', (err as Error).message);
-    }
-  };
+  const logSlow = slowRequestLogger(logger);
   // A site made of symbolic links out of physicalPath (Debian's MediaWiki) answers
   // 404 to every script; the first such refusal is logged with its reason, once,
   // so the switch (followSymlinksOutsideRoot) shows without DEBUG (issue 9).

@@ -14,27 +14,9 @@ import type { RequestInfo } from './pool/instance-activity';
 import type { PoolEvents } from './pool/pool-stats';
 import type { RequestTiming } from './ops/request-timing';
 import { SlowRequestTimer } from './ops/slow-request-timer';
+import { isIdempotent, mayMove } from './cgi/move-rule';
 
 const debug = createDebug('iis-fastcgi:request');
-
-/**
- * Times a request may move to another process (or endpoint) when the one it
- * was on was found gone before it read it. Each move is provably safe (the
- * lease target's settleBreak decides); the bound only keeps the loop finite.
- * For php-cgi, moves happen while the pool has not yet learned an unseen
- * PHP_FCGI_MAX_REQUESTS (own-request-limit.ts): at most about one per process
- * that reaches it, and a moved request goes to the head of the queue.
- */
-const MAX_RETRIES = 8;
-
-/**
- * Methods whose repetition has the effect of one request (RFC 9110 §9.2.2,
- * https://www.rfc-editor.org/rfc/rfc9110#section-9.2.2): a remote endpoint
- * may get such a request again when its connection broke before any byte of
- * the answer came back, as nginx's fastcgi_next_upstream does for them
- * (https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_next_upstream).
- */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export interface RunRequestOptions {
   req: IncomingMessage;
@@ -228,13 +210,16 @@ class RequestRun implements ExchangeListener {
    * moves are bounded by a count and by requestTimeout since arrival.
    */
   private onConnectionLost(error: FastCgiError, failure: ExchangeFailure, lease: Lease): void {
-    const mayRetry =
-      failure.kind !== 'connectionLost' &&
-      this.o.body.replayable &&
-      this.retries < MAX_RETRIES &&
-      Date.now() - this.startedAt < this.requestBudgetMs() &&
-      !this.head;
-    const idempotent = IDEMPOTENT.has(this.o.req.method ?? '');
+    const t = this.o.pool.timeouts;
+    const mayRetry = mayMove({
+      failure,
+      replayable: this.o.body.replayable,
+      moves: this.retries,
+      elapsedMs: Date.now() - this.startedAt,
+      budgetMs: t.requestTimeout * (t.secondMs ?? 1000),
+      answered: this.head !== null,
+    });
+    const idempotent = isIdempotent(this.o.req.method);
     void lease.instance.settleBreak(error, failure, { idempotent }).then((verdict) => {
       if (this.phase === 'done') return;
       this.releaseLease('retire', error.message);
@@ -250,11 +235,6 @@ class RequestRun implements ExchangeListener {
       );
       this.fail(verdict.error);
     });
-  }
-
-  private requestBudgetMs(): number {
-    const t = this.o.pool.timeouts;
-    return t.requestTimeout * (t.secondMs ?? 1000);
   }
 
   private retry(error: FastCgiError): void {
