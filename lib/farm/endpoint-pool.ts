@@ -7,7 +7,7 @@ import {
   FastCgiQueueFullError,
   type FastCgiError,
 } from '../errors';
-import type { ExchangeTimeouts } from '../transport/exchange';
+import { exchangeTimeouts, type ExchangeTimeouts } from '../transport/exchange';
 import { makeLease } from '../pool/lease';
 import { PoolCounters } from '../pool/pool-counters';
 import type { PoolHealthReason } from '../pool/pool-health';
@@ -67,7 +67,6 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
   private readonly waiting = new WaitQueue<Waiter>();
   private readonly check: ActiveCheck | null;
   private turn = 0;
-  private failed = 0;
   private readonly counters = new PoolCounters();
   readonly startTime = Date.now();
   private closing: Promise<void> | null = null;
@@ -79,11 +78,7 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
     this.app = app;
     this.key = options.key;
     const secondMs = options.secondMs ?? 1000;
-    this.timeouts = {
-      activityTimeout: app.activityTimeout,
-      requestTimeout: app.requestTimeout,
-      secondMs,
-    };
+    this.timeouts = exchangeTimeouts(app, secondMs);
     this.endpoints = resolveEndpoints(app).map(
       (e) =>
         new Endpoint({
@@ -147,7 +142,7 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
   }
 
   recordFailure(): void {
-    this.failed++;
+    this.counters.noteFailure();
   }
 
   stats(): PoolStats {
@@ -155,7 +150,7 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
       this.key,
       this.endpoints.map((e) => e.stats()),
       this.waiting.length,
-      this.failed,
+      this.counters.snapshot().failed,
     );
   }
 
@@ -327,11 +322,12 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
 
   /** Runs a change of the endpoint's health and reports what it did: `endpointDown`, `endpointUp`. */
   private watch(endpoint: Endpoint, reason: string, change: () => void): void {
-    const before = endpoint.stats();
+    // Read the state, not a stats() snapshot: this runs on every release.
+    const before = endpoint.state;
     change();
-    const after = endpoint.stats();
-    if (after.state === 'ejected' && before.state !== 'ejected') {
-      const until = after.ejectedUntil as number;
+    const after = endpoint.state;
+    if (after === 'ejected' && before !== 'ejected') {
+      const until = endpoint.ejectedUntil as number;
       debug(
         '%s: %s ejected until %s: %s',
         this.key,
@@ -340,14 +336,14 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
         reason,
       );
       this.emit('endpointDown', { address: endpoint.text, until, reason });
-    } else if (before.state !== 'healthy' && after.state === 'healthy') {
+    } else if (before !== 'healthy' && after === 'healthy') {
       debug('%s: %s is back (%s)', this.key, endpoint.text, reason);
       this.emit('endpointUp', { address: endpoint.text });
     }
   }
 
   private noEndpoint(now: number): FastCgiNoEndpointError {
-    const next = Math.min(...this.endpoints.map((e) => e.stats().ejectedUntil ?? now));
+    const next = Math.min(...this.endpoints.map((e) => e.ejectedUntil ?? now));
     return new FastCgiNoEndpointError(
       this.key,
       `${this.endpoints.length} ejected; the next trial in ${Math.max(0, Math.ceil((next - now) / 1000))} s`,

@@ -72,6 +72,11 @@ export class Endpoint implements LeaseTarget {
     return this.health.state;
   }
 
+  /** While ejected: when its trial is due (epoch ms); otherwise null. */
+  get ejectedUntil(): number | null {
+    return this.health.until;
+  }
+
   /** May take one more request now. */
   admits(now: number): boolean {
     return !this.closed && this.health.admits(now) && this.inFlightCount < this.maxInstances;
@@ -188,7 +193,7 @@ export class Endpoint implements LeaseTarget {
       address: this.text,
       healthy: this.health.state === 'healthy',
       state: this.health.state,
-      ejectedUntil: this.health.until,
+      ejectedUntil: this.ejectedUntil,
       weight: this.weight,
       maxInstances: this.maxInstances,
       busy: this.inFlightCount,
