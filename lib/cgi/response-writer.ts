@@ -3,6 +3,7 @@ import createDebug from 'debug';
 import { FastCgiBadHeaderError } from '../errors';
 import { frameResponse, type ResponseFraming } from './response-framing';
 import type { CgiResponseHead } from './response-head-parser';
+import { HeldBody } from './held-body';
 
 const debug = createDebug('iis-fastcgi:response');
 
@@ -16,8 +17,7 @@ const debug = createDebug('iis-fastcgi:response');
  */
 export class ResponseWriter {
   private framing: ResponseFraming | null = null;
-  private held: Buffer[] = [];
-  private heldBytes = 0;
+  private held = new HeldBody();
   private sent = 0;
   private ended = false;
   private awaitingDrain = false;
@@ -34,32 +34,36 @@ export class ResponseWriter {
     return this.writeHead(head, frameResponse(head, { isHead: this.isHead }));
   }
 
-  /** Keeps a body chunk while the response is buffered; returns how many bytes are held. */
+  /** Keeps (copies) a body chunk while the response is buffered; returns how many bytes are held. */
   hold(chunk: Buffer): number {
-    this.held.push(chunk);
-    this.heldBytes += chunk.length;
-    return this.heldBytes;
+    this.held.append(chunk);
+    return this.held.length;
   }
 
   /** Sends the response with the held body as its whole body. */
   sendHeld(head: CgiResponseHead): FastCgiBadHeaderError | null {
-    return this.sendBuffered(head, this.held, this.heldBytes);
+    const held = this.held;
+    const error = this.sendBuffered(head, held.pieces(), held.length);
+    if (error) return error;
+    this.handOver(held);
+    return null;
   }
 
   /** After startStreaming(): writes what was held, in one writev; false when the client is behind (see write()). */
   flushHeld(): boolean {
     let ok = true;
+    const held = this.held;
     this.res.cork();
-    for (const chunk of this.held) ok = this.write(chunk) && ok;
+    for (const chunk of held.pieces()) ok = this.write(chunk) && ok;
     this.res.uncork();
-    this.dropHeld();
+    this.handOver(held);
     return ok;
   }
 
   /** Forgets the held body (a request moved to another process starts over). */
   dropHeld(): void {
-    this.held = [];
-    this.heldBytes = 0;
+    // Nothing was written from it, so nothing refers to its slabs.
+    this.held.recycle();
   }
 
   /** Sends a response whose whole body was buffered, in one writev. */
@@ -142,6 +146,17 @@ export class ResponseWriter {
       return;
     }
     this.res.end();
+  }
+
+  /**
+   * Writes from `held` are on their way: its slabs are reused once the
+   * response has finished (every byte handed to the kernel), never before; a
+   * response that closes unfinished leaves them to the garbage collector.
+   */
+  private handOver(held: HeldBody): void {
+    this.held = new HeldBody();
+    if (held.length === 0) return;
+    this.res.once('finish', () => held.recycle());
   }
 
   /** Drops the drain wait and the held body (the request is over, or the client left). */

@@ -14,6 +14,8 @@ export interface FastCgiRecord {
    * (shared memory, no copy) whenever the content arrived inside one chunk;
    * a fresh Buffer only when it spanned chunks. Copy it if you keep it past
    * the chunk's lifetime and the chunk's owner may reuse that memory.
+   * For a type read in pieces (see RecordReader's `piecesOf`), one delivery
+   * per chunk the content spans, each a subarray of its chunk.
    */
   content: Buffer;
 }
@@ -78,8 +80,19 @@ export class RecordReader {
   /** Unread tails of chunks, left when onRecord threw. Empty in normal running. */
   private backlog: Buffer[] = [];
 
-  constructor(onRecord: (record: FastCgiRecord) => void) {
+  /** Per type byte: deliver its content piece by piece as chunks arrive (stream types). */
+  private readonly inPieces = new Uint8Array(256);
+
+  /**
+   * `piecesOf`: record types whose content is a stream (STDOUT, STDERR) and
+   * may be delivered in pieces, one per chunk it spans, instead of being
+   * assembled first. A 64 KiB STDOUT record spans two socket reads nearly
+   * always; assembling it costs an allocation and a copy of every byte of
+   * a response.
+   */
+  constructor(onRecord: (record: FastCgiRecord) => void, piecesOf: readonly number[] = []) {
     this.onRecord = onRecord;
+    for (const type of piecesOf) this.inPieces[type] = 1;
   }
 
   /**
@@ -152,6 +165,12 @@ export class RecordReader {
           const available = end - pos;
           if (available < need) {
             if (available === 0) return;
+            if (this.inPieces[this.type] === 1) {
+              this.contentFilled += available;
+              this.offset += available;
+              this.deliver(chunk.subarray(pos, end), chunk, end);
+              return;
+            }
             if (this.contentBytes === null)
               this.contentBytes = Buffer.allocUnsafe(this.contentLength);
             chunk.copy(this.contentBytes, this.contentFilled, pos, end);
@@ -160,7 +179,7 @@ export class RecordReader {
             return;
           }
           let content: Buffer;
-          if (this.contentFilled === 0) {
+          if (this.contentFilled === 0 || this.inPieces[this.type] === 1) {
             content = chunk.subarray(pos, pos + need);
           } else {
             content = this.contentBytes!;

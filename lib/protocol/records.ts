@@ -125,6 +125,41 @@ export function encodeStreamRecords(type: number, requestId: number, data: Buffe
   return out;
 }
 
+/**
+ * A whole request held in memory as one buffer: `begin` (BEGIN_REQUEST),
+ * the encoded PARAMS stream, `body` as STDIN records and the empty STDIN
+ * record. One write, one syscall: a request of separate pieces goes out as
+ * a writev and costs the event loop a write request per piece.
+ */
+export function encodeWholeRequest(
+  begin: Buffer,
+  params: Buffer,
+  requestId: number,
+  body: Buffer | null,
+): Buffer {
+  const total = body ? body.length : 0;
+  const count = Math.ceil(total / FCGI_SPLIT_CONTENT_LENGTH);
+  const lastLength = total - Math.max(0, count - 1) * FCGI_SPLIT_CONTENT_LENGTH;
+  const lastPadding = count > 0 ? paddingFor(lastLength) : 0;
+  const out = Buffer.allocUnsafe(
+    begin.length + params.length + (count + 1) * FCGI_HEADER_LEN + total + lastPadding,
+  );
+  let at = begin.copy(out, 0);
+  at += params.copy(out, at);
+  for (let i = 0, start = 0; i < count; i++) {
+    const contentLength = Math.min(FCGI_SPLIT_CONTENT_LENGTH, total - start);
+    const paddingLength = i === count - 1 ? lastPadding : 0;
+    writeHeader(out, at, RecordType.STDIN, requestId, contentLength, paddingLength);
+    at += FCGI_HEADER_LEN;
+    at += (body as Buffer).copy(out, at, start, start + contentLength);
+    out.fill(0, at, at + paddingLength);
+    at += paddingLength;
+    start += contentLength;
+  }
+  writeHeader(out, at, RecordType.STDIN, requestId, 0, 0);
+  return out;
+}
+
 /** The empty record that ends a PARAMS, STDIN, STDOUT, STDERR or DATA stream. */
 export function encodeStreamEnd(type: number, requestId: number): Buffer {
   checkTypeAndId(type, requestId);

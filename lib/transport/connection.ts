@@ -39,7 +39,10 @@ export class FastCgiConnection {
 
   constructor(socket: net.Socket) {
     this.socket = socket;
-    this.reader = new RecordReader((record) => this.dispatch(record));
+    this.reader = new RecordReader(
+      (record) => this.dispatch(record),
+      [RecordType.STDOUT, RecordType.STDERR],
+    );
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () =>

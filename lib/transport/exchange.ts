@@ -13,6 +13,7 @@ import {
   encodeBeginRequest,
   encodeStreamEnd,
   encodeStreamRecords,
+  encodeWholeRequest,
 } from '../protocol/records';
 import { FastCgiConnection, REQUEST_ID, type ExchangeSink } from './connection';
 import { timerDelay } from '../timer-delay';
@@ -125,19 +126,16 @@ export class Exchange implements ExchangeSink {
     this.startedAt = this.lastActivity = Date.now();
     this.armTimer(Math.min(this.activityMs, this.requestMs));
 
+    if (body === null || Buffer.isBuffer(body)) {
+      socket.write(encodeWholeRequest(BEGIN_KEEP_CONN, params, REQUEST_ID, body));
+      this.stdinEnded = true;
+      return;
+    }
     socket.cork();
     socket.write(BEGIN_KEEP_CONN);
     socket.write(params);
-    const streamed = body !== null && !Buffer.isBuffer(body);
-    if (Buffer.isBuffer(body))
-      for (const piece of encodeStreamRecords(RecordType.STDIN, REQUEST_ID, body))
-        socket.write(piece);
-    if (!streamed) {
-      socket.write(STDIN_END);
-      this.stdinEnded = true;
-    }
     process.nextTick(uncork, socket);
-    if (streamed) this.pumpBody(body as Readable);
+    this.pumpBody(body);
   }
 
   /** Stops reading the process's output (the client is slow). */

@@ -10,6 +10,7 @@ import {
 import {
   type PlainRecord,
   collector,
+  plain,
   pieces,
   prng,
   randomBytes,
@@ -372,5 +373,70 @@ describe('RecordReader: round trip with the encoders', () => {
       rec(RecordType.STDOUT, 5),
       rec(RecordType.END_REQUEST, 5, [0, 0, 0, 0, 0, 0, 0, 0]),
     ]);
+  });
+});
+
+describe('RecordReader: stream types read in pieces', () => {
+  const PIECEWISE: number[] = [RecordType.STDOUT, RecordType.STDERR];
+
+  /**
+   * Joins consecutive deliveries of a piecewise type back into one record
+   * (STREAM has no two such records in a row), to compare with EXPECTED.
+   */
+  function readJoined(chunks: Buffer[]): PlainRecord[] {
+    const out: PlainRecord[] = [];
+    const reader = new RecordReader((r) => {
+      const last = out[out.length - 1];
+      if (last && last.type === r.type && PIECEWISE.includes(r.type))
+        last.content = Buffer.concat([last.content, r.content]);
+      else out.push(plain(r));
+    }, PIECEWISE);
+    for (const chunk of chunks) reader.push(chunk);
+    expect(reader.pending).toBe(0);
+    return out;
+  }
+
+  it('delivers the same bytes at every split of the stream, each piece a view of its chunk', () => {
+    for (let i = 0; i <= STREAM.length; i++) {
+      expect(readJoined([STREAM.subarray(0, i), STREAM.subarray(i)])).toEqual(EXPECTED);
+    }
+  });
+
+  it('hands a 65528-byte STDOUT record over piece by piece without copying', () => {
+    const content = randomBytes(prng(7), 65528);
+    const stream = Buffer.concat([
+      encodeRecord(RecordType.STDOUT, 1, content),
+      encodeRecord(RecordType.END_REQUEST, 1, Buffer.alloc(8)),
+    ]);
+    const chunks = pieces(stream, 4096);
+    const got: Buffer[] = [];
+    const types: number[] = [];
+    const reader = new RecordReader(
+      (r) => {
+        types.push(r.type);
+        if (r.type === RecordType.STDOUT) {
+          // A view into one of the pushed chunks, not a fresh buffer.
+          expect(chunks.some((c) => c.buffer === r.content.buffer)).toBe(true);
+          got.push(Buffer.from(r.content));
+        }
+      },
+      [RecordType.STDOUT],
+    );
+    for (const chunk of chunks) reader.push(chunk);
+    expect(Buffer.concat(got).equals(content)).toBe(true);
+    // One delivery per chunk the content touches: no chunk's piece is held back to be joined.
+    expect(types.filter((t) => t === RecordType.STDOUT).length).toBe(Math.ceil((8 + 65528) / 4096));
+    expect(types[types.length - 1]).toBe(RecordType.END_REQUEST);
+  });
+
+  it('still assembles the types not read in pieces (END_REQUEST split in two)', () => {
+    const end = encodeRecord(RecordType.END_REQUEST, 1, Buffer.from([0, 0, 0, 7, 0, 0, 0, 0]));
+    for (let i = 9; i < 16; i++) {
+      const records: PlainRecord[] = [];
+      const reader = new RecordReader((r) => records.push(plain(r)), [RecordType.STDOUT]);
+      reader.push(end.subarray(0, i));
+      reader.push(end.subarray(i));
+      expect(records).toEqual([rec(RecordType.END_REQUEST, 1, [0, 0, 0, 7, 0, 0, 0, 0])]);
+    }
   });
 });

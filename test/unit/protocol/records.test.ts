@@ -22,6 +22,7 @@ import {
   encodeStreamEnd,
   encodeStreamRecords,
   encodeUnknownType,
+  encodeWholeRequest,
 } from '../../../lib/protocol/records';
 import { pieces, prng, randomBytes, readAll } from './support';
 
@@ -318,4 +319,30 @@ describe('body decoders', () => {
     expect(() => decodeEndRequestBody(body)).toThrow(FastCgiProtocolError);
     expect(() => decodeUnknownTypeBody(body)).toThrow(FastCgiProtocolError);
   });
+});
+
+describe('encodeWholeRequest', () => {
+  const begin = encodeBeginRequest(1, Role.RESPONDER, FCGI_KEEP_CONN);
+  const params = Buffer.concat([
+    encodeParams(1, [
+      ['SCRIPT_FILENAME', '/srv/www/index.php'],
+      ['REQUEST_METHOD', 'POST'],
+    ]),
+    encodeStreamEnd(RecordType.PARAMS, 1),
+  ]);
+
+  // Body lengths around the record and padding boundaries.
+  test.each([0, 1, 7, 8, 9, 65527, 65528, 65529, 2 * 65528, 2 * 65528 + 3, 200000])(
+    'is the same bytes as the request written piece by piece (body of %d bytes)',
+    (length) => {
+      const body = length === 0 ? null : randomBytes(prng(length), length);
+      const pieceByPiece = Buffer.concat([
+        begin,
+        params,
+        ...(body ? encodeStreamRecords(RecordType.STDIN, 1, body) : []),
+        encodeStreamEnd(RecordType.STDIN, 1),
+      ]);
+      expect(encodeWholeRequest(begin, params, 1, body).equals(pieceByPiece)).toBe(true);
+    },
+  );
 });
