@@ -146,12 +146,14 @@ class RequestRun implements ExchangeListener {
       if (!this.startStreaming()) return true;
       return this.writer.flushHeld();
     }
-    if (this.phase === 'streaming') return this.writer.write(chunk);
+    // res.write keeps the chunk until it is sent; the chunk is valid only during this call.
+    if (this.phase === 'streaming') return this.writer.write(Buffer.from(chunk));
     return true;
   }
 
   onStderr(chunk: Buffer): void {
-    const terminate = this.stderrPolicy.take(chunk);
+    // Kept (the text for the 500 and the log): a copy, the chunk is valid only during this call.
+    const terminate = this.stderrPolicy.take(Buffer.from(chunk));
     if (!terminate || this.phase === 'done') return;
     this.exchange?.abort();
     this.releaseLease('kill', 'stderr under TerminateProcess');

@@ -69,7 +69,8 @@ export class ResponseHeadParser {
           `The FastCGI response header block exceeds ${MAX_HEAD_BYTES} bytes`,
         );
       }
-      this.pending = [data];
+      // Kept past this call: a copy, since `chunk` may be a view of a reused read buffer.
+      this.pending = [data === chunk ? Buffer.from(chunk) : data];
       this.pendingLength = data.length;
       return null;
     }

@@ -120,7 +120,7 @@ export class ActiveCheck {
         let length = 0;
         const listener: ExchangeListener = {
           onStdout: (chunk) => {
-            if (length < MAX_ANSWER) answer.push(chunk);
+            if (length < MAX_ANSWER) answer.push(Buffer.from(chunk)); // valid only during this call
             length += chunk.length;
             return true;
           },

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { FastCgiProcessExitedError } from '../errors';
-import { FastCgiConnection } from '../transport/connection';
+import { FastCgiConnection, reusedReads } from '../transport/connection';
 import { timerDelay } from '../timer-delay';
 import type { AddressResolver } from './address';
 
@@ -35,7 +35,8 @@ export function connectRemote(
     resolver.resolve((err, options) => {
       if (settled) return;
       if (err || !options) return fail(err ? err.message : 'lookup failed', err);
-      const s = net.connect(options);
+      const reads = reusedReads();
+      const s = net.connect({ ...options, onread: reads.onread });
       socket = s;
       const onError = (e: Error): void => fail(e.message, e);
       s.once('error', onError);
@@ -45,7 +46,7 @@ export function connectRemote(
         clearTimeout(timer);
         s.off('error', onError);
         // Wrapped at once, so the socket is never without an 'error' listener.
-        const connection = new FastCgiConnection(s);
+        const connection = new FastCgiConnection(s, reads);
         connection.setIdleCloseListener(() => onIdleClose(connection));
         resolve(connection);
       });

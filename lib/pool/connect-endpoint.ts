@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { FastCgiProcessExitedError, type FastCgiError } from '../errors';
-import { FastCgiConnection } from '../transport/connection';
+import { FastCgiConnection, reusedReads } from '../transport/connection';
 import type { ListenEndpoint } from '../transport/listen-endpoint';
 
 /**
@@ -14,7 +14,8 @@ export function connectEndpoint(
   onIdleClose: () => void,
 ): Promise<FastCgiConnection> {
   return new Promise<FastCgiConnection>((resolve, reject) => {
-    const socket = net.connect(endpoint.connectOptions);
+    const reads = reusedReads();
+    const socket = net.connect({ ...endpoint.connectOptions, onread: reads.onread });
     const onError = (err: Error): void =>
       reject(
         explain(new FastCgiProcessExitedError(`cannot connect: ${err.message}`, { cause: err })),
@@ -23,7 +24,7 @@ export function connectEndpoint(
     socket.once('connect', () => {
       socket.off('error', onError);
       // Wrapped at once, so the socket is never without an 'error' listener.
-      const connection = new FastCgiConnection(socket);
+      const connection = new FastCgiConnection(socket, reads);
       connection.setIdleCloseListener(onIdleClose);
       resolve(connection);
     });

@@ -241,7 +241,8 @@ export class RecordReader {
       this.onRecord({ type: this.type, requestId: this.requestId, content });
     } catch (err) {
       // Keep the unread tail for the next push; it goes before any older backlog.
-      if (pos < chunk.length) this.backlog.unshift(chunk.subarray(pos));
+      // A copy: the chunk's owner may reuse its memory once push() returns.
+      if (pos < chunk.length) this.backlog.unshift(Buffer.from(chunk.subarray(pos)));
       throw err;
     }
   }

@@ -7,6 +7,42 @@ import { decodeEndRequestBody } from '../protocol/records';
 /** The one request id used on a connection: processes serve one request at a time. */
 export const REQUEST_ID = 1;
 
+/** Size of a connection's one read buffer (what Node would allocate afresh for every read). */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * Socket options that make every read of a connection land in one buffer of
+ * its own, reused for the next read (net.connect's `onread`), instead of a
+ * fresh 64 KiB buffer per read that the garbage collector must find: a
+ * 1 MiB response was 16 such buffers. Pass `onread` to net.connect and the
+ * whole object to the FastCgiConnection made from that socket.
+ *
+ * The price is a rule every reader of the connection keeps: a chunk (and
+ * every record content cut from it) is valid only during the call that
+ * delivers it. Whoever keeps bytes past that copies them (ExchangeListener).
+ */
+export interface ReusedReads {
+  readonly onread: net.OnReadOpts;
+  bind(connection: FastCgiConnection): void;
+}
+
+export function reusedReads(): ReusedReads {
+  let target: FastCgiConnection | null = null;
+  return {
+    onread: {
+      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+      callback: (length: number, buffer: Uint8Array): boolean => {
+        // No byte can come before 'connect' wrapped the socket: we speak first.
+        target?.read(Buffer.from(buffer.buffer, buffer.byteOffset, length));
+        return true;
+      },
+    },
+    bind: (connection) => {
+      target = connection;
+    },
+  };
+}
+
 /** Receives the records of the request in flight on a connection. */
 export interface ExchangeSink {
   onStdout(chunk: Buffer): void;
@@ -30,21 +66,23 @@ export class FastCgiConnection {
   private closed = false;
   private readonly reader: RecordReader;
   private onIdleClose: (() => void) | null = null;
-  /** END_REQUEST of the chunk being read, delivered once the whole chunk is read (see onData). */
+  /** END_REQUEST of the chunk being read, delivered once the whole chunk is read (see read()). */
   private ended: { sink: ExchangeSink; appStatus: number; protocolStatus: number } | null = null;
   /** A record came after END_REQUEST in the same chunk. */
   private strayRecord = false;
   private peerClosed = false;
   private peerClosedBetweenRequests = false;
 
-  constructor(socket: net.Socket) {
+  /** `reads`: the socket was made with reusedReads()'s `onread`; without, its 'data' events are read. */
+  constructor(socket: net.Socket, reads?: ReusedReads) {
     this.socket = socket;
     this.reader = new RecordReader(
       (record) => this.dispatch(record),
       [RecordType.STDOUT, RecordType.STDERR],
     );
     socket.setNoDelay?.(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (reads) reads.bind(this);
+    else socket.on('data', (chunk: Buffer) => this.read(chunk));
     socket.on('end', () =>
       this.fail(new FastCgiProcessExitedError('connection closed by the process')),
     );
@@ -103,7 +141,8 @@ export class FastCgiConnection {
     this.socket.destroy();
   }
 
-  private onData(chunk: Buffer): void {
+  /** A chunk read from the socket; valid only during this call (see ReusedReads). */
+  read(chunk: Buffer): void {
     if (!this.sink) {
       // Bytes while no request is in flight belong to no request: they would
       // be read as the start of the next response and desynchronise it.

@@ -18,7 +18,11 @@ import {
 import { FastCgiConnection, REQUEST_ID, type ExchangeSink } from './connection';
 import { timerDelay } from '../timer-delay';
 
-/** Where the exchange delivers what the application sends back. */
+/**
+ * Where the exchange delivers what the application sends back. A chunk is
+ * valid only during the call that delivers it (the connection reads into
+ * one reused buffer, transport/connection.ts): copy what you keep.
+ */
 export interface ExchangeListener {
   /** Return false to stop reading from the process until `resume()`. */
   onStdout(chunk: Buffer): boolean;
@@ -72,6 +76,8 @@ export function exchangeTimeouts(
 const BEGIN_KEEP_CONN = encodeBeginRequest(REQUEST_ID, Role.RESPONDER, FCGI_KEEP_CONN);
 const STDIN_END = encodeStreamEnd(RecordType.STDIN, REQUEST_ID);
 const ABORT = encodeAbortRequest(REQUEST_ID);
+/** A body in memory up to this size is copied into the request's one write; a larger one is not. */
+const WHOLE_REQUEST_BODY_LIMIT = 16 * 1024;
 
 /**
  * One request on one connection: BEGIN_REQUEST → PARAMS → STDIN (streamed with
@@ -126,16 +132,23 @@ export class Exchange implements ExchangeSink {
     this.startedAt = this.lastActivity = Date.now();
     this.armTimer(Math.min(this.activityMs, this.requestMs));
 
-    if (body === null || Buffer.isBuffer(body)) {
+    if (body === null || (Buffer.isBuffer(body) && body.length <= WHOLE_REQUEST_BODY_LIMIT)) {
       socket.write(encodeWholeRequest(BEGIN_KEEP_CONN, params, REQUEST_ID, body));
       this.stdinEnded = true;
       return;
     }
+    // A larger body goes out as it is (a writev of its records), not copied into one buffer.
     socket.cork();
     socket.write(BEGIN_KEEP_CONN);
     socket.write(params);
+    if (Buffer.isBuffer(body)) {
+      for (const piece of encodeStreamRecords(RecordType.STDIN, REQUEST_ID, body))
+        socket.write(piece);
+      socket.write(STDIN_END);
+      this.stdinEnded = true;
+    }
     process.nextTick(uncork, socket);
-    this.pumpBody(body);
+    if (!Buffer.isBuffer(body)) this.pumpBody(body);
   }
 
   /** Stops reading the process's output (the client is slow). */
