@@ -99,7 +99,7 @@ function memoryTable(memory, targets) {
       'peak under load',
       'after each scenario (max)',
       'after the run',
-      'PHP peak under load',
+      'PHP peak under load (processes)',
     ],
     body: targets
       .filter((t) => memory[t.id])

@@ -13,16 +13,21 @@ function rssNow(pids) {
 }
 
 /**
- * Starts sampling every `intervalMs`; stop() ends the timer and resolves the
- * peaks and the sample count. The processes are resolved once: no PHP
- * process recycles during a run.
+ * Starts sampling `resolvePids()` ({ frontEnd: [], php: [] }) every
+ * `intervalMs`; stop() ends the timer and returns the peaks, the most PHP
+ * processes seen and the sample count. The process list is looked up again
+ * every 4th sample (a pool may start a process under load) rather than every
+ * time: reading all of /proc four times a second would cost the servers CPU.
  */
-function startSampler(pids, intervalMs = 250) {
-  const peaks = { frontEndKiB: 0, phpKiB: 0, samples: 0 };
+function startSampler(resolvePids, intervalMs = 250) {
+  const peaks = { frontEndKiB: 0, phpKiB: 0, phpProcesses: 0, samples: 0 };
+  let pids = resolvePids();
   const sample = () => {
+    if (peaks.samples % 4 === 3) pids = resolvePids();
     const now = rssNow(pids);
     peaks.frontEndKiB = Math.max(peaks.frontEndKiB, now.frontEndKiB);
     peaks.phpKiB = Math.max(peaks.phpKiB, now.phpKiB);
+    peaks.phpProcesses = Math.max(peaks.phpProcesses, pids.php.length);
     peaks.samples += 1;
   };
   sample();
@@ -30,6 +35,7 @@ function startSampler(pids, intervalMs = 250) {
   return {
     stop() {
       clearInterval(timer);
+      pids = resolvePids();
       sample();
       return peaks;
     },

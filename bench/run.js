@@ -216,16 +216,17 @@ async function measure({ target, handle }, scenario, round, opts, load) {
   if (round === 0 && opts.warmup > 0)
     await load(request(handle.baseUrl, c, scenario.connections, opts.warmup));
   const pids = handle.pids();
-  const sampler = startSampler((handle.rssPids ?? handle.pids)());
+  const sampler = startSampler(handle.rssPids ?? handle.pids);
   const before = cpuOf(pids);
   let r;
+  let peaks;
   try {
     r = await load(request(handle.baseUrl, c, scenario.connections, opts.duration));
   } catch (err) {
     err.message = `${target.label}, ${scenario.id}, round ${round + 1}: ${err.message}`;
     throw err;
   } finally {
-    handle.lastPeaks = sampler.stop();
+    peaks = sampler.stop();
   }
   const after = cpuOf(pids);
   const afterRss = rssNow((handle.rssPids ?? handle.pids)());
@@ -242,9 +243,10 @@ async function measure({ target, handle }, scenario, round, opts, load) {
       php: perRequest(after.php - before.php),
     },
     rss: {
-      frontEndPeakKiB: handle.lastPeaks.frontEndKiB,
-      phpPeakKiB: handle.lastPeaks.phpKiB,
-      samples: handle.lastPeaks.samples,
+      frontEndPeakKiB: peaks.frontEndKiB,
+      phpPeakKiB: peaks.phpKiB,
+      phpProcesses: peaks.phpProcesses,
+      samples: peaks.samples,
       frontEndAfterKiB: afterRss.frontEndKiB,
     },
   };
@@ -268,7 +270,7 @@ function memorySummary(started, results, snapshots) {
       afterMaxKiB: Math.max(0, ...mine.map((r) => r.rss.frontEndAfterKiB)),
       afterKiB: end.frontEndKiB,
       phpPeakKiB: Math.max(0, ...mine.map((r) => r.rss.phpPeakKiB)),
-      phpProcesses: snapshots[target.id]?.php.processes ?? null,
+      phpProcesses: Math.max(0, ...mine.map((r) => r.rss.phpProcesses)),
       snapshot: snapshots[target.id] ?? null,
     };
   }
