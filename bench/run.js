@@ -347,7 +347,11 @@ async function bench(opts, targets, machine, load) {
     ? report.markdownReport({
         machine,
         date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-        command: `node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
+        // The run's own options; --markdown / --write-readme only choose where the output goes.
+        command: ['npm run bench --', ...process.argv.slice(2)]
+          .filter((a) => a !== '--markdown' && a !== '--write-readme')
+          .join(' ')
+          .replace(/ --$/, ''),
         settingsLine,
         rows,
         goals,
