@@ -100,10 +100,12 @@ function options() {
   if (tool !== 'wrk' && tool !== 'autocannon') throw usageError('--tool must be wrk or autocannon');
   const phpCgi = values['php-cgi'] ?? procs.which(['php-cgi']);
   if (!phpCgi) throw usageError('php-cgi not found on PATH (use --php-cgi)');
-  const floorAsked = values.floor ?? process.env.NODE_FLOOR;
+  // An empty NODE_FLOOR counts as unset, not as the current directory.
+  const floorAsked = values.floor || process.env.NODE_FLOOR || null;
   const floorPath = path.resolve(floorAsked ?? DEFAULT_FLOOR);
-  if (floorAsked && !fs.existsSync(floorPath))
-    throw usageError(`node-floor.js not found at ${floorPath}`);
+  const isFile = (file) => fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+  if (floorAsked && !isFile(floorPath))
+    throw usageError(`node-floor.js not found at ${floorPath} (--floor / NODE_FLOOR)`);
   const soakMinutes =
     values['soak-minutes'] === undefined ? null : number('soak-minutes', 0.05, false);
   return {
@@ -115,7 +117,7 @@ function options() {
     threads: number('threads', 1),
     nginxWorkers,
     only: only ?? (soakMinutes !== null ? SOAK_TARGETS : null),
-    floor: fs.existsSync(floorPath) ? floorPath : null,
+    floor: isFile(floorPath) ? floorPath : null,
     floorPath,
     tool,
     wrk,
