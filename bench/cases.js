@@ -5,6 +5,7 @@
 const HELLO = 'Hello, world!\n';
 const BIG_BYTES = 1024 * 1024;
 const POST_BYTES = 64 * 1024;
+const SLEPT = 'slept 20 ms\n';
 
 const quote = (body) => JSON.stringify(body.toString('latin1').slice(0, 200));
 
@@ -34,6 +35,14 @@ const CASES = [
     check: (body) =>
       body.toString('latin1').trim() === String(POST_BYTES) ||
       `PHP read ${quote(body)} bytes, expected ${POST_BYTES}`,
+  },
+  {
+    id: 'sleep',
+    label: '20 ms sleep',
+    path: '/sleep.php',
+    method: 'GET',
+    check: (body) =>
+      body.toString('latin1') === SLEPT || `body ${quote(body)}, expected ${JSON.stringify(SLEPT)}`,
   },
 ];
 

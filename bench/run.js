@@ -1,106 +1,27 @@
 'use strict';
-// npm run bench [-- --workers N --duration S --connections C ...]
-// iis-fastcgi (on node:http, and under Express) against nginx → php-cgi and
-// nginx → php-fpm, same scripts, same number of PHP workers, same php.ini.
-// Prints a table and writes bench/results/latest.json.
+// npm run bench [-- --rounds R --duration S --scenarios LIST ...]
+// iis-fastcgi (the CLI, the middleware on node:http and under Express), the
+// Node floor, nginx → php-cgi / php-fpm and lighttpd → php-cgi: same scripts,
+// same number of PHP workers, same php.ini, all started once and measured in
+// one interleaved run (issue 13). Prints tables, writes bench/results/latest.json.
 
 const childProcess = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { parseArgs } = require('node:util');
 const procs = require('./procs');
 const { CASES, verify } = require('./cases');
 const { createLoadGenerator } = require('./load');
-const { availableTargets, phpIni, TARGET_IDS } = require('./targets');
+const { availableTargets, phpIni } = require('./targets');
+const { options, usageError } = require('./options');
+const summary = require('./summary');
+const report = require('./report');
+const { runSoak } = require('./rss-soak');
+const { rssNow, startSampler } = require('./rss-sampler');
 const profile = require('./profile');
 
 const RESULTS = path.join(__dirname, 'results');
-
-const USAGE = `usage: npm run bench -- [options]
-  --workers N          PHP workers per server (iis-fastcgi maxInstances, PHP_FCGI_CHILDREN, pm.max_children)  [2]
-  --duration S         seconds measured per case and server                                                    [10]
-  --connections C      concurrent client connections                                                           [16]
-  --warmup S           seconds of unmeasured load before each case                                             [2]
-  --threads T          wrk threads (each one takes a core from the servers)                                    [1]
-  --nginx-workers W    nginx worker_processes: 1 (like Node's one event loop) or auto                          [1]
-  --cases LIST         hello,big,post                                                                          [all]
-  --targets LIST       iis-fastcgi,iis-fastcgi-express,nginx-php-cgi,nginx-php-fpm,                            [all found]
-                       iis-fastcgi-remote,nginx-php-fpm-remote (2 php-fpm on 127.0.0.2/.3, N workers each)
-  --tool wrk|autocannon  load generator                                                                        [wrk if installed]
-  --php-cgi PATH       php-cgi binary                                                                          [php-cgi on PATH]
-  --profile            run the iis-fastcgi server under node --cpu-prof and print its hot spots`;
-
-function usageError(message) {
-  return Object.assign(new Error(message), { code: 'BENCH_USAGE' });
-}
-
-function options() {
-  const { values } = parseArgs({
-    options: {
-      workers: { type: 'string', default: '2' },
-      duration: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '16' },
-      warmup: { type: 'string', default: '2' },
-      threads: { type: 'string', default: '1' },
-      'nginx-workers': { type: 'string', default: '1' },
-      cases: { type: 'string' },
-      targets: { type: 'string' },
-      tool: { type: 'string' },
-      'php-cgi': { type: 'string' },
-      profile: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const int = (name, min) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min)
-      throw usageError(`--${name} must be an integer ≥ ${min}\n${USAGE}`);
-    return n;
-  };
-  const list = (name, known) => {
-    if (!values[name]) return null;
-    const items = values[name].split(',').map((s) => s.trim());
-    const unknown = items.filter((item) => !known.includes(item));
-    if (unknown.length)
-      throw usageError(`--${name}: unknown ${unknown.join(', ')} (known: ${known.join(', ')})`);
-    return items;
-  };
-  const nginxWorkers = values['nginx-workers'];
-  if (nginxWorkers !== 'auto' && !(Number(nginxWorkers) >= 1))
-    throw usageError('--nginx-workers must be a number or auto');
-  const wrk = procs.which(['wrk']);
-  const tool = values.tool ?? (wrk ? 'wrk' : 'autocannon');
-  if (tool === 'wrk' && !wrk) throw usageError('--tool wrk: wrk is not installed');
-  if (tool !== 'wrk' && tool !== 'autocannon') throw usageError('--tool must be wrk or autocannon');
-  const phpCgi = values['php-cgi'] ?? procs.which(['php-cgi']);
-  if (!phpCgi) throw usageError('php-cgi not found on PATH (use --php-cgi)');
-  return {
-    workers: int('workers', 1),
-    duration: int('duration', 1),
-    connections: int('connections', 1),
-    warmup: int('warmup', 0),
-    threads: int('threads', 1),
-    nginxWorkers,
-    cases: CASES.filter((c) =>
-      (
-        list(
-          'cases',
-          CASES.map((k) => k.id),
-        ) ?? [c.id]
-      ).includes(c.id),
-    ),
-    only: list('targets', TARGET_IDS),
-    tool,
-    wrk,
-    phpCgi,
-    profile: values.profile,
-  };
-}
+const README = path.join(__dirname, 'README.md');
 
 /** A tool's version line, without build dates and copyright notices. */
 function version(command, args) {
@@ -111,6 +32,7 @@ function version(command, args) {
     line
       .replace(/^nginx version:\s*/, '')
       .replace(/\s*\(built:[^)]*\)/, '')
+      .replace(/\s*-\s*a light and fast webserver\s*$/, '')
       .replace(/\s*Copyright.*$/, '')
       .trim() || null
   );
@@ -128,6 +50,7 @@ function machineFacts(opts, found) {
     phpIni: phpIni(opts.phpCgi),
     nginx: version(found.nginx, ['-v']),
     phpFpm: version(found.phpFpm, ['-v']),
+    lighttpd: version(found.lighttpd, ['-v']),
     loadGenerator:
       opts.tool === 'wrk'
         ? version(opts.wrk, ['-v'])
@@ -140,136 +63,196 @@ function cpuOf(pids) {
   return { frontEnd: sum(pids.frontEnd), php: sum(pids.php) };
 }
 
-async function benchTarget(target, opts, load) {
-  const results = [];
-  process.stderr.write(`${target.label}: starting\n`);
-  const handle = await target.start();
+const caseOf = (script) => CASES.find((c) => c.id === script);
+
+function request(baseUrl, c, connections, duration) {
+  return {
+    url: baseUrl + c.path,
+    method: c.method,
+    body: c.body,
+    contentType: c.contentType,
+    connections,
+    duration,
+  };
+}
+
+/** Starts every target once and checks each answers every script used; stops those started on failure. */
+async function startAll(targets, cases) {
+  const started = [];
+  for (const target of targets) {
+    process.stderr.write(`${target.label}: starting\n`);
+    const handle = await target.start();
+    started.push({ target, handle });
+    process.stderr.write(`  ${handle.baseUrl}\n`);
+    await verify(target.label, handle.baseUrl, cases);
+    const rssPids = (handle.rssPids ?? handle.pids)();
+    handle.startRss = rssNow(rssPids);
+  }
+  return started;
+}
+
+/** One measured load of one target in one scenario, with CPU and RSS around it. */
+async function measure({ target, handle }, scenario, round, opts, load) {
+  const c = caseOf(scenario.script);
+  if (round === 0 && opts.warmup > 0)
+    await load(request(handle.baseUrl, c, scenario.connections, opts.warmup));
+  const pids = handle.pids();
+  const sampler = startSampler(handle.rssPids ?? handle.pids);
+  const before = cpuOf(pids);
+  let r;
+  let peaks;
   try {
-    const atStart = await handle.snapshot();
-    await verify(target.label, handle.baseUrl, opts.cases);
-    for (const c of opts.cases) {
-      const request = {
-        url: handle.baseUrl + c.path,
-        method: c.method,
-        body: c.body,
-        contentType: c.contentType,
-        connections: opts.connections,
-      };
-      if (opts.warmup > 0) await load({ ...request, duration: opts.warmup });
-      const pids = handle.pids();
-      const before = cpuOf(pids);
-      const r = await load({ ...request, duration: opts.duration });
-      const after = cpuOf(pids);
-      // CPU per request says which side is the cost, whatever the 2 cores were shared out as.
-      const cpuUsPerRequest = {
-        frontEnd: Math.round(((after.frontEnd - before.frontEnd) * 1000) / r.requests),
-        php: Math.round(((after.php - before.php) * 1000) / r.requests),
-      };
-      process.stderr.write(
-        `  ${c.label.padEnd(16)} ${fmtRate(r.reqPerSec).padStart(8)} req/s  p50 ${fmtMs(r.p50Ms)}  p99 ${fmtMs(r.p99Ms)}  ` +
-          `CPU/req ${cpuUsPerRequest.frontEnd} µs front end, ${cpuUsPerRequest.php} µs PHP\n`,
-      );
-      results.push({
-        case: c.id,
-        caseLabel: c.label,
-        target: target.id,
-        server: target.label,
-        ...r,
-        cpuUsPerRequest,
-      });
-    }
-    // Still correct after the load (a pool that broke under load would show here).
-    await verify(target.label, handle.baseUrl, opts.cases);
-    const snapshot = await handle.snapshot();
-    snapshot.frontEnd.startRssKiB = atStart.frontEnd.rssKiB;
-    return { results, snapshot };
+    r = await load(request(handle.baseUrl, c, scenario.connections, opts.duration));
+  } catch (err) {
+    err.message = `${target.label}, ${scenario.id}, round ${round + 1}: ${err.message}`;
+    throw err;
   } finally {
-    await handle.stop();
+    peaks = sampler.stop();
   }
+  const after = cpuOf(pids);
+  const afterRss = rssNow((handle.rssPids ?? handle.pids)());
+  // CPU per request says which side is the cost, whatever the 2 cores were shared out as.
+  const perRequest = (ms) => (r.requests > 0 ? (ms * 1000) / r.requests : null);
+  const result = {
+    round: round + 1,
+    scenario: scenario.id,
+    target: target.id,
+    server: target.label,
+    ...r,
+    cpuUsPerRequest: {
+      frontEnd: perRequest(after.frontEnd - before.frontEnd),
+      php: perRequest(after.php - before.php),
+    },
+    rss: {
+      frontEndPeakKiB: peaks.frontEndKiB,
+      phpPeakKiB: peaks.phpKiB,
+      phpProcesses: peaks.phpProcesses,
+      samples: peaks.samples,
+      frontEndAfterKiB: afterRss.frontEndKiB,
+    },
+  };
+  process.stderr.write(
+    `  round ${round + 1} ${scenario.id.padEnd(9)} ${target.label.padEnd(38)} ${report.fmtRate(r.reqPerSec).padStart(8)} req/s  ` +
+      `p99 ${report.fmtMs(r.p99Ms)}  RSS peak ${report.fmtMiB(result.rss.frontEndPeakKiB)}\n`,
+  );
+  return result;
 }
 
-// Output ---------------------------------------------------------------------
-
-const fmtRate = (n) => Math.round(n).toLocaleString('en-US');
-// autocannon reports whole milliseconds: 0 means under one.
-const fmtMs = (ms) =>
-  ms === 0
-    ? '< 1 ms'
-    : ms < 1
-      ? `${(ms * 1000).toFixed(0)} µs`
-      : ms < 100
-        ? `${ms.toFixed(2)} ms`
-        : `${ms.toFixed(0)} ms`;
-const fmtMiB = (kib) => `${(kib / 1024).toFixed(1)} MiB`;
-
-function table(results, cases) {
-  const rows = [
-    [
-      'case',
-      'server',
-      'req/s',
-      'p50',
-      'p99',
-      'vs nginx→cgi',
-      'CPU/req front',
-      'CPU/req PHP',
-      'errors',
-    ],
-  ];
-  for (const c of cases) {
-    const rowsOfCase = results.filter((r) => r.case === c.id);
-    const reference = rowsOfCase.find((r) => r.target === 'nginx-php-cgi');
-    for (const r of rowsOfCase) {
-      rows.push([
-        c.label,
-        r.server,
-        fmtRate(r.reqPerSec),
-        fmtMs(r.p50Ms),
-        fmtMs(r.p99Ms),
-        reference ? `${(r.reqPerSec / reference.reqPerSec).toFixed(2)}×` : '',
-        `${r.cpuUsPerRequest.frontEnd} µs`,
-        `${r.cpuUsPerRequest.php} µs`,
-        String(r.errors + r.non2xx),
-      ]);
-    }
+/** Per target: RSS at start, the peak under load, the largest after a scenario, after the run. */
+function memorySummary(started, results, snapshots) {
+  const memory = {};
+  for (const { target, handle } of started) {
+    const mine = results.filter((r) => r.target === target.id);
+    const end = rssNow((handle.rssPids ?? handle.pids)());
+    memory[target.id] = {
+      frontEndName: snapshots[target.id]?.frontEnd.name ?? target.id,
+      startKiB: handle.startRss.frontEndKiB,
+      peakKiB: Math.max(0, ...mine.map((r) => r.rss.frontEndPeakKiB)),
+      afterMaxKiB: Math.max(0, ...mine.map((r) => r.rss.frontEndAfterKiB)),
+      afterKiB: end.frontEndKiB,
+      phpPeakKiB: Math.max(0, ...mine.map((r) => r.rss.phpPeakKiB)),
+      phpProcesses: Math.max(0, ...mine.map((r) => r.rss.phpProcesses)),
+      snapshot: snapshots[target.id] ?? null,
+    };
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  const right = [false, false, true, true, true, true, true, true, true];
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => (right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return memory;
 }
 
-function memoryLines(memory, targets) {
-  const lines = [
-    'memory after the run (VmRSS, peak = VmHWM; forked PHP workers share pages, so their sum overstates):',
-  ];
-  for (const t of targets) {
-    const m = memory[t.id];
-    if (!m) continue;
-    const f = m.frontEnd;
-    const front = `${f.name} ×${f.processes}: ${fmtMiB(f.rssKiB)} (at start ${fmtMiB(f.startRssKiB)}, peak ${fmtMiB(f.peakKiB)})`;
-    const masters = m.php.masters ?? 1;
-    const phpCount = m.php.masterIncluded
-      ? `${m.php.processes} (${masters} master${masters === 1 ? '' : 's'} + ${m.php.processes - masters} workers)`
-      : `${m.php.processes}`;
-    lines.push(
-      `  ${t.label.padEnd(38)} ${front};  ${m.php.name} processes: ${phpCount}, ${fmtMiB(m.php.rssKiB)}`,
+function writeReadme(block) {
+  const text = fs.readFileSync(README, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`${README}: no ${start} … ${end} markers`);
+  fs.writeFileSync(README, `${text.slice(0, a + start.length)}\n${block}\n${text.slice(b)}`);
+}
+
+function header(opts, machine) {
+  console.log(
+    `machine: ${report.machineLine(machine)}\nphp.ini for every PHP process: ${machine.phpIni.ini ?? '(none)'} + ${machine.phpIni.scanDir ?? '(no conf.d)'}`,
+  );
+  if (!opts.floor)
+    console.log(
+      `node-floor.js not found at ${opts.floorPath} (--floor PATH or NODE_FLOOR): floor rows skipped`,
     );
-    if (m.poolStats) {
-      for (const s of m.poolStats) {
-        lines.push(
-          `  ${''.padEnd(38)} pool: served ${s.served}, failed ${s.failed}, recycled ${s.recycled}, instances ${s.instances}/${s.maxInstances}`,
-        );
-      }
+}
+
+async function bench(opts, targets, machine, load) {
+  const settingsLine =
+    `${opts.workers} PHP workers per server, ${opts.rounds} interleaved round${opts.rounds === 1 ? '' : 's'} × ${opts.duration} s ` +
+    `(${opts.warmup} s warm-up per server and scenario in round 1), medians over rounds, ` +
+    `${opts.tool === 'wrk' ? `wrk -t${opts.threads}` : 'autocannon'}, nginx worker_processes ${opts.nginxWorkers}`;
+  console.log(`iis-fastcgi bench: ${settingsLine}\n`);
+  const cases = [...new Set(opts.scenarios.map((s) => s.script))].map(caseOf);
+  const started = await startAll(targets, cases);
+  const results = [];
+  for (let round = 0; round < opts.rounds; round++) {
+    // Rotated each round so that no server always runs first (or right after the same one).
+    const order = summary.rotate(started, round);
+    for (const scenario of opts.scenarios) {
+      for (const entry of order) results.push(await measure(entry, scenario, round, opts, load));
     }
   }
-  return lines.join('\n');
+  const snapshots = {};
+  for (const { target, handle } of started) {
+    // Still correct after the load (a pool that broke under load would show here).
+    await verify(target.label, handle.baseUrl, cases);
+    snapshots[target.id] = await handle.snapshot();
+  }
+  const memory = memorySummary(started, results, snapshots);
+  for (const { handle } of started) await handle.stop();
+
+  const labelOf = (id) => targets.find((t) => t.id === id)?.label ?? id;
+  const rows = summary.withRatios(
+    summary.aggregate(
+      results,
+      opts.scenarios,
+      targets.map((t) => t.id),
+    ),
+  );
+  const goals = summary.evaluateGoals(rows, memory);
+  console.log(`\n${report.plain(report.scenarioRows(rows, labelOf))}\n`);
+  console.log(
+    `goals (issue 13), for iis-fastcgi serve:\n${report.plain(report.goalRows(goals))}\n`,
+  );
+  console.log(
+    `front-end resident memory (VmRSS; nginx: its workers), sampled every 250 ms under load:\n` +
+      `${report.plain(report.memoryTable(memory, targets))}`,
+  );
+  for (const t of targets) {
+    for (const p of memory[t.id]?.snapshot?.poolStats ?? [])
+      console.log(
+        `  ${t.label}: pool served ${p.served}, failed ${p.failed}, recycled ${p.recycled}, instances ${p.instances}/${p.maxInstances}`,
+      );
+  }
+  for (const r of results.filter((x) => x.errors + x.non2xx > 0))
+    console.log(
+      `WARNING: ${r.server}, ${r.scenario}, round ${r.round}: ${r.errors} socket errors, ${r.non2xx} non-2xx responses`,
+    );
+  const markdown = opts.markdown
+    ? report.markdownReport({
+        machine,
+        date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+        // The run's own options; --markdown / --write-readme only choose where the output goes.
+        command: ['npm run bench --', ...process.argv.slice(2)]
+          .filter((a) => a !== '--markdown' && a !== '--write-readme')
+          .join(' ')
+          .replace(/ --$/, ''),
+        settingsLine,
+        rows,
+        goals,
+        memory,
+        targets,
+        labelOf,
+      })
+    : null;
+  if (markdown) console.log(`\n${markdown}`);
+  if (opts.writeReadme) {
+    writeReadme(markdown);
+    console.log(`\nwritten to ${path.relative(process.cwd(), README)}`);
+  }
+  return { results, rows, goals, memory };
 }
 
 async function main() {
@@ -279,45 +262,36 @@ async function main() {
   const profileDir = opts.profile ? fs.mkdtempSync(path.join(RESULTS, 'profile-')) : null;
   const found = availableTargets({ ...opts, profileDir });
   const { targets } = found;
+  const missing = (opts.only ?? []).filter((id) => !targets.some((t) => t.id === id));
+  if (missing.length)
+    throw usageError(`--targets: ${missing.join(', ')} cannot run here (not installed?)`);
+  if (targets.length === 0) throw usageError('no target to run');
   const machine = machineFacts(opts, found);
-
-  const tempDir = procs.makeTempDir('bench-load-');
+  header(opts, machine);
   const load = createLoadGenerator({
     tool: opts.tool,
     wrk: opts.wrk,
-    tempDir,
+    tempDir: procs.makeTempDir('bench-load-'),
     threads: opts.threads,
   });
 
-  console.log(
-    `iis-fastcgi bench: ${opts.workers} PHP workers per server, ${opts.connections} connections, ` +
-      `${opts.duration} s per case after ${opts.warmup} s warm-up, ${opts.tool === 'wrk' ? `wrk -t${opts.threads}` : 'autocannon'}, ` +
-      `nginx worker_processes ${opts.nginxWorkers}`,
-  );
-  console.log(
-    `machine: ${machine.cores} cores (${machine.cpu}), ${machine.kernel}, Node ${machine.node}, ${machine.php ?? 'php-cgi ?'}, ` +
-      `${machine.nginx ?? 'nginx not installed'}, ${machine.phpFpm ?? 'php-fpm not installed'}, ${machine.loadGenerator}`,
-  );
-  console.log(
-    `php.ini for every PHP process: ${machine.phpIni.ini ?? '(none)'} + ${machine.phpIni.scanDir ?? '(no conf.d)'}\n`,
-  );
-
-  const results = [];
-  const memory = {};
-  for (const target of targets) {
-    const outcome = await benchTarget(target, opts, load);
-    results.push(...outcome.results);
-    memory[target.id] = outcome.snapshot;
+  const { phpCgi, wrk: _wrk, scenarios, ...settings } = opts;
+  const common = {
+    date: new Date().toISOString(),
+    machine,
+    settings: { ...settings, scenarios: scenarios.map((s) => s.id), phpCgi },
+  };
+  let outcome;
+  let file;
+  if (opts.soakMinutes !== null) {
+    const soak = await runSoak(targets, opts, load, startAll);
+    console.log(report.soakLines(soak, (id) => targets.find((t) => t.id === id)?.label ?? id));
+    outcome = { soak };
+    file = path.join(RESULTS, 'soak-latest.json');
+  } else {
+    outcome = await bench(opts, targets, machine, load);
+    file = path.join(RESULTS, 'latest.json');
   }
-
-  console.log(`\n${table(results, opts.cases)}\n`);
-  const failing = results.filter((r) => r.errors + r.non2xx > 0);
-  for (const r of failing)
-    console.log(
-      `WARNING: ${r.server}, ${r.caseLabel}: ${r.errors} socket errors, ${r.non2xx} non-2xx responses`,
-    );
-  console.log(memoryLines(memory, targets));
-
   let profiles = [];
   if (profileDir) {
     profiles = fs
@@ -326,24 +300,7 @@ async function main() {
       .map((f) => profile.summarize(path.join(profileDir, f)));
     for (const p of profiles) console.log(`\n${profile.format(p)}`);
   }
-
-  const file = path.join(RESULTS, 'latest.json');
-  const { phpCgi, wrk: _wrk, ...settings } = opts;
-  fs.writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        machine,
-        settings: { ...settings, cases: opts.cases.map((c) => c.id), phpCgi },
-        results,
-        memory,
-        profiles,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  fs.writeFileSync(file, `${JSON.stringify({ ...common, ...outcome, profiles }, null, 2)}\n`);
   console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
 }
 

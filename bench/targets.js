@@ -1,41 +1,49 @@
 'use strict';
 // The servers under test. Each target starts on demand and returns a handle:
-// { baseUrl, pids() → { frontEnd, php }, snapshot() → memory and process counts, stop() }.
+// { baseUrl, pids() → { frontEnd, php }, rssPids() (optional, the processes whose
+// memory counts, when not all of pids()), snapshot() → memory and process counts, stop() }.
 // All of them run the same php-cgi binary (or php-fpm) with the same php.ini,
 // the same number of PHP workers, and talk FastCGI over a Unix socket.
 
-const childProcess = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const procs = require('./procs');
+const { lighttpdPhpCgi } = require('./target-lighttpd');
+const { nodeFloor } = require('./target-node-floor');
 
-const WWW = path.join(__dirname, 'www');
-// High enough that no PHP process recycles during a run (recycling is measured elsewhere).
-const MAX_REQUESTS = 10000000;
-const isPhp = (p) => /^php-(cgi|fpm)/.test(p.comm);
-
-/** php.ini and conf.d that php-cgi loads, so php-fpm can be given the same ones. */
-function phpIni(phpCgi) {
-  const probe =
-    '<?php echo php_ini_loaded_file(), "\\n", php_ini_scanned_files() ? dirname(strtok(php_ini_scanned_files(), ",")) : "";';
-  const [ini = '', scanDir = ''] = childProcess
-    .execFileSync(phpCgi, ['-q'], { input: probe, encoding: 'utf8', timeout: 10000 })
-    .split('\n')
-    .map((line) => line.trim());
-  return { ini: ini || null, scanDir: scanDir || null };
-}
-
-function sumMemory(list) {
-  const pids = list.map((p) => p.pid ?? p);
-  const mem = pids.map((pid) => procs.memory(pid));
-  return {
-    processes: pids.length,
-    rssKiB: mem.reduce((sum, m) => sum + m.rssKiB, 0),
-    peakKiB: mem.reduce((sum, m) => sum + m.peakKiB, 0),
-  };
-}
+const { WWW, MAX_REQUESTS, isPhp, isRoot, phpIni, sumMemory } = require('./target-common');
 
 // iis-fastcgi ----------------------------------------------------------------
+
+/**
+ * The site config of every iis-fastcgi target with local php-cgi: one
+ * application of N php-cgi processes that never recycle during a run.
+ */
+function localConfig(workers, phpCgi) {
+  return {
+    physicalPath: WWW,
+    fastCgi: {
+      application: [
+        {
+          fullPath: phpCgi,
+          maxInstances: workers,
+          instanceMaxRequests: MAX_REQUESTS,
+          environmentVariables: [{ name: 'PHP_FCGI_MAX_REQUESTS', value: String(MAX_REQUESTS) }],
+        },
+      ],
+    },
+    handlers: [
+      {
+        name: 'PHP_via_FastCGI',
+        path: '*.php',
+        verb: 'GET,HEAD,POST',
+        modules: 'FastCgiModule',
+        scriptProcessor: phpCgi,
+        resourceType: 'File',
+      },
+    ],
+  };
+}
 
 // Two front ends: the middleware on node:http alone, and under Express (what
 // most applications run), so Express's own cost per request is visible.
@@ -45,31 +53,7 @@ function iisFastCgi({ workers, phpCgi, profileDir }, front) {
     id: express ? 'iis-fastcgi-express' : 'iis-fastcgi',
     label: `iis-fastcgi${express ? ' + express' : ''} (${workers} php-cgi)`,
     async start() {
-      const config = {
-        physicalPath: WWW,
-        fastCgi: {
-          application: [
-            {
-              fullPath: phpCgi,
-              maxInstances: workers,
-              instanceMaxRequests: MAX_REQUESTS,
-              environmentVariables: [
-                { name: 'PHP_FCGI_MAX_REQUESTS', value: String(MAX_REQUESTS) },
-              ],
-            },
-          ],
-        },
-        handlers: [
-          {
-            name: 'PHP_via_FastCGI',
-            path: '*.php',
-            verb: 'GET,HEAD,POST',
-            modules: 'FastCgiModule',
-            scriptProcessor: phpCgi,
-            resourceType: 'File',
-          },
-        ],
-      };
+      const config = localConfig(workers, phpCgi);
       const execArgv = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
       const server = procs.forkNode(path.join(__dirname, 'server.js'), [], {
         execArgv,
@@ -211,10 +195,6 @@ ${params}
 `;
 }
 
-function isRoot() {
-  return process.getuid?.() === 0;
-}
-
 /**
  * nginx in front of PHP. `startBackend(dir)` starts the PHP side and resolves
  * once it listens, with `{ backends, pass }` (one socket: `unix:…`) or
@@ -249,6 +229,14 @@ function nginxTarget({ id, label, nginx, nginxWorkers, startBackend }) {
         baseUrl: `http://127.0.0.1:${port}`,
         pids: () => ({
           frontEnd: [master.pid, ...procs.descendants(master.pid).map((p) => p.pid)],
+          php: phpPids(),
+        }),
+        // nginx's master serves nothing: memory is the workers' (the issue's "nginx: workers").
+        rssPids: () => ({
+          frontEnd: procs
+            .descendants(master.pid)
+            .filter((p) => p.comm === 'nginx')
+            .map((p) => p.pid),
           php: phpPids(),
         }),
         async snapshot() {
@@ -468,6 +456,56 @@ function iisFastCgiRemote({ workers, phpFpm, phpCgi }) {
   };
 }
 
+/**
+ * `iis-fastcgi serve` (the real CLI, dist/cli.js) with the same local php-cgi
+ * application and handler as the `iis-fastcgi` target: what a user runs.
+ */
+function iisFastCgiServe({ workers, phpCgi }) {
+  return {
+    id: 'iis-fastcgi-serve',
+    label: `iis-fastcgi serve (${workers} php-cgi)`,
+    async start() {
+      const dir = procs.makeTempDir('bench-iis-fastcgi-serve-');
+      const config = path.join(dir, 'site.json');
+      fs.writeFileSync(config, JSON.stringify(localConfig(workers, phpCgi)));
+      const cli = path.join(__dirname, '..', 'dist', 'cli.js');
+      const server = procs.start(process.execPath, [
+        cli,
+        'serve',
+        '--config',
+        config,
+        '--port',
+        '0',
+      ]);
+      let port;
+      try {
+        port = await startupPort(server, 15000);
+      } catch (err) {
+        await procs.stop(server);
+        throw err;
+      }
+      const pids = () => ({
+        frontEnd: [server.pid],
+        php: procs
+          .descendants(server.pid)
+          .filter(isPhp)
+          .map((p) => p.pid),
+      });
+      return {
+        baseUrl: `http://127.0.0.1:${port}`,
+        pids,
+        async snapshot() {
+          return {
+            frontEnd: { name: 'node (iis-fastcgi serve)', ...sumMemory([server.pid]) },
+            php: { name: 'php-cgi', ...sumMemory(pids().php) },
+          };
+        },
+        stop: () => procs.stop(server),
+      };
+    },
+  };
+}
+
 /** The port of serve's start-up line (`iis-fastcgi serving … on http://127.0.0.1:PORT/`), bounded. */
 function startupPort(child, timeoutMs) {
   return new Promise((resolve, reject) => {
@@ -501,26 +539,37 @@ function availableTargets(options) {
   const phpCgi = options.phpCgi;
   const nginx = procs.which(['nginx']);
   const phpFpm = procs.which(['php-fpm', 'php-fpm8.2', 'php-fpm8.3', 'php-fpm8.1']);
+  const lighttpd = procs.which(['lighttpd']);
   const all = [
+    iisFastCgiServe({ ...options, phpCgi }),
     iisFastCgi({ ...options, phpCgi }, 'http'),
     iisFastCgi({ ...options, phpCgi }, 'express'),
   ];
+  if (options.floor) {
+    all.push(nodeFloor({ ...options, phpCgi }, false), nodeFloor({ ...options, phpCgi }, true));
+  }
   if (nginx) all.push(nginxPhpCgi({ ...options, phpCgi, nginx }));
   if (nginx && phpFpm) all.push(nginxPhpFpm({ ...options, phpCgi, phpFpm, nginx }));
+  if (lighttpd) all.push(lighttpdPhpCgi({ ...options, phpCgi, lighttpd }));
   if (phpFpm) all.push(iisFastCgiRemote({ ...options, phpCgi, phpFpm }));
   if (nginx && phpFpm) all.push(nginxPhpFpmRemote({ ...options, phpCgi, phpFpm, nginx }));
   return {
     targets: all.filter((t) => !options.only || options.only.includes(t.id)),
     nginx,
     phpFpm,
+    lighttpd,
   };
 }
 
 const TARGET_IDS = [
+  'iis-fastcgi-serve',
   'iis-fastcgi',
   'iis-fastcgi-express',
   'nginx-php-cgi',
   'nginx-php-fpm',
+  'lighttpd-php-cgi',
+  'node-floor',
+  'node-floor-express',
   'iis-fastcgi-remote',
   'nginx-php-fpm-remote',
 ];
