@@ -170,3 +170,39 @@ describe('WaitQueue', () => {
 function internals<T>(queue: WaitQueue<T>): { items: unknown[]; head: number } {
   return queue as unknown as { items: unknown[]; head: number };
 }
+
+describe('WaitQueue: what it keeps', () => {
+  it('holds no served or withdrawn value, however long it stays non-empty', () => {
+    // Values reachable from the queue object, walked through every property and element.
+    const reachable = (root: object): Set<unknown> => {
+      const seen = new Set<unknown>();
+      const stack: unknown[] = [root];
+      while (stack.length > 0) {
+        const value = stack.pop();
+        if (value === null || typeof value !== 'object' || seen.has(value)) continue;
+        seen.add(value);
+        for (const child of Object.values(value as object)) stack.push(child);
+      }
+      return seen;
+    };
+    const queue = new WaitQueue<{ n: number }>();
+    const served: Array<{ n: number }> = [];
+    const withdrawn: Array<{ n: number }> = [];
+    queue.push({ n: -1 }); // never empty: compaction alone would not let go
+    for (let n = 0; n < 3000; n++) {
+      queue.push({ n });
+      const value = { n: -n };
+      const ticket = queue.push(value);
+      if (n % 3 === 0) {
+        queue.remove(ticket);
+        withdrawn.push(value);
+      }
+      const out = queue.shift();
+      if (out) served.push(out);
+    }
+    const held = reachable(queue);
+    expect(served.filter((v) => held.has(v))).toEqual([]);
+    expect(withdrawn.filter((v) => held.has(v))).toEqual([]);
+    expect(queue.length).toBeGreaterThan(0);
+  });
+});
