@@ -5,7 +5,7 @@
  * Injected into lib/ops's routes by serve-command, so lib/ops stays below
  * lib/cli in the import layers.
  */
-import { AggregatorRegistry } from 'prom-client';
+import type { AggregatorRegistry } from 'prom-client';
 import type { StatusOptions } from '../ops/status';
 import { gardenStats, type GardenStats } from './web-garden-stats';
 
@@ -36,7 +36,9 @@ export function gardenStatusReport(stats: GardenStats): object {
 export async function gardenMetricsText(stats: GardenStats): Promise<string> {
   // Each entry is a worker's own getMetricsAsJSON(), as the IPC carried it.
   const each = stats.workers.flatMap((worker) => (worker.metrics ? [worker.metrics] : []));
-  return AggregatorRegistry.aggregate(each as unknown as Metrics).metrics();
+  // Loaded on the first scrape: a garden that is never scraped does not carry prom-client.
+  const { AggregatorRegistry: Aggregator } = await import('prom-client');
+  return Aggregator.aggregate(each as unknown as Metrics).metrics();
 }
 
 /** What serve-command hands serveSite() in a garden worker. */

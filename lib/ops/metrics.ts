@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Registry } from 'prom-client';
 import type { PoolStats } from '../pool/pool-stats';
 import type { PoolStatus } from '../pool/pool-status';
 import type { TimingSink } from './request-timing';
@@ -14,91 +14,114 @@ export interface MetricsSource {
 const QUEUE_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+/** prom-client's text exposition type (Registry.PROMETHEUS_CONTENT_TYPE), known without loading it. */
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+type PromClient = typeof import('prom-client');
+
 /**
  * php.metrics(): Prometheus text exposition through prom-client, with one
  * Registry per middleware (two middlewares in one process do not mix their
  * pools, and the global registry stays the application's). Pool counts are
- * read on scrape from stats() and status(), so they always agree with them;
- * the histograms and the stderr line counter are observed as requests happen.
- * Every metric is listed in the README ("Operating it").
+ * read on scrape from stats() and status(), so they always agree with them.
+ * The histograms and the stderr line counter are kept here, per pool, as
+ * plain counts a request adds to in a few array writes; prom-client, its
+ * Registry and the metric objects are made on the first scrape (a site never
+ * scraped carries none of it: about 12 MiB resident less, and no label
+ * hashing on every request). Every metric is listed in the README
+ * ("Operating it").
  */
 export class OpsMetrics implements TimingSink {
-  readonly registry = new Registry();
-  private readonly queueWait: Histogram<'pool'>;
-  private readonly duration: Histogram<'pool'>;
-  private readonly stderrLines: Counter<'pool'>;
+  private readonly queueWait = new TimingHistogram(
+    'iis_fastcgi_queue_wait_seconds',
+    'Time a request waited for a FastCGI process, start-up included.',
+    QUEUE_BUCKETS,
+  );
+  private readonly duration = new TimingHistogram(
+    'iis_fastcgi_request_duration_seconds',
+    'Time from a process taking a request to the end of its response.',
+    DURATION_BUCKETS,
+  );
+  private readonly stderrLines = new Map<string, number>();
+  private registryMade: Promise<Registry> | null = null;
 
-  constructor(source: MetricsSource) {
-    const registers = [this.registry];
-    this.queueWait = new Histogram({
-      name: 'iis_fastcgi_queue_wait_seconds',
-      help: 'Time a request waited for a FastCGI process, start-up included.',
-      labelNames: ['pool'],
-      buckets: QUEUE_BUCKETS,
-      registers,
-    });
-    this.duration = new Histogram({
-      name: 'iis_fastcgi_request_duration_seconds',
-      help: 'Time from a process taking a request to the end of its response.',
-      labelNames: ['pool'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.stderrLines = new Counter({
-      name: 'iis_fastcgi_stderr_lines_total',
-      help: 'Lines the application wrote to FCGI_STDERR.',
-      labelNames: ['pool'],
-      registers,
-    });
+  constructor(private readonly source: MetricsSource) {}
+
+  observeQueueWait(pool: string, seconds: number): void {
+    this.queueWait.observe(pool, seconds);
+  }
+
+  observeDuration(pool: string, seconds: number): void {
+    this.duration.observe(pool, seconds);
+  }
+
+  countStderrLine(pool: string): void {
+    this.stderrLines.set(pool, (this.stderrLines.get(pool) ?? 0) + 1);
+  }
+
+  /** This middleware's Registry, made (and prom-client loaded) on first use. */
+  registry(): Promise<Registry> {
+    this.registryMade ??= import('prom-client').then((client) => this.makeRegistry(client));
+    return this.registryMade;
+  }
+
+  /** The metrics as prom-client JSON (getMetricsAsJSON()), for a web garden's aggregation. */
+  async json(): Promise<unknown[]> {
+    return (await this.registry()).getMetricsAsJSON();
+  }
+
+  private makeRegistry(client: PromClient): Registry {
+    const registry = new client.Registry();
+    const registers = [registry];
+    registry.registerMetric(this.queueWait as unknown as Counter);
+    registry.registerMetric(this.duration as unknown as Counter);
+    const source = this.source;
     const fromStats = (read: (s: PoolStats) => number) => () =>
       source.stats().map((s) => [{ pool: s.key }, read(s)] as const);
     const fromStatus = (read: (s: PoolStatus) => number) => () =>
       source.status().pools.map((s) => [{ pool: s.key }, read(s)] as const);
+    const counter = counterMaker(client, registers);
+    const gauge = gaugeMaker(client, registers);
 
+    counter('stderr_lines', 'Lines the application wrote to FCGI_STDERR.', () =>
+      [...this.stderrLines].map(([pool, n]) => [{ pool }, n] as const),
+    );
     counter(
-      registers,
       'requests',
       'Requests a process completed.',
       fromStats((s) => s.served),
     );
     counter(
-      registers,
       'requests_failed',
       'Requests that ended in an error response.',
       fromStats((s) => s.failed),
     );
     counter(
-      registers,
       'accepted_requests',
       'Requests handed to a process (php-fpm accepted conn).',
       fromStatus((s) => s.acceptedRequests),
     );
     counter(
-      registers,
       'slow_requests',
       'Requests that ran past requestSlowlogTimeout.',
       fromStatus((s) => s.slowRequests),
     );
     counter(
-      registers,
       'max_children_reached',
       'Requests that waited because the pool was at maxInstances.',
       fromStatus((s) => s.maxChildrenReached),
     );
     counter(
-      registers,
       'process_crashes',
       'Processes that died without being asked to, not cleanly.',
       fromStats((s) => s.crashed),
     );
     counter(
-      registers,
       'rapid_fail_trips',
       'Times rapid-failure protection tripped.',
       fromStats((s) => s.rapidFail.trips),
     );
     counter(
-      registers,
       'recycles',
       'Healthy processes the pool ended, by reason.',
       () =>
@@ -111,7 +134,7 @@ export class OpsMetrics implements TimingSink {
           ),
       ['pool', 'reason'],
     );
-    gauge(registers, 'processes', 'Processes by state.', ['pool', 'state'], () =>
+    gauge('processes', 'Processes by state.', ['pool', 'state'], () =>
       source
         .stats()
         .flatMap((s) =>
@@ -120,58 +143,42 @@ export class OpsMetrics implements TimingSink {
           ),
         ),
     );
-    gauge(registers, 'max_processes', 'The most processes allowed now.', ['pool'], () =>
+    gauge('max_processes', 'The most processes allowed now.', ['pool'], () =>
       source.stats().map((s) => [{ pool: s.key }, s.maxInstances] as const),
     );
-    gauge(registers, 'queue_length', 'Requests waiting for a process.', ['pool'], () =>
+    gauge('queue_length', 'Requests waiting for a process.', ['pool'], () =>
       source.stats().map((s) => [{ pool: s.key }, s.queued] as const),
     );
-    gauge(
-      registers,
-      'rapid_fail_tripped',
-      '1 while rapid-failure protection fails requests.',
-      ['pool'],
-      () => source.stats().map((s) => [{ pool: s.key }, s.rapidFail.tripped ? 1 : 0] as const),
+    gauge('rapid_fail_tripped', '1 while rapid-failure protection fails requests.', ['pool'], () =>
+      source.stats().map((s) => [{ pool: s.key }, s.rapidFail.tripped ? 1 : 0] as const),
     );
     // In a web garden the aggregate is the least: 1 only while every worker is ready.
     gauge(
-      registers,
       'ready',
       '1 while health() is ready.',
       [],
       () => [[{}, source.health().ready ? 1 : 0] as const],
       'min',
     );
-  }
-
-  observeQueueWait(pool: string, seconds: number): void {
-    this.queueWait.observe({ pool }, seconds);
-  }
-
-  observeDuration(pool: string, seconds: number): void {
-    this.duration.observe({ pool }, seconds);
-  }
-
-  countStderrLine(pool: string): void {
-    this.stderrLines.inc({ pool });
+    return registry;
   }
 
   /** The text exposition (https://prometheus.io/docs/instrumenting/exposition_formats/). */
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  async metrics(): Promise<string> {
+    return (await this.registry()).metrics();
   }
 
   /** Content-Type of metrics(): `text/plain; version=0.0.4; charset=utf-8`. */
   get contentType(): string {
-    return this.registry.contentType;
+    return CONTENT_TYPE;
   }
 }
 
-const registries = new WeakMap<object, Registry>();
+const registries = new WeakMap<object, OpsMetrics>();
 
-/** Links a middleware to its registry, for a web garden's aggregation (metricsAsJSON). */
+/** Links a middleware to its metrics, for a web garden's aggregation (metricsAsJSON). */
 export function registerMetrics(owner: object, metrics: OpsMetrics): void {
-  registries.set(owner, metrics.registry);
+  registries.set(owner, metrics);
 }
 
 /**
@@ -180,50 +187,124 @@ export function registerMetrics(owner: object, metrics: OpsMetrics): void {
  * null for an object that is not one of ours.
  */
 export function metricsAsJSON(owner: object): Promise<unknown[]> | null {
-  const registry = registries.get(owner);
-  return registry ? registry.getMetricsAsJSON() : null;
+  const metrics = registries.get(owner);
+  return metrics ? metrics.json() : null;
 }
 
 type Sample = readonly [Record<string, string>, number];
 
-/** A counter whose value is read on scrape from a running total that only grows. */
-function counter(
-  registers: Registry[],
-  name: string,
-  help: string,
-  read: () => readonly Sample[],
-  labelNames: string[] = ['pool'],
-): void {
-  new Counter({
-    name: `iis_fastcgi_${name}_total`,
-    help,
-    labelNames,
-    registers,
-    collect() {
-      this.reset();
-      for (const [labels, value] of read()) this.inc(labels, value);
-    },
-  });
+/** Counters whose value is read on scrape from a running total that only grows. */
+function counterMaker(client: PromClient, registers: Registry[]) {
+  return (
+    name: string,
+    help: string,
+    read: () => readonly Sample[],
+    labelNames: string[] = ['pool'],
+  ): Counter =>
+    new client.Counter({
+      name: `iis_fastcgi_${name}_total`,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.inc(labels, value);
+      },
+    });
 }
 
-/** A gauge read on scrape. */
-function gauge(
-  registers: Registry[],
-  name: string,
-  help: string,
-  labelNames: string[],
-  read: () => readonly Sample[],
-  aggregator: 'sum' | 'min' = 'sum',
-): void {
-  new Gauge({
-    name: `iis_fastcgi_${name}`,
-    help,
-    labelNames,
-    registers,
-    aggregator,
-    collect() {
-      this.reset();
-      for (const [labels, value] of read()) this.set(labels, value);
-    },
-  });
+/** Gauges read on scrape. */
+function gaugeMaker(client: PromClient, registers: Registry[]) {
+  return (
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: () => readonly Sample[],
+    aggregator: 'sum' | 'min' = 'sum',
+  ): Gauge =>
+    new client.Gauge({
+      name: `iis_fastcgi_${name}`,
+      help,
+      labelNames,
+      registers,
+      aggregator,
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.set(labels, value);
+      },
+    });
+}
+
+/** One pool's observations: a count per bucket (not cumulative), the sum and the count. */
+interface HistogramCounts {
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
+/**
+ * A histogram with a `pool` label, observed without prom-client: a request
+ * adds to a bucket count, the sum and the count. On scrape it answers what a
+ * prom-client metric's get() does (name, help, type, values, aggregator), so a
+ * Registry formats it and AggregatorRegistry sums it like any histogram.
+ */
+class TimingHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly pools = new Map<string, HistogramCounts>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly upperBounds: readonly number[],
+  ) {}
+
+  observe(pool: string, seconds: number): void {
+    let counts = this.pools.get(pool);
+    if (!counts) {
+      counts = { buckets: new Array<number>(this.upperBounds.length).fill(0), sum: 0, count: 0 };
+      this.pools.set(pool, counts);
+    }
+    const bounds = this.upperBounds;
+    let i = 0;
+    while (i < bounds.length && seconds > bounds[i]) i++;
+    if (i < bounds.length) counts.buckets[i]++;
+    counts.sum += seconds;
+    counts.count++;
+  }
+
+  get(): {
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }>;
+  } {
+    const values: Array<{
+      labels: Record<string, string | number>;
+      value: number;
+      metricName: string;
+    }> = [];
+    for (const [pool, counts] of this.pools) {
+      let cumulative = 0;
+      this.upperBounds.forEach((le, i) => {
+        cumulative += counts.buckets[i];
+        values.push({ labels: { le, pool }, value: cumulative, metricName: `${this.name}_bucket` });
+      });
+      values.push({
+        labels: { le: '+Inf', pool },
+        value: counts.count,
+        metricName: `${this.name}_bucket`,
+      });
+      values.push({ labels: { pool }, value: counts.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: { pool }, value: counts.count, metricName: `${this.name}_count` });
+    }
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values,
+    };
+  }
 }

@@ -32,7 +32,7 @@ async function workerMetrics(served: number, busy: number, ready: boolean): Prom
     health: () => ({ ready }),
   });
   metrics.observeDuration('php', 0.02);
-  return metrics.registry.getMetricsAsJSON();
+  return metrics.json();
 }
 
 describe('gardenMetricsText: every worker summed, as one scrape', () => {
