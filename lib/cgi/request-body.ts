@@ -82,6 +82,13 @@ export function spoolBody(
   name: string,
   maxBytes = Infinity,
 ): Promise<RequestBody> {
+  // A declared length that fits in memory gets its buffer now: each chunk is copied in as it
+  // arrives and dies young, instead of every chunk being held until the end and copied then.
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  const presized =
+    Number.isInteger(declared) && declared > 0 && declared <= Math.min(SPOOL_MEMORY_LIMIT, maxBytes)
+      ? Buffer.allocUnsafe(declared)
+      : null;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -113,7 +120,15 @@ export function spoolBody(
         req.resume();
         return;
       }
+      if (presized && length <= presized.length) {
+        chunk.copy(presized, length - chunk.length);
+        return;
+      }
       if (!file && length <= SPOOL_MEMORY_LIMIT) {
+        // More than was declared (Node's parser stops at Content-Length, so only a body
+        // without one): what the presized buffer holds comes first.
+        if (presized && chunks.length === 0)
+          chunks.push(presized.subarray(0, length - chunk.length));
         chunks.push(chunk);
         return;
       }
@@ -137,7 +152,12 @@ export function spoolBody(
       if (failed) return;
       if (!file) {
         settled = true;
-        const buffered = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+        const buffered =
+          presized && chunks.length === 0
+            ? presized.subarray(0, length)
+            : chunks.length === 1
+              ? chunks[0]
+              : Buffer.concat(chunks, length);
         resolve(
           length === 0
             ? EMPTY

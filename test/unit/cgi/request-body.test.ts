@@ -297,3 +297,31 @@ describe('spoolBody', () => {
     expect(settled).toMatch(/ENOENT/);
   });
 });
+
+describe('spoolBody with a declared Content-Length', () => {
+  // Declared lengths around the chunk size and the memory limit; the body sent as declared,
+  // or longer/shorter than declared (a fake request: Node's parser would stop at the length).
+  test.each([
+    [1, 1],
+    [1000, 1000],
+    [64 * 1024, 64 * 1024],
+    [64 * 1024 + 1, 64 * 1024 + 1],
+    [SPOOL_MEMORY_LIMIT, SPOOL_MEMORY_LIMIT],
+    [1000, 70000],
+    [70000, 1000],
+  ])('declared %d, sent %d: exactly the bytes sent, replayable', async (declared, sent) => {
+    const data = pattern(sent, declared);
+    const req = fakeRequest({ 'content-length': String(declared) });
+    const spooled = spoolBody(asRequest(req), os.tmpdir(), `presized-${declared}-${sent}`);
+    upload(req, data);
+    const body = await spooled;
+    try {
+      expect(body.length).toBe(sent);
+      expect(body.bytes?.equals(data)).toBe(true);
+      expect((await readAll(body.open())).equals(data)).toBe(true);
+      expect((await readAll(body.open())).equals(data)).toBe(true);
+    } finally {
+      body.dispose();
+    }
+  });
+});
