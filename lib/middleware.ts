@@ -28,7 +28,7 @@ import type { PoolEvents } from './pool/pool-stats';
 import { asLogger, type Logger } from './logger';
 import { privateDirectory } from './private-directory';
 import { runRequest } from './request-runner';
-import { RequestMapper, type MappedRequest, type MapResult } from './routing/map-request';
+import { RequestMapper, type MappedRequest } from './routing/map-request';
 import { isFastCgiHandler } from './config/fastcgi-handler';
 import { PassOnGuard } from './routing/pass-on-guard';
 import { ScriptNames } from './routing/script-names';
@@ -221,50 +221,50 @@ export function fastCgi(
     const badHost = hostHeaderProblem(req);
     if (badHost && hasRewriteRules) return fail(new FastCgiBadHostError(badHost));
     // URL Rewrite first: it may answer the request or change req.url for mapping and next().
-    rewriter
-      .apply(req, res)
-      .then<MapResult | typeof ANSWERED>((rewrite) =>
-        rewrite === ANSWERED ? ANSWERED : ((moduleVariables = rewrite), mapper.map(req)),
-      )
-      .then((result) => {
-        if (result === ANSWERED) {
+    // One async step for the whole route (no promise chain), and none for URL Rewrite without rules.
+    const route = async (): Promise<void> => {
+      if (hasRewriteRules) {
+        const rewrite = await rewriter.apply(req, res);
+        if (rewrite === ANSWERED) {
           settled = true;
           return;
         }
-        if (!result) {
-          // Not ours, but a script (or a target read two ways) never reaches a static handler.
-          return guard.check(req).then((refusal) => {
-            if (refusal) return fail(refusal);
-            settled = true;
-            next();
-          });
-        }
-        if (badHost) return fail(new FastCgiBadHostError(badHost));
-        if (result.kind === 'redirect') {
-          settled = true;
-          res.writeHead(301, { Location: result.location, 'Content-Length': '0' });
-          res.end();
-          return;
-        }
-        const { mapped } = result;
-        const limit = resolved.maxAllowedContentLength;
-        if (Number(req.headers['content-length'] ?? 0) > limit)
-          return fail(new FastCgiRequestTooLargeError(limit));
-        const start = (): void => {
-          if (!shouldSpool(req, resolved.requestBuffering)) return run(mapped, streamedBody(req));
-          spoolBody(req, privateDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
-            (body) => run(mapped, body),
-            (err: Error) => {
-              debug('request body failed: %s', err.message);
-              fail(
-                err instanceof FastCgiRequestTooLargeError ? err : new FastCgiRequestBodyError(err),
-              );
-            },
-          );
-        };
-        if (!turn.run(start)) fail(new FastCgiPipelineFullError(PIPELINE_LIMIT));
-      })
-      .catch(fail);
+        moduleVariables = rewrite;
+      }
+      const result = await mapper.map(req);
+      if (!result) {
+        // Not ours, but a script (or a target read two ways) never reaches a static handler.
+        const refusal = await guard.check(req);
+        if (refusal) return fail(refusal);
+        settled = true;
+        return next();
+      }
+      if (badHost) return fail(new FastCgiBadHostError(badHost));
+      if (result.kind === 'redirect') {
+        settled = true;
+        res.writeHead(301, { Location: result.location, 'Content-Length': '0' });
+        res.end();
+        return;
+      }
+      const { mapped } = result;
+      const limit = resolved.maxAllowedContentLength;
+      if (Number(req.headers['content-length'] ?? 0) > limit)
+        return fail(new FastCgiRequestTooLargeError(limit));
+      const start = (): void => {
+        if (!shouldSpool(req, resolved.requestBuffering)) return run(mapped, streamedBody(req));
+        spoolBody(req, privateDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
+          (body) => run(mapped, body),
+          (err: Error) => {
+            debug('request body failed: %s', err.message);
+            fail(
+              err instanceof FastCgiRequestTooLargeError ? err : new FastCgiRequestBodyError(err),
+            );
+          },
+        );
+      };
+      if (!turn.run(start)) fail(new FastCgiPipelineFullError(PIPELINE_LIMIT));
+    };
+    route().catch(fail);
   }) as FastCgiMiddleware;
 
   Object.defineProperties(middleware, {

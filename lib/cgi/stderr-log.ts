@@ -15,13 +15,14 @@ const MAX_LINE = 8 * 1024;
 const RECENT_LINES = 5;
 
 export class StderrLog {
-  private chunks: Buffer[] = [];
+  // Made on the first stderr byte: most requests write none, and every request has one of these.
+  private chunks: Buffer[] | null = null;
   private bytes = 0;
   private logged = 0;
   private partial = '';
-  private decoder = new StringDecoder('utf8');
+  private decoder: StringDecoder | null = null;
   private truncatedNoted = false;
-  private recent: string[] = [];
+  private recent: string[] | null = null;
   /** The process serving the request, once there is one (for the log). */
   pid: number | undefined;
 
@@ -34,7 +35,7 @@ export class StderrLog {
 
   /** The last few lines logged so far, oldest first (for the slow-request log). */
   lastLines(): string[] {
-    return [...this.recent];
+    return this.recent ? [...this.recent] : [];
   }
 
   get hasOutput(): boolean {
@@ -45,7 +46,7 @@ export class StderrLog {
     if (this.bytes < STDERR_LIMIT) {
       const room = STDERR_LIMIT - this.bytes;
       const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
-      this.chunks.push(kept);
+      (this.chunks ??= []).push(kept);
       this.bytes += kept.length;
     }
     if (this.logged >= STDERR_LIMIT) {
@@ -53,6 +54,7 @@ export class StderrLog {
       return;
     }
     this.logged += chunk.length;
+    this.decoder ??= new StringDecoder('utf8');
     const lines = (this.partial + this.decoder.write(chunk)).split(/\r?\n/);
     this.partial = lines.pop() as string;
     if (this.partial.length > MAX_LINE) {
@@ -64,6 +66,7 @@ export class StderrLog {
 
   /** Logs a last line without its newline; call once the exchange is over. */
   flush(): void {
+    if (!this.decoder) return;
     const rest = this.partial + this.decoder.end();
     this.partial = '';
     if (rest !== '') this.log(rest);
@@ -71,7 +74,7 @@ export class StderrLog {
 
   /** The kept bytes (at most STDERR_LIMIT). */
   text(): Buffer {
-    return Buffer.concat(this.chunks, this.bytes);
+    return Buffer.concat(this.chunks ?? [], this.bytes);
   }
 
   /** The kept text as a string, for err.detail. */
@@ -82,17 +85,18 @@ export class StderrLog {
   /** Forgets everything (a retried request starts over). */
   reset(): void {
     this.flush();
-    this.chunks = [];
+    this.chunks = null;
     this.bytes = 0;
     this.logged = 0;
-    this.decoder = new StringDecoder('utf8');
+    this.decoder = null;
   }
 
   private log(line: string): void {
     if (line.trim() === '') return;
     const text = line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line;
-    this.recent.push(text.length > 512 ? `${text.slice(0, 512)}…` : text);
-    if (this.recent.length > RECENT_LINES) this.recent.shift();
+    const recent = (this.recent ??= []);
+    recent.push(text.length > 512 ? `${text.slice(0, 512)}…` : text);
+    if (recent.length > RECENT_LINES) recent.shift();
     this.onLine?.();
     this.write(text);
   }
