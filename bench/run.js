@@ -58,9 +58,24 @@ function machineFacts(opts, found) {
   };
 }
 
+/** CPU milliseconds per pid, front end and PHP. */
 function cpuOf(pids) {
-  const sum = (list) => list.reduce((total, pid) => total + procs.cpuMs(pid), 0);
-  return { frontEnd: sum(pids.frontEnd), php: sum(pids.php) };
+  const read = (list) => new Map(list.map((pid) => [pid, procs.cpuMs(pid)]));
+  return { frontEnd: read(pids.frontEnd), php: read(pids.php) };
+}
+
+/**
+ * CPU spent between two readings. A process that appeared in between (a pool
+ * starts its second process under load) counts whole; one that left in
+ * between is not counted (its /proc entry is gone).
+ */
+function cpuSpent(before, after) {
+  const spent = (a, b) => {
+    let total = 0;
+    for (const [pid, ms] of b) total += ms - (a.get(pid) ?? 0);
+    return total;
+  };
+  return { frontEnd: spent(before.frontEnd, after.frontEnd), php: spent(before.php, after.php) };
 }
 
 const caseOf = (script) => CASES.find((c) => c.id === script);
@@ -109,7 +124,7 @@ async function measure({ target, handle }, scenario, round, opts, load) {
   } finally {
     peaks = sampler.stop();
   }
-  const after = cpuOf(pids);
+  const after = cpuOf(handle.pids());
   const afterRss = rssNow((handle.rssPids ?? handle.pids)());
   // CPU per request says which side is the cost, whatever the 2 cores were shared out as.
   const perRequest = (ms) => (r.requests > 0 ? (ms * 1000) / r.requests : null);
@@ -119,10 +134,10 @@ async function measure({ target, handle }, scenario, round, opts, load) {
     target: target.id,
     server: target.label,
     ...r,
-    cpuUsPerRequest: {
-      frontEnd: perRequest(after.frontEnd - before.frontEnd),
-      php: perRequest(after.php - before.php),
-    },
+    cpuUsPerRequest: (({ frontEnd, php }) => ({
+      frontEnd: perRequest(frontEnd),
+      php: perRequest(php),
+    }))(cpuSpent(before, after)),
     rss: {
       frontEndPeakKiB: peaks.frontEndKiB,
       phpPeakKiB: peaks.phpKiB,
