@@ -66,4 +66,15 @@ function nextLine(child, pattern, timeoutMs) {
   });
 }
 
-module.exports = { WWW, MAX_REQUESTS, isPhp, isRoot, phpIni, sumMemory, nextLine };
+/** pids() of a front end that runs its PHP processes as its own descendants: itself, and them. */
+function ownPhpPids(server) {
+  return () => ({
+    frontEnd: [server.pid],
+    php: procs
+      .descendants(server.pid)
+      .filter(isPhp)
+      .map((p) => p.pid),
+  });
+}
+
+module.exports = { WWW, MAX_REQUESTS, isPhp, isRoot, phpIni, sumMemory, nextLine, ownPhpPids };

@@ -9,7 +9,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const procs = require('./procs');
-const { WWW, MAX_REQUESTS, isPhp, sumMemory } = require('./target-common');
+const { WWW, MAX_REQUESTS, sumMemory, ownPhpPids } = require('./target-common');
 
 function lighttpdConfig({ dir, port, workers, phpCgi }) {
   return `server.document-root = "${WWW}"
@@ -55,13 +55,7 @@ function lighttpdPhpCgi({ workers, phpCgi, lighttpd }) {
         throw err;
       }
       // lighttpd is one process; php-cgi (master + N workers) are its descendants.
-      const pids = () => ({
-        frontEnd: [server.pid],
-        php: procs
-          .descendants(server.pid)
-          .filter(isPhp)
-          .map((p) => p.pid),
-      });
+      const pids = ownPhpPids(server);
       return {
         baseUrl: `http://127.0.0.1:${port}`,
         pids,

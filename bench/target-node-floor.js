@@ -6,7 +6,7 @@
 
 const path = require('node:path');
 const procs = require('./procs');
-const { WWW, isPhp, sumMemory, nextLine } = require('./target-common');
+const { WWW, sumMemory, nextLine, ownPhpPids } = require('./target-common');
 
 const ROOT = path.join(__dirname, '..');
 
@@ -35,13 +35,7 @@ function nodeFloor({ workers, phpCgi, floor }, express) {
         await procs.stop(server);
         throw err;
       }
-      const pids = () => ({
-        frontEnd: [server.pid],
-        php: procs
-          .descendants(server.pid)
-          .filter(isPhp)
-          .map((p) => p.pid),
-      });
+      const pids = ownPhpPids(server);
       return {
         baseUrl: `http://127.0.0.1:${port}`,
         pids,

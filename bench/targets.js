@@ -11,7 +11,7 @@ const procs = require('./procs');
 const { lighttpdPhpCgi } = require('./target-lighttpd');
 const { nodeFloor } = require('./target-node-floor');
 
-const { WWW, MAX_REQUESTS, isPhp, isRoot, phpIni, sumMemory } = require('./target-common');
+const { WWW, MAX_REQUESTS, isRoot, phpIni, sumMemory, ownPhpPids } = require('./target-common');
 
 // iis-fastcgi ----------------------------------------------------------------
 
@@ -63,13 +63,7 @@ function iisFastCgi({ workers, phpCgi, profileDir }, front) {
       const port = await nextMessage(server, 'listening', 15000).then((m) => m.port);
       return {
         baseUrl: `http://127.0.0.1:${port}`,
-        pids: () => ({
-          frontEnd: [server.pid],
-          php: procs
-            .descendants(server.pid)
-            .filter(isPhp)
-            .map((p) => p.pid),
-        }),
+        pids: ownPhpPids(server),
         async snapshot() {
           const stats = await nextMessage(server, 'stats', 5000, { type: 'stats' }).then(
             (m) => m.stats,
@@ -79,7 +73,7 @@ function iisFastCgi({ workers, phpCgi, profileDir }, front) {
               name: `node (${express ? 'express + ' : ''}iis-fastcgi)`,
               ...sumMemory([server.pid]),
             },
-            php: { name: 'php-cgi', ...sumMemory(procs.descendants(server.pid).filter(isPhp)) },
+            php: { name: 'php-cgi', ...sumMemory(ownPhpPids(server)().php) },
             poolStats: stats,
           };
         },
@@ -484,13 +478,7 @@ function iisFastCgiServe({ workers, phpCgi }) {
         await procs.stop(server);
         throw err;
       }
-      const pids = () => ({
-        frontEnd: [server.pid],
-        php: procs
-          .descendants(server.pid)
-          .filter(isPhp)
-          .map((p) => p.pid),
-      });
+      const pids = ownPhpPids(server);
       return {
         baseUrl: `http://127.0.0.1:${port}`,
         pids,
