@@ -100,7 +100,7 @@ class RequestRun implements ExchangeListener {
         this.slowTimer.start();
         this.transition('head');
         this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
-        this.exchange.start(this.o.params, this.o.body.bytes ?? this.o.body.open());
+        this.exchange.start(this.o.params, this.o.body.held ?? this.o.body.open());
       },
       { retry, request: this.o.request, cookies: this.o.req.headers.cookie, avoid: this.failedOn },
     );

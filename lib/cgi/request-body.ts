@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { FastCgiRequestTooLargeError } from '../errors';
+import type { HeldPieces } from '../transport/exchange';
+import { HeldBody } from './held-body';
 
 /**
  * What goes to FCGI_STDIN. By default (`requestBuffering`) every body is read
@@ -18,13 +20,13 @@ import { FastCgiRequestTooLargeError } from '../errors';
 export interface RequestBody {
   /** CONTENT_LENGTH to announce. */
   readonly length: number;
-  /** The whole body when it is held in memory (sent in the same write as the request head). */
-  readonly bytes: Buffer | null;
-  /** A fresh reader of the body, or null when there is none (or `bytes` holds it). */
+  /** The whole body when it is held in memory (sent with the request head, not streamed). */
+  readonly held: HeldPieces | null;
+  /** A fresh reader of the body, or null when there is none (or `held` holds it). */
   open(): Readable | null;
   /** Whether open() may be called again (a retry on another process). */
   readonly replayable: boolean;
-  /** Removes any spool file. */
+  /** Removes any spool file; lets the memory of a held body be reused once no write refers to it. */
   dispose(): void;
 }
 
@@ -35,7 +37,7 @@ export const SMALL_BODY_LIMIT = 64 * 1024;
 
 const EMPTY: RequestBody = {
   length: 0,
-  bytes: null,
+  held: null,
   open: () => null,
   replayable: true,
   dispose: () => {},
@@ -59,7 +61,7 @@ export function streamedBody(req: IncomingMessage): RequestBody {
   let opened = false;
   return {
     length,
-    bytes: null,
+    held: null,
     open: () => {
       opened = true;
       return req;
@@ -82,15 +84,10 @@ export function spoolBody(
   name: string,
   maxBytes = Infinity,
 ): Promise<RequestBody> {
-  // A declared length that fits in memory gets its buffer now: each chunk is copied in as it
-  // arrives and dies young, instead of every chunk being held until the end and copied then.
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  const presized =
-    Number.isInteger(declared) && declared > 0 && declared <= Math.min(SPOOL_MEMORY_LIMIT, maxBytes)
-      ? Buffer.allocUnsafe(declared)
-      : null;
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    // Each chunk is copied into reused slabs as it arrives, so Node's socket reads die young and
+    // a body costs V8 no new external memory (held-body.ts says why that matters).
+    const held = new HeldBody();
     let length = 0;
     let file: fs.WriteStream | null = null;
     let filePath: string | null = null;
@@ -102,6 +99,7 @@ export function spoolBody(
       if (failed || settled) return;
       failed = true;
       req.off('data', onData);
+      held.recycle(); // nothing was written from it yet
       if (file && filePath) {
         // Removed once the stream has closed: an rm racing a still-pending open(O_CREAT)
         // in libuv's thread pool could run first and leave the file behind.
@@ -120,24 +118,16 @@ export function spoolBody(
         req.resume();
         return;
       }
-      if (presized && length <= presized.length) {
-        chunk.copy(presized, length - chunk.length);
-        return;
-      }
       if (!file && length <= SPOOL_MEMORY_LIMIT) {
-        // More than was declared (Node's parser stops at Content-Length, so only a body
-        // without one): what the presized buffer holds comes first.
-        if (presized && chunks.length === 0)
-          chunks.push(presized.subarray(0, length - chunk.length));
-        chunks.push(chunk);
+        held.append(chunk);
         return;
       }
       if (!file) {
         filePath = path.join(spoolDir, `${name}.body`);
         file = fs.createWriteStream(filePath, { mode: 0o600 });
         file.on('error', fail);
-        for (const earlier of chunks) file.write(earlier);
-        chunks.length = 0;
+        for (const earlier of held.pieces()) file.write(earlier);
+        held.forget(); // the file's pending writes refer to the slabs: the GC frees them
       }
       if (!file.write(chunk)) {
         req.pause();
@@ -152,23 +142,7 @@ export function spoolBody(
       if (failed) return;
       if (!file) {
         settled = true;
-        const buffered =
-          presized && chunks.length === 0
-            ? presized.subarray(0, length)
-            : chunks.length === 1
-              ? chunks[0]
-              : Buffer.concat(chunks, length);
-        resolve(
-          length === 0
-            ? EMPTY
-            : {
-                length,
-                bytes: buffered,
-                open: () => Readable.from([buffered]),
-                replayable: true,
-                dispose: () => {},
-              },
-        );
+        resolve(length === 0 ? EMPTY : new InMemoryBody(held));
         return;
       }
       const spoolPath = filePath as string;
@@ -177,7 +151,7 @@ export function spoolBody(
         settled = true;
         resolve({
           length,
-          bytes: null,
+          held: null,
           open: () => fs.createReadStream(spoolPath, { highWaterMark: 64 * 1024 }),
           replayable: true,
           dispose: () => fs.rm(spoolPath, { force: true }, () => {}),
@@ -185,4 +159,50 @@ export function spoolBody(
       });
     });
   });
+}
+
+/**
+ * A spooled body in memory. Its slabs go back for reuse (held-body.ts) once
+ * the request is over (dispose) and no write still refers to them (every
+ * retain released): a process that answers before reading its STDIN ends
+ * the request while the socket may still be sending the body.
+ */
+class InMemoryBody implements RequestBody, HeldPieces {
+  readonly replayable = true;
+  private holds = 0;
+  private disposed = false;
+
+  constructor(private readonly body: HeldBody) {}
+
+  get length(): number {
+    return this.body.length;
+  }
+
+  get held(): HeldPieces {
+    return this;
+  }
+
+  pieces(): readonly Buffer[] {
+    return this.body.pieces();
+  }
+
+  /** A reader of a copy: a stream may be read after dispose() let the slabs go. */
+  open(): Readable {
+    return Readable.from([Buffer.concat(this.body.pieces(), this.body.length)]);
+  }
+
+  retain(): void {
+    this.holds++;
+  }
+
+  release(): void {
+    this.holds--;
+    if (this.holds === 0 && this.disposed) this.body.recycle();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.holds === 0) this.body.recycle();
+  }
 }

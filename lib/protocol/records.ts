@@ -127,17 +127,20 @@ export function encodeStreamRecords(type: number, requestId: number, data: Buffe
 
 /**
  * A whole request held in memory as one buffer: `begin` (BEGIN_REQUEST),
- * the encoded PARAMS stream, `body` as STDIN records and the empty STDIN
- * record. One write, one syscall: a request of separate pieces goes out as
- * a writev and costs the event loop a write request per piece.
+ * the encoded PARAMS stream, `body` (its pieces in order, as one stream) as
+ * STDIN records and the empty STDIN record. One write, one syscall: a
+ * request of separate pieces goes out as a writev and costs the event loop a
+ * write request per piece.
  */
 export function encodeWholeRequest(
   begin: Buffer,
   params: Buffer,
   requestId: number,
-  body: Buffer | null,
+  body: Buffer | readonly Buffer[] | null,
 ): Buffer {
-  const total = body ? body.length : 0;
+  const pieces = body === null ? [] : Buffer.isBuffer(body) ? [body] : body;
+  let total = 0;
+  for (const piece of pieces) total += piece.length;
   const count = Math.ceil(total / FCGI_SPLIT_CONTENT_LENGTH);
   const lastLength = total - Math.max(0, count - 1) * FCGI_SPLIT_CONTENT_LENGTH;
   const lastPadding = count > 0 ? paddingFor(lastLength) : 0;
@@ -146,12 +149,25 @@ export function encodeWholeRequest(
   );
   let at = begin.copy(out, 0);
   at += params.copy(out, at);
+  // Where the next record's content starts: piece `p`, byte `from`.
+  let p = 0;
+  let from = 0;
   for (let i = 0, start = 0; i < count; i++) {
     const contentLength = Math.min(FCGI_SPLIT_CONTENT_LENGTH, total - start);
     const paddingLength = i === count - 1 ? lastPadding : 0;
     writeHeader(out, at, RecordType.STDIN, requestId, contentLength, paddingLength);
     at += FCGI_HEADER_LEN;
-    at += (body as Buffer).copy(out, at, start, start + contentLength);
+    for (let left = contentLength; left > 0;) {
+      const piece = pieces[p]!;
+      const n = Math.min(left, piece.length - from);
+      at += piece.copy(out, at, from, from + n);
+      left -= n;
+      from += n;
+      if (from === piece.length) {
+        p++;
+        from = 0;
+      }
+    }
     out.fill(0, at, at + paddingLength);
     at += paddingLength;
     start += contentLength;

@@ -80,6 +80,23 @@ const ABORT = encodeAbortRequest(REQUEST_ID);
 const WHOLE_REQUEST_BODY_LIMIT = 16 * 1024;
 
 /**
+ * A request body held in memory in pieces that may be reused once written
+ * (cgi/request-body.ts): the exchange holds it from its first write until
+ * the socket is done with the last one, successfully or not (Node calls every
+ * write's callback, with an error when the socket is destroyed first).
+ */
+export interface HeldPieces {
+  readonly length: number;
+  pieces(): readonly Buffer[];
+  retain(): void;
+  release(): void;
+}
+
+function isHeld(body: Readable | Buffer | HeldPieces): body is HeldPieces {
+  return typeof (body as HeldPieces).retain === 'function';
+}
+
+/**
  * One request on one connection: BEGIN_REQUEST → PARAMS → STDIN (streamed with
  * back-pressure) → STDOUT/STDERR → END_REQUEST. Owns the activity and request
  * timeouts, a single timer re-armed lazily so that busy streams cost no timer
@@ -119,7 +136,7 @@ export class Exchange implements ExchangeSink {
    * Sends the request. `params` is the encoded PARAMS stream (including its
    * empty terminator); a body held in memory goes out in the same write.
    */
-  start(params: Buffer, body: Readable | Buffer | null): void {
+  start(params: Buffer, body: Readable | Buffer | HeldPieces | null): void {
     const socket = this.connection.socket;
     if (!this.connection.usable) {
       // Closed between the lease and now: not a byte was written, so another process may take it.
@@ -132,23 +149,31 @@ export class Exchange implements ExchangeSink {
     this.startedAt = this.lastActivity = Date.now();
     this.armTimer(Math.min(this.activityMs, this.requestMs));
 
-    if (body === null || (Buffer.isBuffer(body) && body.length <= WHOLE_REQUEST_BODY_LIMIT)) {
-      socket.write(encodeWholeRequest(BEGIN_KEEP_CONN, params, REQUEST_ID, body));
+    if (body === null || Buffer.isBuffer(body) || isHeld(body)) {
       this.stdinEnded = true;
+      const held = body !== null && !Buffer.isBuffer(body) ? body : null;
+      const pieces = held ? held.pieces() : (body as Buffer | null);
+      if (body === null || body.length <= WHOLE_REQUEST_BODY_LIMIT) {
+        socket.write(encodeWholeRequest(BEGIN_KEEP_CONN, params, REQUEST_ID, pieces));
+        return;
+      }
+      // A larger body goes out as it is (a writev of its records), not copied into one buffer.
+      socket.cork();
+      socket.write(BEGIN_KEEP_CONN);
+      socket.write(params);
+      for (const piece of Buffer.isBuffer(pieces) ? [pieces] : (pieces ?? []))
+        for (const record of encodeStreamRecords(RecordType.STDIN, REQUEST_ID, piece))
+          socket.write(record);
+      held?.retain();
+      socket.write(STDIN_END, held ? () => held.release() : undefined);
+      process.nextTick(uncork, socket);
       return;
     }
-    // A larger body goes out as it is (a writev of its records), not copied into one buffer.
     socket.cork();
     socket.write(BEGIN_KEEP_CONN);
     socket.write(params);
-    if (Buffer.isBuffer(body)) {
-      for (const piece of encodeStreamRecords(RecordType.STDIN, REQUEST_ID, body))
-        socket.write(piece);
-      socket.write(STDIN_END);
-      this.stdinEnded = true;
-    }
     process.nextTick(uncork, socket);
-    if (!Buffer.isBuffer(body)) this.pumpBody(body);
+    this.pumpBody(body);
   }
 
   /** Stops reading the process's output (the client is slow). */

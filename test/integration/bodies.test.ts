@@ -69,6 +69,42 @@ describe('request and response bodies', () => {
     });
   });
 
+  it('keeps every body its own when many are in flight at once (reused slabs never mix them)', async () => {
+    // Sizes around the one-write limit (16 KiB), the 32 KiB slab, a record (65528) and the
+    // in-memory limit (1 MiB, beyond which the body goes to a file); declared and chunked;
+    // three rounds, so later bodies land in slabs earlier ones gave back.
+    const sizes = [
+      1, 16383, 16384, 16385, 32767, 32768, 32769, 65528, 65537, 100000, 1048576, 1048577,
+    ];
+    for (let round = 0; round < 3; round++) {
+      const sent = sizes.flatMap((size, i) => [
+        { body: randomBytes(size), chunked: false },
+        { body: randomBytes(size + ((i + round) % 3)), chunked: true },
+      ]);
+      const answers = await Promise.all(
+        sent.map(({ body, chunked }) =>
+          request(`${site.url}/echo.php`, {
+            method: 'POST',
+            headers: chunked
+              ? { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' }
+              : {
+                  'Content-Type': 'application/octet-stream',
+                  'Content-Length': String(body.length),
+                },
+            body: chunked ? [body.subarray(0, 1000), body.subarray(1000)] : body,
+          }),
+        ),
+      );
+      answers.forEach((res, i) => {
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.text)).toMatchObject({
+          length: sent[i].body.length,
+          md5: md5(sent[i].body),
+        });
+      });
+    }
+  });
+
   it('streams an 8 MiB response intact', async () => {
     const size = 8 * 1024 * 1024;
     const res = await request(`${site.url}/big.php?bytes=${size}`);

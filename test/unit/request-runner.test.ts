@@ -31,7 +31,7 @@ const endRequest = (): Buffer =>
 
 const emptyBody = (): RequestBody => ({
   length: 0,
-  bytes: Buffer.alloc(0),
+  held: null,
   open: () => null,
   replayable: true,
   dispose: () => {},

@@ -8,7 +8,9 @@ import {
   spoolBody,
   streamedBody,
   SPOOL_MEMORY_LIMIT,
+  type RequestBody,
 } from '../../../lib/cgi/request-body';
+import { freeSlabCount, SLAB_BYTES } from '../../../lib/cgi/held-body';
 
 type FakeRequest = PassThrough & { headers: Record<string, string> };
 
@@ -26,6 +28,11 @@ async function readAll(stream: Readable | null): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** A body held in memory as one buffer (a copy of its pieces), or null. */
+function heldBytes(body: RequestBody): Buffer | null {
+  return body.held ? Buffer.concat(body.held.pieces()) : null;
 }
 
 /** Deterministic bytes, different at every offset modulo 251. */
@@ -157,21 +164,21 @@ describe('spoolBody', () => {
     small.write('he');
     small.end('llo');
     const smallBody = await spoolingSmall;
-    expect(smallBody.bytes?.toString()).toBe('hello');
+    expect(heldBytes(smallBody)?.toString()).toBe('hello');
 
     const big = fakeRequest({ 'transfer-encoding': 'chunked' });
     const spoolingBig = spoolBody(asRequest(big), dir, 'bytes-big');
     upload(big, pattern(SPOOL_MEMORY_LIMIT + 1));
     const bigBody = await spoolingBig;
-    expect(bigBody.bytes).toBeNull();
+    expect(bigBody.held).toBeNull();
     bigBody.dispose();
     await eventually(() => files().length === 0, 'the spool file to be removed');
   });
 
   test('streamed and empty bodies have no bytes', () => {
     const req = fakeRequest({ 'content-length': '100000' });
-    expect(streamedBody(asRequest(req)).bytes).toBeNull();
-    expect(streamedBody(asRequest(fakeRequest({}))).bytes).toBeNull();
+    expect(streamedBody(asRequest(req)).held).toBeNull();
+    expect(streamedBody(asRequest(fakeRequest({}))).held).toBeNull();
     req.destroy();
   });
 
@@ -317,11 +324,84 @@ describe('spoolBody with a declared Content-Length', () => {
     const body = await spooled;
     try {
       expect(body.length).toBe(sent);
-      expect(body.bytes?.equals(data)).toBe(true);
+      expect(heldBytes(body)?.equals(data)).toBe(true);
       expect((await readAll(body.open())).equals(data)).toBe(true);
       expect((await readAll(body.open())).equals(data)).toBe(true);
     } finally {
       body.dispose();
     }
+  });
+});
+
+describe('an in-memory body reuses its slabs only when nothing refers to them', () => {
+  async function held(length: number, seed: number): Promise<RequestBody> {
+    const req = fakeRequest({ 'content-length': String(length) });
+    const spooled = spoolBody(asRequest(req), os.tmpdir(), `slabs-${length}-${seed}`);
+    upload(req, pattern(length, seed));
+    return spooled;
+  }
+
+  // Lengths around the slab size: the slabs a body fills are the ones it gives back.
+  test.each([1, SLAB_BYTES - 1, SLAB_BYTES, SLAB_BYTES + 1, 64 * 1024, 3 * SLAB_BYTES + 7])(
+    '%d bytes: dispose() with no write pending returns them, once',
+    async (length) => {
+      const body = await held(length, 1);
+      const before = freeSlabCount();
+      body.dispose();
+      body.dispose();
+      expect(freeSlabCount()).toBe(before + Math.ceil(length / SLAB_BYTES));
+    },
+  );
+
+  test('a write still pending at dispose() keeps them until its release', async () => {
+    const body = await held(2 * SLAB_BYTES, 2);
+    const before = freeSlabCount();
+    body.held!.retain();
+    body.held!.retain(); // written twice (a retry on another process)
+    body.dispose();
+    expect(freeSlabCount()).toBe(before);
+    body.held!.release();
+    expect(freeSlabCount()).toBe(before);
+    body.held!.release();
+    expect(freeSlabCount()).toBe(before + 2);
+  });
+
+  test('released writes before dispose() do not return them early', async () => {
+    const body = await held(SLAB_BYTES, 3);
+    const before = freeSlabCount();
+    body.held!.retain();
+    body.held!.release();
+    expect(freeSlabCount()).toBe(before);
+    body.dispose();
+    expect(freeSlabCount()).toBe(before + 1);
+  });
+
+  test('a body spooled after others were disposed holds exactly its own bytes', async () => {
+    // Reused slabs keep an earlier body's bytes in their unused tails: only the filled part is handed out.
+    for (const length of [3 * SLAB_BYTES, SLAB_BYTES + 5, 10, 2 * SLAB_BYTES - 1]) {
+      const body = await held(length, length);
+      expect(heldBytes(body)!.equals(pattern(length, length))).toBe(true);
+      expect((await readAll(body.open())).equals(pattern(length, length))).toBe(true);
+      body.dispose();
+    }
+  });
+
+  test('open() reads a copy: the stream stays right after dispose() lets the slabs go', async () => {
+    const body = await held(SLAB_BYTES + 100, 9);
+    const reader = body.open();
+    body.dispose();
+    const other = await held(SLAB_BYTES + 100, 77); // takes the slabs just returned
+    expect((await readAll(reader)).equals(pattern(SLAB_BYTES + 100, 9))).toBe(true);
+    other.dispose();
+  });
+
+  test('a body that fails part way returns what it held', async () => {
+    (await held(2 * SLAB_BYTES, 5)).dispose(); // at least two free slabs for it to take
+    const req = fakeRequest({ 'content-length': String(4 * SLAB_BYTES) });
+    const spooled = spoolBody(asRequest(req), os.tmpdir(), 'slabs-failed', 2 * SLAB_BYTES);
+    const before = freeSlabCount();
+    upload(req, pattern(4 * SLAB_BYTES));
+    await expect(spooled).rejects.toThrow();
+    expect(freeSlabCount()).toBe(before); // the two it took for the 64 KiB before the limit are back
   });
 });

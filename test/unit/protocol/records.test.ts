@@ -343,6 +343,14 @@ describe('encodeWholeRequest', () => {
         encodeStreamEnd(RecordType.STDIN, 1),
       ]);
       expect(encodeWholeRequest(begin, params, 1, body).equals(pieceByPiece)).toBe(true);
+      // The same body in pieces (as the request-body spool holds it), empty ones among them.
+      if (body) {
+        const cuts = [0, 1, 3, 32 * 1024, 65528, 100000].filter((c) => c < length);
+        const pieces: Buffer[] = [Buffer.alloc(0)];
+        for (let i = 0; i < cuts.length; i++) pieces.push(body.subarray(cuts[i], cuts[i + 1]));
+        pieces.push(Buffer.alloc(0));
+        expect(encodeWholeRequest(begin, params, 1, pieces).equals(pieceByPiece)).toBe(true);
+      }
     },
   );
 });

@@ -16,7 +16,7 @@ import {
 } from '../../../lib/protocol/records';
 import { decodeNameValueMap } from '../../../lib/protocol/name-value';
 import { REQUEST_ID } from '../../../lib/transport/connection';
-import { Exchange, type ExchangeTimeouts } from '../../../lib/transport/exchange';
+import { Exchange, type ExchangeTimeouts, type HeldPieces } from '../../../lib/transport/exchange';
 import { connectedPair, RecordingListener, type Pair } from './support';
 
 const TIMEOUTS: ExchangeTimeouts = { activityTimeout: 70, requestTimeout: 90 };
@@ -58,7 +58,7 @@ afterEach(async () => {
 });
 
 function startExchange(
-  body: Readable | Buffer | null = null,
+  body: Readable | Buffer | HeldPieces | null = null,
   timeouts: ExchangeTimeouts = TIMEOUTS,
 ): Exchange {
   const exchange = new Exchange(pair.connection, listener, timeouts);
@@ -155,6 +155,53 @@ describe('Exchange: what goes on the wire', () => {
     expect(stdin.emptyBeforeEnd).toBe(0);
     const raw = pair.raw();
     expect(raw.subarray(16, 16 + PARAMS.length).equals(PARAMS)).toBe(true);
+  });
+
+  /** Pieces as the request-body spool hands them out, counting holds and recording when they end. */
+  function heldPieces(pieces: Buffer[]): HeldPieces & { holds: number; releases: number } {
+    const length = pieces.reduce((n, p) => n + p.length, 0);
+    const held = {
+      length,
+      holds: 0,
+      releases: 0,
+      pieces: () => pieces,
+      retain: () => void held.holds++,
+      release: () => {
+        held.holds--;
+        held.releases++;
+        pair.changes.notify();
+      },
+    };
+    return held;
+  }
+
+  // Sizes on both sides of the one-write limit (16 KiB) and of the record limit, in 32 KiB pieces.
+  test.each([1, 16 * 1024, 16 * 1024 + 1, 32 * 1024, 64 * 1024, 65528 + 9, 200_000])(
+    'held pieces of %d bytes in all: exactly those bytes as STDIN; any hold is released after the last write',
+    async (total) => {
+      const data = Buffer.alloc(total);
+      for (let i = 0; i < total; i++) data[i] = (i * 7) % 251;
+      const pieces: Buffer[] = [];
+      for (let at = 0; at < total; at += 32 * 1024) pieces.push(data.subarray(at, at + 32 * 1024));
+      const held = heldPieces(pieces);
+      startExchange(held);
+      await pair.changes.until(hasStdinEnd);
+      const stdin = stdinOf(pair.records);
+      expect(stdin.data.equals(data)).toBe(true);
+      expect(stdin.emptyBeforeEnd).toBe(0);
+      for (const record of pair.records) expect(record.content.length).toBeLessThanOrEqual(65535);
+      // Copied into the one write (no hold) or written as they are (held until written).
+      await pair.changes.until(() => held.holds === 0);
+      expect(held.releases).toBe(total <= 16 * 1024 ? 0 : 1);
+    },
+  );
+
+  test('held pieces on a socket destroyed before the write completes are still released', async () => {
+    const held = heldPieces([Buffer.alloc(32 * 1024, 1), Buffer.alloc(32 * 1024, 2)]);
+    startExchange(held);
+    pair.connection.destroy();
+    await pair.changes.until(() => held.releases === 1);
+    expect(held.holds).toBe(0);
   });
 
   test('an empty Buffer body is just the empty STDIN', async () => {
