@@ -8,8 +8,15 @@ export interface ProbeResult {
   /** The real path, when it is outside the root (for saying why a request is refused). */
   realPath?: string;
 }
-/** The probe one request uses: each path is looked at once per request. */
-export type RequestProbe = (file: string) => Promise<ProbeResult>;
+/**
+ * The probe one request uses: each path is looked at once per request.
+ * `stableUntil` is when the first of its answers may change: the earliest
+ * expiry of the cached answers it gave, 0 once it had to ask the file system
+ * (a missing path is asked again every time).
+ */
+export type RequestProbe = ((file: string) => Promise<ProbeResult>) & {
+  readonly stableUntil: number;
+};
 
 /** How long a positive answer is reused. IIS keeps file metadata cached too. */
 const TTL_MS = 1000;
@@ -46,20 +53,33 @@ export class FileProbe {
    */
   forRequest(): RequestProbe {
     const seen = new Map<string, Promise<ProbeResult>>();
-    return (file) => {
+    let stableUntil = Infinity;
+    const probe = (file: string): Promise<ProbeResult> => {
       let answer = seen.get(file);
       if (!answer) {
-        answer = this.inspect(file);
+        const cached = this.cached(file);
+        if (cached) {
+          stableUntil = Math.min(stableUntil, cached.expires);
+          answer = Promise.resolve(cached);
+        } else {
+          stableUntil = 0;
+          answer = this.probe(file);
+        }
         seen.set(file, answer);
       }
       return answer;
     };
+    return Object.defineProperty(probe, 'stableUntil', { get: () => stableUntil }) as RequestProbe;
   }
 
   inspect(file: string): Promise<ProbeResult> {
+    const cached = this.cached(file);
+    return cached ? Promise.resolve(cached) : this.probe(file);
+  }
+
+  private cached(file: string): Entry | null {
     const cached = this.cache.get(file);
-    if (cached && cached.expires > Date.now()) return Promise.resolve(cached);
-    return this.probe(file);
+    return cached && cached.expires > Date.now() ? cached : null;
   }
 
   private async probe(file: string): Promise<Entry> {

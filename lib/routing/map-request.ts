@@ -8,6 +8,7 @@ import { compileHandler, type CompiledHandler } from './handler-matcher';
 import { decodePathSegments } from './request-path';
 import { appliesTo, orderHandlers } from './handler-order';
 import { isInsideRoot } from './inside-root';
+import { MappingMemo } from './mapping-memo';
 import { RequestFilter } from './request-filter';
 
 const debug = createDebug('iis-fastcgi:routing');
@@ -62,6 +63,7 @@ export class RequestMapper {
   private readonly root: string;
   private readonly probe: FileProbe;
   private readonly filter: RequestFilter;
+  private readonly memo = new MappingMemo();
 
   constructor(private readonly config: ResolvedConfig) {
     this.root = path.resolve(config.physicalPath);
@@ -78,6 +80,23 @@ export class RequestMapper {
     const relativeUrl = req.url ?? '/';
     const queryAt = relativeUrl.indexOf('?');
     const rawPath = queryAt === -1 ? relativeUrl : relativeUrl.slice(0, queryAt);
+    const key = MappingMemo.key(method, req.baseUrl ?? '', rawPath);
+    const known = this.memo.recall(key, req.originalUrl ?? relativeUrl);
+    if (known) return { kind: 'fastcgi', mapped: known };
+    const probe = this.probe.forRequest();
+    const result = await this.mapAfresh(req, probe, method, relativeUrl, queryAt, rawPath);
+    if (result?.kind === 'fastcgi') this.memo.remember(key, result.mapped, probe.stableUntil);
+    return result;
+  }
+
+  private async mapAfresh(
+    req: ExpressLikeRequest,
+    probe: RequestProbe,
+    method: string,
+    relativeUrl: string,
+    queryAt: number,
+    rawPath: string,
+  ): Promise<MapResult> {
     const { segments, trailingSlash } = decodePathSegments(rawPath);
     // IIS filters every URL before any handler runs: a hidden segment is 404.8 even
     // where no file exists, and web.config never reaches a static handler after us.
@@ -86,7 +105,6 @@ export class RequestMapper {
       if (refusal) throw refusal;
     };
     filter(segments);
-    const probe = this.probe.forRequest();
 
     const directory = trailingSlash || (await probe(this.file(segments))).kind === 'directory';
     if (directory) {

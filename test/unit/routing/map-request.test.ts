@@ -623,3 +623,116 @@ describe('RequestMapper: file-system work per request', () => {
     }
   });
 });
+
+describe('RequestMapper: remembered mappings (mapping-memo.ts)', () => {
+  const FRONT: HandlerConfig = {
+    ...PHP,
+    name: 'Front',
+    path: '*',
+    verb: '*',
+    resourceType: 'Unspecified',
+    ignoreExistingFiles: true,
+    ignoreDirectories: true,
+    script: 'index.php',
+  };
+  // URLs that map, refuse or pass on in different ways: plain, PATH_INFO, default documents,
+  // redirects, encoded names, symlinks in and out of the root, a front controller, mounts.
+  const corpus: FakeRequest[] = [
+    { url: '/a.php' },
+    { url: '/a.php?x=1' },
+    { url: '/%61.php' },
+    { url: '/a.php/extra/path' },
+    { url: '/sub/' },
+    { url: '/sub' },
+    { url: '/order/?q' },
+    { url: '/inner-link.php' },
+    { url: '/evil.php' },
+    { url: '/dir.php' },
+    { url: '/uploads/avatar.jpg/x.php' },
+    { url: '/docs/readme.txt' },
+    { url: '/virtual/route?p=2' },
+    { url: '/a.php', method: 'DELETE' },
+    { url: '/a.php/x?y=1', originalUrl: '/blog/a.php/x?y=1', baseUrl: '/blog' },
+    { url: '/a.php?z', originalUrl: '/other/a.php?z', baseUrl: '/other' },
+  ];
+  const outcome = (m: RequestMapper, req: FakeRequest): Promise<unknown> =>
+    mapResult(m, req).then(
+      (result) => result,
+      (err: Error) => ({ error: err.constructor.name, message: err.message }),
+    );
+
+  test.each([
+    ['PHP, StaticFile', [PHP, STATIC]],
+    ['PHP, a front controller', [PHP, FRONT]],
+  ])(
+    'with %s: the same answers, in any order and again, as a mapper that never saw them',
+    async (_, handlers) => {
+      const warm = mapper(handlers);
+      for (const round of [corpus, [...corpus].reverse(), corpus]) {
+        for (const req of round) {
+          // A new query string on a remembered URL: its own REQUEST_URI.
+          const asked = { ...req, url: `${req.url}${req.url.includes('?') ? '&' : '?'}r=1` };
+          for (const each of [req, asked])
+            expect(await outcome(warm, each)).toEqual(await outcome(mapper(handlers), each));
+        }
+      }
+    },
+  );
+
+  test('a remembered URL costs no file-system call; one with a missing path is worked out every time', async () => {
+    const m = mapper([PHP, STATIC]);
+    await mapped(m, '/a.php'); // the first time looks, and fills FileProbe's cache
+    await mapped(m, '/a.php');
+    await mapped(m, '/a.php/extra');
+    await mapped(m, '/a.php/extra');
+    const fsModule = require('node:fs') as typeof fs;
+    const stat = jest.spyOn(fsModule, 'stat');
+    const real = jest.spyOn(fsModule.realpath, 'native');
+    try {
+      expect((await mapped(m, '/a.php?again')).requestUri).toBe('/a.php?again');
+      expect(stat).not.toHaveBeenCalled();
+      expect(real).not.toHaveBeenCalled();
+      await mapped(m, '/a.php/extra'); // /a.php/extra runs through a file: asked again
+      expect(stat.mock.calls.map((c) => String(c[0]))).toContain(path.join(root, 'a.php', 'extra'));
+    } finally {
+      stat.mockRestore();
+      real.mockRestore();
+    }
+  });
+
+  test('a remembered mapping ends with the file answers it rests on (one second)', async () => {
+    const dir = path.join(root, 'memo');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'gone.php');
+    fs.writeFileSync(file, '<?php');
+    const m = mapper([{ ...PHP, resourceType: 'File' }]);
+    let now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      expect((await mapped(m, '/memo/gone.php')).scriptFilename).toBe(file);
+      fs.rmSync(file);
+      now += 500; // within FileProbe's second, as before this memo: still mapped
+      expect((await mapped(m, '/memo/gone.php')).scriptFilename).toBe(file);
+      now += 600;
+      await notOurs(m, '/memo/gone.php');
+    } finally {
+      clock.mockRestore();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the method and the mount path are part of what is remembered', async () => {
+    const getOnly = mapper([{ ...PHP, verb: 'GET' }]);
+    await mapped(getOnly, '/a.php');
+    await mapped(getOnly, '/a.php');
+    expect(await map(getOnly, { url: '/a.php', method: 'POST' })).toBeNull();
+    const m = mapper([PHP]);
+    await mapped(m, '/a.php');
+    const mounted = await mapped(m, { url: '/a.php', originalUrl: '/m/a.php', baseUrl: '/m' });
+    expect(mounted).toMatchObject({
+      scriptName: '/m/a.php',
+      mountPath: '/m',
+      requestUri: '/m/a.php',
+    });
+  });
+});
