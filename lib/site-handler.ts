@@ -7,6 +7,8 @@ import { ScriptNames } from './routing/script-names';
 import { StaticFiles, type Refusal } from './static/static-files';
 import { hostHeaderProblem } from './cgi/host-header';
 
+const MAX_PASSED = 1000;
+
 /** One config's request pipeline for `serve`: what a reload swaps as a whole. */
 export interface SiteHandler {
   readonly middleware: FastCgiMiddleware;
@@ -27,21 +29,29 @@ export function createSiteHandler(config: ResolvedConfig, options: FastCgiOption
   const resolved = middleware.config;
   const filter = new RequestFilter(resolved.requestFiltering);
   const statics = new StaticFiles(resolved, new ScriptNames(resolved));
+  // Raw paths that decoded and passed request filtering lately: the verdict depends on the
+  // path alone, and a busy site is asked about the same few again and again.
+  const passed = new Set<string>();
   return {
     middleware,
     handle: (req, res) => {
       // The whole server answers a Host that cannot be a host with 400, as http.sys does (RFC 9112 §3.2).
       if (hostHeaderProblem(req)) return sendStatus(res, 400);
       const url = req.url ?? '/';
-      const rawPath = url.split('?')[0];
-      let segments: string[];
-      try {
-        segments = decodePathSegments(rawPath).segments;
-      } catch (err) {
-        return sendError(res, err);
+      const queryAt = url.indexOf('?');
+      const rawPath = queryAt === -1 ? url : url.slice(0, queryAt);
+      if (!passed.has(rawPath)) {
+        let segments: string[];
+        try {
+          segments = decodePathSegments(rawPath).segments;
+        } catch (err) {
+          return sendError(res, err);
+        }
+        const refusal = filter.check(rawPath, segments);
+        if (refusal) return sendError(res, refusal);
+        if (passed.size >= MAX_PASSED) passed.clear();
+        passed.add(rawPath);
       }
-      const refusal = filter.check(rawPath, segments);
-      if (refusal) return sendError(res, refusal);
       middleware(req, res, (err) => {
         if (err) return sendError(res, err);
         statics.serve(req, res).then(

@@ -26,16 +26,31 @@ const PORT = /^\d{1,5}$/;
  */
 export function hostHeaderProblem(req: IncomingMessage): string | null {
   let count = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2)
-    if (req.rawHeaders[i].toLowerCase() === 'host') count++;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i].length === 4 && raw[i].toLowerCase() === 'host') count++;
   if (count > 1) return 'more than one Host header';
   const host = req.headers.host;
   const http11 =
     req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
   if (host === undefined || host === '')
     return http11 ? 'an HTTP/1.1 request without a Host' : null;
-  return hostValueProblem(host);
+  let verdict = verdicts.get(host);
+  if (verdict === undefined) {
+    verdict = hostValueProblem(host);
+    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+    verdicts.set(host, verdict);
+  }
+  return verdict;
 }
+
+/**
+ * The verdicts on recent Host values: a site sees a handful, and `serve`
+ * asks for each request up to three times (ops paths, the site, the
+ * middleware). Bounded, so a client sending endless new values only empties it.
+ */
+const MAX_VERDICTS = 256;
+const verdicts = new Map<string, string | null>();
 
 /** The same check for a bare Host value (`name[:port]`, `[v6][:port]`). */
 export function hostValueProblem(value: string): string | null {

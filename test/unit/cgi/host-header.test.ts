@@ -116,3 +116,31 @@ describe('hostHeaderProblem: presence and repetition (RFC 9112 §3.2)', () => {
     expect(hostHeaderProblem(req(raw))).toMatch(/more than one/);
   });
 });
+
+describe('hostHeaderProblem: remembered verdicts', () => {
+  // Good and bad values interleaved, asked again and again, and after more distinct values than
+  // are remembered: always the verdict hostValueProblem gives, never another value's.
+  const values = [
+    'example.com',
+    'evil<script>',
+    '[::1]:8080',
+    'a..b',
+    'localhost:99999',
+    'x',
+    '..',
+  ];
+  const fillers = Array.from({ length: 300 }, (_, i) =>
+    i % 2 ? `host-${i}.example` : `bad host ${i}`,
+  );
+  test('are the verdicts on the values, before, between and after many others', () => {
+    for (const round of [values, fillers, values, [...values].reverse(), fillers, values])
+      for (const value of round)
+        expect(hostHeaderProblem(req(['Host', value]))).toBe(hostValueProblem(value));
+  });
+  test('a remembered good value still counts its Host lines', () => {
+    expect(hostHeaderProblem(req(['Host', 'example.com']))).toBeNull();
+    expect(hostHeaderProblem(req(['Host', 'example.com', 'host', 'example.com']))).toMatch(
+      /more than one/,
+    );
+  });
+});
