@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import createError from 'http-errors';
 import createDebug from 'debug';
 import type { FastCgiConfig, ResolvedApplication, ResolvedConfig } from './config/types';
 import { applicationKey, splitScriptProcessor } from './config/application-key';
@@ -8,8 +7,6 @@ import { phpChildrenForks } from './config/environment-checks';
 import { validateConfig } from './config/validate';
 import {
   FastCgiBadHostError,
-  FastCgiError,
-  FastCgiMethodNotAllowedError,
   FastCgiPipelineFullError,
   FastCgiRequestBodyError,
   FastCgiRequestTooLargeError,
@@ -21,11 +18,10 @@ import { StderrLog } from './cgi/stderr-log';
 import { clientTurn, PIPELINE_LIMIT } from './client-order';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
-import { acquirePool, releasePool, type PoolOverrides } from './pool/pool-registry';
+import { acquirePool, releasePool } from './pool/pool-registry';
 import type { CloseOptions, PoolStats } from './pool/process-pool';
 import type { FastCgiPool } from './pool/pool-types';
-import type { PoolEvents } from './pool/pool-stats';
-import { asLogger, type Logger } from './logger';
+import { asLogger } from './logger';
 import { privateDirectory } from './private-directory';
 import { runRequest } from './request-runner';
 import { RequestMapper, type MappedRequest } from './routing/map-request';
@@ -38,68 +34,13 @@ import { statusOf, type StatusOptions, type StatusReport } from './ops/status';
 import { OpsMetrics, registerMetrics } from './ops/metrics';
 import { RequestTiming } from './ops/request-timing';
 import { slowRequestLogger } from './ops/slow-log';
+import { toHttpError } from './http-error';
+import type { FastCgiMiddleware, FastCgiOptions, NextFunction } from './middleware-types';
 
 const debug = createDebug('iis-fastcgi:middleware');
 const startupDebug = createDebug('iis-fastcgi:startup');
 
-export type NextFunction = (err?: unknown) => void;
-
-/** The Express/Connect middleware returned by fastCgi(). */
-export interface FastCgiMiddleware {
-  (req: IncomingMessage, res: ServerResponse, next: NextFunction): void;
-  /**
-   * Drains in-flight requests and ends every child process this middleware's
-   * pools own (requests still waiting for a process get 503, or with
-   * `finishQueued` are served first). Idempotent.
-   */
-  close(options?: CloseOptions): Promise<void>;
-  /**
-   * True from startDraining() (or close()) on: the site is going away, so a
-   * readiness check should say not ready while in-flight requests finish.
-   */
-  readonly draining: boolean;
-  /** Marks the middleware draining (`serve` on SIGTERM, or the old one on SIGHUP); requests are still served. */
-  startDraining(): void;
-  /**
-   * Replaces every process of every pool this middleware uses, gracefully:
-   * idle ones end now, busy and starting ones after their current request,
-   * new requests go to new processes (`recycledBy.recycle`). Resolves once
-   * every old process has exited.
-   */
-  recycle(): Promise<void>;
-  /** Counters per pool this middleware uses. */
-  stats(): PoolStats[];
-  /** For a load balancer: `{ live, ready, reasons }` (lib/ops/health.ts). */
-  health(): Health;
-  /** php-fpm's status page per pool; `full` adds one row per process (lib/pool/pool-status.ts). */
-  status(options?: StatusOptions): StatusReport;
-  /** Prometheus text exposition of this middleware's pools (lib/ops/metrics.ts). */
-  metrics(): Promise<string>;
-  /** Listens to the events of every pool this middleware uses; the payload also carries the pool's `key`. */
-  on<E extends keyof PoolEvents>(
-    event: E,
-    listener: (payload: PoolEvents[E] & { key: string }) => void,
-  ): FastCgiMiddleware;
-  /** The validated config, defaults filled in. */
-  readonly config: ResolvedConfig;
-}
-
-/** The second argument of fastCgi(). */
-export interface FastCgiOptions extends PoolOverrides {
-  /**
-   * pino-compatible logger (`error`, `warn`, `info`, `debug`, `child`). Every
-   * line the application writes to FCGI_STDERR is logged at warn with the
-   * pool key, pid, script and URI, whatever stderrMode and errorMode decide
-   * for the response. @default a logger that drops everything
-   */
-  logger?: Logger;
-  /**
-   * An application whose pool exists with other settings gets a new pool of
-   * its own instead of sharing the old one (`serve` on SIGHUP, so a changed
-   * config takes effect). @default false: the first config sets the pool's attributes
-   */
-  renewChangedPools?: boolean;
-}
+export type { FastCgiMiddleware, FastCgiOptions, NextFunction } from './middleware-types';
 
 let spoolSequence = 0;
 
@@ -306,18 +247,4 @@ export function fastCgi(
   });
   registerMetrics(middleware, metrics);
   return middleware;
-}
-
-/**
- * An http-errors error for next(err): our error object itself, with status
- * and `expose` (false for 5xx, so error pages stay generic by default).
- */
-function toHttpError(err: unknown): Error {
-  if (err instanceof FastCgiMethodNotAllowedError) {
-    return createError(err.status, err, { expose: true, headers: { Allow: err.allow.join(', ') } });
-  }
-  if (err instanceof FastCgiError)
-    return createError(err.status, err, { expose: err.status < 500 });
-  if (createError.isHttpError(err)) return err;
-  return createError(500, err instanceof Error ? err : String(err), { expose: false });
 }
