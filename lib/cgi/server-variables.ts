@@ -212,22 +212,27 @@ function appendHeaders(
   forwardedHost: string | undefined,
   moduleVariables: ModuleVariables,
 ): void {
+  // Each name lowered once: a browser sends a dozen headers, and finding repeats
+  // compares every pair.
+  const count = rawHeaders.length >> 1;
+  const lowers = new Array<string>(count);
+  for (let k = 0; k < count; k++) lowers[k] = rawHeaders[2 * k].toLowerCase();
   let joined: Map<string, string> | null = null;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const lower = rawHeaders[i].toLowerCase();
+  for (let k = 0; k < count; k++) {
+    const lower = lowers[k];
     if (joined?.has(lower)) continue;
-    for (let j = i + 2; j < rawHeaders.length; j += 2) {
-      if (rawHeaders[j].toLowerCase() === lower) {
+    for (let m = k + 1; m < count; m++) {
+      if (lowers[m] === lower) {
         joined ??= new Map();
-        joined.set(lower, joinRepeated(rawHeaders, lower));
+        joined.set(lower, joinRepeated(rawHeaders, lowers, lower));
         break;
       }
     }
   }
   const emitted = joined ? new Set<string>() : null;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i];
-    const lower = name.toLowerCase();
+  for (let k = 0; k < count; k++) {
+    const name = rawHeaders[2 * k];
+    const lower = lowers[k];
     // Underscores would let a client spoof another header's variable
     // (X_Forwarded_For → HTTP_X_FORWARDED_FOR); nginx drops them too.
     if (SKIPPED_HEADERS.has(lower) || (!allowUnderscores && name.includes('_'))) continue;
@@ -237,7 +242,7 @@ function appendHeaders(
       moduleVariables.some(([variable]) => variable === variableName(lower))
     )
       continue;
-    let value = rawHeaders[i + 1];
+    let value = rawHeaders[2 * k + 1];
     const combined = joined?.get(lower);
     if (combined !== undefined) {
       if (emitted!.has(lower)) continue;
@@ -250,10 +255,10 @@ function appendHeaders(
   if (forwardedHost !== undefined) sink.add('HTTP_HOST', forwardedHost);
 }
 
-function joinRepeated(rawHeaders: string[], lower: string): string {
+function joinRepeated(rawHeaders: string[], lowers: string[], lower: string): string {
   const values: string[] = [];
-  for (let i = 0; i < rawHeaders.length; i += 2)
-    if (rawHeaders[i].toLowerCase() === lower) values.push(rawHeaders[i + 1]);
+  for (let k = 0; k < lowers.length; k++)
+    if (lowers[k] === lower) values.push(rawHeaders[2 * k + 1]);
   return values.join(lower === 'cookie' ? '; ' : ', ');
 }
 
