@@ -161,6 +161,36 @@ export function fastCgi(
     // URL Rewrite rules read {HTTP_HOST}, so with rules a bad Host is refused first.
     const badHost = hostHeaderProblem(req);
     if (badHost && hasRewriteRules) return fail(new FastCgiBadHostError(badHost));
+    // A request a FastCGI handler takes: its declared length, then its turn.
+    const take = (mapped: MappedRequest): void => {
+      const limit = resolved.maxAllowedContentLength;
+      if (Number(req.headers['content-length'] ?? 0) > limit)
+        return fail(new FastCgiRequestTooLargeError(limit));
+      const start = (): void => {
+        if (!shouldSpool(req, resolved.requestBuffering)) return run(mapped, streamedBody(req));
+        spoolBody(req, privateDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
+          (body) => run(mapped, body),
+          (err: Error) => {
+            debug('request body failed: %s', err.message);
+            fail(
+              err instanceof FastCgiRequestTooLargeError ? err : new FastCgiRequestBodyError(err),
+            );
+          },
+        );
+      };
+      if (!turn.run(start)) fail(new FastCgiPipelineFullError(PIPELINE_LIMIT));
+    };
+    // A URL mapped a moment ago is taken at once, without a promise or a turn of the
+    // microtask queue (mapping-memo.ts); with URL Rewrite rules the rules run first.
+    const known = hasRewriteRules ? null : mapper.recall(req);
+    if (known) {
+      if (badHost) return fail(new FastCgiBadHostError(badHost));
+      try {
+        return take(known);
+      } catch (err) {
+        return fail(err);
+      }
+    }
     // URL Rewrite first: it may answer the request or change req.url for mapping and next().
     // One async step for the whole route (no promise chain), and none for URL Rewrite without rules.
     const route = async (): Promise<void> => {
@@ -187,23 +217,7 @@ export function fastCgi(
         res.end();
         return;
       }
-      const { mapped } = result;
-      const limit = resolved.maxAllowedContentLength;
-      if (Number(req.headers['content-length'] ?? 0) > limit)
-        return fail(new FastCgiRequestTooLargeError(limit));
-      const start = (): void => {
-        if (!shouldSpool(req, resolved.requestBuffering)) return run(mapped, streamedBody(req));
-        spoolBody(req, privateDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
-          (body) => run(mapped, body),
-          (err: Error) => {
-            debug('request body failed: %s', err.message);
-            fail(
-              err instanceof FastCgiRequestTooLargeError ? err : new FastCgiRequestBodyError(err),
-            );
-          },
-        );
-      };
-      if (!turn.run(start)) fail(new FastCgiPipelineFullError(PIPELINE_LIMIT));
+      take(result.mapped);
     };
     route().catch(fail);
   }) as FastCgiMiddleware;

@@ -1,5 +1,6 @@
 import type { ResolvedHandler } from '../config/types';
 import { isFastCgiHandler } from '../config/fastcgi-handler';
+import type { FileKind } from './file-probe';
 
 /**
  * One `<handlers>` entry compiled for matching. `path` patterns are file-name
@@ -49,4 +50,21 @@ function compileNamePattern(pattern: string): (segment: string) => boolean {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Whether an item of `kind` fits a handler's resourceType (Unspecified: anything, even a missing file). */
+export function resourceTypeFits(
+  resourceType: ResolvedHandler['resourceType'],
+  kind: FileKind,
+): boolean {
+  switch (resourceType) {
+    case 'File':
+      return kind === 'file';
+    case 'Directory':
+      return kind === 'directory';
+    case 'Either':
+      return kind === 'file' || kind === 'directory';
+    default:
+      return true;
+  }
 }

@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import createDebug from 'debug';
 import type { ResolvedConfig, ResolvedHandler } from '../config/types';
 import { FastCgiScriptNotFoundError } from '../errors';
-import { FileProbe, type FileKind, type ProbeResult, type RequestProbe } from './file-probe';
-import { compileHandler, type CompiledHandler } from './handler-matcher';
+import { FileProbe, type ProbeResult, type RequestProbe } from './file-probe';
+import { compileHandler, resourceTypeFits, type CompiledHandler } from './handler-matcher';
 import { decodePathSegments } from './request-path';
 import { appliesTo, orderHandlers } from './handler-order';
 import { isInsideRoot } from './inside-root';
@@ -73,6 +73,18 @@ export class RequestMapper {
       config.handlers.map((handler, index) => compileHandler(handler, index)),
       config.siteId,
     );
+  }
+
+  /**
+   * The mapping of a URL mapped a moment ago (mapping-memo.ts), at once and
+   * without a promise; null when it has to be worked out (map()).
+   */
+  recall(req: ExpressLikeRequest): MappedRequest | null {
+    const relativeUrl = req.url ?? '/';
+    const queryAt = relativeUrl.indexOf('?');
+    const rawPath = queryAt === -1 ? relativeUrl : relativeUrl.slice(0, queryAt);
+    const key = MappingMemo.key(req.method ?? 'GET', req.baseUrl ?? '', rawPath);
+    return this.memo.recall(key, req.originalUrl ?? relativeUrl);
   }
 
   async map(req: ExpressLikeRequest): Promise<MapResult> {
@@ -226,7 +238,7 @@ export class RequestMapper {
     if (found.kind === 'notdir') return false;
     if (found.kind !== 'missing' && !found.inside)
       throw this.outsideRoot(path.relative(this.root, file), file, found);
-    return fits(compiled.handler.resourceType, found.kind);
+    return resourceTypeFits(compiled.handler.resourceType, found.kind);
   }
 
   /**
@@ -297,18 +309,5 @@ export class RequestMapper {
     const file = segments.length ? path.join(this.root, ...segments) : this.root;
     if (!isInsideRoot(this.root, file)) throw new FastCgiScriptNotFoundError(segments.join('/'));
     return file;
-  }
-}
-
-function fits(resourceType: ResolvedHandler['resourceType'], kind: FileKind): boolean {
-  switch (resourceType) {
-    case 'File':
-      return kind === 'file';
-    case 'Directory':
-      return kind === 'directory';
-    case 'Either':
-      return kind === 'file' || kind === 'directory';
-    default:
-      return true;
   }
 }

@@ -25,6 +25,56 @@ const BAD_HOSTS = [
 const get = (path: string, hostLines: string, version = '1.1'): string =>
   `GET ${path} HTTP/${version}\r\n${hostLines}Connection: close\r\n\r\n`;
 
+describe('A URL remembered from an earlier request (mapping-memo.ts) is judged as a new one', () => {
+  let site: TestSite;
+  beforeAll(async () => {
+    site = await startSite(phpConfig({}, { maxAllowedContentLength: 1000 }));
+    // Mapped from the file probe's cache from the second time on.
+    for (let i = 0; i < 3; i++) {
+      const res = await rawRequest(site.url, get('/vars.php', 'Host: localhost\r\n'));
+      expect(res.statuses).toEqual([200]);
+    }
+  });
+  afterAll(() => site.close());
+
+  test.each(BAD_HOSTS)('Host %j → 400, PHP never runs', async (host) => {
+    const served = site.php.stats()[0].served;
+    const res = await rawRequest(site.url, get('/vars.php?again', `Host: ${host}\r\n`));
+    expect(res.statuses).toEqual([400]);
+    expect(res.text).toContain('ERR_FASTCGI_BAD_HOST');
+    expect(site.php.stats()[0].served).toBe(served);
+  });
+
+  test('a declared body over maxAllowedContentLength → 413', async () => {
+    const res = await rawRequest(
+      site.url,
+      'POST /vars.php HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1001\r\nConnection: close\r\n\r\n',
+    );
+    expect(res.statuses).toEqual([413]);
+  });
+
+  test('another method is mapped for itself: a verb the handler does not take is not run', async () => {
+    const served = site.php.stats()[0].served;
+    const res = await rawRequest(
+      site.url,
+      'DELETE /vars.php HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+    );
+    expect(res.statuses[0]).toBe(405);
+    expect(site.php.stats()[0].served).toBe(served);
+  });
+
+  test('pipelined requests on a remembered URL are answered in order', async () => {
+    const three = [1, 2, 3]
+      .map((n) => `GET /vars.php?n=${n} HTTP/1.1\r\nHost: localhost\r\n\r\n`)
+      .join('');
+    const res = await rawRequest(site.url, three + get('/vars.php?n=4', 'Host: localhost\r\n'));
+    // JSON bodies end without a CRLF, so count status lines anywhere.
+    expect(res.text.match(/HTTP\/1\.1 200 /g)).toHaveLength(4);
+    const order = [...res.text.matchAll(/n=(\d)/g)].map((m) => m[1]);
+    expect(order.filter((n, i) => order.indexOf(n) === i)).toEqual(['1', '2', '3', '4']);
+  });
+});
+
 describe('Host header: the middleware answers 400 for its own requests', () => {
   let site: TestSite;
   beforeAll(async () => {
