@@ -52,12 +52,17 @@ const UNORDERED: ClientTurn = {
   },
 };
 
-const lines = new WeakMap<Socket, ClientLine>();
-const turns = new WeakMap<IncomingMessage, Entry>();
+// The line and the turn are kept on the socket and the request themselves, under
+// symbols only this module knows: a WeakMap entry per request is an ephemeron,
+// which every garbage collection has to revisit.
+const LINE = Symbol('iis-fastcgi.clientLine');
+const TURN = Symbol('iis-fastcgi.clientTurn');
+type WithLine = Socket & { [LINE]?: ClientLine };
+type WithTurn = IncomingMessage & { [TURN]?: Entry };
 
 /** The request's place in line on its connection (the same one on every call). */
 export function clientTurn(req: IncomingMessage, res: ServerResponse): ClientTurn {
-  const existing = turns.get(req);
+  const existing = (req as WithTurn)[TURN];
   if (existing) return existing;
   // HTTP/2 streams share a session, not a pipeline: each answers on its own.
   if (req.httpVersionMajor >= 2) return UNORDERED;
@@ -75,30 +80,31 @@ export function clientTurn(req: IncomingMessage, res: ServerResponse): ClientTur
       return true;
     },
   };
-  turns.set(req, entry);
+  (req as WithTurn)[TURN] = entry;
   line.entries.push(entry);
   const done = (): void => {
+    if (entry.state === 'done') return;
     res.off('finish', done);
     res.off('close', done);
     entry.state = 'done';
     entry.start = null;
     pump(line, socket);
   };
-  res.once('finish', done);
-  res.once('close', done);
+  res.on('finish', done);
+  res.on('close', done);
   return entry;
 }
 
-function lineOf(socket: Socket): ClientLine {
-  let line = lines.get(socket);
+function lineOf(socket: WithLine): ClientLine {
+  let line = socket[LINE];
   if (!line) {
     const created: ClientLine = { entries: [] };
     line = created;
-    lines.set(socket, created);
+    socket[LINE] = created;
     // Requests still waiting when the client leaves are dropped: no answer can reach it.
     socket.once('close', () => {
       created.entries.length = 0;
-      lines.delete(socket);
+      socket[LINE] = undefined;
     });
   }
   return line;
