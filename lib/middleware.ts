@@ -144,7 +144,7 @@ export function fastCgi(
           { pool: pool.key, script: mapped.scriptFilename, uri: mapped.requestUri },
           () => metrics.countStderrLine(pool.key),
         ),
-        showDetail: mayShowDetail(resolved.errorMode, req),
+        showDetail: () => mayShowDetail(resolved.errorMode, req),
         onError: (err) => next(toHttpError(err)),
         request: {
           method: req.method ?? '',

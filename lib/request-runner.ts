@@ -29,8 +29,8 @@ export interface RunRequestOptions {
   body: RequestBody;
   /** This request's FCGI_STDERR: kept for the error, every line logged whatever the modes decide. */
   stderr: StderrLog;
-  /** errorMode lets this client see the stderr text. */
-  showDetail: boolean;
+  /** errorMode lets this client see the stderr text (a function: asked only when there is some). */
+  showDetail: boolean | (() => boolean);
   /** Called at most once, only while nothing has been sent to the client. */
   onError(error: FastCgiError): void;
   /** Method, URI and script, for status({ full }) and the slow log. */

@@ -39,12 +39,14 @@ export interface StderrText {
 export class StderrPolicy {
   /**
    * `showDetail`: errorMode lets this client see the text
-   * (https://learn.microsoft.com/en-us/iis/configuration/system.webserver/httperrors/).
+   * (https://learn.microsoft.com/en-us/iis/configuration/system.webserver/httperrors/);
+   * a function is asked only when there is text to show (judging the client's
+   * address costs every request otherwise).
    */
   constructor(
     private readonly mode: StderrMode,
     private readonly stderr: StderrText,
-    private readonly showDetail: boolean,
+    private readonly showDetail: boolean | (() => boolean),
   ) {}
 
   /**
@@ -65,7 +67,9 @@ export class StderrPolicy {
    */
   verdict(): StderrVerdict {
     const verdict = stderrVerdict(this.mode, this.stderr.hasOutput);
-    return verdict === 'stderr-500' && !this.showDetail ? 'generic-500' : verdict;
+    if (verdict !== 'stderr-500') return verdict;
+    const show = typeof this.showDetail === 'function' ? this.showDetail() : this.showDetail;
+    return show ? verdict : 'generic-500';
   }
 
   error(): FastCgiStderrError {

@@ -73,4 +73,19 @@ describe('StderrPolicy', () => {
     expect(new StderrPolicy('IgnoreAndReturn200', text('x'), true).verdict()).toBe('respond');
     expect(new StderrPolicy('ReturnStdErrIn500', text(), true).verdict()).toBe('respond');
   });
+
+  test('showDetail as a function is asked only when there is text a 500 could show', () => {
+    let asked = 0;
+    const ask = (answer: boolean) => () => (asked++, answer);
+    expect(new StderrPolicy('ReturnStdErrIn500', text(), ask(true)).verdict()).toBe('respond');
+    expect(new StderrPolicy('IgnoreAndReturn200', text('x'), ask(true)).verdict()).toBe('respond');
+    expect(asked).toBe(0);
+    expect(new StderrPolicy('ReturnStdErrIn500', text('x'), ask(true)).verdict()).toBe(
+      'stderr-500',
+    );
+    expect(new StderrPolicy('ReturnStdErrIn500', text('x'), ask(false)).verdict()).toBe(
+      'generic-500',
+    );
+    expect(asked).toBe(2);
+  });
 });
