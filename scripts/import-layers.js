@@ -19,7 +19,20 @@ const LIB = path.join(ROOT, 'lib');
  * folder (`pool/`) or a file (`middleware`).
  */
 const LAYERS = [
-  ['entry', ['index', 'cli', 'cli/', 'serve', 'site-handler', 'connection-drain', 'middleware']],
+  [
+    'entry',
+    [
+      'index',
+      'cli',
+      'cli/',
+      'serve',
+      'site-handler',
+      'connection-drain',
+      'middleware',
+      'middleware-types',
+      'http-error',
+    ],
+  ],
   ['request', ['request-runner', 'client-order']],
   ['routing/cgi', ['routing/', 'cgi/', 'rewrite/', 'static/', 'ops/']],
   ['pool', ['pool/', 'farm/']],
