@@ -78,6 +78,18 @@ const STATIC: HandlerConfig = {
   requireAccess: 'Read',
 };
 
+/** A front controller (WordPress-style): what no file or folder answers goes to index.php. */
+const FRONT: HandlerConfig = {
+  ...PHP,
+  name: 'Front',
+  path: '*',
+  verb: '*',
+  resourceType: 'Unspecified',
+  ignoreExistingFiles: true,
+  ignoreDirectories: true,
+  script: 'index.php',
+};
+
 function mapper(handlers: HandlerConfig[], extra: Partial<FastCgiConfig> = {}): RequestMapper {
   return new RequestMapper(
     validateConfig({
@@ -599,17 +611,7 @@ describe('RequestMapper: applicationPath (fcgiext.ini ext:/LM/W3SVC/<id>/ROOT/<a
 
 describe('RequestMapper: file-system work per request', () => {
   test('each path is looked at once per request, even a missing one several rules ask about', async () => {
-    const front: HandlerConfig = {
-      ...PHP,
-      name: 'Front',
-      path: '*',
-      verb: '*',
-      resourceType: 'Unspecified',
-      ignoreExistingFiles: true,
-      ignoreDirectories: true,
-      script: 'index.php',
-    };
-    const m = mapper([PHP, front]);
+    const m = mapper([PHP, FRONT]);
     // The module object itself (an `import * as` namespace cannot be spied on).
     const stat = jest.spyOn(require('node:fs') as typeof fs, 'stat');
     try {
@@ -625,16 +627,6 @@ describe('RequestMapper: file-system work per request', () => {
 });
 
 describe('RequestMapper: remembered mappings (mapping-memo.ts)', () => {
-  const FRONT: HandlerConfig = {
-    ...PHP,
-    name: 'Front',
-    path: '*',
-    verb: '*',
-    resourceType: 'Unspecified',
-    ignoreExistingFiles: true,
-    ignoreDirectories: true,
-    script: 'index.php',
-  };
   // URLs that map, refuse or pass on in different ways: plain, PATH_INFO, default documents,
   // redirects, encoded names, symlinks in and out of the root, a front controller, mounts.
   const corpus: FakeRequest[] = [
