@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { FastCgiRequestTooLargeError } from '../errors';
-import type { HeldPieces } from '../transport/exchange';
+import type { HeldPieces } from '../transport/held-pieces';
 import { HeldBody } from './held-body';
 
 /**

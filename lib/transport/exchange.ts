@@ -17,6 +17,7 @@ import {
 } from '../protocol/records';
 import { FastCgiConnection, REQUEST_ID, type ExchangeSink } from './connection';
 import { timerDelay } from '../timer-delay';
+import { isHeld, type HeldPieces } from './held-pieces';
 
 /**
  * Where the exchange delivers what the application sends back. A chunk is
@@ -80,23 +81,6 @@ const ABORT = encodeAbortRequest(REQUEST_ID);
 const WHOLE_REQUEST_BODY_LIMIT = 16 * 1024;
 
 /**
- * A request body held in memory in pieces that may be reused once written
- * (cgi/request-body.ts): the exchange holds it from its first write until
- * the socket is done with the last one, successfully or not (Node calls every
- * write's callback, with an error when the socket is destroyed first).
- */
-export interface HeldPieces {
-  readonly length: number;
-  pieces(): readonly Buffer[];
-  retain(): void;
-  release(): void;
-}
-
-function isHeld(body: Readable | Buffer | HeldPieces): body is HeldPieces {
-  return typeof (body as HeldPieces).retain === 'function';
-}
-
-/**
  * One request on one connection: BEGIN_REQUEST → PARAMS → STDIN (streamed with
  * back-pressure) → STDOUT/STDERR → END_REQUEST. Owns the activity and request
  * timeouts, a single timer re-armed lazily so that busy streams cost no timer
@@ -149,31 +133,30 @@ export class Exchange implements ExchangeSink {
     this.startedAt = this.lastActivity = Date.now();
     this.armTimer(Math.min(this.activityMs, this.requestMs));
 
-    if (body === null || Buffer.isBuffer(body) || isHeld(body)) {
+    // A body in memory as its pieces (held ones are reused once written); null for a stream.
+    const held = body !== null && !Buffer.isBuffer(body) && isHeld(body) ? body : null;
+    const buffer = Buffer.isBuffer(body) ? body : null;
+    const pieces = held ? held.pieces() : buffer ? [buffer] : body === null ? [] : null;
+    const length = held?.length ?? buffer?.length ?? 0;
+    if (pieces !== null && length <= WHOLE_REQUEST_BODY_LIMIT) {
+      socket.write(encodeWholeRequest(BEGIN_KEEP_CONN, params, REQUEST_ID, pieces));
       this.stdinEnded = true;
-      const held = body !== null && !Buffer.isBuffer(body) ? body : null;
-      const pieces = held ? held.pieces() : (body as Buffer | null);
-      if (body === null || body.length <= WHOLE_REQUEST_BODY_LIMIT) {
-        socket.write(encodeWholeRequest(BEGIN_KEEP_CONN, params, REQUEST_ID, pieces));
-        return;
-      }
-      // A larger body goes out as it is (a writev of its records), not copied into one buffer.
-      socket.cork();
-      socket.write(BEGIN_KEEP_CONN);
-      socket.write(params);
-      for (const piece of Buffer.isBuffer(pieces) ? [pieces] : (pieces ?? []))
+      return;
+    }
+    // A larger body goes out as it is (a writev of its records), not copied into one buffer.
+    socket.cork();
+    socket.write(BEGIN_KEEP_CONN);
+    socket.write(params);
+    if (pieces !== null) {
+      for (const piece of pieces)
         for (const record of encodeStreamRecords(RecordType.STDIN, REQUEST_ID, piece))
           socket.write(record);
       held?.retain();
       socket.write(STDIN_END, held ? () => held.release() : undefined);
-      process.nextTick(uncork, socket);
-      return;
+      this.stdinEnded = true;
     }
-    socket.cork();
-    socket.write(BEGIN_KEEP_CONN);
-    socket.write(params);
     process.nextTick(uncork, socket);
-    this.pumpBody(body);
+    if (pieces === null) this.pumpBody(body as Readable);
   }
 
   /** Stops reading the process's output (the client is slow). */

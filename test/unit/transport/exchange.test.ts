@@ -16,7 +16,8 @@ import {
 } from '../../../lib/protocol/records';
 import { decodeNameValueMap } from '../../../lib/protocol/name-value';
 import { REQUEST_ID } from '../../../lib/transport/connection';
-import { Exchange, type ExchangeTimeouts, type HeldPieces } from '../../../lib/transport/exchange';
+import { Exchange, type ExchangeTimeouts } from '../../../lib/transport/exchange';
+import type { HeldPieces } from '../../../lib/transport/held-pieces';
 import { connectedPair, RecordingListener, type Pair } from './support';
 
 const TIMEOUTS: ExchangeTimeouts = { activityTimeout: 70, requestTimeout: 90 };
