@@ -49,7 +49,7 @@ export function checkConfig(input: unknown, options: ValidateOptions = {}): Conf
  * a test fails when it is stale): loading ajv and compiling the schema at run
  * time cost every process about 12 MiB of resident memory and 1.5 MB of heap.
  */
-const schemaValidator = generatedValidator as unknown as ValidateFunction;
+const validateSchema = generatedValidator as unknown as ValidateFunction;
 
 function run(
   input: unknown,
@@ -61,9 +61,8 @@ function run(
     // Before any recursive walk (cloning, ajv, freezing), so that none can overflow the stack.
     assertDepth(input);
     config = cloneInput(input, new Map());
-    const validate = schemaValidator;
     problems.push(...writtenProblems(config));
-    if (!validate(config)) problems.push(...schemaProblems(validate.errors ?? []));
+    if (!validateSchema(config)) problems.push(...schemaProblems(validateSchema.errors ?? []));
     problems.push(...nulByteProblems(config));
     problems.push(...crossFieldProblems(config));
   } catch (err) {

@@ -8,7 +8,7 @@ import { compileHandler, resourceTypeFits, type CompiledHandler } from './handle
 import { decodePathSegments } from './request-path';
 import { appliesTo, orderHandlers } from './handler-order';
 import { isInsideRoot } from './inside-root';
-import { MappingMemo } from './mapping-memo';
+import { MappingMemo, urlOf, type RequestUrl } from './mapping-memo';
 import { RequestFilter } from './request-filter';
 
 const debug = createDebug('iis-fastcgi:routing');
@@ -38,7 +38,7 @@ export type MapResult =
   | { readonly kind: 'redirect'; readonly location: string }
   | null;
 
-interface ExpressLikeRequest extends IncomingMessage {
+export interface ExpressLikeRequest extends IncomingMessage {
   baseUrl?: string;
   originalUrl?: string;
 }
@@ -80,34 +80,27 @@ export class RequestMapper {
    * without a promise; null when it has to be worked out (map()).
    */
   recall(req: ExpressLikeRequest): MappedRequest | null {
-    const relativeUrl = req.url ?? '/';
-    const queryAt = relativeUrl.indexOf('?');
-    const rawPath = queryAt === -1 ? relativeUrl : relativeUrl.slice(0, queryAt);
-    const key = MappingMemo.key(req.method ?? 'GET', req.baseUrl ?? '', rawPath);
-    return this.memo.recall(key, req.originalUrl ?? relativeUrl);
+    return this.recallUrl(req, urlOf(req));
   }
 
   async map(req: ExpressLikeRequest): Promise<MapResult> {
-    const method = req.method ?? 'GET';
-    const relativeUrl = req.url ?? '/';
-    const queryAt = relativeUrl.indexOf('?');
-    const rawPath = queryAt === -1 ? relativeUrl : relativeUrl.slice(0, queryAt);
-    const key = MappingMemo.key(method, req.baseUrl ?? '', rawPath);
-    const known = this.memo.recall(key, req.originalUrl ?? relativeUrl);
+    const url = urlOf(req);
+    const known = this.recallUrl(req, url);
     if (known) return { kind: 'fastcgi', mapped: known };
     const probe = this.probe.forRequest();
-    const result = await this.mapAfresh(req, probe, method, relativeUrl, queryAt, rawPath);
-    if (result?.kind === 'fastcgi') this.memo.remember(key, result.mapped, probe.stableUntil);
+    const result = await this.mapAfresh(req, probe, url);
+    if (result?.kind === 'fastcgi') this.memo.remember(url.key, result.mapped, probe.stableUntil);
     return result;
+  }
+
+  private recallUrl(req: ExpressLikeRequest, url: RequestUrl): MappedRequest | null {
+    return this.memo.recall(url.key, req.originalUrl ?? url.relativeUrl);
   }
 
   private async mapAfresh(
     req: ExpressLikeRequest,
     probe: RequestProbe,
-    method: string,
-    relativeUrl: string,
-    queryAt: number,
-    rawPath: string,
+    { method, relativeUrl, queryAt, rawPath }: RequestUrl,
   ): Promise<MapResult> {
     const { segments, trailingSlash } = decodePathSegments(rawPath);
     // IIS filters every URL before any handler runs: a hidden segment is 404.8 even

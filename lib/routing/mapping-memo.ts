@@ -1,4 +1,4 @@
-import type { MappedRequest } from './map-request';
+import type { ExpressLikeRequest, MappedRequest } from './map-request';
 
 /**
  * Mappings remembered per URL. A mapping whose every file-system answer came
@@ -42,4 +42,22 @@ export class MappingMemo {
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     this.entries.set(key, { mapped, until: Math.min(stableUntil, now + AT_MOST_MS) });
   }
+}
+
+/** The parts of the request target mapping reads, and its key in the memo. */
+export interface RequestUrl {
+  readonly method: string;
+  readonly relativeUrl: string;
+  readonly queryAt: number;
+  readonly rawPath: string;
+  readonly key: string;
+}
+
+export function urlOf(req: ExpressLikeRequest): RequestUrl {
+  const method = req.method ?? 'GET';
+  const relativeUrl = req.url ?? '/';
+  const queryAt = relativeUrl.indexOf('?');
+  const rawPath = queryAt === -1 ? relativeUrl : relativeUrl.slice(0, queryAt);
+  const key = MappingMemo.key(method, req.baseUrl ?? '', rawPath);
+  return { method, relativeUrl, queryAt, rawPath, key };
 }
