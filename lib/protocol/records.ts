@@ -126,11 +126,10 @@ export function encodeStreamRecords(type: number, requestId: number, data: Buffe
 }
 
 /**
- * A whole request held in memory as one buffer: `begin` (BEGIN_REQUEST),
- * the encoded PARAMS stream, `body` (its pieces in order, as one stream) as
- * STDIN records and the empty STDIN record. One write, one syscall: a
- * request of separate pieces goes out as a writev and costs the event loop a
- * write request per piece.
+ * A whole request held in memory as one buffer: `begin` (BEGIN_REQUEST), the
+ * encoded PARAMS stream, `body` (one buffer or its pieces) as STDIN records and
+ * the empty STDIN record. One write, one syscall: a request of separate pieces
+ * goes out as a writev and costs the event loop a write request per piece.
  */
 export function encodeWholeRequest(
   begin: Buffer,
@@ -138,9 +137,11 @@ export function encodeWholeRequest(
   requestId: number,
   body: Buffer | readonly Buffer[] | null,
 ): Buffer {
-  const pieces = body === null ? [] : Buffer.isBuffer(body) ? [body] : body;
-  let total = 0;
-  for (const piece of pieces) total += piece.length;
+  // Only a body over one 32 KiB slab has several pieces, and none such is sent in one write.
+  let data = body as Buffer | null;
+  if (body !== null && !Buffer.isBuffer(body))
+    data = body.length === 1 ? body[0]! : Buffer.concat(body);
+  const total = data ? data.length : 0;
   const count = Math.ceil(total / FCGI_SPLIT_CONTENT_LENGTH);
   const lastLength = total - Math.max(0, count - 1) * FCGI_SPLIT_CONTENT_LENGTH;
   const lastPadding = count > 0 ? paddingFor(lastLength) : 0;
@@ -149,25 +150,12 @@ export function encodeWholeRequest(
   );
   let at = begin.copy(out, 0);
   at += params.copy(out, at);
-  // Where the next record's content starts: piece `p`, byte `from`.
-  let p = 0;
-  let from = 0;
   for (let i = 0, start = 0; i < count; i++) {
     const contentLength = Math.min(FCGI_SPLIT_CONTENT_LENGTH, total - start);
     const paddingLength = i === count - 1 ? lastPadding : 0;
     writeHeader(out, at, RecordType.STDIN, requestId, contentLength, paddingLength);
     at += FCGI_HEADER_LEN;
-    for (let left = contentLength; left > 0;) {
-      const piece = pieces[p]!;
-      const n = Math.min(left, piece.length - from);
-      at += piece.copy(out, at, from, from + n);
-      left -= n;
-      from += n;
-      if (from === piece.length) {
-        p++;
-        from = 0;
-      }
-    }
+    at += (data as Buffer).copy(out, at, start, start + contentLength);
     out.fill(0, at, at + paddingLength);
     at += paddingLength;
     start += contentLength;
