@@ -3,7 +3,7 @@
 // the TypeScript shape of a config, config-units.generated.ts, the unit of
 // each attribute measured in one, and schema-validator.generated.ts, the
 // schema compiled by ajv ahead of time (ajv's standalone code: no ajv and no
-// code generation when the package loads, about 12 MiB less resident memory),
+// code generation when the package loads, about 7 MiB less resident memory),
 // from schemas/fastcgi-config.schema.json, so
 // neither can drift from the schema: `node scripts/config-types.js --write` after a schema change;
 // test/unit/config/config-types.test.ts checks the file is current. The build
