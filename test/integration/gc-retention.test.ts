@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI, exited } from '../support/cli';
+import { request } from '../support/http';
 import { phpConfig } from '../support/site';
 
 /*
@@ -33,16 +33,6 @@ afterAll(async () => {
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function get(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.once('error', reject);
-  });
-}
 
 /**
  * `total` GETs over `connections` kept-alive sockets, one at a time on each: a
@@ -117,7 +107,7 @@ test(`serve under ${CONNECTIONS} kept-alive connections promotes little per scav
     serve.stdout!.on('data', check);
   });
 
-  expect(await get(`${url}/hello.php`)).toBe(200); // processes started, the mapping warm
+  expect((await request(`${url}/hello.php`)).status).toBe(200); // processes started, the mapping warm
   const from = out.length;
   expect(await load(url, '/hello.php', CONNECTIONS, REQUESTS)).toBe(REQUESTS);
   const during = out.slice(from);
