@@ -1,6 +1,7 @@
 /**
- * A buffered response body, copied out of the process's socket reads into
- * fixed-size slabs that are reused from one response to the next.
+ * A body held in memory — a buffered response, copied out of the process's
+ * socket reads, or a spooled request body, copied out of the client's —
+ * in fixed-size slabs that are reused from one body to the next.
  *
  * Why copy: a socket read is a fresh 64 KiB buffer. Held until the
  * response is sent, every read of a large response outlives a young-
@@ -13,8 +14,10 @@
  * recycle(), which the writer calls on the response's 'finish' (Node has
  * handed every byte to the kernel, so no write still refers to it). A
  * response that closes without finishing drops its slabs to the garbage
- * collector instead. A slab's unused tail may hold an earlier response's
- * bytes; only the filled part of each slab is ever handed out (pieces()).
+ * collector instead. A request body recycles once the request is over and
+ * the last write of it has called back (request-body.ts). A slab's unused
+ * tail may hold an earlier body's bytes; only the filled part of each slab
+ * is ever handed out (pieces()).
  */
 
 export const SLAB_BYTES = 32 * 1024;
