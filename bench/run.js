@@ -238,7 +238,7 @@ async function bench(opts, targets, machine, load) {
   for (const t of targets) {
     for (const p of memory[t.id]?.snapshot?.poolStats ?? [])
       console.log(
-        `  ${t.label}: pool served ${p.served}, failed ${p.failed}, recycled ${p.recycled}, instances ${p.instances}/${p.maxInstances}`,
+        `  ${t.label}: pool served ${p.served}, failed ${p.failed}, recycled ${p.recycled}, retired ${retiredText(p)}, instances ${p.instances}/${p.maxInstances}`,
       );
   }
   for (const r of results.filter((x) => x.errors + x.non2xx > 0))
@@ -326,3 +326,11 @@ main()
     process.exitCode = 1;
   })
   .finally(() => procs.stopAll());
+
+/** A pool's retiredBy as `N (reason n, ...)`, for the line under the memory table. */
+function retiredText(p) {
+  const by = Object.entries(p.retiredBy ?? {}).filter(([, n]) => n > 0);
+  return by.length === 0
+    ? `${p.retired ?? 0}`
+    : `${p.retired} (${by.map(([r, n]) => `${r} ${n}`).join(', ')})`;
+}

@@ -73,6 +73,6 @@ export type { ImportResult, ConfigFormat, IisSiteSummary } from './config/import
 export type { ImportWarning, ImportWarningCode } from './config/import-warnings';
 export { configToJson } from './config/config-to-json';
 export { WINDOWS_ENVIRONMENT } from './config/path-map';
-export type { RecycleReason, PoolEvents } from './pool/pool-stats';
+export type { RecycleReason, RetireReason, PoolEvents } from './pool/pool-stats';
 export type { RapidFailState } from './pool/rapid-fail-guard';
 export type { AutoTunePolicy } from './pool/auto-tuner';

@@ -1,13 +1,18 @@
 import type { PoolCounters } from '../pool/pool-counters';
 import { healthReason, type PoolHealthReason } from '../pool/pool-health';
-import { emptyRecycleCounts, type EndpointStats, type PoolStats } from '../pool/pool-stats';
+import {
+  emptyRecycleCounts,
+  emptyRetireCounts,
+  type EndpointStats,
+  type PoolStats,
+} from '../pool/pool-stats';
 import type { PoolStatus } from '../pool/pool-status';
 
 /**
  * An EndpointPool's snapshot in the shape every pool's stats() has: the
  * application's totals (busy, idle, served over every endpoint; `instances`
  * counts the endpoints not ejected) and one entry per endpoint. The
- * process-only fields (starting, crashed, recycled, rapidFail) stay zero:
+ * process-only fields (starting, crashed, recycled, retired, rapidFail) stay zero:
  * nothing is spawned.
  */
 export function farmStats(
@@ -32,6 +37,8 @@ export function farmStats(
     crashed: 0,
     recycled: 0,
     recycledBy: emptyRecycleCounts(),
+    retired: 0,
+    retiredBy: emptyRetireCounts(),
     rapidFail: { threshold: 0, recentFailures: 0, tripped: false, until: null, trips: 0 },
     endpoints,
   };

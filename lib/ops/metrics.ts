@@ -135,6 +135,17 @@ export class OpsMetrics implements TimingSink {
           ),
       ['pool', 'reason'],
     );
+    counter(
+      'retirements',
+      'Processes ended because they could not serve again, by reason.',
+      () =>
+        source
+          .stats()
+          .flatMap((s) =>
+            Object.entries(s.retiredBy).map(([reason, n]) => [{ pool: s.key, reason }, n] as const),
+          ),
+      ['pool', 'reason'],
+    );
     gauge('processes', 'Processes by state.', ['pool', 'state'], () =>
       source
         .stats()

@@ -1,4 +1,10 @@
-import { emptyRecycleCounts, type PoolStats, type RecycleReason } from './pool-stats';
+import {
+  emptyRecycleCounts,
+  emptyRetireCounts,
+  type PoolStats,
+  type RecycleReason,
+  type RetireReason,
+} from './pool-stats';
 import type { PoolStatus } from './pool-status';
 
 /** The counts of a php-fpm status page that only ever grow (or hold a maximum). */
@@ -14,20 +20,22 @@ export type StatusCounts = Pick<
 /** The counts in a pool's snapshot that only ever grow (the rest describe the pool now). */
 export type PoolCountStats = Pick<
   PoolStats,
-  'served' | 'failed' | 'crashed' | 'recycled' | 'recycledBy'
+  'served' | 'failed' | 'crashed' | 'recycled' | 'recycledBy' | 'retired' | 'retiredBy'
 >;
 
 /**
  * One pool's running totals. Each is counted in one place: `served` when a
  * response came back, `failed` by the request runner (once per error
  * response, whatever failed), `crashed` per process that died by itself
- * and not cleanly, `recycledBy` per healthy process the pool ended.
+ * and not cleanly, `recycledBy` per healthy process the pool ended,
+ * `retiredBy` per process ended because it could not serve again.
  */
 export class PoolCounters {
   private served = 0;
   private failed = 0;
   private crashed = 0;
   private readonly recycledBy = emptyRecycleCounts();
+  private readonly retiredBy = emptyRetireCounts();
   private accepted = 0;
   private maxQueued = 0;
   private maxBusy = 0;
@@ -48,6 +56,10 @@ export class PoolCounters {
 
   noteRecycle(reason: RecycleReason): void {
     this.recycledBy[reason]++;
+  }
+
+  noteRetire(reason: RetireReason): void {
+    this.retiredBy[reason]++;
   }
 
   /** A request was handed to a process; `busy` counts it. */
@@ -82,8 +94,14 @@ export class PoolCounters {
       served: this.served,
       failed: this.failed,
       crashed: this.crashed,
-      recycled: Object.values(this.recycledBy).reduce((a, b) => a + b, 0),
+      recycled: sum(this.recycledBy),
       recycledBy: { ...this.recycledBy },
+      retired: sum(this.retiredBy),
+      retiredBy: { ...this.retiredBy },
     };
   }
+}
+
+function sum(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
 }

@@ -11,6 +11,19 @@ export type RecycleReason =
   /** middleware.recycle() (SIGUSR2 in `serve`). */
   | 'recycle';
 
+/**
+ * Why the pool ended a process that was not healthy any more (a recycle
+ * ends a healthy one): counted so that every process that went is
+ * accounted for in stats(), crashes aside.
+ */
+export type RetireReason =
+  /** It closed its connection or reached its own request limit (php-cgi's PHP_FCGI_MAX_REQUESTS). */
+  | 'leftByItself'
+  /** Its connection broke during a request. */
+  | 'connectionLost'
+  /** A request ended it: requestTimeout, activityTimeout, a protocol error, stderr under TerminateProcess. */
+  | 'killed';
+
 /** One pool's snapshot, as `middleware.stats()` returns it. */
 export interface PoolStats {
   /** `fullPath|arguments`. */
@@ -39,6 +52,9 @@ export interface PoolStats {
   /** Healthy processes the pool ended: the sum of `recycledBy`. */
   recycled: number;
   recycledBy: Record<RecycleReason, number>;
+  /** Processes ended because they could not serve again: the sum of `retiredBy`. */
+  retired: number;
+  retiredBy: Record<RetireReason, number>;
   /** Rapid-failure protection (rapidFailsPerMinute). */
   rapidFail: RapidFailState;
   /** An application with `endpoints`: one entry per remote endpoint (farm/endpoint.ts). */
@@ -77,6 +93,10 @@ export function emptyRecycleCounts(): Record<RecycleReason, number> {
     instanceMaxMemory: 0,
     recycle: 0,
   };
+}
+
+export function emptyRetireCounts(): Record<RetireReason, number> {
+  return { leftByItself: 0, connectionLost: 0, killed: 0 };
 }
 
 /** What each pool event carries (ProcessPool is an EventEmitter; the middleware's `on()` adds the pool's `key`). */

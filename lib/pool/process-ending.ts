@@ -38,12 +38,15 @@ export function endProcess(instance: ProcessInstance, ending: Ending, hooks: End
       debug('%s recycled (%s) after %d requests', instance.name, ending.reason, instance.served);
       return void instance.stop();
     case 'letGo':
+      hooks.counters.noteRetire('leftByItself');
       debug('%s %s: retired', instance.name, ending.why);
       return void instance.retire(RETIRE_GRACE_MS, { killIsOurs: true });
     case 'kill':
+      hooks.counters.noteRetire('killed');
       debug('%s killed: %s', instance.name, ending.why);
       return instance.killNow();
     case 'retire':
+      hooks.counters.noteRetire('connectionLost');
       debug('%s retired: %s', instance.name, ending.why);
       return void instance.retire(RETIRE_GRACE_MS);
     case 'stop':

@@ -19,6 +19,7 @@ const FAMILIES: Array<[string, string]> = [
   ['iis_fastcgi_process_crashes_total', 'counter'],
   ['iis_fastcgi_rapid_fail_trips_total', 'counter'],
   ['iis_fastcgi_recycles_total', 'counter'],
+  ['iis_fastcgi_retirements_total', 'counter'],
   ['iis_fastcgi_stderr_lines_total', 'counter'],
   ['iis_fastcgi_processes', 'gauge'],
   ['iis_fastcgi_max_processes', 'gauge'],
@@ -57,6 +58,9 @@ describe('php.metrics()', () => {
       stats.recycledBy.instanceMaxRequests,
     );
     expect(value('iis_fastcgi_recycles_total', { reason: 'instanceMaxMemory' })).toBe(0);
+    for (const reason of ['leftByItself', 'connectionLost', 'killed'] as const)
+      expect(value('iis_fastcgi_retirements_total', { reason })).toBe(stats.retiredBy[reason]);
+    expect(stats.retired).toBe(0);
     expect(value('iis_fastcgi_processes', { state: 'idle' })).toBe(stats.idle);
     expect(value('iis_fastcgi_processes', { state: 'busy' })).toBe(0);
     expect(value('iis_fastcgi_max_processes')).toBe(2);

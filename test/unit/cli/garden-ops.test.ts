@@ -14,6 +14,7 @@ async function workerMetrics(served: number, busy: number, ready: boolean): Prom
     crashed: 0,
     rapidFail: { trips: 0, tripped: false },
     recycledBy: {},
+    retiredBy: {},
     starting: 0,
     idle: 0,
     busy,

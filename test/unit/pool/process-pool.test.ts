@@ -418,7 +418,8 @@ describe('ProcessPool: recycling and outcomes', () => {
     await eventually(() => exits.length === 1, 'the exit event');
     expect(exits[0]).toEqual({ pid, description: 'killed by SIGKILL', unexpected: false });
     expect(processAlive(pid)).toBe(false);
-    expect(pool.stats()).toMatchObject({ instances: 0, busy: 0, idle: 0 });
+    expect(pool.stats()).toMatchObject({ instances: 0, busy: 0, idle: 0, crashed: 0 });
+    expect(pool.stats()).toMatchObject({ retired: 1, retiredBy: { killed: 1 }, recycled: 0 });
   });
 
   test("release('retire') lets the process go and a waiter gets a new one", async () => {
@@ -433,6 +434,11 @@ describe('ProcessPool: recycling and outcomes', () => {
       'the retired process to exit',
     );
     next.lease!.release('reuse');
+    expect(pool.stats()).toMatchObject({
+      retired: 1,
+      retiredBy: { connectionLost: 1, killed: 0, leftByItself: 0 },
+      recycled: 0,
+    });
   });
 
   test.each([
@@ -457,6 +463,8 @@ describe('ProcessPool: recycling and outcomes', () => {
       next.release('reuse');
       await eventually(() => !processAlive(pid), 'the process that stayed to be killed');
       expect(pool.stats()).toMatchObject({ crashed: 0, failed: 0 });
+      // Every process that went is accounted for: this one left by itself.
+      expect(pool.stats()).toMatchObject({ retired: 1, retiredBy: { leftByItself: 1 } });
       expect(pool.stats().rapidFail.recentFailures).toBe(0);
     },
   );
