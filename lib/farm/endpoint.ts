@@ -99,7 +99,8 @@ export class Endpoint implements LeaseTarget {
     this.inFlightCount++;
     this.health.noteDispatch(now);
     for (let kept = this.idle.pop(); kept; kept = this.idle.pop()) {
-      if (kept.usable) return Promise.resolve(kept);
+      // An unused one may be in php-fpm's 5-second wait for a first request (FIRST_REQUEST_WINDOW_MS).
+      if (kept.usable && !kept.expiredUnused(now)) return Promise.resolve(kept);
       this.drop(kept);
     }
     return connectRemote(this.resolver, this.text, this.options.connectMs, (c) =>

@@ -129,7 +129,8 @@ export class ProcessInstance implements LeaseTarget {
    * if the process closed it (a responder that ignores FCGI_KEEP_CONN).
    */
   async getConnection(): Promise<FastCgiConnection> {
-    if (this.connection?.usable) return this.connection;
+    const ready = this.readyConnection();
+    if (ready) return ready;
     const replaced = this.connection;
     const next = await this.connect();
     this.completedBefore += replaced?.completed ?? 0;
@@ -139,12 +140,23 @@ export class ProcessInstance implements LeaseTarget {
 
   /** The connection to use without waiting, or null when a reconnect is needed. */
   readyConnection(): FastCgiConnection | null {
-    return this.connection?.usable ? this.connection : null;
+    const connection = this.connection;
+    if (!connection?.usable) return null;
+    if (!connection.expiredUnused(Date.now())) return connection;
+    // Never used and about to be closed by PHP's wait for a first request: replaced.
+    connection.destroy();
+    return null;
   }
 
-  /** True when the process closed its connection (php-cgi does so only when it is leaving). */
+  /**
+   * True when the process closed a connection that had carried requests
+   * (php-cgi does so only when it is leaving). One that never carried a
+   * request was closed by PHP's 5-second wait for a first request
+   * (FIRST_REQUEST_WINDOW_MS): the process stays, the next request reconnects.
+   */
   get closedItsConnection(): boolean {
-    return this.connection?.closedByPeer ?? false;
+    const connection = this.connection;
+    return connection !== null && connection.closedByPeer && connection.carriedRequest;
   }
 
   /** Requests this process answered with END_REQUEST, over all its connections. */
@@ -289,7 +301,9 @@ export class ProcessInstance implements LeaseTarget {
     return connectEndpoint(
       endpoint,
       (fallback) => this.exitError(fallback),
-      () => this.options.onIdleClose?.(this),
+      () => {
+        if (this.connection?.carriedRequest) this.options.onIdleClose?.(this);
+      },
     );
   }
 

@@ -53,6 +53,18 @@ export interface ExchangeSink {
 }
 
 /**
+ * How long a connection that has not carried a request yet may still be
+ * given its first one. PHP's fcgi_accept_request() (php-cgi and php-fpm
+ * alike) polls a newly accepted connection for 5000 ms and closes it when no
+ * request came, draining and dropping whatever arrives after that
+ * (https://github.com/php/php-src/blob/master/main/fastcgi.c). Such a close
+ * says nothing about the process, and a request written at that moment
+ * would be lost unread: an unused connection older than this is replaced
+ * instead of used.
+ */
+export const FIRST_REQUEST_WINDOW_MS = 4000;
+
+/**
  * A socket to one FastCGI process, decoded into records. It survives across
  * requests (FCGI_KEEP_CONN); at most one exchange is attached at a time.
  * Invariant: `sink` is set exactly while a request is in flight.
@@ -72,6 +84,9 @@ export class FastCgiConnection {
   private strayRecord = false;
   private peerClosed = false;
   private peerClosedBetweenRequests = false;
+  /** A request was attached once: the peer's wait for a first request is behind it. */
+  private carried = false;
+  private readonly openedAt = Date.now();
 
   /** `reads`: the socket was made with reusedReads()'s `onread`; without, its 'data' events are read. */
   constructor(socket: net.Socket, reads?: ReusedReads) {
@@ -106,6 +121,19 @@ export class FastCgiConnection {
     return this.peerClosedBetweenRequests;
   }
 
+  /** True once a request was sent on this connection. */
+  get carriedRequest(): boolean {
+    return this.carried;
+  }
+
+  /**
+   * True for a connection that has not carried a request and is too old to
+   * be given its first (FIRST_REQUEST_WINDOW_MS): the peer may be closing it.
+   */
+  expiredUnused(now: number): boolean {
+    return !this.carried && now - this.openedAt >= FIRST_REQUEST_WINDOW_MS;
+  }
+
   /** True while a request is in flight (attached and not yet ended). */
   get inFlight(): boolean {
     return this.sink !== null;
@@ -129,6 +157,7 @@ export class FastCgiConnection {
     if (this.sink) throw new Error('a request is already in flight on this connection');
     this.sink = sink;
     this.recordSeen = false;
+    this.carried = true;
   }
 
   /** Detaches the exchange after END_REQUEST (or when it gave up on the connection). */

@@ -54,6 +54,28 @@ describe('queueLength', () => {
   });
 });
 
+describe("PHP's wait for a first request on a new connection", () => {
+  // fcgi_accept_request() closes a connection that brings no request within
+  // 5 s (php-src main/fastcgi.c). A process connected for a request that went
+  // away (a client that left, a waiter served by another process) keeps such
+  // a connection: its close is not the process leaving.
+  it('a connection that never carried a request, closed by php-cgi after 5 s, ends nothing: the same process serves the next request', async () => {
+    site = await startPoolSite(poolConfig({ maxInstances: 1 }));
+    const pool = poolOf(site);
+    const lease = await new Promise<
+      NonNullable<Parameters<Parameters<ProcessPool['acquire']>[0]>[1]>
+    >((resolve, reject) => pool.acquire((err, l) => (err ? reject(err) : resolve(l!))));
+    const pid = lease.instance.pid;
+    lease.release('reuse'); // unused: its request went away while the process connected
+    await sleep(5600);
+    expect(pool.stats()).toMatchObject({ instances: 1, idle: 1, retired: 0, crashed: 0 });
+    const res = await request(`${site.url}/timed.php`);
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe(String(pid));
+    expect(pool.stats()).toMatchObject({ instances: 1, retired: 0, failed: 0 });
+  }, 15000);
+});
+
 describe("php-cgi's own request limit", () => {
   it('PHP_FCGI_MAX_REQUESTS below instanceMaxRequests, unknown to the pool: no request fails', async () => {
     const wrapper = path.join(FIXTURES, 'responders', 'php-cgi-own-limit.sh');

@@ -633,9 +633,13 @@ describe('ProcessPool: idleTimeout', () => {
     try {
       lease.release('reuse');
       jest.advanceTimersByTime(9_000);
-      let again: Lease | undefined;
-      pool.acquire((_err, next) => (again = next));
-      expect(again?.instance).toBe(lease.instance);
+      // Its connection never carried a request and is past FIRST_REQUEST_WINDOW_MS:
+      // the lease reconnects (asynchronously), to the same process.
+      const again = await new Promise<Lease>((resolve) =>
+        pool.acquire((_err, next) => resolve(next as Lease)),
+      );
+      expect(again.instance).toBe(lease.instance);
+      expect(pool.stats()).toMatchObject({ instances: 1, retired: 0 });
       jest.advanceTimersByTime(5_000);
       expect(again!.instance.state).toBe('busy');
       again!.release('reuse');

@@ -5,7 +5,11 @@ import {
 } from '../../../lib/errors';
 import { RecordType } from '../../../lib/protocol/constants';
 import { encodeEndRequest, encodeRecord, encodeStreamEnd } from '../../../lib/protocol/records';
-import { REQUEST_ID, type ExchangeSink } from '../../../lib/transport/connection';
+import {
+  FIRST_REQUEST_WINDOW_MS,
+  REQUEST_ID,
+  type ExchangeSink,
+} from '../../../lib/transport/connection';
 import { Changes, connectedPair, type Pair } from './support';
 
 class Sink implements ExchangeSink {
@@ -56,6 +60,29 @@ describe('FastCgiConnection', () => {
   test('a fresh connection is usable and has completed nothing', () => {
     expect(pair.connection.usable).toBe(true);
     expect(pair.connection.completed).toBe(0);
+  });
+
+  test.each([
+    ['just made', 0, false],
+    ['just inside the window', FIRST_REQUEST_WINDOW_MS - 100, false],
+    ['at the window', FIRST_REQUEST_WINDOW_MS + 10, true],
+    ['long after', 60_000, true],
+  ])(
+    'an unused connection %s is expired: %s (PHP closes one that brings no request in 5 s)',
+    (_when, afterMs, expired) => {
+      expect(pair.connection.carriedRequest).toBe(false);
+      expect(pair.connection.expiredUnused(Date.now() + afterMs)).toBe(expired);
+    },
+  );
+
+  test('a connection that carried a request never expires unused', async () => {
+    const sink = new Sink(pair.changes);
+    pair.connection.attach(sink);
+    expect(pair.connection.carriedRequest).toBe(true);
+    pair.peer.write(encodeEndRequest(REQUEST_ID, 0, 0));
+    await pair.changes.until(() => sink.ends.length === 1);
+    expect(pair.connection.carriedRequest).toBe(true);
+    expect(pair.connection.expiredUnused(Date.now() + 3_600_000)).toBe(false);
   });
 
   test('delivers STDOUT and STDERR to the attached sink, skips empty records, counts END_REQUEST', async () => {
