@@ -79,6 +79,13 @@ export class OpsMetrics implements TimingSink {
     const source = this.source;
     const fromStats = (read: (s: PoolStats) => number) => () =>
       source.stats().map((s) => [{ pool: s.key }, read(s)] as const);
+    // One sample per pool and reason of a per-reason count (recycledBy, retiredBy).
+    const byReason = (read: (s: PoolStats) => Record<string, number>) => () =>
+      source
+        .stats()
+        .flatMap((s) =>
+          Object.entries(read(s)).map(([reason, n]) => [{ pool: s.key, reason }, n] as const),
+        );
     const fromStatus = (read: (s: PoolStatus) => number) => () =>
       source.status().pools.map((s) => [{ pool: s.key }, read(s)] as const);
     const counter = counterMaker(client, registers);
@@ -125,25 +132,13 @@ export class OpsMetrics implements TimingSink {
     counter(
       'recycles',
       'Healthy processes the pool ended, by reason.',
-      () =>
-        source
-          .stats()
-          .flatMap((s) =>
-            Object.entries(s.recycledBy).map(
-              ([reason, n]) => [{ pool: s.key, reason }, n] as const,
-            ),
-          ),
+      byReason((s) => s.recycledBy),
       ['pool', 'reason'],
     );
     counter(
       'retirements',
       'Processes ended because they could not serve again, by reason.',
-      () =>
-        source
-          .stats()
-          .flatMap((s) =>
-            Object.entries(s.retiredBy).map(([reason, n]) => [{ pool: s.key, reason }, n] as const),
-          ),
+      byReason((s) => s.retiredBy),
       ['pool', 'reason'],
     );
     gauge('processes', 'Processes by state.', ['pool', 'state'], () =>

@@ -142,7 +142,8 @@ export class ProcessInstance implements LeaseTarget {
   readyConnection(): FastCgiConnection | null {
     const connection = this.connection;
     if (!connection?.usable) return null;
-    if (!connection.expiredUnused(Date.now())) return connection;
+    // A used connection (every one but a process's first) needs no clock read.
+    if (connection.carriedRequest || !connection.expiredUnused(Date.now())) return connection;
     // Never used and about to be closed by PHP's wait for a first request: replaced.
     connection.destroy();
     return null;
@@ -302,7 +303,7 @@ export class ProcessInstance implements LeaseTarget {
       endpoint,
       (fallback) => this.exitError(fallback),
       () => {
-        if (this.connection?.carriedRequest) this.options.onIdleClose?.(this);
+        if (this.closedItsConnection) this.options.onIdleClose?.(this);
       },
     );
   }
