@@ -3,6 +3,7 @@ import createDebug from 'debug';
 import { FastCgiError, FastCgiProcessExitedError, FastCgiSpawnError } from '../errors';
 import type { FastCgiConnection } from '../transport/connection';
 import { connectEndpoint } from './connect-endpoint';
+import { InstanceConnection } from './instance-connection';
 import { settleProcessBreak } from './process-break';
 import type { LeaseTarget } from './lease-target';
 import type { ExchangeFailure } from '../transport/exchange';
@@ -10,6 +11,7 @@ import type { ListenEndpoint } from '../transport/listen-endpoint';
 import { openChildEndpoint, spawnChild } from './spawn-child';
 import { timerDelay } from '../timer-delay';
 import { InstanceActivity } from './instance-activity';
+import { ExitWaiters } from './exit-waiters';
 import {
   TRANSITIONS,
   type InstanceExit,
@@ -31,16 +33,14 @@ export class ProcessInstance implements LeaseTarget {
   private pidNumber: number | undefined;
   private child: childProcess.ChildProcess | null = null;
   private endpoint: ListenEndpoint | null = null;
-  private connection: FastCgiConnection | null = null;
-  /** END_REQUESTs on connections replaced since (a responder that closes them). */
-  private completedBefore = 0;
+  private readonly connection = new InstanceConnection(() => this.connect());
   private leftAfter: number | null = null;
   private stderrTail = '';
   /** How the process ended: set when the child exits, or by markExited when it was gone without an exit event. */
   private exit: InstanceExit | null = null;
   /** Set by retire(): the process was already leaving by itself when the pool let it go. */
   private leavingByItself = false;
-  private exitWaiters: Array<() => void> = [];
+  private readonly exitWaiters = new ExitWaiters();
   private killTimer: NodeJS.Timeout | null = null;
   private readonly options: ProcessInstanceOptions;
   /** Spawn time and the current or last request, for status({ full }); the pool notes leases and releases. */
@@ -119,50 +119,32 @@ export class ProcessInstance implements LeaseTarget {
       await endpoint.release().catch(() => {});
     }
     debug('%s started pid %d on %s', this.name, child.pid, endpoint.address);
-    this.connection = await this.connect();
+    await this.connection.connect();
     this.activity.noteReady();
     if (this.state === 'starting') this.transition('idle');
   }
 
   /**
    * A connection ready for the next request: the kept-alive one, or a new one
-   * if the process closed it (a responder that ignores FCGI_KEEP_CONN).
+   * if the process closed it or left it unused too long (instance-connection.ts).
    */
-  async getConnection(): Promise<FastCgiConnection> {
-    const ready = this.readyConnection();
-    if (ready) return ready;
-    const replaced = this.connection;
-    const next = await this.connect();
-    this.completedBefore += replaced?.completed ?? 0;
-    this.connection = next;
-    return this.connection;
+  getConnection(): Promise<FastCgiConnection> {
+    return this.connection.next();
   }
 
   /** The connection to use without waiting, or null when a reconnect is needed. */
   readyConnection(): FastCgiConnection | null {
-    const connection = this.connection;
-    if (!connection?.usable) return null;
-    // A used connection (every one but a process's first) needs no clock read.
-    if (connection.carriedRequest || !connection.expiredUnused(Date.now())) return connection;
-    // Never used and about to be closed by PHP's wait for a first request: replaced.
-    connection.destroy();
-    return null;
+    return this.connection.ready();
   }
 
-  /**
-   * True when the process closed a connection that had carried requests
-   * (php-cgi does so only when it is leaving). One that never carried a
-   * request was closed by PHP's 5-second wait for a first request
-   * (FIRST_REQUEST_WINDOW_MS): the process stays, the next request reconnects.
-   */
+  /** True when the process closed a connection that had carried requests: it is leaving. */
   get closedItsConnection(): boolean {
-    const connection = this.connection;
-    return connection !== null && connection.closedByPeer && connection.carriedRequest;
+    return this.connection.closedByProcess;
   }
 
   /** Requests this process answered with END_REQUEST, over all its connections. */
   get completedRequests(): number {
-    return this.completedBefore + (this.connection?.completed ?? 0);
+    return this.connection.completed;
   }
 
   /**
@@ -235,11 +217,11 @@ export class ProcessInstance implements LeaseTarget {
     signal: (child: childProcess.ChildProcess) => void,
   ): Promise<void> {
     if (this.state === 'exited') return Promise.resolve();
-    const done = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+    const done = this.exitWaiters.untilExit();
     if (this.state === 'stopping') return done;
     this.transition('stopping');
     if (byItself) this.leavingByItself = true;
-    this.connection?.destroy();
+    this.connection.destroy();
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null)
       void this.discardEndpoint().then(() => this.markExited('stopped'));
@@ -250,21 +232,13 @@ export class ProcessInstance implements LeaseTarget {
   /** Resolves once the process has exited, or after `ms` if it is still running. */
   whenExited(ms: number): Promise<void> {
     if (this.state === 'exited') return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.exitWaiters = this.exitWaiters.filter((waiter) => waiter !== done);
-        resolve();
-      };
-      const timer = setTimeout(done, timerDelay(ms));
-      this.exitWaiters.push(done);
-    });
+    return this.exitWaiters.untilExitOr(ms);
   }
 
   /** Kills the process now, synchronously (process exit, timeouts). */
   killNow(): void {
     if (this.state !== 'stopping' && this.state !== 'exited') this.transition('stopping');
-    this.connection?.destroy();
+    this.connection.destroy();
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
@@ -342,17 +316,10 @@ export class ProcessInstance implements LeaseTarget {
     if (this.state === 'exited') return;
     this.exit ??= { description, byItself: false, clean: false };
     this.transition('exited');
-    if (this.exit.byItself && this.exit.clean && this.connection?.closedBetweenRequests)
+    if (this.exit.byItself && this.exit.clean && this.connection.closedBetweenRequests)
       this.leftAfter = this.completedRequests;
-    // A request in flight keeps its connection: the exit is often reaped before
-    // Node reads the socket, where the last response (php-cgi answers, then
-    // exits) may still wait. Destroying it would lose that answer and make the
-    // request look untouched (retried: run twice). The socket ends by itself.
-    if (!this.connection?.inFlight) this.connection?.destroy();
-    this.connection = null;
-    const waiters = this.exitWaiters;
-    this.exitWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.connection.processExited();
+    this.exitWaiters.exited();
     this.options.onExit(this, this.exit.description);
   }
 }
