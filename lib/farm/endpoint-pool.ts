@@ -1,12 +1,7 @@
 import createDebug from 'debug';
 import { EventEmitter } from 'node:events';
 import type { ResolvedApplication } from '../config/types';
-import {
-  FastCgiNoEndpointError,
-  FastCgiPoolClosedError,
-  FastCgiQueueFullError,
-  type FastCgiError,
-} from '../errors';
+import { FastCgiPoolClosedError, FastCgiQueueFullError, type FastCgiError } from '../errors';
 import { exchangeTimeouts, type ExchangeTimeouts } from '../transport/exchange';
 import { makeLease } from '../pool/lease';
 import { PoolCounters } from '../pool/pool-counters';
@@ -24,9 +19,8 @@ import { WaitQueue } from '../pool/wait-queue';
 import type { FastCgiConnection } from '../transport/connection';
 import { ActiveCheck } from './active-check';
 import { farmHealth, farmStats, farmStatus } from './farm-stats';
-import { resolveEndpoints } from './endpoint-list';
-import { Endpoint } from './endpoint';
-import { cookieValue, pickEndpoint } from './balancer';
+import type { Endpoint } from './endpoint';
+import { EndpointSet } from './endpoint-set';
 
 const debug = createDebug('iis-fastcgi:farm');
 
@@ -63,10 +57,9 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
   readonly app: ResolvedApplication;
   readonly key: string;
   readonly timeouts: ExchangeTimeouts;
-  private readonly endpoints: Endpoint[];
+  private readonly endpoints: EndpointSet;
   private readonly waiting = new WaitQueue<Waiter>();
   private readonly check: ActiveCheck | null;
-  private turn = 0;
   private readonly counters = new PoolCounters();
   readonly startTime = Date.now();
   private closing: Promise<void> | null = null;
@@ -79,18 +72,10 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
     this.key = options.key;
     const secondMs = options.secondMs ?? 1000;
     this.timeouts = exchangeTimeouts(app, secondMs);
-    this.endpoints = resolveEndpoints(app).map(
-      (e) =>
-        new Endpoint({
-          ...e,
-          maxFails: app.maxFails,
-          failMs: app.failTimeout * secondMs,
-          connectMs: app.activityTimeout * secondMs,
-        }),
-    );
+    this.endpoints = new EndpointSet(app, secondMs);
     this.check = app.pingPath
       ? new ActiveCheck(
-          this.endpoints,
+          this.endpoints.all,
           {
             pingPath: app.pingPath,
             pingResponse: app.pingResponse,
@@ -110,16 +95,15 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
       return noop;
     }
     const now = Date.now();
-    if (!this.endpoints.some((e) => e.up(now))) {
-      callback(this.noEndpoint(now));
+    if (!this.endpoints.anyUp(now)) {
+      callback(this.endpoints.noEndpoint(this.key, now));
       return noop;
     }
-    const avoid = this.endpoints.find((e) => e === options.avoid);
+    const avoid = this.endpoints.own(options.avoid);
     avoid?.noteRetried();
-    const sticky = this.app.loadBalancing === 'cookieHash';
     const waiter: Waiter = {
       callback,
-      affinity: sticky ? cookieValue(options.cookies, this.app.loadBalancingCookie) : undefined,
+      affinity: this.endpoints.affinity(options.cookies),
       avoid,
       ticket: null,
       withdrawn: false,
@@ -148,7 +132,7 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
   stats(): PoolStats {
     return farmStats(
       this.key,
-      this.endpoints.map((e) => e.stats()),
+      this.endpoints.all.map((e) => e.stats()),
       this.waiting.length,
       this.counters.snapshot().failed,
     );
@@ -166,8 +150,7 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
 
   /** `endpointsDown` when none is up, `queueFull` at queueLength (pool-health.ts). */
   health(): PoolHealthReason[] {
-    const now = Date.now();
-    const up = this.endpoints.some((e) => e.up(now));
+    const up = this.endpoints.anyUp(Date.now());
     return farmHealth(this.key, up, this.waiting.length >= this.app.queueLength);
   }
 
@@ -193,7 +176,7 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
 
   killAll(): void {
     this.check?.close();
-    for (const endpoint of this.endpoints) endpoint.destroyAll();
+    for (const endpoint of this.endpoints.all) endpoint.destroyAll();
   }
 
   private async shutDown(): Promise<void> {
@@ -204,16 +187,13 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
       this.drained = resolve;
       this.pump();
     });
-    for (const endpoint of this.endpoints) endpoint.close();
+    for (const endpoint of this.endpoints.all) endpoint.close();
     debug('%s closed', this.key);
   }
 
   private enqueue(waiter: Waiter, atHead: boolean): void {
     waiter.ticket = atHead ? this.waiting.unshift(waiter) : this.waiting.push(waiter);
-    this.counters.noteQueued(
-      this.waiting.length,
-      !this.endpoints.some((e) => e.admits(Date.now())),
-    );
+    this.counters.noteQueued(this.waiting.length, !this.endpoints.anyAdmits(Date.now()));
     this.pump();
   }
 
@@ -225,20 +205,16 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
    */
   private pump(): void {
     const now = Date.now();
-    while (this.waiting.length > 0 && this.endpoints.some((e) => e.admits(now))) {
+    while (this.waiting.length > 0 && this.endpoints.anyAdmits(now)) {
       const waiter = this.waiting.shift() as Waiter;
       waiter.ticket = null;
       if (!waiter.withdrawn) this.dispatch(waiter, now);
     }
-    if (this.waiting.length > 0 && !this.endpoints.some((e) => e.up(now))) {
-      const error = this.noEndpoint(now);
+    if (this.waiting.length > 0 && !this.endpoints.anyUp(now)) {
+      const error = this.endpoints.noEndpoint(this.key, now);
       for (const waiter of this.waiting.drain()) waiter.callback(error);
     }
-    if (
-      this.drained &&
-      this.waiting.length === 0 &&
-      this.endpoints.every((e) => e.inFlight === 0)
-    ) {
+    if (this.drained && this.waiting.length === 0 && this.endpoints.inFlight() === 0) {
       const resolve = this.drained;
       this.drained = null;
       resolve();
@@ -247,17 +223,8 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
 
   /** Sends the request to the best endpoint with room; false when none has room. */
   private dispatch(waiter: Waiter, now: number): boolean {
-    const candidates = this.endpoints.map((e) => ({
-      text: e.text,
-      weight: e.weight,
-      inFlight: e.inFlight,
-      available: e.admits(now),
-    }));
-    const avoid = waiter.avoid ? this.endpoints.indexOf(waiter.avoid) : -1;
-    const at = pickEndpoint(candidates, this.turn, waiter.affinity, avoid);
-    if (at < 0) return false;
-    this.turn = (at + 1) % this.endpoints.length;
-    const endpoint = this.endpoints[at];
+    const endpoint = this.endpoints.pick(now, waiter.affinity, waiter.avoid);
+    if (!endpoint) return false;
     endpoint.take(now).then(
       (connection) => {
         const refused = this.closing !== null && !this.finishQueued;
@@ -266,7 +233,7 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
           if (refused && !waiter.withdrawn) waiter.callback(new FastCgiPoolClosedError());
           return this.pump();
         }
-        this.counters.noteAccepted(this.endpoints.reduce((n, e) => n + e.inFlight, 0));
+        this.counters.noteAccepted(this.endpoints.inFlight());
         waiter.callback(
           null,
           makeLease(endpoint, connection, (e, outcome, reason) =>
@@ -290,12 +257,12 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
       waiter.callback(new FastCgiPoolClosedError());
       return this.pump(); // close() waits for this request's slot
     }
-    if (waiter.connectFailures <= this.endpoints.length && this.endpoints.some((e) => e.up(now))) {
+    if (waiter.connectFailures <= this.endpoints.all.length && this.endpoints.anyUp(now)) {
       endpoint.noteRetried();
       this.enqueue(waiter, true);
       return;
     }
-    waiter.callback(this.endpoints.some((e) => e.up(now)) ? error : this.noEndpoint(now));
+    waiter.callback(this.endpoints.anyUp(now) ? error : this.endpoints.noEndpoint(this.key, now));
     this.pump();
   }
 
@@ -321,33 +288,22 @@ export class EndpointPool extends EventEmitter implements FastCgiPool {
   }
 
   /** Runs a change of the endpoint's health and reports what it did: `endpointDown`, `endpointUp`. */
-  private watch(endpoint: Endpoint, reason: string, change: () => void): void {
-    // Read the state, not a stats() snapshot: this runs on every release.
-    const before = endpoint.state;
-    change();
-    const after = endpoint.state;
-    if (after === 'ejected' && before !== 'ejected') {
-      const until = endpoint.ejectedUntil as number;
+  private watch(endpoint: Endpoint, reason: string, apply: () => void): void {
+    const change = this.endpoints.change(endpoint, apply);
+    if (change?.kind === 'down') {
+      const { address, until } = change;
       debug(
         '%s: %s ejected until %s: %s',
         this.key,
-        endpoint.text,
+        address,
         new Date(until).toISOString(),
         reason,
       );
-      this.emit('endpointDown', { address: endpoint.text, until, reason });
-    } else if (before !== 'healthy' && after === 'healthy') {
-      debug('%s: %s is back (%s)', this.key, endpoint.text, reason);
-      this.emit('endpointUp', { address: endpoint.text });
+      this.emit('endpointDown', { address, until, reason });
+    } else if (change?.kind === 'up') {
+      debug('%s: %s is back (%s)', this.key, change.address, reason);
+      this.emit('endpointUp', { address: change.address });
     }
-  }
-
-  private noEndpoint(now: number): FastCgiNoEndpointError {
-    const next = Math.min(...this.endpoints.map((e) => e.ejectedUntil ?? now));
-    return new FastCgiNoEndpointError(
-      this.key,
-      `${this.endpoints.length} ejected; the next trial in ${Math.max(0, Math.ceil((next - now) / 1000))} s`,
-    );
   }
 }
 
