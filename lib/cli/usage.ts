@@ -26,7 +26,7 @@ export const MAIN_USAGE = `iis-fastcgi ${VERSION}
 
 Usage:
   iis-fastcgi serve    --config <file> [--port 8080] [--host 127.0.0.1] [--drain-seconds 30]
-                       [--access-log FILE|-] [--log-format text|json] [--workers N]
+                       [--access-log FILE|-] [--log-format text|json] [--workers N|auto]
                        [import options]
   iis-fastcgi migrate  <file> [--site NAME] [--path-map 'C:\\PHP=/usr/bin'] [import options] > site.json
   iis-fastcgi validate <file> [import options]
@@ -44,7 +44,7 @@ Commands:
 ${IMPORT_OPTIONS_HELP}
 ${EXIT_CODES}`;
 
-export const SERVE_USAGE = `Usage: iis-fastcgi serve --config <file> [--port 8080] [--host 127.0.0.1] [--workers N] [import options]
+export const SERVE_USAGE = `Usage: iis-fastcgi serve --config <file> [--port 8080] [--host 127.0.0.1] [--workers N|auto] [import options]
 
 Serves the site as IIS would: FastCGI handler mappings first, then static files
 (IIS's StaticFile handler, with defaultDocument as index files), never a file a
@@ -71,8 +71,8 @@ Signals:
       --log-format F  text (default: one line per entry) or json (pino-style JSON lines)
       --workers N     a web garden: N Node processes (1–64, default 1) on one port
                       (node:cluster), each with its own pools, so maxInstances counts per
-                      worker, as in an IIS web garden; os.availableParallelism() (the CPU
-                      count) is the sensible maximum. A worker that dies is replaced (at
+                      worker, as in an IIS web garden; auto: one per CPU
+                      (os.availableParallelism(), the sensible maximum). A worker that dies is replaced (at
                       most 5 times a minute, then the garden stops, exit 1); SIGTERM/SIGINT
                       stop every worker (bounded: --drain-seconds, default 30, plus 10 s),
                       SIGHUP/SIGUSR2 are passed on to every worker

@@ -17,7 +17,6 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { timerDelay } from '../timer-delay';
 import { RestartBudget, type RestartBudgetOptions } from './restart-budget';
 import {
@@ -28,7 +27,12 @@ import {
   type GardenQuery,
   type GardenStats,
 } from './web-garden-messages';
-import { DEFAULT_DRAIN_SECONDS, drainSecondsIn, STOP_MARGIN_SECONDS } from './web-garden-options';
+import {
+  availableCpus,
+  DEFAULT_DRAIN_SECONDS,
+  drainSecondsIn,
+  STOP_MARGIN_SECONDS,
+} from './web-garden-options';
 import { setGardenStatsSource } from './web-garden-stats';
 import { GARDEN_WORKER_ENV, STATS_TIMEOUT_MS } from './web-garden-worker';
 
@@ -98,7 +102,7 @@ class WebGarden {
   }
 
   run(): Promise<number> {
-    const cpus = os.availableParallelism?.() ?? os.cpus().length;
+    const cpus = availableCpus();
     if (this.options.workers > cpus) {
       this.log(
         `web garden: ${this.options.workers} workers on ${cpus} CPUs (os.availableParallelism()): more workers than CPUs add memory, not throughput\n`,

@@ -64,9 +64,26 @@ describe('serve --workers', () => {
   it('refuses a worker count outside 1–64 with a usage error, exit 2 (the variants: test/unit/cli)', () => {
     const result = runCli(['serve', '--config', configFile, '--workers', '65']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('--workers must be 1–64 (got 65)');
+    expect(result.stderr).toContain('--workers must be 1–64 or auto (got 65)');
     expect(result.stderr).toContain('Usage: iis-fastcgi serve');
   });
+
+  it('--workers auto starts one worker per CPU (os.availableParallelism()), as nginx’s worker_processes auto', async () => {
+    const cpus = Math.min(64, os.availableParallelism());
+    const args = [CLI, 'serve', '--config', configFile, '--port', '0', '--workers', 'auto'];
+    // One CPU: auto is one worker, i.e. the single process, whose start-up line names no garden.
+    const garden = await startGarden(
+      args,
+      cpus === 1 ? { ready: /iis-fastcgi serving .* on (http:\/\/\S+)/ } : {},
+    );
+    try {
+      if (cpus === 1) expect(garden.output()).not.toContain('web garden');
+      else expect(garden.workers).toHaveLength(cpus);
+      expect((await request(`${garden.url}/parent-pid.php`)).status).toBe(200);
+    } finally {
+      await stopGarden(garden.child);
+    }
+  }, 40000);
 
   it('a bad config fails in the primary, before any worker starts, with the message of a single serve', () => {
     const bad = path.join(dir, 'bad.json');

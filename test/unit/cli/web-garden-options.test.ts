@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import { RestartBudget } from '../../../lib/cli/restart-budget';
 import { drainSecondsIn, parseWorkers } from '../../../lib/cli/web-garden-options';
 
@@ -10,10 +11,24 @@ describe('--workers', () => {
 
   test('absent is 1 (one process, as before)', () => expect(parseWorkers(undefined)).toBe(1));
 
-  test.each(['0', '65', '-1', '1.5', 'two', '', ' 2', '0x2', '1e1'])(
+  test.each([
+    [1, 1],
+    [2, 2],
+    [12, 12],
+    [64, 64],
+    [96, 64],
+    [0, 1],
+  ])('auto on %d CPUs is %d (one per CPU, within 1–64)', (cpus, workers) =>
+    expect(parseWorkers('auto', () => cpus)).toBe(workers),
+  );
+
+  test('auto reads os.availableParallelism()', () =>
+    expect(parseWorkers('auto')).toBe(Math.min(64, os.availableParallelism())));
+
+  test.each(['0', '65', '-1', '1.5', 'two', '', ' 2', '0x2', '1e1', 'Auto', 'auto ', 'max'])(
     '%p is a usage error naming the range',
     (text) => {
-      expect(() => parseWorkers(text)).toThrow(/--workers must be 1–64/);
+      expect(() => parseWorkers(text)).toThrow(/--workers must be 1–64 or auto/);
     },
   );
 });
