@@ -55,16 +55,30 @@ function scenarioRows(rows, labelOf) {
 function goalRows(goals) {
   const value = (g, v) => (v === null ? '–' : g.unit === 'KiB' ? fmtMiB(v) : `${v.toFixed(2)}×`);
   return {
-    header: ['goal', 'target', 'measured', '', 'iis-fastcgi (node:http)', ''],
-    body: goals.map((g) => [
-      g.subject === 'iis-fastcgi-serve' ? g.label : `${g.label} (${g.subject})`,
-      g.target,
-      value(g, g.value),
-      mark(g.ok),
-      g.subject === 'iis-fastcgi-serve' ? value(g, g.middleware) : '',
-      g.subject === 'iis-fastcgi-serve' ? mark(g.middlewareOk) : '',
-    ]),
-    right: [false, false, true, false, true, false],
+    header: [
+      'goal',
+      'target',
+      'measured',
+      '',
+      'iis-fastcgi (node:http)',
+      '',
+      'serve --workers',
+      '',
+    ],
+    body: goals.map((g) => {
+      const serve = g.subject === 'iis-fastcgi-serve';
+      return [
+        serve ? g.label : `${g.label} (${g.subject})`,
+        g.target,
+        value(g, g.value),
+        mark(g.ok),
+        serve ? value(g, g.middleware) : '',
+        serve ? mark(g.middlewareOk) : '',
+        serve ? value(g, g.garden) : '',
+        serve ? mark(g.gardenOk) : '',
+      ];
+    }),
+    right: [false, false, true, false, true, false, true, false],
   };
 }
 

@@ -10,6 +10,7 @@ const REFERENCE = 'nginx-php-fpm';
 const LIGHTTPD = 'lighttpd-php-cgi';
 const FLOOR_OF = {
   'iis-fastcgi-serve': 'node-floor',
+  'iis-fastcgi-garden': 'node-floor',
   'iis-fastcgi': 'node-floor',
   'node-floor': 'node-floor',
   'iis-fastcgi-express': 'node-floor-express',
@@ -162,14 +163,15 @@ function goalValue(goal, subject, rows, memory) {
 
 /**
  * One line per goal: its value for iis-fastcgi-serve (or the goal's own
- * subject) with ✓/✗ (null when not measured), and the iis-fastcgi
- * middleware-on-node:http value beside it.
+ * subject) with ✓/✗ (null when not measured), and beside it the iis-fastcgi
+ * middleware on node:http and the web garden (`serve --workers`).
  */
 function evaluateGoals(rows, memory) {
   return GOALS.map((goal) => {
     const subject = goal.subject ?? 'iis-fastcgi-serve';
     const value = goalValue(goal, subject, rows, memory);
     const middleware = goal.subject ? null : goalValue(goal, 'iis-fastcgi', rows, memory);
+    const garden = goal.subject ? null : goalValue(goal, 'iis-fastcgi-garden', rows, memory);
     const meets = (v) => (v === null ? null : goal.op === '>=' ? v >= goal.bound : v <= goal.bound);
     return {
       label: goal.label,
@@ -182,6 +184,8 @@ function evaluateGoals(rows, memory) {
       ok: meets(value),
       middleware,
       middlewareOk: meets(middleware),
+      garden,
+      gardenOk: meets(garden),
     };
   });
 }

@@ -6,6 +6,7 @@
 // the same number of PHP workers, and talk FastCGI over a Unix socket.
 
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const procs = require('./procs');
 const { lighttpdPhpCgi } = require('./target-lighttpd');
@@ -455,13 +456,43 @@ function iisFastCgiRemote({ workers, phpFpm, phpCgi }) {
  * application and handler as the `iis-fastcgi` target: what a user runs.
  */
 function iisFastCgiServe({ workers, phpCgi }) {
-  return {
+  return serveTarget({
     id: 'iis-fastcgi-serve',
     label: `iis-fastcgi serve (${workers} php-cgi)`,
+    config: localConfig(workers, phpCgi),
+    args: [],
+    frontEndName: 'node (iis-fastcgi serve)',
+  });
+}
+
+/**
+ * `serve --workers G`, a web garden of as many Node processes as nginx has
+ * workers (G = --nginx-workers; auto: the CPUs, as `--workers auto` and
+ * nginx's `worker_processes auto`), each with its own pool of N / G php-cgi
+ * (at least 1), so the garden has N PHP workers in all, as the other rows.
+ * Its front end is every Node process: the primary (it accepts and hands
+ * out connections) and the workers.
+ */
+function iisFastCgiGarden({ workers, phpCgi, nginxWorkers }) {
+  const garden = nginxWorkers === 'auto' ? os.availableParallelism() : Number(nginxWorkers);
+  const perWorker = Math.max(1, Math.round(workers / garden));
+  return serveTarget({
+    id: 'iis-fastcgi-garden',
+    label: `iis-fastcgi serve --workers ${garden} (${garden}×${perWorker} php-cgi)`,
+    config: localConfig(perWorker, phpCgi),
+    args: ['--workers', String(garden)],
+    frontEndName: `node (serve: primary + ${garden} workers)`,
+  });
+}
+
+function serveTarget({ id, label, config: site, args, frontEndName }) {
+  return {
+    id,
+    label,
     async start() {
-      const dir = procs.makeTempDir('bench-iis-fastcgi-serve-');
+      const dir = procs.makeTempDir(`bench-${id}-`);
       const config = path.join(dir, 'site.json');
-      fs.writeFileSync(config, JSON.stringify(localConfig(workers, phpCgi)));
+      fs.writeFileSync(config, JSON.stringify(site));
       const cli = path.join(__dirname, '..', 'dist', 'cli.js');
       const server = procs.start(process.execPath, [
         cli,
@@ -470,6 +501,7 @@ function iisFastCgiServe({ workers, phpCgi }) {
         config,
         '--port',
         '0',
+        ...args,
       ]);
       let port;
       try {
@@ -478,13 +510,21 @@ function iisFastCgiServe({ workers, phpCgi }) {
         await procs.stop(server);
         throw err;
       }
-      const pids = ownPhpPids(server);
+      // The garden's workers are the primary's node children; without a garden there are none.
+      const nodes = () => [
+        server.pid,
+        ...procs
+          .descendants(server.pid)
+          .filter((p) => p.comm === 'node')
+          .map((p) => p.pid),
+      ];
+      const pids = () => ({ frontEnd: nodes(), php: ownPhpPids(server)().php });
       return {
         baseUrl: `http://127.0.0.1:${port}`,
         pids,
         async snapshot() {
           return {
-            frontEnd: { name: 'node (iis-fastcgi serve)', ...sumMemory([server.pid]) },
+            frontEnd: { name: frontEndName, ...sumMemory(nodes()) },
             php: { name: 'php-cgi', ...sumMemory(pids().php) },
           };
         },
@@ -530,6 +570,7 @@ function availableTargets(options) {
   const lighttpd = procs.which(['lighttpd']);
   const all = [
     iisFastCgiServe({ ...options, phpCgi }),
+    iisFastCgiGarden({ ...options, phpCgi }),
     iisFastCgi({ ...options, phpCgi }, 'http'),
     iisFastCgi({ ...options, phpCgi }, 'express'),
   ];
@@ -551,6 +592,7 @@ function availableTargets(options) {
 
 const TARGET_IDS = [
   'iis-fastcgi-serve',
+  'iis-fastcgi-garden',
   'iis-fastcgi',
   'iis-fastcgi-express',
   'nginx-php-cgi',

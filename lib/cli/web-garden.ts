@@ -32,6 +32,7 @@ import {
   DEFAULT_DRAIN_SECONDS,
   drainSecondsIn,
   STOP_MARGIN_SECONDS,
+  workerExecArgv,
 } from './web-garden-options';
 import { setGardenStatsSource } from './web-garden-stats';
 import { GARDEN_WORKER_ENV, STATS_TIMEOUT_MS } from './web-garden-worker';
@@ -129,7 +130,11 @@ class WebGarden {
     const alone = !this.slots.some((other) => other !== slot && other.worker !== null);
     const args =
       this.port === null || !alone ? this.args : [...this.args, '--port', String(this.port)];
-    cluster.setupPrimary({ exec: this.exec, args });
+    cluster.setupPrimary({
+      exec: this.exec,
+      args,
+      execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS),
+    });
     const worker = cluster.fork({ [GARDEN_WORKER_ENV]: String(slot.id) });
     slot.worker = worker;
     slot.ready = false;

@@ -147,6 +147,13 @@ describe('serve --workers', () => {
       expect(seen).toEqual(new Set(garden.workers));
     }, 40000);
 
+    it('starts its workers with a smaller V8 young generation (--max-semi-space-size=4)', () => {
+      for (const worker of garden.workers) {
+        const argv = fs.readFileSync(`/proc/${worker}/cmdline`, 'utf8').split('\0');
+        expect(argv).toContain('--max-semi-space-size=4');
+      }
+    });
+
     it('a worker killed with SIGKILL is replaced, its php-cgi ends with it, serving goes on', async () => {
       await everyWorkerAnswers(garden.url, garden.workers);
       const [victim, survivor] = garden.workers;

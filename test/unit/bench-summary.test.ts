@@ -246,6 +246,24 @@ describe('evaluateGoals', () => {
     expect(goal.middleware).not.toBeNull();
   });
 
+  test('the web garden (iis-fastcgi-garden) is held against the same bounds, beside serve', () => {
+    const rows = summary.withRatios(
+      summary.aggregate(
+        [
+          run('hello@64', 'iis-fastcgi-serve', 800),
+          run('hello@64', 'iis-fastcgi-garden', 950),
+          run('hello@64', 'nginx-php-fpm', 1000),
+          run('hello@64', 'node-floor', 900),
+        ],
+        [{ id: 'hello@64' }],
+        ['iis-fastcgi-serve', 'iis-fastcgi-garden', 'nginx-php-fpm', 'node-floor'],
+      ),
+    );
+    const goal = byLabel(summary.evaluateGoals(rows, {}), 'hello@64 req/s');
+    expect(goal).toMatchObject({ value: 0.8, ok: false, garden: 0.95, gardenOk: true });
+    expect(rows.find((r: any) => r.target === 'iis-fastcgi-garden').xFloor).toBeCloseTo(950 / 900);
+  });
+
   test('the Express goal holds iis-fastcgi-express against the Express floor', () => {
     const goal = byLabel(summary.evaluateGoals(measured({}), {}), 'hello@64 req/s, Express');
     expect(goal).toMatchObject({
@@ -260,12 +278,16 @@ describe('evaluateGoals', () => {
     const memory = {
       'iis-fastcgi-serve': { peakKiB: 64 * 1024, afterMaxKiB: 64 * 1024 + 1 },
       'iis-fastcgi': { peakKiB: 80 * 1024, afterMaxKiB: 40 * 1024 },
+      'iis-fastcgi-garden': { peakKiB: 200 * 1024, afterMaxKiB: 190 * 1024 },
     };
     const goals = summary.evaluateGoals([], memory);
     const peak = byLabel(goals, 'front-end RSS, peak under load');
     const after = byLabel(goals, 'front-end RSS, after each scenario');
     expect(peak).toMatchObject({ value: 65536, ok: true, middleware: 81920, middlewareOk: false });
     expect(after).toMatchObject({ ok: false, middlewareOk: true });
+    // The web garden's column: every Node process of it, summed by the target.
+    expect(peak).toMatchObject({ garden: 200 * 1024, gardenOk: false });
+    expect(byLabel(goals, 'hello@64 req/s')).toMatchObject({ garden: null, gardenOk: null });
     expect(byLabel(goals, 'hello@64 req/s')).toMatchObject({ value: null, ok: null });
   });
 });

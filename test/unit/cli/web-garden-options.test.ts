@@ -1,6 +1,11 @@
 import * as os from 'node:os';
 import { RestartBudget } from '../../../lib/cli/restart-budget';
-import { drainSecondsIn, parseWorkers } from '../../../lib/cli/web-garden-options';
+import {
+  drainSecondsIn,
+  parseWorkers,
+  WORKER_SEMI_SPACE_MIB,
+  workerExecArgv,
+} from '../../../lib/cli/web-garden-options';
 
 describe('--workers', () => {
   test.each([
@@ -67,4 +72,28 @@ describe('RestartBudget', () => {
     expect(budget.next(60_005)).toBe(250);
     expect(budget.next(60_006)).toBe(500);
   });
+});
+
+describe('a garden worker’s Node options', () => {
+  const flag = `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`;
+
+  test.each<[string[], string | undefined, string[]]>([
+    [[], undefined, [flag]],
+    [['--enable-source-maps'], '', ['--enable-source-maps', flag]],
+    [['--inspect=0'], '--max-old-space-size=512', ['--inspect=0', flag]],
+    // The operator's own choice stands, on the command line or in NODE_OPTIONS, in either spelling.
+    [['--max-semi-space-size=16'], undefined, ['--max-semi-space-size=16']],
+    [['--max_semi_space_size=8'], undefined, ['--max_semi_space_size=8']],
+    [[], '--max-semi-space-size=1', []],
+    [[], '--trace-gc  --max-semi-space-size=32', []],
+    [['--max-semi-space-size', '2'], undefined, ['--max-semi-space-size', '2']],
+  ])('execArgv %j with NODE_OPTIONS %p gives %j', (execArgv, nodeOptions, expected) =>
+    expect(workerExecArgv(execArgv, nodeOptions)).toEqual(expected),
+  );
+
+  test('similar options are not mistaken for it', () =>
+    expect(workerExecArgv(['--max-semi-space-sizes=2'], '--min-semi-space-size=1')).toEqual([
+      '--max-semi-space-sizes=2',
+      flag,
+    ]));
 });
