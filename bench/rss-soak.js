@@ -33,7 +33,7 @@ async function drive({ handle }, deadline, load, stats) {
 }
 
 async function runSoak(targets, opts, load, startAll) {
-  const started = await startAll(targets, MIX);
+  const started = await startAll(targets, MIX, opts);
   const series = {};
   for (const { target } of started) series[target.id] = { samples: [], requests: 0, errors: 0 };
   const t0 = Date.now();

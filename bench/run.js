@@ -92,14 +92,20 @@ function request(baseUrl, c, connections, duration) {
 }
 
 /** Starts every target once and checks each answers every script used; stops those started on failure. */
-async function startAll(targets, cases) {
+async function startAll(targets, cases, opts) {
   const started = [];
   for (const target of targets) {
     process.stderr.write(`${target.label}: starting\n`);
     const handle = await target.start();
     started.push({ target, handle });
     process.stderr.write(`  ${handle.baseUrl}\n`);
-    await verify(target.label, handle.baseUrl, cases);
+    // Checked from several clients at once, so that every PHP worker's connection carries a
+    // request now: PHP closes a FastCGI connection that brings no request within 5 s of its
+    // accept (fcgi_accept_request, php-src main/fastcgi.c), and the Node floor does not
+    // reconnect — a target started minutes before its first scenario ran on fewer workers.
+    await Promise.all(
+      Array.from({ length: opts.workers * 2 }, () => verify(target.label, handle.baseUrl, cases)),
+    );
     const rssPids = (handle.rssPids ?? handle.pids)();
     handle.startRss = rssNow(rssPids);
   }
@@ -200,7 +206,7 @@ async function bench(opts, targets, machine, load) {
     `${opts.tool === 'wrk' ? `wrk -t${opts.threads}` : 'autocannon'}, nginx worker_processes ${opts.nginxWorkers}`;
   console.log(`iis-fastcgi bench: ${settingsLine}\n`);
   const cases = [...new Set(opts.scenarios.map((s) => s.script))].map(caseOf);
-  const started = await startAll(targets, cases);
+  const started = await startAll(targets, cases, opts);
   const results = [];
   for (let round = 0; round < opts.rounds; round++) {
     // Rotated each round so that no server always runs first (or right after the same one).
