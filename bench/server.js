@@ -25,6 +25,9 @@ function requestListener() {
   }
   const express = require('express');
   const app = express();
+  // The Express floor's settings (node-floor.js with FLOOR_EXPRESS=1), so the two differ only in the handler.
+  app.disable('x-powered-by');
+  app.set('etag', false);
   app.use(php);
   app.use(notFound);
   return app;
