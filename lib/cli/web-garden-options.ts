@@ -50,11 +50,12 @@ export function drainSecondsIn(args: readonly string[]): number | undefined {
 /**
  * V8's young generation for each worker, in MiB per semi-space (Node's
  * default is 16). Measured on the bench (bench/README.md, "V8's young
- * generation"): 4 keeps the collector from marking the old generation all
- * the time under uploads (V8 starts marking when the old generation's room
- * is no larger than the young generation), for about 20 % more 64 KiB POSTs,
- * half their p99 and 40 MiB less resident memory; hello-world throughput is
- * unchanged (2 costs it 20 %).
+ * generation"): 4 keeps the collector from marking the old generation every
+ * ~50 ms under uploads (V8 starts marking once the old generation's room,
+ * less the Buffers allocated since the last Mark-Compact, is no larger than
+ * the young generation), for about 20 % more 64 KiB POSTs, half their p99
+ * and 40 MiB less resident memory; hello-world throughput is unchanged (2
+ * costs it 20 %).
  */
 export const WORKER_SEMI_SPACE_MIB = 4;
 
