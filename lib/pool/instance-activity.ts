@@ -25,22 +25,33 @@ export interface ActivitySnapshot {
 /** Written only by the pool at spawn, lease and release; read by status(). */
 export class InstanceActivity {
   private spawned: number | null = null;
-  private ready: number | null = null;
+  /** performance.now() at the spawn and at the first connection. */
+  private spawnedClock: number | null = null;
+  private readyClock: number | null = null;
   private request: RequestInfo | null = null;
   private requestStart: number | null = null;
   private requestEnd: number | null = null;
 
-  noteSpawned(now = Date.now()): void {
-    this.spawned ??= now;
+  noteSpawned(now = Date.now(), clock = performance.now()): void {
+    if (this.spawned !== null) return;
+    this.spawned = now;
+    this.spawnedClock = clock;
   }
 
-  noteReady(now = Date.now()): void {
-    this.ready ??= now;
+  noteReady(clock = performance.now()): void {
+    this.readyClock ??= clock;
   }
 
-  /** Milliseconds from spawn to its first connection, once it has one. */
+  /**
+   * Milliseconds from spawn to its first connection, once it has one, on the
+   * monotonic clock: a start-up often takes less than a millisecond of
+   * Date.now() (the listening socket exists before PHP runs), and a wall
+   * clock step must not make it negative.
+   */
   get startupMs(): number | null {
-    return this.spawned !== null && this.ready !== null ? this.ready - this.spawned : null;
+    return this.spawnedClock !== null && this.readyClock !== null
+      ? this.readyClock - this.spawnedClock
+      : null;
   }
 
   /** Epoch ms of the spawn, or null. */

@@ -169,7 +169,12 @@ describe('a process killed from outside (kill -9) mid-request', () => {
     site = await startPoolSite(poolConfig({ maxInstances: 2 }));
     const pool = poolOf(site);
     const victimRequest = request(`${site.url}/sleep.php?ms=3000`);
-    await eventually(() => pool.stats().busy === 1, 'the long request to run');
+    // Busy comes with the connection, which the listening socket accepts before setpriv has
+    // exec'd php-cgi: wait for the php-cgi too.
+    await eventually(
+      () => pool.stats().busy === 1 && phpChildren().length === 1,
+      'the long request to run',
+    );
     const [victim] = phpChildren();
     expect(pool.pids()).toEqual([victim]);
 
