@@ -12,7 +12,15 @@ const procs = require('./procs');
 const { lighttpdPhpCgi } = require('./target-lighttpd');
 const { nodeFloor } = require('./target-node-floor');
 
-const { WWW, MAX_REQUESTS, isRoot, phpIni, sumMemory, ownPhpPids } = require('./target-common');
+const {
+  WWW,
+  MAX_REQUESTS,
+  isPhp,
+  isRoot,
+  phpIni,
+  sumMemory,
+  ownPhpPids,
+} = require('./target-common');
 
 // iis-fastcgi ----------------------------------------------------------------
 
@@ -510,22 +518,23 @@ function serveTarget({ id, label, config: site, args, frontEndName }) {
         await procs.stop(server);
         throw err;
       }
-      // The garden's workers are the primary's node children; without a garden there are none.
-      const nodes = () => [
-        server.pid,
-        ...procs
-          .descendants(server.pid)
-          .filter((p) => p.comm === 'node')
-          .map((p) => p.pid),
-      ];
-      const pids = () => ({ frontEnd: nodes(), php: ownPhpPids(server)().php });
+      // One read of the process table per call (the RSS sampler calls it every 250 ms): the
+      // front end is the server and, in a garden, its node workers; PHP is every php-cgi below.
+      const pids = () => {
+        const below = procs.descendants(server.pid);
+        return {
+          frontEnd: [server.pid, ...below.filter((p) => p.comm === 'node').map((p) => p.pid)],
+          php: below.filter(isPhp).map((p) => p.pid),
+        };
+      };
       return {
         baseUrl: `http://127.0.0.1:${port}`,
         pids,
         async snapshot() {
+          const { frontEnd, php } = pids();
           return {
-            frontEnd: { name: frontEndName, ...sumMemory(nodes()) },
-            php: { name: 'php-cgi', ...sumMemory(pids().php) },
+            frontEnd: { name: frontEndName, ...sumMemory(frontEnd) },
+            php: { name: 'php-cgi', ...sumMemory(php) },
           };
         },
         stop: () => procs.stop(server),
