@@ -39,7 +39,7 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     expect(started).toEqual([]); // a is not mapped yet
     ta.run(() => started.push('a'));
     expect(started).toEqual(['a']);
-    a.res.emit('finish');
+    a.res.emit('close');
     expect(started).toEqual(['a', 'b']);
     b.res.emit('close');
     expect(started).toEqual(['a', 'b', 'c']);
@@ -54,7 +54,7 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     clientTurn(b.req, b.res).run(() => started.push('b'));
     expect(clientTurn(a.req, a.res)).toBe(first); // the second middleware instance
     expect(started).toEqual([]);
-    a.res.emit('finish'); // answered by express.static, say
+    a.res.emit('close'); // answered by express.static, say
     expect(started).toEqual(['b']);
   });
 
@@ -87,5 +87,34 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     clientTurn(one.req, one.res).run(() => started.push('one'));
     clientTurn(two.req, two.res).run(() => started.push('two'));
     expect(started).toEqual(['one', 'two']);
+  });
+
+  test('nothing is added to the request or the response (a store on an Express request is slow)', () => {
+    const socket = new FakeSocket();
+    const a = exchange(socket);
+    const keys = Reflect.ownKeys(a.req);
+    const responseKeys = Reflect.ownKeys(a.res).filter(
+      (key) => key !== '_events' && key !== '_eventsCount',
+    );
+    clientTurn(a.req, a.res).run(() => {});
+    expect(clientTurn(a.req, a.res)).toBe(clientTurn(a.req, a.res));
+    expect(Reflect.ownKeys(a.req)).toEqual(keys);
+    expect(
+      Reflect.ownKeys(a.res).filter((key) => key !== '_events' && key !== '_eventsCount'),
+    ).toEqual(responseKeys);
+    expect(a.res.listenerCount('close')).toBe(1);
+    expect(a.res.listenerCount('finish')).toBe(0);
+  });
+
+  test('a request without a socket keeps one turn across calls', () => {
+    const req = Object.assign(new EventEmitter(), {
+      httpVersionMajor: 1,
+    }) as unknown as IncomingMessage;
+    const res = new EventEmitter() as unknown as ServerResponse & EventEmitter;
+    const started: string[] = [];
+    const turn = clientTurn(req, res);
+    expect(clientTurn(req, res)).toBe(turn);
+    turn.run(() => started.push('alone'));
+    expect(started).toEqual(['alone']);
   });
 });
