@@ -378,7 +378,7 @@ function nginxPhpFpmRemote({ workers, phpFpm, phpCgi, nginx, nginxWorkers }) {
 }
 
 /**
- * `iis-fastcgi serve` (the real CLI, dist/cli.js) with an application of
+ * `iis-fastcgi serve` (the real command, bin/iis-fastcgi) with an application of
  * `endpoints`: the same two php-fpm pools as nginx-php-fpm-remote, each
  * endpoint's maxInstances its pm.max_children.
  */
@@ -414,15 +414,7 @@ function iisFastCgiRemote({ workers, phpFpm, phpCgi }) {
           ],
         }),
       );
-      const cli = path.join(__dirname, '..', 'dist', 'cli.js');
-      const server = procs.start(process.execPath, [
-        cli,
-        'serve',
-        '--config',
-        config,
-        '--port',
-        '0',
-      ]);
+      const server = startServe(['--config', config, '--port', '0']);
       const stopAll = async () => {
         await procs.stop(server);
         for (const backend of backends) await procs.stop(backend);
@@ -460,7 +452,7 @@ function iisFastCgiRemote({ workers, phpFpm, phpCgi }) {
 }
 
 /**
- * `iis-fastcgi serve` (the real CLI, dist/cli.js) with the same local php-cgi
+ * `iis-fastcgi serve` (the real command, bin/iis-fastcgi) with the same local php-cgi
  * application and handler as the `iis-fastcgi` target: what a user runs.
  */
 function iisFastCgiServe({ workers, phpCgi }) {
@@ -501,16 +493,7 @@ function serveTarget({ id, label, config: site, args, frontEndName }) {
       const dir = procs.makeTempDir(`bench-${id}-`);
       const config = path.join(dir, 'site.json');
       fs.writeFileSync(config, JSON.stringify(site));
-      const cli = path.join(__dirname, '..', 'dist', 'cli.js');
-      const server = procs.start(process.execPath, [
-        cli,
-        'serve',
-        '--config',
-        config,
-        '--port',
-        '0',
-        ...args,
-      ]);
+      const server = startServe(['--config', config, '--port', '0', ...args]);
       let port;
       try {
         port = await startupPort(server, 15000);
@@ -541,6 +524,17 @@ function serveTarget({ id, label, config: site, args, frontEndName }) {
       };
     },
   };
+}
+
+/**
+ * `iis-fastcgi serve ARGS` through the package's command (package.json "bin"),
+ * as users run it: bin/iis-fastcgi execs Node with the tuned V8 heap options.
+ * `node` on PATH is the Node running the bench; NODE_OPTIONS is not passed on.
+ */
+function startServe(args) {
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+  env.PATH = `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+  return procs.start(path.join(__dirname, '..', 'bin', 'iis-fastcgi'), ['serve', ...args], { env });
 }
 
 /** The port of serve's start-up line (`iis-fastcgi serving … on http://127.0.0.1:PORT/`), bounded. */

@@ -48,28 +48,39 @@ export function drainSecondsIn(args: readonly string[]): number | undefined {
 }
 
 /**
- * V8's young generation for each worker, in MiB per semi-space (Node's
- * default is 16). Measured on the bench (bench/README.md, "V8's young
- * generation"): 4 keeps the collector from marking the old generation every
- * ~50 ms under uploads (V8 starts marking once the old generation's room,
- * less the Buffers allocated since the last Mark-Compact, is no larger than
- * the young generation), for about 20 % more 64 KiB POSTs, half their p99
- * and 40 MiB less resident memory; hello-world throughput is unchanged (2
- * costs it 20 %).
+ * The V8 heap options `iis-fastcgi` runs with (bin/iis-fastcgi passes the
+ * same two; a test holds them equal), each unless the operator chose it.
+ * Measured on the bench (bench/README.md, "V8's heap"): with V8's defaults,
+ * once V8 has timed one incremental mark-compact it lets the old generation
+ * grow by only 1.1 x its live size (8 MiB at least) before the next, and
+ * under uploads the Buffers of the young generation count against that room
+ * until they are swept, so nearly every young collection is followed by a
+ * full one (~50 in 4 s of 64 KiB POSTs, p99 ~10 ms). A growing factor of 4
+ * leaves room for them, and 8 MiB semi-spaces (V8's default is 16) hold
+ * fewer of them between young collections. Neither alone was enough: the
+ * factor alone fell back into that cycle after a run of 1 MiB responses;
+ * 4 MiB semi-spaces alone in 2 of 4 fresh starts, and at 64 connections
+ * they promote most in-flight requests (hello-world 25 % slower). Together,
+ * in 5 of 5 fresh starts: no cycle; hello-world the same to 5 % slower.
  */
-export const WORKER_SEMI_SPACE_MIB = 4;
+export const TUNED_V8_OPTIONS: readonly { name: string; value: number }[] = [
+  { name: 'max-semi-space-size', value: 8 },
+  { name: 'heap-growing-percent', value: 300 },
+];
 
 /**
- * The Node options of a garden worker: the primary's own, plus
- * `--max-semi-space-size` unless the operator chose one (in the command
- * line or NODE_OPTIONS, which the workers inherit).
+ * The Node options of a garden worker: the primary's own, plus each of
+ * TUNED_V8_OPTIONS the operator did not choose (in the command line or
+ * NODE_OPTIONS, which the workers inherit; either spelling, - or _).
  */
 export function workerExecArgv(
   execArgv: readonly string[],
   nodeOptions: string | undefined,
 ): string[] {
-  const chosen = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((option) =>
-    /^--max[-_]semi[-_]space[-_]size(=|$)/.test(option),
-  );
-  return chosen ? [...execArgv] : [...execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`];
+  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
+  const added = TUNED_V8_OPTIONS.filter(({ name }) => {
+    const pattern = new RegExp(`^--${name.replace(/-/g, '[-_]')}(=|$)`);
+    return !given.some((option) => pattern.test(option));
+  }).map(({ name, value }) => `--${name}=${value}`);
+  return [...execArgv, ...added];
 }

@@ -7,7 +7,7 @@ const ROOT = path.join(__dirname, '..', '..');
 // systems' entry points (a package may import itself by name, so no install
 // step is needed to try them).
 describe('the published package', () => {
-  it('ships dist, schemas, README, CHANGELOG and LICENSE, without source maps or tests', () => {
+  it('ships bin, dist, schemas, README, CHANGELOG and LICENSE, without source maps or tests', () => {
     const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
       cwd: ROOT,
       encoding: 'utf8',
@@ -25,6 +25,7 @@ describe('the published package', () => {
       'dist/index.mjs',
       'dist/index.d.mts',
       'dist/cli.js',
+      'bin/iis-fastcgi',
       'schemas/fastcgi-config.schema.json',
     ]) {
       expect(files).toContain(wanted);

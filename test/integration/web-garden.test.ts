@@ -147,10 +147,11 @@ describe('serve --workers', () => {
       expect(seen).toEqual(new Set(garden.workers));
     }, 40000);
 
-    it('starts its workers with a smaller V8 young generation (--max-semi-space-size=4)', () => {
+    it('starts its workers with the tuned V8 heap (--max-semi-space-size=8, --heap-growing-percent=300)', () => {
       for (const worker of garden.workers) {
         const argv = fs.readFileSync(`/proc/${worker}/cmdline`, 'utf8').split('\0');
-        expect(argv).toContain('--max-semi-space-size=4');
+        expect(argv).toContain('--max-semi-space-size=8');
+        expect(argv).toContain('--heap-growing-percent=300');
       }
     });
 

@@ -9,12 +9,23 @@ export function runCli(args: string[]): { status: number | null; stdout: string;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Starts `iis-fastcgi serve` and resolves with the URL it prints (10 s at most). */
-export function startServe(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+/** The package's command (package.json "bin"): a shell script that execs Node on CLI. */
+export const BIN = path.join(__dirname, '..', '..', 'bin', 'iis-fastcgi');
+
+/**
+ * Starts `iis-fastcgi serve` and resolves with the URL it prints (10 s at
+ * most): `node dist/cli.js serve`, or with `command` that executable (the
+ * bin script, or a link to it) and `env`.
+ */
+export function startServe(
+  args: string[],
+  options: { command?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const [file, argv] = options.command
+      ? [options.command, ['serve', ...args]]
+      : [process.execPath, [CLI, 'serve', ...args]];
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

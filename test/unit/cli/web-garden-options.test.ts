@@ -1,9 +1,11 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as os from 'node:os';
 import { RestartBudget } from '../../../lib/cli/restart-budget';
 import {
   drainSecondsIn,
   parseWorkers,
-  WORKER_SEMI_SPACE_MIB,
+  TUNED_V8_OPTIONS,
   workerExecArgv,
 } from '../../../lib/cli/web-garden-options';
 
@@ -75,25 +77,40 @@ describe('RestartBudget', () => {
 });
 
 describe('a garden worker’s Node options', () => {
-  const flag = `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`;
+  const semi = '--max-semi-space-size=8';
+  const growing = '--heap-growing-percent=300';
 
   test.each<[string[], string | undefined, string[]]>([
-    [[], undefined, [flag]],
-    [['--enable-source-maps'], '', ['--enable-source-maps', flag]],
-    [['--inspect=0'], '--max-old-space-size=512', ['--inspect=0', flag]],
+    [[], undefined, [semi, growing]],
+    [['--enable-source-maps'], '', ['--enable-source-maps', semi, growing]],
+    [['--inspect=0'], '--max-old-space-size=512', ['--inspect=0', semi, growing]],
     // The operator's own choice stands, on the command line or in NODE_OPTIONS, in either spelling.
-    [['--max-semi-space-size=16'], undefined, ['--max-semi-space-size=16']],
-    [['--max_semi_space_size=8'], undefined, ['--max_semi_space_size=8']],
-    [[], '--max-semi-space-size=1', []],
-    [[], '--trace-gc  --max-semi-space-size=32', []],
-    [['--max-semi-space-size', '2'], undefined, ['--max-semi-space-size', '2']],
+    [['--max-semi-space-size=16'], undefined, ['--max-semi-space-size=16', growing]],
+    [['--max_semi_space_size=8'], undefined, ['--max_semi_space_size=8', growing]],
+    [[], '--max-semi-space-size=1', [growing]],
+    [[], '--trace-gc  --max-semi-space-size=32', [growing]],
+    [['--max-semi-space-size', '2'], undefined, ['--max-semi-space-size', '2', growing]],
+    [['--heap_growing_percent=50'], undefined, ['--heap_growing_percent=50', semi]],
+    [[], '--heap-growing-percent=100 --max-semi-space-size=8', []],
+    // A primary started by bin/iis-fastcgi has both already: the workers inherit them once.
+    [[semi, growing], undefined, [semi, growing]],
   ])('execArgv %j with NODE_OPTIONS %p gives %j', (execArgv, nodeOptions, expected) =>
     expect(workerExecArgv(execArgv, nodeOptions)).toEqual(expected),
   );
 
-  test('similar options are not mistaken for it', () =>
-    expect(workerExecArgv(['--max-semi-space-sizes=2'], '--min-semi-space-size=1')).toEqual([
-      '--max-semi-space-sizes=2',
-      flag,
-    ]));
+  test('similar options are not mistaken for them', () =>
+    expect(
+      workerExecArgv(['--max-semi-space-sizes=2'], '--min-semi-space-size=1 --heap-growing'),
+    ).toEqual(['--max-semi-space-sizes=2', semi, growing]));
+
+  test('bin/iis-fastcgi passes the same options, each unless NODE_OPTIONS has it', () => {
+    const script = fs.readFileSync(
+      path.join(__dirname, '..', '..', '..', 'bin', 'iis-fastcgi'),
+      'utf8',
+    );
+    for (const { name, value } of TUNED_V8_OPTIONS) {
+      expect(script).toContain(`flags="$flags --${name}=${value}"`);
+      expect(script).toContain(`*" --${name}"* | *" --${name.replace(/-/g, '_')}"*) ;;`);
+    }
+  });
 });

@@ -1,0 +1,98 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { BIN, exited, startServe } from '../support/cli';
+import { request } from '../support/http';
+
+const ROOT = path.join(__dirname, '..', '..');
+const EXAMPLE = path.join(ROOT, 'examples', 'site.json');
+const VERSION = (
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+// The `iis-fastcgi` command as npm installs it: node_modules/.bin/iis-fastcgi, a
+// relative link to the package's bin/iis-fastcgi, which execs Node with V8's
+// heap options (README, "Performance") unless NODE_OPTIONS chooses them.
+describe('the iis-fastcgi command (bin/iis-fastcgi)', () => {
+  let project: string;
+  let linked: string;
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
+    const { NODE_OPTIONS: _ignored, ...rest } = process.env;
+    // `node` on PATH is the Node running the tests.
+    return {
+      ...rest,
+      PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+      ...extra,
+    };
+  };
+
+  beforeAll(() => {
+    project = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-bin-'));
+    fs.mkdirSync(path.join(project, 'node_modules', '.bin'), { recursive: true });
+    fs.symlinkSync(ROOT, path.join(project, 'node_modules', 'iis-fastcgi'));
+    linked = path.join(project, 'node_modules', '.bin', 'iis-fastcgi');
+    fs.symlinkSync(path.join('..', 'iis-fastcgi', 'bin', 'iis-fastcgi'), linked);
+  });
+  afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
+  it('is what package.json names, and is executable', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
+    expect(path.resolve(ROOT, pkg.bin['iis-fastcgi'])).toBe(BIN);
+    expect(fs.statSync(BIN).mode & 0o111).toBe(0o111);
+  });
+
+  it.each([
+    ['the script itself', () => BIN],
+    ['the relative link npm makes in node_modules/.bin', () => linked],
+  ])('runs the CLI through %s, with its arguments and exit status', (_name, command) => {
+    const version = spawnSync(command(), ['--version'], { env: env(), encoding: 'utf8' });
+    expect(version.stdout.trim()).toBe(VERSION);
+    expect(version.status).toBe(0);
+    const bad = spawnSync(command(), ['validate', path.join(project, 'missing.json')], {
+      env: env(),
+      encoding: 'utf8',
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('missing.json');
+  });
+
+  it('serve is one Node process with both heap options, and SIGTERM stops it cleanly', async () => {
+    const { child, url } = await startServe(['--config', EXAMPLE, '--port', '0'], {
+      command: linked,
+      env: env(),
+    });
+    try {
+      expect((await request(`${url}/`)).text).toContain('Hello, world!');
+      // exec: the shell became Node (same pid), so signals and the exit status are Node's.
+      const argv = fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+      expect(path.basename(argv[0])).toMatch(/^node/);
+      expect(argv).toEqual(
+        expect.arrayContaining(['--max-semi-space-size=8', '--heap-growing-percent=300', 'serve']),
+      );
+      const cli = argv.find((arg) => arg.endsWith('cli.js')) as string;
+      expect(fs.realpathSync(cli)).toBe(fs.realpathSync(path.join(ROOT, 'dist', 'cli.js')));
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('leaves an option NODE_OPTIONS chooses to NODE_OPTIONS', async () => {
+    const { child } = await startServe(['--config', EXAMPLE, '--port', '0'], {
+      command: BIN,
+      env: env({ NODE_OPTIONS: '--max-semi-space-size=8' }),
+    });
+    try {
+      const argv = fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+      expect(argv).toContain('--heap-growing-percent=300');
+      expect(argv.filter((arg) => arg.includes('semi-space'))).toEqual([]);
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  });
+});
