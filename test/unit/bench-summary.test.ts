@@ -27,6 +27,16 @@ const run = (scenario: string, target: string, reqPerSec: number, p99Ms = 10): R
   non2xx: 0,
 });
 
+/** Rows with ratios for these runs: their scenarios and targets in the order they first appear. */
+const ratioRows = (runs: Run[]) =>
+  summary.withRatios(
+    summary.aggregate(
+      runs,
+      [...new Set(runs.map((r) => r.scenario))].map((id) => ({ id })),
+      [...new Set(runs.map((r) => r.target))],
+    ),
+  );
+
 describe('parseScenarios', () => {
   test('the default is the issue 13 set, in order', () => {
     expect(summary.parseScenarios(summary.DEFAULT_SCENARIOS).map((s: any) => s.id)).toEqual([
@@ -119,32 +129,17 @@ describe('median and spread', () => {
 });
 
 describe('ratios', () => {
-  const rows = summary.withRatios(
-    summary.aggregate(
-      [
-        run('hello@64', 'iis-fastcgi-serve', 900),
-        run('hello@64', 'iis-fastcgi', 800),
-        run('hello@64', 'iis-fastcgi-express', 300),
-        run('hello@64', 'node-floor', 1200),
-        run('hello@64', 'node-floor-express', 600),
-        run('hello@64', 'nginx-php-fpm', 1000),
-        run('hello@64', 'lighttpd-php-cgi', 1500),
-        run('hello@64', 'iis-fastcgi-remote', 400),
-        run('big@8', 'iis-fastcgi-serve', 50),
-      ],
-      [{ id: 'hello@64' }, { id: 'big@8' }],
-      [
-        'iis-fastcgi-serve',
-        'iis-fastcgi',
-        'iis-fastcgi-express',
-        'node-floor',
-        'node-floor-express',
-        'nginx-php-fpm',
-        'lighttpd-php-cgi',
-        'iis-fastcgi-remote',
-      ],
-    ),
-  );
+  const rows = ratioRows([
+    run('hello@64', 'iis-fastcgi-serve', 900),
+    run('hello@64', 'iis-fastcgi', 800),
+    run('hello@64', 'iis-fastcgi-express', 300),
+    run('hello@64', 'node-floor', 1200),
+    run('hello@64', 'node-floor-express', 600),
+    run('hello@64', 'nginx-php-fpm', 1000),
+    run('hello@64', 'lighttpd-php-cgi', 1500),
+    run('hello@64', 'iis-fastcgi-remote', 400),
+    run('big@8', 'iis-fastcgi-serve', 50),
+  ]);
   const row = (scenario: string, target: string) =>
     rows.find((r: any) => r.scenario === scenario && r.target === target);
 
@@ -247,18 +242,12 @@ describe('evaluateGoals', () => {
   });
 
   test('the web garden (iis-fastcgi-garden) is held against the same bounds, beside serve', () => {
-    const rows = summary.withRatios(
-      summary.aggregate(
-        [
-          run('hello@64', 'iis-fastcgi-serve', 800),
-          run('hello@64', 'iis-fastcgi-garden', 950),
-          run('hello@64', 'nginx-php-fpm', 1000),
-          run('hello@64', 'node-floor', 900),
-        ],
-        [{ id: 'hello@64' }],
-        ['iis-fastcgi-serve', 'iis-fastcgi-garden', 'nginx-php-fpm', 'node-floor'],
-      ),
-    );
+    const rows = ratioRows([
+      run('hello@64', 'iis-fastcgi-serve', 800),
+      run('hello@64', 'iis-fastcgi-garden', 950),
+      run('hello@64', 'nginx-php-fpm', 1000),
+      run('hello@64', 'node-floor', 900),
+    ]);
     const goal = byLabel(summary.evaluateGoals(rows, {}), 'hello@64 req/s');
     expect(goal).toMatchObject({ value: 0.8, ok: false, garden: 0.95, gardenOk: true });
     expect(rows.find((r: any) => r.target === 'iis-fastcgi-garden').xFloor).toBeCloseTo(950 / 900);
