@@ -12,6 +12,18 @@ import type { FastCgiProtocolName } from '../config/types';
  * ever accept()s on it. A Unix-domain socket is bound under a temporary name
  * and renamed before the parent's copy is closed, because libuv unlinks a
  * pipe server's path on close; the renamed path stays connectable.
+ *
+ * A loopback TCP socket is made TCP_NODELAY before the child gets it: on
+ * Linux a connection accept()ed from a listening socket inherits the
+ * option, so php-cgi's side of every connection writes without Nagle's
+ * algorithm. php-cgi does not turn it off itself, and its response is
+ * several writes (an 8-byte record header, then up to 65528 bytes of
+ * content, record after record, END_REQUEST last): on a kept connection
+ * the small last write waits for the acknowledgement of the one before,
+ * which Linux delays by up to 40 ms. Measured: 1 MiB responses over
+ * `protocol: Tcp`, 8 clients, went from 235 requests/s with a median of
+ * 36 ms to the Unix-socket figures. Nothing else in this package can
+ * change the child's socket options.
  */
 export interface ListenEndpoint {
   /** Where the parent connects: a socket path, or `127.0.0.1:port`. */
@@ -35,6 +47,7 @@ export async function openListenEndpoint(
 
   if (protocol === 'Tcp') {
     await listen(server, { host: '127.0.0.1', port: 0, exclusive: true });
+    noDelay(server);
     const { port } = server.address() as net.AddressInfo;
     return {
       address: `127.0.0.1:${port}`,
@@ -76,6 +89,13 @@ function handleFd(server: net.Server): number {
     );
   }
   return fd;
+}
+
+/** TCP_NODELAY on the listening socket itself (net.Server has no public call for it). */
+function noDelay(server: net.Server): void {
+  const handle = (server as unknown as { _handle?: { setNoDelay?: (on: boolean) => number } })
+    ._handle;
+  handle?.setNoDelay?.(true);
 }
 
 function listen(server: net.Server, options: net.ListenOptions): Promise<void> {

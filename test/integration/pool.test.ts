@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { startSite, phpConfig } from '../support/site';
 import { request } from '../support/http';
 import { phpChildren, processAlive } from '../support/php';
+import { responderConfig } from '../support/responders';
 
 describe('the php-cgi process pool', () => {
   it('serves 50 sequential requests on one keep-alive connection from kept-alive processes', async () => {
@@ -116,6 +117,27 @@ describe('the php-cgi process pool', () => {
       expect(JSON.parse(res.text)._FCGI_X_PIPE_).toMatch(/^127\.0\.0\.1:\d+$/);
     } finally {
       await site.close();
+    }
+  });
+
+  it('turns Nagle off on the connections a Tcp process accepts, and there only', async () => {
+    // Nagle on php-cgi's side held the last record of every multi-write response
+    // for Linux's delayed ACK (up to 40 ms) on a kept connection (listen-endpoint.ts).
+    for (const [protocol, expected] of [
+      ['Tcp', 'nodelay=1'],
+      ['NamedPipe', 'nodelay=unix'],
+    ] as const) {
+      const site = await startSite(responderConfig('socket-options.pl', { protocol }));
+      try {
+        for (let i = 0; i < 2; i++) {
+          const res = await request(`${site.url}/any`);
+          expect(res.text.trim()).toBe(expected);
+        }
+        // Both on one kept connection to one process.
+        expect(site.php.stats()[0]).toMatchObject({ served: 2, failed: 0, instances: 1 });
+      } finally {
+        await site.close();
+      }
     }
   });
 
