@@ -33,7 +33,7 @@ export class OwnRequestLimit {
 
   /** A process exited: learn from it if it left as php-cgi does at its own limit. */
   noteExit(instance: ProcessInstance): number | null {
-    const after = instance.leftCleanlyAfter;
+    const after = instance.ending.leftCleanlyAfter;
     if (after === null || after < 1 || after >= this.learned) return null;
     this.learned = after;
     debug(

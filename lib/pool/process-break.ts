@@ -1,5 +1,6 @@
 import type { FastCgiError } from '../errors';
 import type { ExchangeFailure } from '../transport/exchange';
+import type { InstanceEnding } from './instance-ending';
 
 /**
  * How long to wait for a dying process's exit status, so the error can name
@@ -12,9 +13,7 @@ const EXIT_STATUS_WAIT_MS = 1000;
 /** What settleProcessBreak reads of a ProcessInstance. */
 export interface ExitingProcess {
   whenExited(ms: number): Promise<void>;
-  readonly crashed: boolean;
-  readonly exitedCleanly: boolean;
-  exitError(fallback: FastCgiError): FastCgiError;
+  readonly ending: Pick<InstanceEnding, 'crashed' | 'clean' | 'error'>;
 }
 
 /**
@@ -45,6 +44,6 @@ export async function settleProcessBreak(
 ): Promise<{ untaken: boolean; error: FastCgiError }> {
   await process.whenExited(EXIT_STATUS_WAIT_MS);
   const reused = outcome.kind === 'unsent' || outcome.kind === 'notStarted';
-  const untaken = reused ? !process.crashed : process.exitedCleanly;
-  return { untaken, error: process.exitError(error) };
+  const untaken = reused ? !process.ending.crashed : process.ending.clean;
+  return { untaken, error: process.ending.error(error) };
 }

@@ -12,19 +12,12 @@ import { openChildEndpoint, spawnChild } from './spawn-child';
 import { timerDelay } from '../timer-delay';
 import { InstanceActivity } from './instance-activity';
 import { ExitWaiters } from './exit-waiters';
-import {
-  TRANSITIONS,
-  type InstanceExit,
-  type InstanceState,
-  type ProcessInstanceOptions,
-} from './instance-types';
+import { InstanceEnding } from './instance-ending';
+import { TRANSITIONS, type InstanceState, type ProcessInstanceOptions } from './instance-types';
 
 export type { InstanceState, ProcessInstanceOptions, SpawnFunction } from './instance-types';
 
 const debug = createDebug('iis-fastcgi:instance');
-
-/** Keeps the tail of the child's own stderr (start-up errors) for error messages. */
-const STDERR_TAIL = 2048;
 
 /** One FastCGI process: its child, its listening endpoint and its connection. */
 export class ProcessInstance implements LeaseTarget {
@@ -34,12 +27,8 @@ export class ProcessInstance implements LeaseTarget {
   private child: childProcess.ChildProcess | null = null;
   private endpoint: ListenEndpoint | null = null;
   private readonly connection = new InstanceConnection(() => this.connect());
-  private leftAfter: number | null = null;
-  private stderrTail = '';
-  /** How the process ended: set when the child exits, or by markExited when it was gone without an exit event. */
-  private exit: InstanceExit | null = null;
-  /** Set by retire(): the process was already leaving by itself when the pool let it go. */
-  private leavingByItself = false;
+  /** How the process ended: written when the child exits, or by markExited when it was gone without an exit event. */
+  readonly ending = new InstanceEnding();
   private readonly exitWaiters = new ExitWaiters();
   private killTimer: NodeJS.Timeout | null = null;
   private readonly options: ProcessInstanceOptions;
@@ -96,7 +85,7 @@ export class ProcessInstance implements LeaseTarget {
       started = spawnChild(app.fullPath, this.options.argv, this.options.env, endpoint, {
         name: this.name,
         spawn: this.options.spawn,
-        onStderr: (text) => (this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL)),
+        onStderr: (text) => this.ending.noteStderr(text),
         onExit: (code, signal) => this.onChildExit(code, signal),
       });
     } catch (err) {
@@ -148,34 +137,6 @@ export class ProcessInstance implements LeaseTarget {
   }
 
   /**
-   * Once exited: the number of requests after which the process closed its
-   * connection at a request boundary and then exited by itself with code 0 —
-   * php-cgi leaving at its own PHP_FCGI_MAX_REQUESTS. Null for any other end.
-   */
-  get leftCleanlyAfter(): number | null {
-    return this.leftAfter;
-  }
-
-  /** True once the process has exited without being asked to (crash, exit(), a signal from outside). */
-  get exitedUnexpectedly(): boolean {
-    return this.exit?.byItself ?? false;
-  }
-
-  /**
-   * True once the process has exited without being asked to and not cleanly:
-   * killed by a signal or a non-zero exit code. (php-cgi leaving at its own
-   * PHP_FCGI_MAX_REQUESTS exits with 0.)
-   */
-  get crashed(): boolean {
-    return this.exit !== null && this.exit.byItself && !this.exit.clean;
-  }
-
-  /** True once the process has exited by itself with code 0 (php-cgi at its own PHP_FCGI_MAX_REQUESTS). */
-  get exitedCleanly(): boolean {
-    return this.state === 'exited' && this.exit !== null && this.exit.byItself && this.exit.clean;
-  }
-
-  /**
    * Ends the process: SIGTERM and `signalBeforeTerminateSeconds` to exit, then
    * SIGKILL; with 0 seconds it is killed at once, as IIS terminates it. On
    * POSIX the SIGTERM is the shutdown signal: there is no event handle, so
@@ -205,7 +166,7 @@ export class ProcessInstance implements LeaseTarget {
   retire(graceMs: number, options: { killIsOurs?: boolean } = {}): Promise<void> {
     return this.leave(true, (child) => {
       this.killTimer = setTimeout(() => {
-        if (options.killIsOurs) this.leavingByItself = false;
+        if (options.killIsOurs) this.ending.noteKillIsOurs();
         child.kill('SIGKILL');
       }, timerDelay(graceMs));
     });
@@ -220,7 +181,7 @@ export class ProcessInstance implements LeaseTarget {
     const done = this.exitWaiters.untilExit();
     if (this.state === 'stopping') return done;
     this.transition('stopping');
-    if (byItself) this.leavingByItself = true;
+    if (byItself) this.ending.noteLeaving();
     this.connection.destroy();
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null)
@@ -259,23 +220,14 @@ export class ProcessInstance implements LeaseTarget {
     return settleProcessBreak(this, error, outcome);
   }
 
-  exitError(fallback: FastCgiError): FastCgiError {
-    // Only an exit the process chose (crash, exit(), a signal from outside) explains a failure.
-    if (this.exit?.byItself)
-      return new FastCgiProcessExitedError(this.exit.description, {
-        detail: this.stderrTail || undefined,
-      });
-    return fallback;
-  }
-
   private async connect(): Promise<FastCgiConnection> {
     const endpoint = this.endpoint;
     if (!endpoint || this.state === 'stopping' || this.state === 'exited') {
-      throw this.exitError(new FastCgiProcessExitedError('process is gone'));
+      throw this.ending.error(new FastCgiProcessExitedError('process is gone'));
     }
     return connectEndpoint(
       endpoint,
-      (fallback) => this.exitError(fallback),
+      (fallback) => this.ending.error(fallback),
       () => {
         if (this.closedItsConnection) this.options.onIdleClose?.(this);
       },
@@ -283,7 +235,7 @@ export class ProcessInstance implements LeaseTarget {
   }
 
   private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
-    const description = signal ? `killed by ${signal}` : `exit code ${code}`;
+    const description = this.ending.childExited(code, signal, this.state === 'stopping');
     debug(
       '%s pid %d exited: %s (%d END_REQUESTs read so far)',
       this.name,
@@ -296,11 +248,6 @@ export class ProcessInstance implements LeaseTarget {
       this.killTimer = null;
     }
     this.child?.stderr?.destroy();
-    this.exit = {
-      description,
-      byItself: this.state !== 'stopping' || this.leavingByItself,
-      clean: code === 0 && !signal,
-    };
     void this.discardEndpoint().then(() => this.markExited(description));
   }
 
@@ -314,12 +261,14 @@ export class ProcessInstance implements LeaseTarget {
 
   private markExited(description: string): void {
     if (this.state === 'exited') return;
-    this.exit ??= { description, byItself: false, clean: false };
+    const ended = this.ending.markEnded(
+      description,
+      this.connection.closedBetweenRequests,
+      this.completedRequests,
+    );
     this.transition('exited');
-    if (this.exit.byItself && this.exit.clean && this.connection.closedBetweenRequests)
-      this.leftAfter = this.completedRequests;
     this.connection.processExited();
     this.exitWaiters.exited();
-    this.options.onExit(this, this.exit.description);
+    this.options.onExit(this, ended);
   }
 }

@@ -353,9 +353,9 @@ export class ProcessPool extends EventEmitter implements FastCgiPool {
     if (!this.instances.delete(instance)) return;
     this.idle.remove(instance);
     if (instance.generation === this.generations.current) this.limits.ownLimit.noteExit(instance);
-    const unexpected = instance.exitedUnexpectedly;
+    const unexpected = instance.ending.unexpected;
     this.emit('exit', { pid: instance.pid, description, unexpected });
-    if (instance.crashed) {
+    if (instance.ending.crashed) {
       this.counters.noteCrash();
       this.rapidFail.noteFailure(instance);
     }

@@ -485,7 +485,7 @@ describe('ProcessPool: recycling and outcomes', () => {
     expect((await fetchOver(again, 'mode=leave-after-end')).text).toContain('leaving');
     again.release('reuse');
     await eventually(() => exits.length === 1, 'the leaving process to exit');
-    expect(first.instance.leftCleanlyAfter).toBe(2);
+    expect(first.instance.ending.leftCleanlyAfter).toBe(2);
 
     const second = await acquire(pool);
     expect(second.instance).not.toBe(first.instance);
@@ -504,7 +504,7 @@ describe('ProcessPool: recycling and outcomes', () => {
     // This responder does not really leave: killed after the grace, and the kill is ours, not a crash.
     await eventually(() => exits.length === 2, 'the process let go to be gone');
     expect(exits[1]).toMatchObject({ pid: second.instance.pid, unexpected: false });
-    expect(second.instance.leftCleanlyAfter).toBeNull(); // it taught nothing new
+    expect(second.instance.ending.leftCleanlyAfter).toBeNull(); // it taught nothing new
     expect(pool.stats()).toMatchObject({ crashed: 0, served: 5 });
     expect(pool.stats().rapidFail.recentFailures).toBe(0);
   });
@@ -529,7 +529,7 @@ describe('ProcessPool: recycling and outcomes', () => {
     first.release('reuse');
     process.kill(first.instance.pid as number, 'SIGKILL');
     await eventually(() => first.instance.state === 'exited', 'the killed process to be reaped');
-    expect(first.instance.leftCleanlyAfter).toBeNull();
+    expect(first.instance.ending.leftCleanlyAfter).toBeNull();
     const second = await acquire(pool);
     second.release('reuse');
     const third = await acquire(pool);
