@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { RequestFacts } from './cgi/request-facts';
 
 /**
  * Mapped requests of one client connection run one at a time, in order.
@@ -65,11 +66,18 @@ type WithLine = Socket & { [LINE]?: ClientLine };
 /** Lines of requests without a socket (a test's fake request): one line each. */
 const socketless = new WeakMap<IncomingMessage, ClientLine>();
 
-/** The request's place in line on its connection (the same one on every call). */
-export function clientTurn(req: IncomingMessage, res: ServerResponse): ClientTurn {
+/**
+ * The request's place in line on its connection (the same one on every call).
+ * `facts`: its RequestFacts, when the caller has them (request-facts.ts).
+ */
+export function clientTurn(
+  req: IncomingMessage,
+  res: ServerResponse,
+  facts: Pick<RequestFacts, 'httpVersionMajor' | 'socket'> = req,
+): ClientTurn {
   // HTTP/2 streams share a session, not a pipeline: each answers on its own.
-  if (req.httpVersionMajor >= 2) return UNORDERED;
-  const socket = req.socket as Socket | undefined;
+  if (facts.httpVersionMajor >= 2) return UNORDERED;
+  const socket = facts.socket as Socket | undefined;
   const line = socket ? lineOf(socket) : socketlessLine(req);
   for (const existing of line.entries) if (existing.req === req) return existing;
   const entry: Entry = {

@@ -16,6 +16,7 @@ import { hostHeaderProblem } from './cgi/host-header';
 import { mayShowDetail } from './cgi/error-disclosure';
 import { StderrLog } from './cgi/stderr-log';
 import { clientTurn, PIPELINE_LIMIT } from './client-order';
+import { requestFacts } from './cgi/request-facts';
 import { shouldSpool, spoolBody, streamedBody, type RequestBody } from './cgi/request-body';
 import { ServerVariables } from './cgi/server-variables';
 import { acquirePool, releasePool } from './pool/pool-registry';
@@ -115,8 +116,10 @@ export function fastCgi(
   };
 
   const middleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction): void => {
+    // Read once: under Express every `req.x` is a full lookup (request-facts.ts).
+    let facts = requestFacts(req);
     // Taken now, in arrival order: pipelined requests run one at a time (client-order.ts).
-    const turn = clientTurn(req, res);
+    const turn = clientTurn(req, res, facts);
     let settled = false;
     let moduleVariables: ModuleVariables = [];
     // Whatever goes wrong, next() is called at most once and nothing is thrown out of the handler.
@@ -130,9 +133,10 @@ export function fastCgi(
     const run = (mapped: MappedRequest, body: RequestBody): void => {
       settled = true;
       const pool = pools.get(mapped.handlerIndex) as FastCgiPool;
-      const params = variables.encode(req, mapped, body.length, moduleVariables);
+      const params = variables.encode(facts, mapped, body.length, moduleVariables);
       runRequest({
         req,
+        facts,
         res,
         pool,
         app: pool.app,
@@ -147,7 +151,7 @@ export function fastCgi(
         showDetail: () => mayShowDetail(resolved.errorMode, req),
         onError: (err) => next(toHttpError(err)),
         request: {
-          method: req.method ?? '',
+          method: facts.method ?? '',
           uri: mapped.requestUri,
           script: mapped.scriptFilename,
         },
@@ -159,15 +163,16 @@ export function fastCgi(
     // Judged before anything else, answered only for requests that are ours: what is
     // not ours goes to next() untouched, whatever its Host (`serve` checks all).
     // URL Rewrite rules read {HTTP_HOST}, so with rules a bad Host is refused first.
-    const badHost = hostHeaderProblem(req);
+    const badHost = hostHeaderProblem(facts);
     if (badHost && hasRewriteRules) return fail(new FastCgiBadHostError(badHost));
     // A request a FastCGI handler takes: its declared length, then its turn.
     const take = (mapped: MappedRequest): void => {
       const limit = resolved.maxAllowedContentLength;
-      if (Number(req.headers['content-length'] ?? 0) > limit)
+      if (Number(facts.headers['content-length'] ?? 0) > limit)
         return fail(new FastCgiRequestTooLargeError(limit));
       const start = (): void => {
-        if (!shouldSpool(req, resolved.requestBuffering)) return run(mapped, streamedBody(req));
+        if (!shouldSpool(req, resolved.requestBuffering, facts.headers))
+          return run(mapped, streamedBody(req, facts.headers));
         spoolBody(req, privateDirectory(), `spool-${process.pid}-${++spoolSequence}`, limit).then(
           (body) => run(mapped, body),
           (err: Error) => {
@@ -182,7 +187,7 @@ export function fastCgi(
     };
     // A URL mapped a moment ago is taken at once, without a promise or a turn of the
     // microtask queue (mapping-memo.ts); with URL Rewrite rules the rules run first.
-    const known = hasRewriteRules ? null : mapper.recall(req);
+    const known = hasRewriteRules ? null : mapper.recall(facts);
     if (known) {
       if (badHost) return fail(new FastCgiBadHostError(badHost));
       try {
@@ -201,6 +206,7 @@ export function fastCgi(
           return;
         }
         moduleVariables = rewrite;
+        facts = requestFacts(req); // URL Rewrite may have changed req.url
       }
       const result = await mapper.map(req);
       if (!result) {

@@ -3,6 +3,7 @@ import createDebug from 'debug';
 import type { ResolvedApplication, ResolvedHandler } from './config/types';
 import { FastCgiBadHeaderError, FastCgiError, FastCgiProcessExitedError } from './errors';
 import type { RequestBody } from './cgi/request-body';
+import type { RequestFacts } from './cgi/request-facts';
 import { ResponseHeadParser, type CgiResponseHead } from './cgi/response-head-parser';
 import type { StderrLog } from './cgi/stderr-log';
 import { StderrPolicy } from './cgi/stderr-policy';
@@ -20,6 +21,8 @@ const debug = createDebug('iis-fastcgi:request');
 
 export interface RunRequestOptions {
   req: IncomingMessage;
+  /** The request's fields, read once (request-facts.ts); `req` itself by default. */
+  facts?: RequestFacts;
   res: ServerResponse;
   pool: FastCgiPool;
   app: ResolvedApplication;
@@ -74,7 +77,7 @@ class RequestRun implements ExchangeListener {
       o.app.requestSlowlogTimeout * (o.pool.timeouts.secondMs ?? 1000),
       (elapsed) => this.onSlow(elapsed),
     );
-    this.isHead = o.req.method === 'HEAD';
+    this.isHead = (o.facts ?? o.req).method === 'HEAD';
     this.writer = new ResponseWriter(o.res, this.isHead, () => this.exchange?.resume());
     this.stderrPolicy = new StderrPolicy(o.app.stderrMode, o.stderr, o.showDetail);
   }
@@ -102,7 +105,12 @@ class RequestRun implements ExchangeListener {
         this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
         this.exchange.start(this.o.params, this.o.body.held ?? this.o.body.open());
       },
-      { retry, request: this.o.request, cookies: this.o.req.headers.cookie, avoid: this.failedOn },
+      {
+        retry,
+        request: this.o.request,
+        cookies: (this.o.facts ?? this.o.req).headers.cookie,
+        avoid: this.failedOn,
+      },
     );
   }
 

@@ -9,7 +9,7 @@
  * that is not a valid address, scheme, host or port is ignored rather than
  * handed to PHP as REMOTE_ADDR, HTTPS or HTTP_HOST.
  */
-import type { IncomingMessage } from 'node:http';
+import type { RequestFacts } from './request-facts';
 import { isIP } from 'node:net';
 import proxyaddr from 'proxy-addr';
 
@@ -55,7 +55,7 @@ export function trustEntryProblems(
 
 /** The forwarded view of `req`, or null when its peer is not trusted. */
 export function forwardedClient(
-  req: IncomingMessage,
+  req: Pick<RequestFacts, 'socket' | 'headers'>,
   trust: TrustFunction,
 ): ForwardedClient | null {
   const peer = req.socket.remoteAddress;

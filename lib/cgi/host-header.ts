@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import { isIPv6 } from 'node:net';
+import type { RequestFacts } from './request-facts';
 
 /** Longest host name DNS can carry (RFC 1035 §2.3.4: 255 octets on the wire, 253 as text). */
 const MAX_HOST_LENGTH = 253;
@@ -24,15 +24,17 @@ const PORT = /^\d{1,5}$/;
  * bracketed IPv6 address, each with an optional `:port` (0–65535). HTTP/1.0
  * may omit Host (or send it empty).
  */
-export function hostHeaderProblem(req: IncomingMessage): string | null {
+export function hostHeaderProblem(
+  req: Pick<RequestFacts, 'rawHeaders' | 'headers' | 'httpVersionMajor' | 'httpVersionMinor'>,
+): string | null {
   let count = 0;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2)
     if (raw[i].length === 4 && raw[i].toLowerCase() === 'host') count++;
   if (count > 1) return 'more than one Host header';
   const host = req.headers.host;
-  const http11 =
-    req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
+  const major = req.httpVersionMajor;
+  const http11 = major > 1 || (major === 1 && req.httpVersionMinor >= 1);
   if (host === undefined || host === '')
     return http11 ? 'an HTTP/1.1 request without a Host' : null;
   let verdict = verdicts.get(host);

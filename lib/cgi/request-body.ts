@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { FastCgiRequestTooLargeError } from '../errors';
 import type { HeldPieces } from '../transport/held-pieces';
 import { HeldBody } from './held-body';
@@ -47,16 +47,23 @@ const EMPTY: RequestBody = {
  * Whether the body is read before a process is taken: always with
  * `buffering` (requestBuffering), else when it must be (chunked) or is small.
  */
-export function shouldSpool(req: IncomingMessage, buffering = true): boolean {
-  const declared = req.headers['content-length'];
-  if (declared === undefined) return req.headers['transfer-encoding'] !== undefined;
+export function shouldSpool(
+  req: IncomingMessage,
+  buffering = true,
+  headers: IncomingHttpHeaders = req.headers,
+): boolean {
+  const declared = headers['content-length'];
+  if (declared === undefined) return headers['transfer-encoding'] !== undefined;
   const length = Number(declared);
   return length > 0 && (buffering || length <= SMALL_BODY_LIMIT) && !req.readableEnded;
 }
 
 /** A body whose Content-Length the client sent: streamed, read once. */
-export function streamedBody(req: IncomingMessage): RequestBody {
-  const length = Number(req.headers['content-length'] ?? 0);
+export function streamedBody(
+  req: IncomingMessage,
+  headers: IncomingHttpHeaders = req.headers,
+): RequestBody {
+  const length = Number(headers['content-length'] ?? 0);
   if (!(length > 0) || req.readableEnded) return EMPTY;
   let opened = false;
   return {

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import * as iconv from 'iconv-lite';
 import type { ResolvedConfig } from '../config/types';
@@ -6,6 +5,7 @@ import { encodeNameValuePairs, type NameValue } from '../protocol/name-value';
 import { ParamsWriter } from '../protocol/params-writer';
 import { REQUEST_ID } from '../transport/connection';
 import type { MappedRequest } from '../routing/map-request';
+import type { RequestFacts } from './request-facts';
 import { serverSoftwareText } from '../version';
 import { hostWithoutPort, stripIpv4Mapped } from './address-text';
 import {
@@ -103,7 +103,7 @@ export class ServerVariables {
 
   /** The variables as pairs, in the order they are sent. */
   build(
-    req: IncomingMessage,
+    req: RequestFacts,
     mapped: MappedRequest,
     contentLength: number,
     moduleVariables: ModuleVariables = [],
@@ -120,7 +120,7 @@ export class ServerVariables {
 
   /** The variables encoded as the PARAMS stream of the connection's one request (REQUEST_ID; the hot path). */
   encode(
-    req: IncomingMessage,
+    req: RequestFacts,
     mapped: MappedRequest,
     contentLength: number,
     moduleVariables: ModuleVariables = [],
@@ -137,7 +137,7 @@ export class ServerVariables {
 
   private emitRequest(
     sink: VariableSink,
-    req: IncomingMessage,
+    req: RequestFacts,
     mapped: MappedRequest,
     contentLength: number,
     forwarded: ForwardedClient | null,

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { IncomingMessage } from 'node:http';
+import type { RequestFacts } from '../cgi/request-facts';
 import createDebug from 'debug';
 import type { ResolvedConfig, ResolvedHandler } from '../config/types';
 import { FastCgiScriptNotFoundError } from '../errors';
@@ -79,7 +80,8 @@ export class RequestMapper {
    * The mapping of a URL mapped a moment ago (mapping-memo.ts), at once and
    * without a promise; null when it has to be worked out (map()).
    */
-  recall(req: ExpressLikeRequest): MappedRequest | null {
+  /** `req`: the request, or its RequestFacts (request-facts.ts says why the hot path passes those). */
+  recall(req: RequestFacts): MappedRequest | null {
     return this.recallUrl(req, urlOf(req));
   }
 
@@ -93,7 +95,7 @@ export class RequestMapper {
     return result;
   }
 
-  private recallUrl(req: ExpressLikeRequest, url: RequestUrl): MappedRequest | null {
+  private recallUrl(req: Pick<RequestFacts, 'originalUrl'>, url: RequestUrl): MappedRequest | null {
     return this.memo.recall(url.key, req.originalUrl ?? url.relativeUrl);
   }
 

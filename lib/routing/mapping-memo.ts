@@ -1,4 +1,5 @@
-import type { ExpressLikeRequest, MappedRequest } from './map-request';
+import type { RequestFacts } from '../cgi/request-facts';
+import type { MappedRequest } from './map-request';
 
 /**
  * Mappings remembered per URL. A mapping whose every file-system answer came
@@ -53,7 +54,7 @@ export interface RequestUrl {
   readonly key: string;
 }
 
-export function urlOf(req: ExpressLikeRequest): RequestUrl {
+export function urlOf(req: Pick<RequestFacts, 'method' | 'url' | 'baseUrl'>): RequestUrl {
   const method = req.method ?? 'GET';
   const relativeUrl = req.url ?? '/';
   const queryAt = relativeUrl.indexOf('?');
