@@ -187,43 +187,47 @@ export class ResponseWriter {
   }
 
   private writeHead(head: CgiResponseHead, framing: ResponseFraming): FastCgiBadHeaderError | null {
-    const grouped = groupHeaders(head.headers);
+    const flat = head.headers;
     // Node is the reader that must accept these; ask it first, so a refusal
     // leaves the response untouched for the 502.
     try {
-      for (const [name, values] of grouped) {
-        validateHeaderName(name);
-        for (const value of values) validateHeaderValue(name, value);
+      for (let i = 0; i < flat.length; i += 2) {
+        validateHeaderName(flat[i]);
+        validateHeaderValue(flat[i], flat[i + 1]);
       }
     } catch (err) {
       return new FastCgiBadHeaderError(
         `The FastCGI response head was refused: ${(err as Error).message}`,
       );
     }
-    const res = this.res;
-    const set: string[] = [];
+    if (this.res.getHeaderNames().length === 0) return this.writeHeadAlone(head, framing);
+    return this.writeHeadOver(head, framing);
+  }
+
+  /**
+   * No earlier middleware set a header: the head goes to Node as it came, in
+   * one writeHead call with the lines as a flat list (repeated fields such as
+   * Set-Cookie stay separate lines), without a setHeader call per field.
+   * Only here: with headers already set, Node's writeHead(status, list)
+   * replaces each name per line, so a second Set-Cookie would drop the first.
+   */
+  private writeHeadAlone(
+    head: CgiResponseHead,
+    framing: ResponseFraming,
+  ): FastCgiBadHeaderError | null {
+    const lines = head.headers.slice();
+    if (framing.contentLength !== undefined)
+      lines.push('Content-Length', String(framing.contentLength));
+    if (framing.mismatch) {
+      debug('closing the client connection after this response: %s', framing.mismatch);
+      lines.push('Connection', 'close');
+    }
     try {
-      // Framing is ours alone, whatever earlier middleware set. Only when set:
-      // removing Transfer-Encoding also turns off Node's chunked framing.
-      for (const name of ['Content-Length', 'Transfer-Encoding'])
-        if (res.hasHeader(name)) res.removeHeader(name);
-      // setHeader with an array keeps repeated fields (Set-Cookie) as separate
-      // lines and replaces what earlier middleware set under the same name.
-      for (const [name, values] of grouped) {
-        res.setHeader(name, values.length === 1 ? values[0] : values);
-        set.push(name);
-      }
-      if (framing.contentLength !== undefined)
-        res.setHeader('Content-Length', String(framing.contentLength));
-      if (framing.mismatch) {
-        debug('closing the client connection after this response: %s', framing.mismatch);
-        res.setHeader('Connection', 'close');
-      }
-      if (head.statusMessage) res.writeHead(head.status, head.statusMessage);
-      else res.writeHead(head.status);
+      // A refusal (a reason phrase Node will not send) throws before any header is stored.
+      if (head.statusMessage) this.res.writeHead(head.status, head.statusMessage, lines);
+      else this.res.writeHead(head.status, lines);
     } catch (err) {
-      for (const name of [...set, 'Content-Length', 'Connection'])
-        if (res.hasHeader(name)) res.removeHeader(name);
+      forgetReason(this.res);
       return new FastCgiBadHeaderError(
         `The FastCGI response head was refused: ${(err as Error).message}`,
       );
@@ -231,6 +235,56 @@ export class ResponseWriter {
     this.framing = framing;
     return null;
   }
+
+  /** Earlier middleware set headers: ours replace theirs of the same name, field by field. */
+  private writeHeadOver(
+    head: CgiResponseHead,
+    framing: ResponseFraming,
+  ): FastCgiBadHeaderError | null {
+    const grouped = groupHeaders(head.headers);
+    const res = this.res;
+    // Each method looked up once: under Express every `res.x` is a full
+    // property lookup (request-facts.ts), and a page sends a dozen headers.
+    const { hasHeader, removeHeader, setHeader } = res;
+    const set: string[] = [];
+    try {
+      // Framing is ours alone, whatever earlier middleware set. Only when set:
+      // removing Transfer-Encoding also turns off Node's chunked framing.
+      for (const name of ['Content-Length', 'Transfer-Encoding'])
+        if (hasHeader.call(res, name)) removeHeader.call(res, name);
+      // setHeader with an array keeps repeated fields (Set-Cookie) as separate
+      // lines and replaces what earlier middleware set under the same name.
+      for (const [name, values] of grouped) {
+        setHeader.call(res, name, values.length === 1 ? values[0] : values);
+        set.push(name);
+      }
+      if (framing.contentLength !== undefined)
+        setHeader.call(res, 'Content-Length', String(framing.contentLength));
+      if (framing.mismatch) {
+        debug('closing the client connection after this response: %s', framing.mismatch);
+        setHeader.call(res, 'Connection', 'close');
+      }
+      if (head.statusMessage) res.writeHead(head.status, head.statusMessage);
+      else res.writeHead(head.status);
+    } catch (err) {
+      for (const name of [...set, 'Content-Length', 'Connection'])
+        if (res.hasHeader(name)) res.removeHeader(name);
+      forgetReason(res);
+      return new FastCgiBadHeaderError(
+        `The FastCGI response head was refused: ${(err as Error).message}`,
+      );
+    }
+    this.framing = framing;
+    return null;
+  }
+}
+
+/**
+ * writeHead keeps the reason phrase it was given before it checks it: left
+ * there, a refused one would refuse the error page sent after it too.
+ */
+function forgetReason(res: ServerResponse): void {
+  res.statusMessage = undefined as unknown as string;
 }
 
 /** [name, value, …] → name → values, names matched case-insensitively, first spelling kept. */

@@ -79,6 +79,72 @@ describe('ResponseWriter', () => {
     expect(got.body).toBe('abc');
   });
 
+  // Two ways to the wire (response-writer.ts): one writeHead with the lines when nothing
+  // was set before, setHeader per field over what earlier middleware set. Both must send the same.
+  describe.each([
+    ['nothing set before', (): void => {}],
+    [
+      'headers set by earlier middleware',
+      (res: http.ServerResponse): void => {
+        res.setHeader('X-Powered-By', 'Express');
+        res.setHeader('Set-Cookie', 'earlier=1');
+        res.setHeader('Transfer-Encoding', 'chunked');
+      },
+    ],
+  ])('the head, %s', (_name, before) => {
+    test('repeated fields stay separate lines, whatever their spelling; the framing is ours', async () => {
+      const got = await serve((res) => {
+        before(res);
+        new ResponseWriter(res, false, () => {}).sendBuffered(
+          head({
+            headers: ['Set-Cookie', 'a=1', 'X-App', 'x', 'set-cookie', 'b=2', 'Vary', 'Accept'],
+            contentLength: 3,
+          }),
+          [Buffer.from('abc')],
+          3,
+        );
+      });
+      expect(got.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+      expect(got.headers['x-app']).toBe('x');
+      expect(got.headers.vary).toBe('Accept');
+      expect(got.headers['content-length']).toBe('3');
+      expect(got.headers['transfer-encoding']).toBeUndefined();
+      expect(got.body).toBe('abc');
+    });
+
+    test('a reason phrase and a length mismatch (Connection: close) go out', async () => {
+      const got = await serve((res) => {
+        before(res);
+        new ResponseWriter(res, false, () => {}).sendBuffered(
+          head({ status: 404, statusMessage: 'Gone Fishing', contentLength: 10 }),
+          [Buffer.from('abc')],
+          3,
+        );
+      });
+      expect(got.status).toBe(404);
+      expect(got.headers['content-length']).toBe('3');
+      expect(got.headers.connection).toBe('close');
+      expect(got.body).toBe('abc');
+    });
+
+    test('a reason phrase Node will not send is a 502 with the response untouched', async () => {
+      let refused: unknown;
+      const got = await serve((res) => {
+        before(res);
+        refused = new ResponseWriter(res, false, () => {}).sendBuffered(
+          head({ status: 200, statusMessage: 'OK\x00', headers: ['X-App', 'x'] }),
+          [Buffer.from('abc')],
+          3,
+        );
+        res.statusCode = 502;
+        res.end('error page');
+      });
+      expect(refused).toMatchObject({ code: 'ERR_FASTCGI_BAD_HEADER', status: 502 });
+      expect(got.status).toBe(502);
+      expect(got.body).toBe('error page');
+    });
+  });
+
   test('streaming: bytes past the declared length are dropped', async () => {
     const got = await serve((res) => {
       const writer = new ResponseWriter(res, false, () => {});
