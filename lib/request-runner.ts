@@ -67,6 +67,7 @@ class RequestRun implements ExchangeListener {
   /** Where the last attempt failed: a moved request goes elsewhere when it can. */
   private failedOn: LeaseTarget | undefined;
   private readonly startedAt = Date.now();
+  private readonly facts: RequestFacts;
   private readonly isHead: boolean;
   private readonly writer: ResponseWriter;
   private readonly stderrPolicy: StderrPolicy;
@@ -77,7 +78,8 @@ class RequestRun implements ExchangeListener {
       o.app.requestSlowlogTimeout * (o.pool.timeouts.secondMs ?? 1000),
       (elapsed) => this.onSlow(elapsed),
     );
-    this.isHead = (o.facts ?? o.req).method === 'HEAD';
+    this.facts = o.facts ?? o.req;
+    this.isHead = this.facts.method === 'HEAD';
     this.writer = new ResponseWriter(o.res, this.isHead, () => this.exchange?.resume());
     this.stderrPolicy = new StderrPolicy(o.app.stderrMode, o.stderr, o.showDetail);
   }
@@ -105,12 +107,7 @@ class RequestRun implements ExchangeListener {
         this.exchange = new Exchange(lease.connection, this, this.o.pool.timeouts);
         this.exchange.start(this.o.params, this.o.body.held ?? this.o.body.open());
       },
-      {
-        retry,
-        request: this.o.request,
-        cookies: (this.o.facts ?? this.o.req).headers.cookie,
-        avoid: this.failedOn,
-      },
+      { retry, request: this.o.request, cookies: this.facts.headers.cookie, avoid: this.failedOn },
     );
   }
 

@@ -196,9 +196,7 @@ export class ResponseWriter {
         validateHeaderValue(flat[i], flat[i + 1]);
       }
     } catch (err) {
-      return new FastCgiBadHeaderError(
-        `The FastCGI response head was refused: ${(err as Error).message}`,
-      );
+      return refusal(err);
     }
     if (this.res.getHeaderNames().length === 0) return this.writeHeadAlone(head, framing);
     return this.writeHeadOver(head, framing);
@@ -215,22 +213,14 @@ export class ResponseWriter {
     head: CgiResponseHead,
     framing: ResponseFraming,
   ): FastCgiBadHeaderError | null {
-    const lines = head.headers.slice();
-    if (framing.contentLength !== undefined)
-      lines.push('Content-Length', String(framing.contentLength));
-    if (framing.mismatch) {
-      debug('closing the client connection after this response: %s', framing.mismatch);
-      lines.push('Connection', 'close');
-    }
+    const lines = [...head.headers, ...framingFields(framing)];
     try {
       // A refusal (a reason phrase Node will not send) throws before any header is stored.
       if (head.statusMessage) this.res.writeHead(head.status, head.statusMessage, lines);
       else this.res.writeHead(head.status, lines);
     } catch (err) {
       forgetReason(this.res);
-      return new FastCgiBadHeaderError(
-        `The FastCGI response head was refused: ${(err as Error).message}`,
-      );
+      return refusal(err);
     }
     this.framing = framing;
     return null;
@@ -258,25 +248,37 @@ export class ResponseWriter {
         setHeader.call(res, name, values.length === 1 ? values[0] : values);
         set.push(name);
       }
-      if (framing.contentLength !== undefined)
-        setHeader.call(res, 'Content-Length', String(framing.contentLength));
-      if (framing.mismatch) {
-        debug('closing the client connection after this response: %s', framing.mismatch);
-        setHeader.call(res, 'Connection', 'close');
-      }
+      const fields = framingFields(framing);
+      for (let i = 0; i < fields.length; i += 2) setHeader.call(res, fields[i], fields[i + 1]);
       if (head.statusMessage) res.writeHead(head.status, head.statusMessage);
       else res.writeHead(head.status);
     } catch (err) {
       for (const name of [...set, 'Content-Length', 'Connection'])
         if (res.hasHeader(name)) res.removeHeader(name);
       forgetReason(res);
-      return new FastCgiBadHeaderError(
-        `The FastCGI response head was refused: ${(err as Error).message}`,
-      );
+      return refusal(err);
     }
     this.framing = framing;
     return null;
   }
+}
+
+/** The fields of ours that frame the response: its Content-Length, and Connection: close after a length mismatch. */
+function framingFields(framing: ResponseFraming): string[] {
+  const fields: string[] = [];
+  if (framing.contentLength !== undefined)
+    fields.push('Content-Length', String(framing.contentLength));
+  if (framing.mismatch) {
+    debug('closing the client connection after this response: %s', framing.mismatch);
+    fields.push('Connection', 'close');
+  }
+  return fields;
+}
+
+function refusal(err: unknown): FastCgiBadHeaderError {
+  return new FastCgiBadHeaderError(
+    `The FastCGI response head was refused: ${(err as Error).message}`,
+  );
 }
 
 /**
