@@ -607,4 +607,4 @@ const TARGET_IDS = [
   'nginx-php-fpm-remote',
 ];
 
-module.exports = { availableTargets, phpIni, TARGET_IDS, WWW };
+module.exports = { availableTargets, localConfig, phpIni, TARGET_IDS, WWW };
