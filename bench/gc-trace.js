@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 'use strict';
-// How V8's young generation copes with one front end under hello-world load:
-// starts `iis-fastcgi serve` (or the Node floor) with the given V8 options and
-// --trace-gc-nvp, runs wrk at 64 connections, and prints per run the
+// How V8's young generation copes with one front end under load: starts
+// `iis-fastcgi serve` (or the Node floor) with the given V8 options and
+// --trace-gc-nvp, runs wrk on one of the bench's scenarios (hello at 64
+// connections unless told), and prints per run the
 // requests/s, the bytes allocated per request, what the scavenges promoted to
 // the old generation, the mark-compacts and the total GC pause.
 //
-//   node bench/gc-trace.js [--floor FILE] [--runs N] [--duration S] [-- V8 options...]
+//   node bench/gc-trace.js [--floor FILE] [--scenario hello|big|post|sleep]
+//                          [--connections N] [--runs N] [--duration S] [-- V8 options...]
 //   node bench/gc-trace.js --runs 3 -- --max-semi-space-size=4 --heap-growing-percent=300
 //
 // A front end whose requests die young promotes almost nothing; one that
@@ -18,9 +20,10 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 const procs = require('./procs');
 const { localConfig, WWW } = require('./targets');
+const { CASES } = require('./cases');
+const { wrkScript } = require('./load');
 
 const ROOT = path.join(__dirname, '..');
-const CONNECTIONS = 64;
 const PHP_WORKERS = 2;
 
 async function main() {
@@ -31,12 +34,17 @@ async function main() {
     args: ours,
     options: {
       floor: { type: 'string' },
+      scenario: { type: 'string', default: 'hello' },
+      connections: { type: 'string', default: '64' },
       runs: { type: 'string', default: '1' },
       duration: { type: 'string', default: '4' },
     },
   });
   const runs = Math.min(20, Math.max(1, Number(values.runs)));
   const duration = Math.min(60, Math.max(1, Number(values.duration)));
+  const connections = Math.min(1024, Math.max(1, Number(values.connections)));
+  const scenario = CASES.find((c) => c.id === values.scenario);
+  if (!scenario) throw new Error(`--scenario: one of ${CASES.map((c) => c.id).join(', ')}`);
   const wrk = procs.which(['wrk']);
   const phpCgi = procs.which(['php-cgi']);
   if (!wrk || !phpCgi) throw new Error('bench/gc-trace.js needs wrk and php-cgi on PATH');
@@ -44,7 +52,9 @@ async function main() {
   const dir = procs.makeTempDir('iis-fastcgi-gc-');
   const config = path.join(dir, 'site.json');
   fs.writeFileSync(config, JSON.stringify(localConfig(PHP_WORKERS, phpCgi)));
-  const run = { wrk, dir, config, floor: values.floor, v8Options, duration };
+  const request = scenario.body ? ['-s', wrkScript(dir, scenario)] : [];
+  const run = { wrk, dir, config, floor: values.floor, v8Options, duration, connections };
+  run.wrkArgs = [...request, `${scenario.path}`];
   try {
     for (let n = 1; n <= runs; n++) console.log(`run ${n}: ${describe(await oneRun(run))}`);
   } finally {
@@ -52,7 +62,7 @@ async function main() {
   }
 }
 
-async function oneRun({ wrk, dir, config, floor, v8Options, duration }) {
+async function oneRun({ wrk, dir, config, floor, v8Options, duration, connections, wrkArgs }) {
   const port = await procs.freePort();
   const flags = [...v8Options, '--trace-gc-nvp'];
   const env = { ...process.env, PORT: String(port), DOCROOT: WWW, PHP_WORKERS: `${PHP_WORKERS}` };
@@ -75,11 +85,13 @@ async function oneRun({ wrk, dir, config, floor, v8Options, duration }) {
   fs.closeSync(out);
   try {
     await procs.waitForListener({ host: '127.0.0.1', port }, server, 15000);
+    const [urlPath, ...script] = [wrkArgs.at(-1), ...wrkArgs.slice(0, -1)];
     const load = procs.start(wrk, [
       '-t1',
-      `-c${CONNECTIONS}`,
+      `-c${connections}`,
       `-d${duration}`,
-      `http://127.0.0.1:${port}/hello.php`,
+      ...script,
+      `http://127.0.0.1:${port}${urlPath}`,
     ]);
     const timer = setTimeout(() => procs.stop(load, 1000), (duration + 30) * 1000);
     await new Promise((resolve) => load.once('exit', resolve));

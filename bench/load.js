@@ -105,4 +105,4 @@ async function runAutocannon({ url, method, body, contentType, connections, dura
   };
 }
 
-module.exports = { createLoadGenerator, parseWrk };
+module.exports = { createLoadGenerator, parseWrk, wrkScript };
