@@ -35,24 +35,85 @@ export interface ClientTurn {
    * Returns false (running nothing) when PIPELINE_LIMIT requests already wait.
    */
   run(start: () => void): boolean;
-}
-
-interface Entry extends ClientTurn {
-  readonly req: IncomingMessage;
-  state: State;
-  start: (() => void) | null;
+  /**
+   * Calls `listener` once when the response closes ('close' comes once per
+   * response, after 'finish' or when the connection is gone:
+   * https://nodejs.org/api/http.html#event-close_2), at once when it already
+   * has. The line keeps one 'close' listener on every response it orders, so
+   * whoever runs the request needs none of its own: under Express every
+   * `res.on` / `res.off` is a full lookup on a map of the response's own.
+   */
+  onClose(listener: () => void): void;
 }
 
 interface ClientLine {
-  entries: Entry[];
+  entries: Place[];
 }
 
-const UNORDERED: ClientTurn = {
+/** A request's place: its state in the line and who waits for its response to close. */
+class Place implements ClientTurn {
+  state: State = 'pending';
+  private start: (() => void) | null = null;
+  private closed: (() => void) | null = null;
+
+  constructor(
+    readonly req: IncomingMessage,
+    private readonly line: ClientLine,
+    private readonly socket: Socket | undefined,
+  ) {}
+
+  run(start: () => void): boolean {
+    if (this.state !== 'pending') return true;
+    if (waitingAhead(this.line, this) > PIPELINE_LIMIT) return false;
+    this.state = 'ready';
+    this.start = start;
+    pump(this.line, this.socket);
+    return true;
+  }
+
+  onClose(listener: () => void): void {
+    if (this.state === 'done') return listener();
+    const earlier = this.closed;
+    this.closed = earlier
+      ? () => {
+          earlier();
+          listener();
+        }
+      : listener;
+  }
+
+  /** Called by the one 'close' listener on the response. */
+  responseClosed(): void {
+    this.state = 'done';
+    this.start = null;
+    pump(this.line, this.socket);
+    const closed = this.closed;
+    this.closed = null;
+    closed?.();
+  }
+
+  /** At the head of the line and ready: runs. */
+  begin(): void {
+    this.state = 'running';
+    const start = this.start as () => void;
+    this.start = null;
+    start();
+  }
+}
+
+/** HTTP/2 streams share a session, not a pipeline: each answers on its own. */
+class UnorderedTurn implements ClientTurn {
+  constructor(private readonly res: ServerResponse) {}
+
   run(start: () => void): boolean {
     start();
     return true;
-  },
-};
+  }
+
+  onClose(listener: () => void): void {
+    this.res.once('close', listener);
+  }
+}
 
 // The line is kept on the socket, under a symbol only this module knows, and a
 // request finds its turn by scanning its own line (one entry, or a few when
@@ -75,33 +136,15 @@ export function clientTurn(
   res: ServerResponse,
   facts: Pick<RequestFacts, 'httpVersionMajor' | 'socket'> = req,
 ): ClientTurn {
-  // HTTP/2 streams share a session, not a pipeline: each answers on its own.
-  if (facts.httpVersionMajor >= 2) return UNORDERED;
+  if (facts.httpVersionMajor >= 2) return new UnorderedTurn(res);
   const socket = facts.socket as Socket | undefined;
   const line = socket ? lineOf(socket) : socketlessLine(req);
   for (const existing of line.entries) if (existing.req === req) return existing;
-  const entry: Entry = {
-    req,
-    state: 'pending',
-    start: null,
-    run(start: () => void): boolean {
-      if (entry.state !== 'pending') return true;
-      if (waitingAhead(line, entry) > PIPELINE_LIMIT) return false;
-      entry.state = 'ready';
-      entry.start = start;
-      pump(line, socket);
-      return true;
-    },
-  };
-  line.entries.push(entry);
-  // 'close' comes once per response, after 'finish' or when the connection is gone
-  // (https://nodejs.org/api/http.html#event-close_2): one listener, never removed.
-  res.on('close', () => {
-    entry.state = 'done';
-    entry.start = null;
-    pump(line, socket);
-  });
-  return entry;
+  const place = new Place(req, line, socket);
+  line.entries.push(place);
+  // One listener, never removed: the response emits 'close' once.
+  res.on('close', () => place.responseClosed());
+  return place;
 }
 
 function socketlessLine(req: IncomingMessage): ClientLine {
@@ -141,15 +184,12 @@ function pump(line: ClientLine, socket: Socket | undefined): void {
       line.entries.length = 0;
       return;
     }
-    head.state = 'running';
-    const start = head.start as () => void;
-    head.start = null;
-    start();
+    head.begin();
     return;
   }
 }
 
-function waitingAhead(line: ClientLine, entry: Entry): number {
+function waitingAhead(line: ClientLine, entry: Place): number {
   let ahead = 0;
   for (const other of line.entries) {
     if (other === entry) break;

@@ -138,6 +138,7 @@ export function fastCgi(
         req,
         facts,
         res,
+        turn,
         pool,
         app: pool.app,
         handler: mapped.handler,

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
 import type { ResolvedApplication, ResolvedHandler } from './config/types';
 import { FastCgiBadHeaderError, FastCgiError, FastCgiProcessExitedError } from './errors';
+import type { ClientTurn } from './client-order';
 import type { RequestBody } from './cgi/request-body';
 import type { RequestFacts } from './cgi/request-facts';
 import { ResponseHeadParser, type CgiResponseHead } from './cgi/response-head-parser';
@@ -24,6 +25,8 @@ export interface RunRequestOptions {
   /** The request's fields, read once (request-facts.ts); `req` itself by default. */
   facts?: RequestFacts;
   res: ServerResponse;
+  /** The request's place in its connection's line: its onClose() tells the runner the client is gone. */
+  turn: Pick<ClientTurn, 'onClose'>;
   pool: FastCgiPool;
   app: ResolvedApplication;
   handler: ResolvedHandler;
@@ -85,8 +88,8 @@ class RequestRun implements ExchangeListener {
   }
 
   start(): void {
-    this.o.res.once('close', this.onClientClose);
-    this.acquire();
+    this.o.turn.onClose(this.onClientClose);
+    if (this.phase !== 'done') this.acquire(); // the client may have left before its turn came
   }
 
   private acquire(retry = false): void {
@@ -313,7 +316,6 @@ class RequestRun implements ExchangeListener {
     this.slowTimer.clear();
     this.o.timing?.end();
     this.o.stderr.flush();
-    this.o.res.off('close', this.onClientClose);
     this.writer.dispose();
     this.o.body.dispose();
   }

@@ -117,4 +117,46 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     turn.run(() => started.push('alone'));
     expect(started).toEqual(['alone']);
   });
+
+  test('onClose: called once when the response closes, after the next request in line started', () => {
+    const socket = new FakeSocket();
+    const a = exchange(socket);
+    const b = exchange(socket);
+    const events: string[] = [];
+    const ta = clientTurn(a.req, a.res);
+    clientTurn(b.req, b.res).run(() => events.push('b started'));
+    ta.run(() => events.push('a started'));
+    ta.onClose(() => events.push('a closed'));
+    a.res.emit('close');
+    a.res.emit('close'); // 'close' comes once; a second one calls nothing twice
+    expect(events).toEqual(['a started', 'b started', 'a closed']);
+    expect(a.res.listenerCount('close')).toBe(1); // the line's one listener, nothing of the caller's
+  });
+
+  test('onClose: every listener is called, and one added after the close is called at once', () => {
+    const socket = new FakeSocket();
+    const a = exchange(socket);
+    const turn = clientTurn(a.req, a.res);
+    const called: string[] = [];
+    turn.onClose(() => called.push('first'));
+    turn.onClose(() => called.push('second'));
+    a.res.emit('close');
+    expect(called).toEqual(['first', 'second']);
+    turn.onClose(() => called.push('late'));
+    expect(called).toEqual(['first', 'second', 'late']);
+  });
+
+  test('HTTP/2: no line, and onClose listens on the response itself', () => {
+    const a = exchange(new FakeSocket());
+    (a.req as unknown as { httpVersionMajor: number }).httpVersionMajor = 2;
+    const turn = clientTurn(a.req, a.res);
+    const started: string[] = [];
+    expect(turn.run(() => started.push('a'))).toBe(true);
+    expect(started).toEqual(['a']);
+    let closed = 0;
+    turn.onClose(() => closed++);
+    a.res.emit('close');
+    a.res.emit('close');
+    expect(closed).toBe(1);
+  });
 });

@@ -11,6 +11,7 @@ import { RecordType } from '../../lib/protocol/constants';
 import { encodeEndRequest, encodeRecord, encodeStreamEnd } from '../../lib/protocol/records';
 import { REQUEST_ID } from '../../lib/transport/connection';
 import { runRequest } from '../../lib/request-runner';
+import { clientTurn } from '../../lib/client-order';
 import { connectedPair, type Pair } from './transport/support';
 
 /**
@@ -86,6 +87,7 @@ async function run(options: {
     runRequest({
       req,
       res,
+      turn: clientTurn(req, res),
       pool,
       params: encodeRecord(RecordType.PARAMS, REQUEST_ID, Buffer.alloc(0)),
       body: emptyBody(),
@@ -140,6 +142,51 @@ describe('request phases', () => {
 });
 
 describe('runRequest', () => {
+  it('does not ask for a process for a client that left before its turn came', async () => {
+    let acquired = 0;
+    let disposed = 0;
+    const pool = {
+      timeouts: { activityTimeout: 30, requestTimeout: 60 },
+      acquire: () => {
+        acquired++;
+        return () => {};
+      },
+      recordFailure: () => {},
+    } as unknown as ProcessPool;
+    server = http.createServer((req, res) => {
+      runRequest({
+        req,
+        res,
+        // The line saw the response close already: onClose() calls back at once.
+        turn: { onClose: (listener) => listener() },
+        pool,
+        params: Buffer.alloc(0),
+        body: { ...emptyBody(), dispose: () => disposed++ },
+        app: { stderrMode: 'ReturnStdErrIn500' } as ResolvedApplication,
+        handler: { responseBufferLimit: 4194304 } as ResolvedHandler,
+        stderr: new StderrLog(asLogger(undefined), {}),
+        showDetail: false,
+        onError: () => {},
+      });
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) =>
+      (server as http.Server).listen(0, '127.0.0.1', () => resolve()),
+    );
+    const { port } = server.address() as AddressInfo;
+    const status = await new Promise<number>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/index.php', agent: false }, (response) => {
+          response.resume();
+          resolve(response.statusCode as number);
+        })
+        .on('error', reject);
+    });
+    expect(status).toBe(204);
+    expect(acquired).toBe(0);
+    expect(disposed).toBe(1);
+  });
+
   it('buffers a small response and gives it a Content-Length', async () => {
     const result = await run({
       answer: [
