@@ -3,9 +3,18 @@ import createDebug from 'debug';
 import { FastCgiBadHeaderError } from '../errors';
 import { frameResponse, type ResponseFraming } from './response-framing';
 import type { CgiResponseHead } from './response-head-parser';
-import { HeldBody } from './held-body';
+import { HeldBody, SLAB_BYTES } from './held-body';
 
 const debug = createDebug('iis-fastcgi:response');
+
+/**
+ * Held bodies smaller than this are copied out of their slab to be sent:
+ * Buffer.from() takes them from Node's shared pool (below Buffer.poolSize / 2,
+ * https://nodejs.org/api/buffer.html#class-property-bufferpoolsize), so no
+ * memory of their own, and they fit one slab.
+ */
+const COPY_OUT_BYTES = Math.min(Buffer.poolSize >>> 1, SLAB_BYTES);
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Puts one parsed CGI response on the client connection: status and headers,
@@ -43,6 +52,14 @@ export class ResponseWriter {
   /** Sends the response with the held body as its whole body. */
   sendHeld(head: CgiResponseHead): FastCgiBadHeaderError | null {
     const held = this.held;
+    if (held.length < COPY_OUT_BYTES) {
+      // Copied into Node's shared pool, a small body frees its slab at once, so
+      // the response needs no 'finish' listener to give it back (under Express
+      // each res.once is a full lookup on the response's own map, and a wrapper).
+      const body = Buffer.from(held.pieces()[0] ?? EMPTY);
+      held.recycle();
+      return this.sendBuffered(head, [body], body.length);
+    }
     const error = this.sendBuffered(head, held.pieces(), held.length);
     if (error) return error;
     this.handOver(held);

@@ -113,4 +113,44 @@ describe('ResponseWriter with held bodies over real connections', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it.each([0, 1, 4095, 4096, 32767, 32768, 100000])(
+    'a held body of %i bytes arrives whole; from half Buffer.poolSize up its slabs wait for finish',
+    async (length) => {
+      let finishListeners = -1;
+      const server = http.createServer((_req, res) => {
+        const writer = new ResponseWriter(res, false, () => {});
+        writer.hold(bodyOf(length, length));
+        const before = res.listenerCount('finish');
+        writer.sendHeld({
+          status: 200,
+          statusMessage: undefined,
+          explicitStatus: false,
+          headers: [],
+          contentLength: undefined,
+        });
+        finishListeners = res.listenerCount('finish') - before;
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        const body = await new Promise<Buffer>((resolve, reject) => {
+          http
+            .get({ port, host: '127.0.0.1', agent: false }, (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () => resolve(Buffer.concat(chunks)));
+              res.on('error', reject);
+            })
+            .on('error', reject);
+        });
+        expect(body.equals(bodyOf(length, length))).toBe(true);
+        // Below Buffer.poolSize / 2 the body is copied out and its slab is free at once.
+        expect(finishListeners).toBe(length < Buffer.poolSize >>> 1 ? 0 : 1);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    },
+  );
 });
