@@ -2,6 +2,16 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { freeSlabCount, HeldBody, SLAB_BYTES } from '../../../lib/cgi/held-body';
 import { ResponseWriter } from '../../../lib/cgi/response-writer';
+import type { CgiResponseHead } from '../../../lib/cgi/response-head-parser';
+
+/** A CGI head with nothing in it: 200, no fields, no declared length. */
+const PLAIN_HEAD: CgiResponseHead = {
+  status: 200,
+  statusMessage: undefined,
+  explicitStatus: false,
+  headers: [],
+  contentLength: undefined,
+};
 
 /** Deterministic bytes that differ per `seed`, so a body made of another's slabs shows. */
 function bodyOf(seed: number, length: number): Buffer {
@@ -75,13 +85,7 @@ describe('ResponseWriter with held bodies over real connections', () => {
       const body = bodyOf(seed, length);
       // As the runner holds STDOUT: in record-sized pieces.
       for (let at = 0; at < length; at += 65528) writer.hold(body.subarray(at, at + 65528));
-      writer.sendHeld({
-        status: 200,
-        statusMessage: undefined,
-        explicitStatus: false,
-        headers: [],
-        contentLength: undefined,
-      });
+      writer.sendHeld(PLAIN_HEAD);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
@@ -122,13 +126,7 @@ describe('ResponseWriter with held bodies over real connections', () => {
         const writer = new ResponseWriter(res, false, () => {});
         writer.hold(bodyOf(length, length));
         const before = res.listenerCount('finish');
-        writer.sendHeld({
-          status: 200,
-          statusMessage: undefined,
-          explicitStatus: false,
-          headers: [],
-          contentLength: undefined,
-        });
+        writer.sendHeld(PLAIN_HEAD);
         finishListeners = res.listenerCount('finish') - before;
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
