@@ -106,7 +106,14 @@ async function oneRun({ wrk, dir, config, floor, v8Options, duration, connection
 
 /** --trace-gc-nvp writes one `name=value` line per collection; gc=s is a scavenge. */
 function summarise(text) {
-  const totals = { scavenges: 0, markCompacts: 0, allocated: 0, promoted: 0, pauseMs: 0 };
+  const totals = {
+    scavenges: 0,
+    markCompacts: 0,
+    allocated: 0,
+    promoted: 0,
+    survived: 0,
+    pauseMs: 0,
+  };
   for (const line of text.split('\n')) {
     const kind = /\bgc=(\w+)/.exec(line)?.[1];
     if (!kind) continue;
@@ -116,6 +123,8 @@ function summarise(text) {
       totals.scavenges++;
       totals.allocated += field('allocated');
       totals.promoted += field('promoted');
+      // What was alive at the collection: requests in flight, mostly (copied or promoted).
+      totals.survived += field('new_space_survived');
     } else if (kind === 'mc' || kind === 'ms') totals.markCompacts++;
   }
   return totals;
@@ -126,6 +135,7 @@ function describe(r) {
   const perRequest = r.rps > 0 ? (r.allocated / 1024 / (r.rps * r.duration)).toFixed(1) : '?';
   return (
     `${r.rps.toFixed(0)} req/s, ${r.scavenges} scavenges, ${perRequest} KiB allocated a request, ` +
+    `${(r.survived / 1024 / Math.max(1, r.scavenges)).toFixed(0)} KiB surviving a scavenge, ` +
     `${mb(r.promoted)} MiB promoted (${((100 * r.promoted) / Math.max(1, r.allocated)).toFixed(0)} %), ` +
     `${r.markCompacts} mark-compacts, GC pause ${r.pauseMs.toFixed(0)} ms`
   );
