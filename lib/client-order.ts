@@ -28,22 +28,38 @@ export const PIPELINE_LIMIT = 64;
 
 type State = 'pending' | 'ready' | 'running' | 'done';
 
+/**
+ * Who waits for a turn, or for the response to close: an object with a
+ * method, not a closure, so that a request in flight is a few objects and
+ * not a chain of functions and their contexts (a young-generation
+ * collection copies every one of them that is still alive).
+ */
+export interface TurnTaker {
+  /** Every earlier request on the connection is answered: this one runs now. */
+  takeTurn(): void;
+}
+
+export interface ResponseCloseListener {
+  /** The response closed: finished, or its connection is gone. */
+  responseClosed(): void;
+}
+
 /** One request's place in its connection's line. */
 export interface ClientTurn {
   /**
-   * Runs `start` once every earlier request on the connection is answered.
-   * Returns false (running nothing) when PIPELINE_LIMIT requests already wait.
+   * Calls `taker.takeTurn()` once every earlier request on the connection is
+   * answered. Returns false (running nothing) when PIPELINE_LIMIT requests already wait.
    */
-  run(start: () => void): boolean;
+  run(taker: TurnTaker): boolean;
   /**
-   * Calls `listener` once when the response closes ('close' comes once per
-   * response, after 'finish' or when the connection is gone:
+   * Calls `listener.responseClosed()` once when the response closes ('close'
+   * comes once per response, after 'finish' or when the connection is gone:
    * https://nodejs.org/api/http.html#event-close_2), at once when it already
    * has. The line keeps one 'close' listener on every response it orders, so
    * whoever runs the request needs none of its own: under Express every
    * `res.on` / `res.off` is a full lookup on a map of the response's own.
    */
-  onClose(listener: () => void): void;
+  onClose(listener: ResponseCloseListener): void;
 }
 
 interface ClientLine {
@@ -53,8 +69,9 @@ interface ClientLine {
 /** A request's place: its state in the line and who waits for its response to close. */
 class Place implements ClientTurn {
   state: State = 'pending';
-  private start: (() => void) | null = null;
-  private closed: (() => void) | null = null;
+  private taker: TurnTaker | null = null;
+  /** One listener, the common case, or several (the middleware mounted twice, a test). */
+  private closeListeners: ResponseCloseListener | ResponseCloseListener[] | null = null;
 
   constructor(
     readonly req: IncomingMessage,
@@ -62,42 +79,40 @@ class Place implements ClientTurn {
     private readonly socket: Socket | undefined,
   ) {}
 
-  run(start: () => void): boolean {
+  run(taker: TurnTaker): boolean {
     if (this.state !== 'pending') return true;
     if (waitingAhead(this.line, this) > PIPELINE_LIMIT) return false;
     this.state = 'ready';
-    this.start = start;
+    this.taker = taker;
     pump(this.line, this.socket);
     return true;
   }
 
-  onClose(listener: () => void): void {
-    if (this.state === 'done') return listener();
-    const earlier = this.closed;
-    this.closed = earlier
-      ? () => {
-          earlier();
-          listener();
-        }
-      : listener;
+  onClose(listener: ResponseCloseListener): void {
+    if (this.state === 'done') return listener.responseClosed();
+    const earlier = this.closeListeners;
+    if (earlier === null) this.closeListeners = listener;
+    else if (Array.isArray(earlier)) earlier.push(listener);
+    else this.closeListeners = [earlier, listener];
   }
 
   /** Called by the one 'close' listener on the response. */
   responseClosed(): void {
     this.state = 'done';
-    this.start = null;
+    this.taker = null;
     pump(this.line, this.socket);
-    const closed = this.closed;
-    this.closed = null;
-    closed?.();
+    const listeners = this.closeListeners;
+    this.closeListeners = null;
+    if (Array.isArray(listeners)) for (const listener of listeners) listener.responseClosed();
+    else listeners?.responseClosed();
   }
 
   /** At the head of the line and ready: runs. */
   begin(): void {
     this.state = 'running';
-    const start = this.start as () => void;
-    this.start = null;
-    start();
+    const taker = this.taker as TurnTaker;
+    this.taker = null;
+    taker.takeTurn();
   }
 }
 
@@ -105,13 +120,13 @@ class Place implements ClientTurn {
 class UnorderedTurn implements ClientTurn {
   constructor(private readonly res: ServerResponse) {}
 
-  run(start: () => void): boolean {
-    start();
+  run(taker: TurnTaker): boolean {
+    taker.takeTurn();
     return true;
   }
 
-  onClose(listener: () => void): void {
-    this.res.once('close', listener);
+  onClose(listener: ResponseCloseListener): void {
+    this.res.once('close', () => listener.responseClosed());
   }
 }
 

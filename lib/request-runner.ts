@@ -2,23 +2,36 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import createDebug from 'debug';
 import type { ResolvedApplication, ResolvedHandler } from './config/types';
 import { FastCgiBadHeaderError, FastCgiError, FastCgiProcessExitedError } from './errors';
-import type { ClientTurn } from './client-order';
+import type { ClientTurn, ResponseCloseListener } from './client-order';
 import type { RequestBody } from './cgi/request-body';
 import type { RequestFacts } from './cgi/request-facts';
 import { ResponseHeadParser, type CgiResponseHead } from './cgi/response-head-parser';
 import type { StderrLog } from './cgi/stderr-log';
-import { StderrPolicy } from './cgi/stderr-policy';
+import { StderrPolicy, type DetailJudge } from './cgi/stderr-policy';
 import type { FastCgiPool, Lease, LeaseTarget } from './pool/pool-types';
 import { Exchange, type ExchangeFailure, type ExchangeListener } from './transport/exchange';
-import { ResponseWriter } from './cgi/response-writer';
+import { ResponseWriter, type DrainListener } from './cgi/response-writer';
 import { checkedPhase, type RequestPhase } from './cgi/request-phase';
 import type { RequestInfo } from './pool/instance-activity';
 import type { PoolEvents } from './pool/pool-stats';
 import type { RequestTiming } from './ops/request-timing';
-import { SlowRequestTimer } from './ops/slow-request-timer';
+import { SlowRequestTimer, type SlowListener } from './ops/slow-request-timer';
 import { isIdempotent, mayMove } from './cgi/move-rule';
 
 const debug = createDebug('iis-fastcgi:request');
+
+/**
+ * Who runs the request (the middleware's per-request object): asked through
+ * methods, so a request in flight carries no closures of its own.
+ */
+export interface RequestHost extends DetailJudge {
+  /** errorMode lets this client see the stderr text (asked only when there is some). */
+  showDetail(): boolean;
+  /** Called at most once, only while nothing has been sent to the client. */
+  onError(error: FastCgiError): void;
+  /** The request ran past requestSlowlogTimeout (already counted by the pool): log it. */
+  onSlow?(slow: PoolEvents['slow'], stderrLines: string[]): void;
+}
 
 export interface RunRequestOptions {
   req: IncomingMessage;
@@ -35,17 +48,13 @@ export interface RunRequestOptions {
   body: RequestBody;
   /** This request's FCGI_STDERR: kept for the error, every line logged whatever the modes decide. */
   stderr: StderrLog;
-  /** errorMode lets this client see the stderr text (a function: asked only when there is some). */
-  showDetail: boolean | (() => boolean);
-  /** Called at most once, only while nothing has been sent to the client. */
-  onError(error: FastCgiError): void;
+  /** Error disclosure, the error answer and the slow log: see RequestHost. */
+  host: RequestHost;
   /** Method, URI and script, for status({ full }) and the slow log. */
   request?: RequestInfo;
   /** This request's clock (histograms); `serverTiming` adds its Server-Timing header to the response. */
   timing?: RequestTiming;
   serverTiming?: boolean;
-  /** The request ran past requestSlowlogTimeout (already counted by the pool): log it. */
-  onSlow?(slow: PoolEvents['slow'], stderrLines: string[]): void;
 }
 
 /**
@@ -59,7 +68,7 @@ export function runRequest(options: RunRequestOptions): void {
   new RequestRun(options).start();
 }
 
-class RequestRun implements ExchangeListener {
+class RequestRun implements ExchangeListener, ResponseCloseListener, DrainListener, SlowListener {
   private phase: RequestPhase = 'waiting';
   private lease: Lease | null = null;
   private exchange: Exchange | null = null;
@@ -79,16 +88,16 @@ class RequestRun implements ExchangeListener {
   constructor(private readonly o: RunRequestOptions) {
     this.slowTimer = new SlowRequestTimer(
       o.app.requestSlowlogTimeout * (o.pool.timeouts.secondMs ?? 1000),
-      (elapsed) => this.onSlow(elapsed),
+      this,
     );
     this.facts = o.facts ?? o.req;
     this.isHead = this.facts.method === 'HEAD';
-    this.writer = new ResponseWriter(o.res, this.isHead, () => this.exchange?.resume());
-    this.stderrPolicy = new StderrPolicy(o.app.stderrMode, o.stderr, o.showDetail);
+    this.writer = new ResponseWriter(o.res, this.isHead, this);
+    this.stderrPolicy = new StderrPolicy(o.app.stderrMode, o.stderr, o.host);
   }
 
   start(): void {
-    this.o.turn.onClose(this.onClientClose);
+    this.o.turn.onClose(this);
     if (this.phase !== 'done') this.acquire(); // the client may have left before its turn came
   }
 
@@ -115,7 +124,7 @@ class RequestRun implements ExchangeListener {
   }
 
   /** requestSlowlogTimeout passed with the process still on this request: counted once, logged once. */
-  private onSlow(elapsed: number): void {
+  requestSlow(elapsed: number): void {
     const request = this.o.request;
     const slow = {
       pid: this.lease?.instance.pid,
@@ -125,7 +134,7 @@ class RequestRun implements ExchangeListener {
       elapsed,
     };
     this.o.pool.noteSlow(slow);
-    this.o.onSlow?.(slow, this.o.stderr.lastLines());
+    this.o.host.onSlow?.(slow, this.o.stderr.lastLines());
   }
 
   // ExchangeListener --------------------------------------------------------
@@ -257,7 +266,13 @@ class RequestRun implements ExchangeListener {
 
   // -------------------------------------------------------------------------
 
-  private readonly onClientClose = (): void => {
+  /** The client took what it had held back: the process may send again. */
+  clientDrained(): void {
+    this.exchange?.resume();
+  }
+
+  /** The response closed; unfinished, the client left: nothing more can reach it. */
+  responseClosed(): void {
     if (this.phase === 'done' || this.o.res.writableFinished) return;
     debug('client closed before the response finished');
     this.transition('done');
@@ -265,7 +280,7 @@ class RequestRun implements ExchangeListener {
     this.exchange?.abort();
     this.releaseLease('reuse');
     this.cleanUp();
-  };
+  }
 
   /** Head is known and the buffer limit is passed: send the head, then what was buffered. */
   private startStreaming(): boolean {
@@ -292,7 +307,7 @@ class RequestRun implements ExchangeListener {
     this.o.pool.recordFailure();
     debug('request failed: %s', error.message);
     if (started) this.o.res.destroy(error);
-    else this.o.onError(error);
+    else this.o.host.onError(error);
   }
 
   private releaseLease(outcome: 'reuse' | 'retire' | 'kill', reason?: string): void {

@@ -30,6 +30,7 @@ const LAYERS = [
       'connection-drain',
       'middleware',
       'middleware-types',
+      'middleware-request',
       'http-error',
     ],
   ],

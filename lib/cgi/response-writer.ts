@@ -16,6 +16,11 @@ const debug = createDebug('iis-fastcgi:response');
 const COPY_OUT_BYTES = Math.min(Buffer.poolSize >>> 1, SLAB_BYTES);
 const EMPTY = Buffer.alloc(0);
 
+/** Told when the client took what a `false` from write() held back. */
+export interface DrainListener {
+  clientDrained(): void;
+}
+
 /**
  * Puts one parsed CGI response on the client connection: status and headers,
  * then the body within the framing frameResponse() decided, with one
@@ -30,12 +35,14 @@ export class ResponseWriter {
   private sent = 0;
   private ended = false;
   private awaitingDrain = false;
+  /** The 'drain' listener, made the first time the client falls behind (most responses never do). */
+  private drained: (() => void) | null = null;
 
-  /** `onDrain` is called once the client has taken what a `false` from write() held back. */
+  /** `drain` is told once the client has taken what a `false` from write() held back. */
   constructor(
     private readonly res: ServerResponse,
     private readonly isHead: boolean,
-    private readonly onDrain: () => void,
+    private readonly drain: DrainListener,
   ) {}
 
   /** Sends status and headers for a response that streams; its body follows through write() and end(). */
@@ -118,7 +125,7 @@ export class ResponseWriter {
 
   /**
    * Streams body bytes. Returns false when the client is behind: call no
-   * more until `onDrain`. Bytes past the declared Content-Length never reach
+   * more until the DrainListener is told. Bytes past the declared Content-Length never reach
    * the client: they end the response and the connection.
    */
   write(chunk: Buffer): boolean {
@@ -138,7 +145,13 @@ export class ResponseWriter {
     // One wait at a time: many small records can arrive before the process is paused.
     if (!this.awaitingDrain) {
       this.awaitingDrain = true;
-      this.res.once('drain', this.drained);
+      this.res.once(
+        'drain',
+        (this.drained ??= () => {
+          this.awaitingDrain = false;
+          this.drain.clientDrained();
+        }),
+      );
     }
     return false;
   }
@@ -179,14 +192,9 @@ export class ResponseWriter {
   /** Drops the drain wait and the held body (the request is over, or the client left). */
   dispose(): void {
     this.dropHeld();
-    if (this.awaitingDrain) this.res.off('drain', this.drained);
+    if (this.awaitingDrain && this.drained) this.res.off('drain', this.drained);
     this.awaitingDrain = false;
   }
-
-  private readonly drained = (): void => {
-    this.awaitingDrain = false;
-    this.onDrain();
-  };
 
   /**
    * Ends a response whose framing the application broke, and closes the

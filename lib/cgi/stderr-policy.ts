@@ -31,6 +31,11 @@ export interface StderrText {
   detail(): string | undefined;
 }
 
+/** Decides whether this client may see the stderr text (the request's host: a method, not a closure). */
+export interface DetailJudge {
+  showDetail(): boolean;
+}
+
 /**
  * The one owner of a request's stderrMode: takes every FCGI_STDERR chunk,
  * says when TerminateProcess ends the request at once, and at the end of a
@@ -40,13 +45,13 @@ export class StderrPolicy {
   /**
    * `showDetail`: errorMode lets this client see the text
    * (https://learn.microsoft.com/en-us/iis/configuration/system.webserver/httperrors/);
-   * a function is asked only when there is text to show (judging the client's
+   * a judge is asked only when there is text to show (judging the client's
    * address costs every request otherwise).
    */
   constructor(
     private readonly mode: StderrMode,
     private readonly stderr: StderrText,
-    private readonly showDetail: boolean | (() => boolean),
+    private readonly showDetail: boolean | DetailJudge,
   ) {}
 
   /**
@@ -68,7 +73,8 @@ export class StderrPolicy {
   verdict(): StderrVerdict {
     const verdict = stderrVerdict(this.mode, this.stderr.hasOutput);
     if (verdict !== 'stderr-500') return verdict;
-    const show = typeof this.showDetail === 'function' ? this.showDetail() : this.showDetail;
+    const show =
+      typeof this.showDetail === 'boolean' ? this.showDetail : this.showDetail.showDetail();
     return show ? verdict : 'generic-500';
   }
 

@@ -9,14 +9,19 @@ import { timerDelay } from '../timer-delay';
  * is slow, and the elapsed time is exact. Unref'd: a request's socket, not
  * this timer, keeps Node running. Fires at most once.
  */
+/** Told once when its request ran past the timeout (the request's runner: no closure of its own). */
+export interface SlowListener {
+  requestSlow(elapsedMs: number): void;
+}
+
 export class SlowRequestTimer {
   private timer: NodeJS.Timeout | null = null;
   private fired = false;
 
-  /** `timeoutMs` 0 = off. `onSlow` gets the milliseconds since start(). */
+  /** `timeoutMs` 0 = off. `listener` gets the milliseconds since start(). */
   constructor(
     private readonly timeoutMs: number,
-    private readonly onSlow: (elapsedMs: number) => void,
+    private readonly listener: SlowListener,
   ) {}
 
   start(): void {
@@ -31,7 +36,7 @@ export class SlowRequestTimer {
       this.timer = null;
       if (performance.now() - started < this.timeoutMs) return this.arm(started);
       this.fired = true;
-      this.onSlow(Math.round(performance.now() - started));
+      this.listener.requestSlow(Math.round(performance.now() - started));
     }, timerDelay(left));
     this.timer.unref();
   }

@@ -43,7 +43,12 @@ describe("PHP's stderr lines reach serve's log with pid and URI under every stde
     }
     expect(phpChildren()).toEqual([]);
     const entry = entries(lines.join('')).find((e) => e.msg === 'pool-www stderr line');
-    expect(entry).toMatchObject({ level: 40, uri: '/stderr.php?x=1', stream: 'stderr' });
+    expect(entry).toMatchObject({
+      level: 40,
+      method: 'GET',
+      uri: '/stderr.php?x=1',
+      stream: 'stderr',
+    });
     expect(typeof entry?.pid).toBe('number');
     expect(typeof entry?.time).toBe('number');
     expect(String(entry?.pool)).toContain('php-cgi');

@@ -1,6 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clientTurn, PIPELINE_LIMIT } from '../../lib/client-order';
+import {
+  clientTurn,
+  PIPELINE_LIMIT,
+  type ResponseCloseListener,
+  type TurnTaker,
+} from '../../lib/client-order';
 
 class FakeSocket extends EventEmitter {
   destroyed = false;
@@ -9,6 +14,11 @@ class FakeSocket extends EventEmitter {
     this.emit('close');
   }
 }
+
+const turnTaker = (takeTurn: () => unknown): TurnTaker => ({ takeTurn: () => void takeTurn() });
+const closeListener = (responseClosed: () => unknown): ResponseCloseListener => ({
+  responseClosed: () => void responseClosed(),
+});
 
 function exchange(socket: FakeSocket): {
   req: IncomingMessage;
@@ -34,10 +44,10 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
       clientTurn(b.req, b.res),
       clientTurn(c.req, c.res),
     ];
-    tc.run(() => started.push('c'));
-    tb.run(() => started.push('b'));
+    tc.run(turnTaker(() => started.push('c')));
+    tb.run(turnTaker(() => started.push('b')));
     expect(started).toEqual([]); // a is not mapped yet
-    ta.run(() => started.push('a'));
+    ta.run(turnTaker(() => started.push('a')));
     expect(started).toEqual(['a']);
     a.res.emit('close');
     expect(started).toEqual(['a', 'b']);
@@ -51,7 +61,7 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     const b = exchange(socket);
     const started: string[] = [];
     const first = clientTurn(a.req, a.res);
-    clientTurn(b.req, b.res).run(() => started.push('b'));
+    clientTurn(b.req, b.res).run(turnTaker(() => started.push('b')));
     expect(clientTurn(a.req, a.res)).toBe(first); // the second middleware instance
     expect(started).toEqual([]);
     a.res.emit('close'); // answered by express.static, say
@@ -64,8 +74,10 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
       const { req, res } = exchange(socket);
       return clientTurn(req, res);
     });
-    expect(turns.slice(0, PIPELINE_LIMIT + 1).every((turn) => turn.run(() => {}))).toBe(true);
-    expect(turns[PIPELINE_LIMIT + 1].run(() => {})).toBe(false);
+    expect(turns.slice(0, PIPELINE_LIMIT + 1).every((turn) => turn.run(turnTaker(() => {})))).toBe(
+      true,
+    );
+    expect(turns[PIPELINE_LIMIT + 1].run(turnTaker(() => {}))).toBe(false);
   });
 
   test('requests still waiting when the client leaves never start', () => {
@@ -73,8 +85,8 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     const a = exchange(socket);
     const b = exchange(socket);
     const started: string[] = [];
-    clientTurn(a.req, a.res).run(() => started.push('a'));
-    clientTurn(b.req, b.res).run(() => started.push('b'));
+    clientTurn(a.req, a.res).run(turnTaker(() => started.push('a')));
+    clientTurn(b.req, b.res).run(turnTaker(() => started.push('b')));
     socket.close();
     a.res.emit('close');
     expect(started).toEqual(['a']);
@@ -84,8 +96,8 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     const one = exchange(new FakeSocket());
     const two = exchange(new FakeSocket());
     const started: string[] = [];
-    clientTurn(one.req, one.res).run(() => started.push('one'));
-    clientTurn(two.req, two.res).run(() => started.push('two'));
+    clientTurn(one.req, one.res).run(turnTaker(() => started.push('one')));
+    clientTurn(two.req, two.res).run(turnTaker(() => started.push('two')));
     expect(started).toEqual(['one', 'two']);
   });
 
@@ -96,7 +108,7 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     const responseKeys = Reflect.ownKeys(a.res).filter(
       (key) => key !== '_events' && key !== '_eventsCount',
     );
-    clientTurn(a.req, a.res).run(() => {});
+    clientTurn(a.req, a.res).run(turnTaker(() => {}));
     expect(clientTurn(a.req, a.res)).toBe(clientTurn(a.req, a.res));
     expect(Reflect.ownKeys(a.req)).toEqual(keys);
     expect(
@@ -114,7 +126,7 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     const started: string[] = [];
     const turn = clientTurn(req, res);
     expect(clientTurn(req, res)).toBe(turn);
-    turn.run(() => started.push('alone'));
+    turn.run(turnTaker(() => started.push('alone')));
     expect(started).toEqual(['alone']);
   });
 
@@ -124,9 +136,9 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     const b = exchange(socket);
     const events: string[] = [];
     const ta = clientTurn(a.req, a.res);
-    clientTurn(b.req, b.res).run(() => events.push('b started'));
-    ta.run(() => events.push('a started'));
-    ta.onClose(() => events.push('a closed'));
+    clientTurn(b.req, b.res).run(turnTaker(() => events.push('b started')));
+    ta.run(turnTaker(() => events.push('a started')));
+    ta.onClose(closeListener(() => events.push('a closed')));
     a.res.emit('close');
     a.res.emit('close'); // 'close' comes once; a second one calls nothing twice
     expect(events).toEqual(['a started', 'b started', 'a closed']);
@@ -138,12 +150,13 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     const a = exchange(socket);
     const turn = clientTurn(a.req, a.res);
     const called: string[] = [];
-    turn.onClose(() => called.push('first'));
-    turn.onClose(() => called.push('second'));
+    turn.onClose(closeListener(() => called.push('first')));
+    turn.onClose(closeListener(() => called.push('second')));
+    turn.onClose(closeListener(() => called.push('third')));
     a.res.emit('close');
-    expect(called).toEqual(['first', 'second']);
-    turn.onClose(() => called.push('late'));
-    expect(called).toEqual(['first', 'second', 'late']);
+    expect(called).toEqual(['first', 'second', 'third']);
+    turn.onClose(closeListener(() => called.push('late')));
+    expect(called).toEqual(['first', 'second', 'third', 'late']);
   });
 
   test('HTTP/2: no line, and onClose listens on the response itself', () => {
@@ -151,10 +164,10 @@ describe('clientTurn: one mapped request at a time per connection, in arrival or
     (a.req as unknown as { httpVersionMajor: number }).httpVersionMajor = 2;
     const turn = clientTurn(a.req, a.res);
     const started: string[] = [];
-    expect(turn.run(() => started.push('a'))).toBe(true);
+    expect(turn.run(turnTaker(() => started.push('a')))).toBe(true);
     expect(started).toEqual(['a']);
     let closed = 0;
-    turn.onClose(() => closed++);
+    turn.onClose(closeListener(() => closed++));
     a.res.emit('close');
     a.res.emit('close');
     expect(closed).toBe(1);

@@ -94,11 +94,13 @@ async function run(options: {
       app: { stderrMode: options.stderrMode ?? 'ReturnStdErrIn500' } as ResolvedApplication,
       handler: { responseBufferLimit: options.bufferLimit ?? 4194304 } as ResolvedHandler,
       stderr: new StderrLog(asLogger(undefined), {}),
-      showDetail: options.showDetail ?? true,
-      onError: (error) => {
-        errors.push(error);
-        res.writeHead(error.status, { 'Content-Length': '0', Connection: 'close' });
-        res.end();
+      host: {
+        showDetail: () => options.showDetail ?? true,
+        onError: (error) => {
+          errors.push(error);
+          res.writeHead(error.status, { 'Content-Length': '0', Connection: 'close' });
+          res.end();
+        },
       },
     });
   });
@@ -158,15 +160,14 @@ describe('runRequest', () => {
         req,
         res,
         // The line saw the response close already: onClose() calls back at once.
-        turn: { onClose: (listener) => listener() },
+        turn: { onClose: (listener) => listener.responseClosed() },
         pool,
         params: Buffer.alloc(0),
         body: { ...emptyBody(), dispose: () => disposed++ },
         app: { stderrMode: 'ReturnStdErrIn500' } as ResolvedApplication,
         handler: { responseBufferLimit: 4194304 } as ResolvedHandler,
         stderr: new StderrLog(asLogger(undefined), {}),
-        showDetail: false,
-        onError: () => {},
+        host: { showDetail: () => false, onError: () => {} },
       });
       res.writeHead(204).end();
     });

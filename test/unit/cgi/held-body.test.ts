@@ -4,6 +4,8 @@ import { freeSlabCount, HeldBody, SLAB_BYTES } from '../../../lib/cgi/held-body'
 import { ResponseWriter } from '../../../lib/cgi/response-writer';
 import type { CgiResponseHead } from '../../../lib/cgi/response-head-parser';
 
+const NO_DRAIN = { clientDrained: (): void => {} };
+
 /** A CGI head with nothing in it: 200, no fields, no declared length. */
 const PLAIN_HEAD: CgiResponseHead = {
   status: 200,
@@ -81,7 +83,7 @@ describe('ResponseWriter with held bodies over real connections', () => {
     const server = http.createServer((req, res) => {
       const seed = Number(req.url!.slice(1));
       const length = (seed % 5) * SLAB_BYTES + seed * 13;
-      const writer = new ResponseWriter(res, false, () => {});
+      const writer = new ResponseWriter(res, false, NO_DRAIN);
       const body = bodyOf(seed, length);
       // As the runner holds STDOUT: in record-sized pieces.
       for (let at = 0; at < length; at += 65528) writer.hold(body.subarray(at, at + 65528));
@@ -123,7 +125,7 @@ describe('ResponseWriter with held bodies over real connections', () => {
     async (length) => {
       let finishListeners = -1;
       const server = http.createServer((_req, res) => {
-        const writer = new ResponseWriter(res, false, () => {});
+        const writer = new ResponseWriter(res, false, NO_DRAIN);
         writer.hold(bodyOf(length, length));
         const before = res.listenerCount('finish');
         writer.sendHeld(PLAIN_HEAD);

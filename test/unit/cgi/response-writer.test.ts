@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { ResponseWriter } from '../../../lib/cgi/response-writer';
 import type { CgiResponseHead } from '../../../lib/cgi/response-head-parser';
 
+const NO_DRAIN = { clientDrained: (): void => {} };
+
 const head = (over: Partial<CgiResponseHead> = {}): CgiResponseHead => ({
   status: 200,
   statusMessage: undefined,
@@ -49,7 +51,7 @@ describe('ResponseWriter', () => {
       let refused: unknown;
       const got = await serve((res) => {
         res.setHeader('X-Earlier', 'kept');
-        refused = new ResponseWriter(res, false, () => {}).sendBuffered(
+        refused = new ResponseWriter(res, false, NO_DRAIN).sendBuffered(
           head({ headers, contentLength: 3 }),
           [Buffer.from('abc')],
           3,
@@ -68,7 +70,7 @@ describe('ResponseWriter', () => {
   test('framing set by earlier middleware is replaced by ours', async () => {
     const got = await serve((res) => {
       res.setHeader('Content-Length', '999');
-      new ResponseWriter(res, false, () => {}).sendBuffered(
+      new ResponseWriter(res, false, NO_DRAIN).sendBuffered(
         head({ headers: ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'] }),
         [Buffer.from('ab'), Buffer.from('c')],
         3,
@@ -95,7 +97,7 @@ describe('ResponseWriter', () => {
     test('repeated fields stay separate lines, whatever their spelling; the framing is ours', async () => {
       const got = await serve((res) => {
         before(res);
-        new ResponseWriter(res, false, () => {}).sendBuffered(
+        new ResponseWriter(res, false, NO_DRAIN).sendBuffered(
           head({
             headers: ['Set-Cookie', 'a=1', 'X-App', 'x', 'set-cookie', 'b=2', 'Vary', 'Accept'],
             contentLength: 3,
@@ -115,7 +117,7 @@ describe('ResponseWriter', () => {
     test('a reason phrase and a length mismatch (Connection: close) go out', async () => {
       const got = await serve((res) => {
         before(res);
-        new ResponseWriter(res, false, () => {}).sendBuffered(
+        new ResponseWriter(res, false, NO_DRAIN).sendBuffered(
           head({ status: 404, statusMessage: 'Gone Fishing', contentLength: 10 }),
           [Buffer.from('abc')],
           3,
@@ -131,7 +133,7 @@ describe('ResponseWriter', () => {
       let refused: unknown;
       const got = await serve((res) => {
         before(res);
-        refused = new ResponseWriter(res, false, () => {}).sendBuffered(
+        refused = new ResponseWriter(res, false, NO_DRAIN).sendBuffered(
           head({ status: 200, statusMessage: 'OK\x00', headers: ['X-App', 'x'] }),
           [Buffer.from('abc')],
           3,
@@ -147,7 +149,7 @@ describe('ResponseWriter', () => {
 
   test('streaming: bytes past the declared length are dropped', async () => {
     const got = await serve((res) => {
-      const writer = new ResponseWriter(res, false, () => {});
+      const writer = new ResponseWriter(res, false, NO_DRAIN);
       writer.startStreaming(head({ contentLength: 5 }));
       writer.write(Buffer.from('hel'));
       writer.write(Buffer.from('lo, and more'));
@@ -162,7 +164,7 @@ describe('ResponseWriter', () => {
     let most = 0;
     let drains = 0;
     await serve((res) => {
-      const writer = new ResponseWriter(res, false, () => drains++);
+      const writer = new ResponseWriter(res, false, { clientDrained: () => void drains++ });
       writer.startStreaming(head());
       const big = Buffer.alloc(64 * 1024, 0x61);
       for (let i = 0; i < 200; i++) {

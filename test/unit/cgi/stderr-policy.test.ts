@@ -74,9 +74,9 @@ describe('StderrPolicy', () => {
     expect(new StderrPolicy('ReturnStdErrIn500', text(), true).verdict()).toBe('respond');
   });
 
-  test('showDetail as a function is asked only when there is text a 500 could show', () => {
+  test('a DetailJudge is asked only when there is text a 500 could show', () => {
     let asked = 0;
-    const ask = (answer: boolean) => () => (asked++, answer);
+    const ask = (answer: boolean) => ({ showDetail: () => (asked++, answer) });
     expect(new StderrPolicy('ReturnStdErrIn500', text(), ask(true)).verdict()).toBe('respond');
     expect(new StderrPolicy('IgnoreAndReturn200', text('x'), ask(true)).verdict()).toBe('respond');
     expect(asked).toBe(0);

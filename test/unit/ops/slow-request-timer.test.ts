@@ -1,5 +1,9 @@
-import { SlowRequestTimer } from '../../../lib/ops/slow-request-timer';
+import { SlowRequestTimer, type SlowListener } from '../../../lib/ops/slow-request-timer';
 import { MAX_TIMER_DELAY_MS } from '../../../lib/timer-delay';
+
+const recordInto = (fired: number[]): SlowListener => ({
+  requestSlow: (elapsed) => void fired.push(elapsed),
+});
 
 describe('SlowRequestTimer', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -7,7 +11,7 @@ describe('SlowRequestTimer', () => {
 
   it('fires once after the timeout, never again, and not after clear()', () => {
     const fired: number[] = [];
-    const timer = new SlowRequestTimer(1000, (elapsed) => fired.push(elapsed));
+    const timer = new SlowRequestTimer(1000, recordInto(fired));
     timer.start();
     jest.advanceTimersByTime(999);
     expect(fired).toEqual([]);
@@ -18,7 +22,7 @@ describe('SlowRequestTimer', () => {
     jest.advanceTimersByTime(5000);
     expect(fired).toHaveLength(1);
 
-    const cleared = new SlowRequestTimer(1000, (elapsed) => fired.push(elapsed));
+    const cleared = new SlowRequestTimer(1000, recordInto(fired));
     cleared.start();
     cleared.clear();
     jest.advanceTimersByTime(5000);
@@ -27,8 +31,10 @@ describe('SlowRequestTimer', () => {
   });
 
   it.each([0, -1, NaN])('%p is off: no timer at all', (ms) => {
-    const timer = new SlowRequestTimer(ms, () => {
-      throw new Error('fired');
+    const timer = new SlowRequestTimer(ms, {
+      requestSlow: () => {
+        throw new Error('fired');
+      },
     });
     timer.start();
     expect(jest.getTimerCount()).toBe(0);
@@ -37,7 +43,7 @@ describe('SlowRequestTimer', () => {
   it('a timeout beyond the 24.8-day timer limit (the range goes to 30 days) waits it out in full', () => {
     const thirtyDays = 2_592_000_000;
     const fired: number[] = [];
-    const timer = new SlowRequestTimer(thirtyDays, (elapsed) => fired.push(elapsed));
+    const timer = new SlowRequestTimer(thirtyDays, recordInto(fired));
     timer.start();
     jest.advanceTimersByTime(MAX_TIMER_DELAY_MS);
     expect(fired).toEqual([]);
