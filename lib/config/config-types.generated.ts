@@ -115,6 +115,12 @@ export interface ApplicationConfig {
   pingResponse?: string;
   /** Seconds between two active checks (pingPath) of each endpoint; not an IIS attribute. @default 5 */
   healthCheckInterval?: number;
+  /**
+   * Which connections to the endpoints are kept for the next request (FCGI_KEEP_CONN); not an IIS
+   * attribute (nginx's fastcgi_keep_conn, HAProxy's option keep-conn, both off by default).
+   * @default "unix"
+   */
+  keepConnections?: 'unix' | 'always' | 'never';
 }
 
 /** A <handlers><add> entry: which requests go to which module (FastCgiModule for FastCGI applications). */

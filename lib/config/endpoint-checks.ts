@@ -16,6 +16,7 @@ export const REMOTE_APPLICATION_ATTRIBUTES = [
   'pingPath',
   'pingResponse',
   'healthCheckInterval',
+  'keepConnections',
 ] as const;
 
 /** An application's `endpoints` (shape checked by the schema): every address parses, none twice. */

@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import { FastCgiProcessExitedError } from '../errors';
-import { FastCgiConnection, reusedReads } from '../transport/connection';
+import { FastCgiConnection } from '../transport/connection';
+import { reusedReads } from '../transport/reused-reads';
 import { timerDelay } from '../timer-delay';
 import type { AddressResolver } from './address';
 
@@ -16,6 +17,7 @@ export function connectRemote(
   label: string,
   timeoutMs: number,
   onIdleClose: (connection: FastCgiConnection) => void,
+  keep: boolean,
 ): Promise<FastCgiConnection> {
   return new Promise<FastCgiConnection>((resolve, reject) => {
     let socket: net.Socket | null = null;
@@ -46,7 +48,7 @@ export function connectRemote(
         clearTimeout(timer);
         s.off('error', onError);
         // Wrapped at once, so the socket is never without an 'error' listener.
-        const connection = new FastCgiConnection(s, reads);
+        const connection = new FastCgiConnection(s, reads, keep);
         connection.setIdleCloseListener(() => onIdleClose(connection));
         resolve(connection);
       });

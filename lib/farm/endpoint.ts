@@ -21,6 +21,16 @@ import { EndpointHealth, type HealthState } from './endpoint-health';
  */
 export const IDLE_CONNECTION_MS = 2000;
 
+/**
+ * How long a connection whose request asked php-fpm to close it (no
+ * FCGI_KEEP_CONN) waits for php-fpm to do so. php-fpm closes right after
+ * END_REQUEST, so the connection's TIME_WAIT stays on its side (as behind
+ * nginx, whose requests do not keep the connection either) and not among
+ * this host's ephemeral ports; a responder that ignores the flag is closed
+ * by us after this.
+ */
+export const CLOSE_WAIT_MS = 1000;
+
 export interface EndpointOptions {
   readonly address: EndpointAddress;
   readonly weight: number;
@@ -30,6 +40,8 @@ export interface EndpointOptions {
   /** Deadline for one connect (lookup included). */
   readonly connectMs: number;
   readonly idleMs?: number;
+  /** Connections are kept for the next request (keepConnections, endpoint-list.ts). */
+  readonly keep: boolean;
 }
 
 /**
@@ -46,6 +58,8 @@ export class Endpoint implements LeaseTarget {
   private readonly health: EndpointHealth;
   private readonly resolver: AddressResolver;
   private readonly idle: IdleList<FastCgiConnection>;
+  /** Connections of answered one-request exchanges, until php-fpm closes them (CLOSE_WAIT_MS). */
+  private readonly closing: IdleList<FastCgiConnection>;
   private readonly open = new Set<FastCgiConnection>();
   private inFlightCount = 0;
   private served = 0;
@@ -62,6 +76,7 @@ export class Endpoint implements LeaseTarget {
     this.idle = new IdleList(options.idleMs ?? IDLE_CONNECTION_MS, (connection) =>
       this.drop(connection),
     );
+    this.closing = new IdleList(CLOSE_WAIT_MS, (connection) => this.drop(connection));
   }
 
   get inFlight(): number {
@@ -103,8 +118,12 @@ export class Endpoint implements LeaseTarget {
       if (kept.usable && !kept.expiredUnused(now)) return Promise.resolve(kept);
       this.drop(kept);
     }
-    return connectRemote(this.resolver, this.text, this.options.connectMs, (c) =>
-      this.onIdleClose(c),
+    return connectRemote(
+      this.resolver,
+      this.text,
+      this.options.connectMs,
+      (c) => this.onIdleClose(c),
+      this.options.keep,
     ).then((connection) => {
       if (this.closed) {
         connection.destroy();
@@ -117,7 +136,7 @@ export class Endpoint implements LeaseTarget {
 
   /** A connection of its own for the active check: not kept, not counted against maxInstances. */
   connectForCheck(): Promise<FastCgiConnection> {
-    return connectRemote(this.resolver, this.text, this.options.connectMs, () => {});
+    return connectRemote(this.resolver, this.text, this.options.connectMs, () => {}, false);
   }
 
   /** take() failed to connect: the request never reached PHP. */
@@ -143,7 +162,9 @@ export class Endpoint implements LeaseTarget {
     if (outcome === 'reuse') {
       this.served++;
       this.health.noteSuccess();
-      if (connection.usable && !connection.inFlight && !this.closed) this.idle.push(connection);
+      const open = connection.usable && !connection.inFlight && !this.closed;
+      if (open && connection.keep) this.idle.push(connection);
+      else if (open) this.closing.push(connection);
       else this.drop(connection);
       return;
     }
@@ -209,7 +230,9 @@ export class Endpoint implements LeaseTarget {
   close(): void {
     this.closed = true;
     this.idle.close();
-    for (const connection of this.idle.takeAll()) this.drop(connection);
+    this.closing.close();
+    for (const connection of [...this.idle.takeAll(), ...this.closing.takeAll()])
+      this.drop(connection);
   }
 
   /** Node is exiting: every connection goes now. */
@@ -220,8 +243,9 @@ export class Endpoint implements LeaseTarget {
   }
 
   private onIdleClose(connection: FastCgiConnection): void {
-    // php-fpm closed a kept-alive connection (a worker recycled at pm.max_requests, a reload).
-    this.idle.remove(connection);
+    // php-fpm closed a kept-alive connection (a worker recycled at pm.max_requests, a reload),
+    // or, as asked, the connection of an answered one-request exchange.
+    if (!this.idle.remove(connection)) this.closing.remove(connection);
     this.drop(connection);
   }
 

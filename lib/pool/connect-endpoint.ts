@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import { FastCgiProcessExitedError, type FastCgiError } from '../errors';
-import { FastCgiConnection, reusedReads } from '../transport/connection';
+import { FastCgiConnection } from '../transport/connection';
+import { reusedReads } from '../transport/reused-reads';
 import type { ListenEndpoint } from '../transport/listen-endpoint';
 
 /**

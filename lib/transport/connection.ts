@@ -3,45 +3,10 @@ import { FastCgiError, FastCgiProcessExitedError, FastCgiProtocolError } from '.
 import { RecordType } from '../protocol/constants';
 import { RecordReader, type FastCgiRecord } from '../protocol/record-reader';
 import { decodeEndRequestBody } from '../protocol/records';
+import type { ReusedReads } from './reused-reads';
 
 /** The one request id used on a connection: processes serve one request at a time. */
 export const REQUEST_ID = 1;
-
-/** Size of a connection's one read buffer (what Node would allocate afresh for every read). */
-const READ_BUFFER_BYTES = 64 * 1024;
-
-/**
- * Socket options that make every read of a connection land in one buffer of
- * its own, reused for the next read (net.connect's `onread`), instead of a
- * fresh 64 KiB buffer per read that the garbage collector must find: a
- * 1 MiB response was 16 such buffers. Pass `onread` to net.connect and the
- * whole object to the FastCgiConnection made from that socket.
- *
- * The price is a rule every reader of the connection keeps: a chunk (and
- * every record content cut from it) is valid only during the call that
- * delivers it. Whoever keeps bytes past that copies them (ExchangeListener).
- */
-export interface ReusedReads {
-  readonly onread: net.OnReadOpts;
-  bind(connection: FastCgiConnection): void;
-}
-
-export function reusedReads(): ReusedReads {
-  let target: FastCgiConnection | null = null;
-  return {
-    onread: {
-      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
-      callback: (length: number, buffer: Uint8Array): boolean => {
-        // No byte can come before 'connect' wrapped the socket: we speak first.
-        target?.read(Buffer.from(buffer.buffer, buffer.byteOffset, length));
-        return true;
-      },
-    },
-    bind: (connection) => {
-      target = connection;
-    },
-  };
-}
 
 /** Receives the records of the request in flight on a connection. */
 export interface ExchangeSink {
@@ -88,8 +53,17 @@ export class FastCgiConnection {
   private carried = false;
   private readonly openedAt = Date.now();
 
-  /** `reads`: the socket was made with reusedReads()'s `onread`; without, its 'data' events are read. */
-  constructor(socket: net.Socket, reads?: ReusedReads) {
+  /**
+   * `reads`: the socket was made with reusedReads()'s `onread` (reused-reads.ts); without, its 'data' events are read.
+   * `keep`: its requests ask the application to keep the connection (FCGI_KEEP_CONN); false:
+   * "the application closes the connection after responding to this request"
+   * (FastCGI specification, 5.1, https://fastcgi-archives.github.io/FastCGI_Specification.html).
+   */
+  constructor(
+    socket: net.Socket,
+    reads?: ReusedReads,
+    readonly keep = true,
+  ) {
     this.socket = socket;
     this.reader = new RecordReader(
       (record) => this.dispatch(record),
@@ -170,7 +144,7 @@ export class FastCgiConnection {
     this.socket.destroy();
   }
 
-  /** A chunk read from the socket; valid only during this call (see ReusedReads). */
+  /** A chunk read from the socket; valid only during this call (reused-reads.ts). */
   read(chunk: Buffer): void {
     if (!this.sink) {
       // Bytes while no request is in flight belong to no request: they would

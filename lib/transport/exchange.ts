@@ -75,6 +75,7 @@ export function exchangeTimeouts(
 }
 
 const BEGIN_KEEP_CONN = encodeBeginRequest(REQUEST_ID, Role.RESPONDER, FCGI_KEEP_CONN);
+const BEGIN_ONE_REQUEST = encodeBeginRequest(REQUEST_ID, Role.RESPONDER, 0);
 const STDIN_END = encodeStreamEnd(RecordType.STDIN, REQUEST_ID);
 const ABORT = encodeAbortRequest(REQUEST_ID);
 /** A body in memory up to this size is copied into the request's one write; a larger one is not. */
@@ -138,14 +139,15 @@ export class Exchange implements ExchangeSink {
     const buffer = Buffer.isBuffer(body) ? body : null;
     const pieces = held ? held.pieces() : buffer ? [buffer] : body === null ? [] : null;
     const length = held?.length ?? buffer?.length ?? 0;
+    const begin = this.connection.keep ? BEGIN_KEEP_CONN : BEGIN_ONE_REQUEST;
     if (pieces !== null && length <= WHOLE_REQUEST_BODY_LIMIT) {
-      socket.write(encodeWholeRequest(BEGIN_KEEP_CONN, params, REQUEST_ID, pieces));
+      socket.write(encodeWholeRequest(begin, params, REQUEST_ID, pieces));
       this.stdinEnded = true;
       return;
     }
     // A larger body goes out as it is (a writev of its records), not copied into one buffer.
     socket.cork();
-    socket.write(BEGIN_KEEP_CONN);
+    socket.write(begin);
     socket.write(params);
     if (pieces !== null) {
       for (const piece of pieces)

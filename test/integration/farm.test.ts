@@ -17,6 +17,7 @@ import type { EndpointStats } from '../../lib/pool/pool-stats';
 const SCRIPTS: Record<string, string> = {
   'who.php': `<?php if (isset($_GET['sleep'])) { usleep(1000 * (int) $_GET['sleep']); } echo getenv('FPM_NAME');`,
   'status.php': `<?php $s = fpm_get_status(); echo json_encode(['name' => getenv('FPM_NAME'), 'maxListenQueue' => $s['max-listen-queue']]);`,
+  'size.php': `<?php $n = (int) $_GET['n']; for ($i = 0; $i < $n; $i += 1000) { echo str_pad('', min(1000, $n - $i), chr(97 + ($i / 1000) % 26)); }`,
   'post.php': `<?php file_put_contents(__DIR__ . '/side-' . getenv('FPM_NAME') . '.txt', $_POST['id'] . "\\n", FILE_APPEND); usleep(1000 * (int) $_POST['sleep']); echo getenv('FPM_NAME');`,
 };
 
@@ -85,6 +86,38 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** /proc/net/tcp's spelling of a loopback host:port (little-endian address, big-endian port). */
+function procAddress(address: string): string {
+  const [host, port] = address.split(':');
+  const bytes = host.split('.').map((b) => Number(b).toString(16).padStart(2, '0'));
+  return `${bytes.reverse().join('')}:${Number(port).toString(16).padStart(4, '0')}`.toUpperCase();
+}
+
+/**
+ * TCP connections in TIME_WAIT with `address` (host:port) as their local end
+ * (`side` 'local': php-fpm's side of them) or as their remote end ('remote':
+ * ours), from /proc/net/tcp (state 06).
+ */
+function timeWait(address: string, side: 'local' | 'remote'): number {
+  const wanted = procAddress(address);
+  return fs
+    .readFileSync('/proc/net/tcp', 'latin1')
+    .split('\n')
+    .filter((line) => {
+      const f = line.trim().split(/\s+/);
+      return f[side === 'local' ? 1 : 2] === wanted && f[3] === '06';
+    }).length;
+}
+
+/** The body size.php sends for `n`: 1000-byte runs of a, b, c, …. */
+function sized(n: number): string {
+  let text = '';
+  for (let i = 0; i < n; i += 1000) {
+    text += String.fromCharCode(97 + ((i / 1000) % 26)).repeat(Math.min(1000, n - i));
+  }
+  return text;
 }
 
 function post(url: string, fields: Record<string, string>) {
@@ -262,6 +295,46 @@ describe('remote FastCGI endpoints (php-fpm farms)', () => {
     );
     expect(s.php.stats()[0]).toMatchObject({ queued: 0, busy: 0 });
     expect(endpoints(s).map((e) => e.state)).toEqual(['ejected', 'ejected']);
+  });
+
+  it('over TCP, a connection per request (keepConnections "unix"): whole responses of one to many php-fpm writes, php-fpm closes each connection and holds its TIME_WAIT', async () => {
+    const a = await fpm('a', '127.0.0.2');
+    const s = await site({ endpoints: [a.address] });
+    const before = { theirs: timeWait(a.address, 'local'), ours: timeWait(a.address, 'remote') };
+    const sizes = [0, 1, 4096, 8191, 8192, 8193, 16384, 40000, 65536, 200001, 1048576];
+    for (const n of sizes) {
+      const res = await request(`${s.url}/size.php?n=${n}`);
+      expect(res.status).toBe(200);
+      expect(res.text.length).toBe(n);
+      expect(res.text === sized(n)).toBe(true);
+    }
+    // Concurrently too: every request its own connection, never more than maxInstances.
+    const many = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => request(`${s.url}/size.php?n=${20000 + i}`)),
+    );
+    expect(many.map((r) => r.text.length)).toEqual(Array.from({ length: 12 }, (_, i) => 20000 + i));
+    const served = sizes.length + 12;
+    expect(endpoints(s)[0]).toMatchObject({ served, idle: 0, failed: 0, busy: 0 });
+    // php-fpm closed first (the FastCGI specification's "the application
+    // closes the connection"), so the TIME_WAIT of every connection is on its
+    // side (its listening address), none among this host's ephemeral ports.
+    await until(
+      'php-fpm to close every connection',
+      () => timeWait(a.address, 'local') - before.theirs >= served,
+    );
+    expect(timeWait(a.address, 'remote') - before.ours).toBe(0);
+  });
+
+  it('keepConnections "always" keeps TCP connections for the next request', async () => {
+    const a = await fpm('a', '127.0.0.2');
+    const s = await site({ endpoints: [a.address], keepConnections: 'always' });
+    const before = timeWait(a.address, 'local') + timeWait(a.address, 'remote');
+    for (let i = 0; i < 5; i++) {
+      const res = await request(`${s.url}/size.php?n=3000`);
+      expect(res.text).toBe(sized(3000));
+    }
+    expect(endpoints(s)[0]).toMatchObject({ served: 5, idle: 1 });
+    expect(timeWait(a.address, 'local') + timeWait(a.address, 'remote')).toBe(before);
   });
 
   it('serves through a Unix socket endpoint', async () => {

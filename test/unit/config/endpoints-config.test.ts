@@ -53,6 +53,7 @@ describe('endpoints in the config (issue 12)', () => {
       pingPath: '/ping',
       pingResponse: 'pong',
       healthCheckInterval: 5,
+      keepConnections: 'unix',
     });
   });
 
@@ -88,6 +89,7 @@ describe('endpoints in the config (issue 12)', () => {
     [{ failTimeout: 0 }, '/fastCgi/application/0/failTimeout'],
     [{ healthCheckInterval: 0 }, '/fastCgi/application/0/healthCheckInterval'],
     [{ loadBalancingCookie: '' }, '/fastCgi/application/0/loadBalancingCookie'],
+    [{ keepConnections: 'tcp' }, '/fastCgi/application/0/keepConnections'],
   ])('refuses %j', (extra, pointer) => {
     expect(problems(farm(['127.0.0.2:9000'], extra)).map((p) => p.path)).toContain(pointer);
   });

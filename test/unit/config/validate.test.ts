@@ -83,6 +83,7 @@ describe('validateConfig: a valid config', () => {
         pingPath: '',
         pingResponse: 'pong',
         healthCheckInterval: 5,
+        keepConnections: 'unix',
       },
     ]);
     expect(config.handlers).toEqual([
@@ -166,6 +167,7 @@ describe('validateConfig: a valid config', () => {
       pingPath: '',
       pingResponse: 'pong',
       healthCheckInterval: 5,
+      keepConnections: 'unix',
     });
     expect(config.handlers[1]).toEqual({
       name: 'Static',

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { EndpointPool } from '../../../lib/farm/endpoint-pool';
-import type { Endpoint } from '../../../lib/farm/endpoint';
+import { CLOSE_WAIT_MS, type Endpoint } from '../../../lib/farm/endpoint';
 import type { ResolvedApplication } from '../../../lib/config/types';
 import type { FastCgiError } from '../../../lib/errors';
 import type { Lease } from '../../../lib/pool/pool-types';
@@ -10,12 +10,14 @@ const servers: net.Server[] = [];
 const sockets = new Set<net.Socket>();
 const pools: EndpointPool[] = [];
 
-async function peer(): Promise<string> {
+/** `onConnection` sees each accepted socket (the tests' stand-in for php-fpm closing its side). */
+async function peer(onConnection: (socket: net.Socket) => void = () => {}): Promise<string> {
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => {});
     socket.on('close', () => sockets.delete(socket));
     socket.resume();
+    onConnection(socket);
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -47,6 +49,8 @@ function pool(endpoints: string[], app: Partial<ResolvedApplication> = {}): Endp
       pingPath: '',
       pingResponse: 'pong',
       healthCheckInterval: 5,
+      // Most tests here are about kept connections; 'unix' (the default) has its own tests below.
+      keepConnections: 'always',
       ...app,
     } as ResolvedApplication,
     { key: 'farm|' },
@@ -105,6 +109,51 @@ describe('EndpointPool', () => {
       failed: 1,
       state: 'ejected',
     });
+  });
+
+  it("keepConnections 'unix' (default) over TCP: a released connection is not reused; it goes when the peer closes it", async () => {
+    const accepted: net.Socket[] = [];
+    const p = pool([await peer((socket) => accepted.push(socket))], {
+      keepConnections: 'unix',
+    });
+    const first = await acquire(p).result;
+    expect(first.lease?.connection.keep).toBe(false);
+    first.lease?.release('reuse');
+    expect(p.stats().endpoints?.[0]).toMatchObject({ busy: 0, idle: 0, served: 1 });
+    const second = await acquire(p).result;
+    expect(second.lease?.connection).not.toBe(first.lease?.connection);
+    expect(accepted).toHaveLength(2);
+    // php-fpm closes the connection after END_REQUEST, as the missing FCGI_KEEP_CONN asks.
+    const ours = new Promise((resolve) => accepted[0].once('close', resolve));
+    accepted[0].end();
+    await ours;
+    expect(first.lease?.connection.usable).toBe(false);
+    second.lease?.release('reuse');
+    expect(p.stats().endpoints?.[0]).toMatchObject({ busy: 0, idle: 0, served: 2 });
+  });
+
+  it('a peer that keeps a connection it was asked to close is closed by us after CLOSE_WAIT_MS', async () => {
+    const accepted: net.Socket[] = [];
+    const p = pool([await peer((socket) => accepted.push(socket))], { keepConnections: 'never' });
+    const first = await acquire(p).result;
+    const started = Date.now();
+    first.lease?.release('reuse');
+    await new Promise((resolve) => accepted[0].once('end', resolve));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(CLOSE_WAIT_MS - 50);
+    expect(first.lease?.connection.usable).toBe(false);
+  });
+
+  it('a connection made for a withdrawn request is kept for the next one, whatever keepConnections says', async () => {
+    const accepted: net.Socket[] = [];
+    const p = pool([await peer((socket) => accepted.push(socket))], { keepConnections: 'never' });
+    const withdrawn = acquire(p);
+    withdrawn.withdraw();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // It carried no request, so asking for one request on it later is still possible.
+    const next = await acquire(p).result;
+    expect(next.error).toBeNull();
+    expect(accepted).toHaveLength(1);
+    next.lease?.release('reuse');
   });
 
   it('a refused connection moves the request to the next endpoint and ejects the refusing one', async () => {

@@ -127,6 +127,27 @@ describe('Exchange: what goes on the wire', () => {
     expect(rest.every((r) => r.requestId === REQUEST_ID)).toBe(true);
   });
 
+  test('a connection that is not kept asks for one request: BEGIN_REQUEST without KEEP_CONN, whatever the body', async () => {
+    await pair.close();
+    pair = await connectedPair(false);
+    listener = new RecordingListener(pair.changes);
+    for (const body of [null, Buffer.alloc(100, 1), Buffer.alloc(200_000, 2)]) {
+      pair.records.length = 0;
+      startExchange(body);
+      await pair.changes.until(hasStdinEnd);
+      const [begin] = pair.records;
+      expect(begin.type).toBe(RecordType.BEGIN_REQUEST);
+      expect(decodeBeginRequestBody(begin.content)).toEqual({
+        role: Role.RESPONDER,
+        flags: 0,
+        keepConn: false,
+      });
+      pair.peer.write(Buffer.concat([stdout('Content-Type: text/plain\r\n\r\nok'), endRequest()]));
+      await pair.changes.until(() => listener.completed.length === 1);
+      listener = new RecordingListener(pair.changes);
+    }
+  });
+
   test('a body is sent as STDIN records (split at the record limit), empty chunks skipped, then the empty STDIN', async () => {
     const big = Buffer.alloc(150_000);
     for (let i = 0; i < big.length; i++) big[i] = i % 253;

@@ -56,17 +56,18 @@ export interface Pair {
   close(): Promise<void>;
 }
 
-export async function connectedPair(): Promise<Pair> {
+/** `keep`: the connection's requests ask the peer to keep it (FastCgiConnection's `keep`). */
+export async function connectedPair(keep = true): Promise<Pair> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iisfcgi-tr-'));
   try {
-    return await connectIn(dir);
+    return await connectIn(dir, keep);
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
 }
 
-async function connectIn(dir: string): Promise<Pair> {
+async function connectIn(dir: string, keep: boolean): Promise<Pair> {
   const socketPath = path.join(dir, 'app.sock');
   const server = net.createServer();
   await new Promise<void>((resolve, reject) => {
@@ -107,7 +108,7 @@ async function connectIn(dir: string): Promise<Pair> {
   peer.on('end', onClosed);
   peer.on('close', onClosed);
 
-  const connection = new FastCgiConnection(client);
+  const connection = new FastCgiConnection(client, undefined, keep);
   return {
     connection,
     peer,
