@@ -4,6 +4,7 @@
 
 const HELLO = 'Hello, world!\n';
 const BIG_BYTES = 1024 * 1024;
+const PAGE_BYTES = 32 * 1024;
 const POST_BYTES = 64 * 1024;
 const SLEPT = 'slept 20 ms\n';
 
@@ -17,6 +18,15 @@ const CASES = [
     method: 'GET',
     check: (body) =>
       body.toString('latin1') === HELLO || `body ${quote(body)}, expected ${JSON.stringify(HELLO)}`,
+  },
+  {
+    id: 'page',
+    label: '32 KiB page',
+    path: '/page.php',
+    method: 'GET',
+    check: (body) =>
+      (body.length === PAGE_BYTES && body.toString('latin1').endsWith('</html>\n')) ||
+      `${body.length} bytes, expected a ${PAGE_BYTES}-byte page`,
   },
   {
     id: 'big',

@@ -13,7 +13,7 @@ const SOAK_TARGETS = ['iis-fastcgi-serve', 'nginx-php-fpm'];
 
 const USAGE = `usage: npm run bench -- [options]
   --workers N          PHP workers per server (maxInstances, PHP_FCGI_CHILDREN, pm.max_children)  [2]
-  --scenarios LIST     SCRIPT@CONNECTIONS, scripts hello, big, post, sleep   [${summary.DEFAULT_SCENARIOS}]
+  --scenarios LIST     SCRIPT@CONNECTIONS, scripts hello, page, big, post, sleep   [${summary.DEFAULT_SCENARIOS}]
   --connections C      override every scenario's connection count
   --rounds R           interleaved rounds; medians over rounds are reported                        [3]
   --duration S         seconds measured per round, scenario and server                             [4]

@@ -2,8 +2,8 @@
 // The pure part of the bench: scenario parsing, medians over rounds, ratios
 // and the goals of issue 13. No processes, no I/O; test/unit/bench-summary.test.ts.
 
-const SCRIPTS = ['hello', 'big', 'post', 'sleep'];
-const DEFAULT_SCENARIOS = 'hello@64,hello@8,big@8,post@8,sleep@64';
+const SCRIPTS = ['hello', 'page', 'big', 'post', 'sleep'];
+const DEFAULT_SCENARIOS = 'hello@64,hello@8,page@8,big@8,post@8,sleep@64';
 
 /** The reference of "× nginx", and which floor each target is held against. */
 const REFERENCE = 'nginx-php-fpm';

@@ -36,7 +36,9 @@ export function resolveEndpoints(app: ResolvedApplication): EndpointEntry[] {
 /**
  * keepConnections: "unix" (default) keeps connections over Unix sockets
  * only. Over TCP, php-fpm leaves Nagle's algorithm on (RFC 896: a small
- * segment waits while data is unacknowledged) and Linux delays the
+ * segment waits while data is unacknowledged; php-src main/fastcgi.c sets
+ * TCP_NODELAY on a kept connection only when `req->tcp`, which
+ * fcgi_init_request sets on Windows alone) and Linux delays the
  * acknowledgement on a connection that carries request after response
  * (tcp(7), TCP_QUICKACK): on a kept connection a response of more than one
  * of php-fpm's writes stalled 40-90 ms (16 KiB, 8 clients: 91 requests/s

@@ -38,10 +38,11 @@ const ratioRows = (runs: Run[]) =>
   );
 
 describe('parseScenarios', () => {
-  test('the default is the issue 13 set, in order', () => {
+  test('the default is the issue 13 set and a 32 KiB page, in order', () => {
     expect(summary.parseScenarios(summary.DEFAULT_SCENARIOS).map((s: any) => s.id)).toEqual([
       'hello@64',
       'hello@8',
+      'page@8',
       'big@8',
       'post@8',
       'sleep@64',
