@@ -11,6 +11,35 @@ const VERSION = (
   JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
 ).version;
 
+/** What bin/iis-fastcgi adds to GLIBC_TUNABLES. */
+const TRIM = 'glibc.malloc.trim_threshold=67108864';
+
+/** A process's environment, from /proc. */
+function environ(pid: number): Record<string, string> {
+  const entries = fs
+    .readFileSync(`/proc/${pid}/environ`, 'utf8')
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]);
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+/** The pids whose parent is `pid`, from /proc/<pid>/stat. */
+function childrenOf(pid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 // The `iis-fastcgi` command as npm installs it: node_modules/.bin/iis-fastcgi, a
 // relative link to the package's bin/iis-fastcgi, which execs Node with V8's
 // heap options (README, "Performance") unless NODE_OPTIONS chooses them.
@@ -80,6 +109,58 @@ describe('the iis-fastcgi command (bin/iis-fastcgi)', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+
+  it("sets glibc's malloc trim threshold for Node, and the PHP processes never see it", async () => {
+    const { child, url } = await startServe(['--config', EXAMPLE, '--port', '0'], {
+      command: BIN,
+      env: env(),
+    });
+    try {
+      expect((await request(`${url}/`)).status).toBe(200);
+      expect(environ(child.pid as number).GLIBC_TUNABLES).toBe(TRIM);
+      const php = childrenOf(child.pid as number);
+      expect(php.length).toBeGreaterThan(0);
+      for (const pid of php) expect(environ(pid)).not.toHaveProperty('GLIBC_TUNABLES');
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  });
+
+  it.each([
+    ['nothing set', {}, TRIM, undefined],
+    [
+      'other tunables',
+      { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' },
+      `glibc.malloc.arena_max=2:${TRIM}`,
+      undefined,
+    ],
+    [
+      'a trim threshold of its own',
+      { GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=1024:glibc.malloc.arena_max=2' },
+      'glibc.malloc.trim_threshold=1024:glibc.malloc.arena_max=2',
+      undefined,
+    ],
+    ['MALLOC_TRIM_THRESHOLD_', { MALLOC_TRIM_THRESHOLD_: '4096' }, '', '4096'],
+  ])(
+    'with %s in the environment, GLIBC_TUNABLES is what the user meant',
+    (_name, extra, tunables, trim) => {
+      // A `node` that only prints what it was given, first on PATH.
+      const fake = path.join(project, 'fake-node');
+      fs.mkdirSync(fake, { recursive: true });
+      fs.writeFileSync(
+        path.join(fake, 'node'),
+        '#!/bin/sh\nprintf "%s|%s" "${GLIBC_TUNABLES-}" "${MALLOC_TRIM_THRESHOLD_-unset}"\n',
+        { mode: 0o755 },
+      );
+      const { GLIBC_TUNABLES: _a, MALLOC_TRIM_THRESHOLD_: _b, ...rest } = env();
+      const out = spawnSync(BIN, ['--version'], {
+        env: { ...rest, PATH: `${fake}:${rest.PATH ?? ''}`, ...extra },
+        encoding: 'utf8',
+      });
+      expect(out.stdout).toBe(`${tunables}|${trim ?? 'unset'}`);
+    },
+  );
 
   it('leaves an option NODE_OPTIONS chooses to NODE_OPTIONS', async () => {
     const { child } = await startServe(['--config', EXAMPLE, '--port', '0'], {
