@@ -34,7 +34,7 @@ const LAYERS = [
       'http-error',
     ],
   ],
-  ['request', ['request-runner', 'client-order']],
+  ['request', ['request-runner', 'request-run-options', 'client-order']],
   ['routing/cgi', ['routing/', 'cgi/', 'rewrite/', 'static/', 'ops/']],
   ['pool', ['pool/', 'farm/']],
   ['transport', ['transport/']],
