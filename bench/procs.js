@@ -178,15 +178,19 @@ function descendants(pid, table = processTable()) {
   return out;
 }
 
-/** VmRSS and VmHWM (peak) in KiB; zeros if the process is gone. */
+/**
+ * VmRSS and VmHWM (peak) in KiB, and of VmRSS the file-backed part (RssFile:
+ * the program's own binary and libraries, pages of the shared page cache);
+ * zeros if the process is gone.
+ */
 function memory(pid) {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const field = (name) =>
       Number((status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm')) ?? [0, 0])[1]);
-    return { rssKiB: field('VmRSS'), peakKiB: field('VmHWM') };
+    return { rssKiB: field('VmRSS'), peakKiB: field('VmHWM'), fileKiB: field('RssFile') };
   } catch {
-    return { rssKiB: 0, peakKiB: 0 };
+    return { rssKiB: 0, peakKiB: 0, fileKiB: 0 };
   }
 }
 

@@ -111,6 +111,7 @@ function memoryTable(memory, targets) {
       'front end',
       'at start',
       'peak under load',
+      'of it file-backed',
       'after each scenario (max)',
       'after the run',
       'PHP peak under load (processes)',
@@ -124,12 +125,13 @@ function memoryTable(memory, targets) {
           m.frontEndName,
           fmtMiB(m.startKiB),
           fmtMiB(m.peakKiB),
+          fmtMiB(m.peakFileKiB),
           fmtMiB(m.afterMaxKiB),
           fmtMiB(m.afterKiB),
           `${fmtMiB(m.phpPeakKiB)} (${m.phpProcesses})`,
         ];
       }),
-    right: [false, false, true, true, true, true, true],
+    right: [false, false, true, true, true, true, true, true],
   };
 }
 
@@ -165,7 +167,7 @@ function markdownReport({
     '',
     markdown(goalRows(goals)),
     '',
-    'Front-end resident memory (VmRSS; nginx: its workers), sampled every 250 ms under load:',
+    'Front-end resident memory (VmRSS; nginx: its workers), sampled every 250 ms under load; "of it file-backed": the part of the peak that is the program\'s binary and libraries (RssFile, shared page cache):',
     '',
     markdown(memoryTable(memory, targets)),
   ].join('\n');

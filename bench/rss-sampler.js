@@ -7,9 +7,19 @@ const procs = require('./procs');
 
 const sum = (pids) => pids.reduce((total, pid) => total + procs.memory(pid).rssKiB, 0);
 
-/** RSS now: { frontEndKiB, phpKiB } of `pids` ({ frontEnd: [], php: [] }). */
+/**
+ * RSS now: { frontEndKiB, frontEndFileKiB, phpKiB } of `pids` ({ frontEnd:
+ * [], php: [] }); frontEndFileKiB is the file-backed part of frontEndKiB.
+ */
 function rssNow(pids) {
-  return { frontEndKiB: sum(pids.frontEnd), phpKiB: sum(pids.php) };
+  let frontEndKiB = 0;
+  let frontEndFileKiB = 0;
+  for (const pid of pids.frontEnd) {
+    const m = procs.memory(pid);
+    frontEndKiB += m.rssKiB;
+    frontEndFileKiB += m.fileKiB;
+  }
+  return { frontEndKiB, frontEndFileKiB, phpKiB: sum(pids.php) };
 }
 
 /**
@@ -20,12 +30,16 @@ function rssNow(pids) {
  * time: reading all of /proc four times a second would cost the servers CPU.
  */
 function startSampler(resolvePids, intervalMs = 250) {
-  const peaks = { frontEndKiB: 0, phpKiB: 0, phpProcesses: 0, samples: 0 };
+  // frontEndFileKiB: the file-backed part of the front end's RSS in the sample of its peak.
+  const peaks = { frontEndKiB: 0, frontEndFileKiB: 0, phpKiB: 0, phpProcesses: 0, samples: 0 };
   let pids = resolvePids();
   const sample = () => {
     if (peaks.samples % 4 === 3) pids = resolvePids();
     const now = rssNow(pids);
-    peaks.frontEndKiB = Math.max(peaks.frontEndKiB, now.frontEndKiB);
+    if (now.frontEndKiB > peaks.frontEndKiB) {
+      peaks.frontEndKiB = now.frontEndKiB;
+      peaks.frontEndFileKiB = now.frontEndFileKiB;
+    }
     peaks.phpKiB = Math.max(peaks.phpKiB, now.phpKiB);
     peaks.phpProcesses = Math.max(peaks.phpProcesses, pids.php.length);
     peaks.samples += 1;

@@ -146,6 +146,7 @@ async function measure({ target, handle }, scenario, round, opts, load) {
     }))(cpuSpent(before, after)),
     rss: {
       frontEndPeakKiB: peaks.frontEndKiB,
+      frontEndPeakFileKiB: peaks.frontEndFileKiB,
       phpPeakKiB: peaks.phpKiB,
       phpProcesses: peaks.phpProcesses,
       samples: peaks.samples,
@@ -159,6 +160,13 @@ async function measure({ target, handle }, scenario, round, opts, load) {
   return result;
 }
 
+/** The file-backed part of the front end's RSS in the round of its highest peak. */
+function fileAtPeak(results) {
+  let best = null;
+  for (const r of results) if (!best || r.rss.frontEndPeakKiB > best.rss.frontEndPeakKiB) best = r;
+  return best ? best.rss.frontEndPeakFileKiB : undefined;
+}
+
 /** Per target: RSS at start, the peak under load, the largest after a scenario, after the run. */
 function memorySummary(started, results, snapshots) {
   const memory = {};
@@ -169,6 +177,7 @@ function memorySummary(started, results, snapshots) {
       frontEndName: snapshots[target.id]?.frontEnd.name ?? target.id,
       startKiB: handle.startRss.frontEndKiB,
       peakKiB: Math.max(0, ...mine.map((r) => r.rss.frontEndPeakKiB)),
+      peakFileKiB: fileAtPeak(mine),
       afterMaxKiB: Math.max(0, ...mine.map((r) => r.rss.frontEndAfterKiB)),
       afterKiB: end.frontEndKiB,
       phpPeakKiB: Math.max(0, ...mine.map((r) => r.rss.phpPeakKiB)),

@@ -309,3 +309,33 @@ describe('growth and rotate', () => {
     expect(summary.rotate([], 2)).toEqual([]);
   });
 });
+
+describe('memory table (bench/report.js)', () => {
+  const report = require('../../bench/report.js');
+  const targets = [
+    { id: 'iis-fastcgi-serve', label: 'iis-fastcgi serve (2 php-cgi)' },
+    { id: 'nginx-php-fpm', label: 'nginx → php-fpm (2)' },
+  ];
+  const row = (peakFileKiB?: number) => ({
+    frontEndName: 'node',
+    startKiB: 60 * 1024,
+    peakKiB: 100 * 1024,
+    peakFileKiB,
+    afterMaxKiB: 90 * 1024,
+    afterKiB: 80 * 1024,
+    phpPeakKiB: 64 * 1024,
+    phpProcesses: 2,
+  });
+
+  test('shows the file-backed part of the peak beside it; results without one show a dash', () => {
+    const table = report.memoryTable(
+      { 'iis-fastcgi-serve': row(40 * 1024), 'nginx-php-fpm': row(undefined) },
+      targets,
+    );
+    const column = table.header.indexOf('of it file-backed');
+    expect(column).toBe(table.header.indexOf('peak under load') + 1);
+    expect(table.body[0][column]).toBe('40.0 MiB');
+    expect(table.body[1][column]).toBe('–');
+    expect(table.right).toHaveLength(table.header.length);
+  });
+});
