@@ -3,23 +3,19 @@
 // processes, and over its PHP processes) on a fixed interval while it is
 // under load, so the peak is the peak under load, not VmHWM since start-up.
 
-const procs = require('./procs');
-
-const sum = (pids) => pids.reduce((total, pid) => total + procs.memory(pid).rssKiB, 0);
+const { sumMemory } = require('./target-common');
 
 /**
  * RSS now: { frontEndKiB, frontEndFileKiB, phpKiB } of `pids` ({ frontEnd:
  * [], php: [] }); frontEndFileKiB is the file-backed part of frontEndKiB.
  */
 function rssNow(pids) {
-  let frontEndKiB = 0;
-  let frontEndFileKiB = 0;
-  for (const pid of pids.frontEnd) {
-    const m = procs.memory(pid);
-    frontEndKiB += m.rssKiB;
-    frontEndFileKiB += m.fileKiB;
-  }
-  return { frontEndKiB, frontEndFileKiB, phpKiB: sum(pids.php) };
+  const frontEnd = sumMemory(pids.frontEnd);
+  return {
+    frontEndKiB: frontEnd.rssKiB,
+    frontEndFileKiB: frontEnd.fileKiB,
+    phpKiB: sumMemory(pids.php).rssKiB,
+  };
 }
 
 /**

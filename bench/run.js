@@ -160,11 +160,11 @@ async function measure({ target, handle }, scenario, round, opts, load) {
   return result;
 }
 
-/** The file-backed part of the front end's RSS in the round of its highest peak. */
-function fileAtPeak(results) {
+/** The round whose front-end RSS peaked highest, or null without rounds. */
+function highestPeak(results) {
   let best = null;
   for (const r of results) if (!best || r.rss.frontEndPeakKiB > best.rss.frontEndPeakKiB) best = r;
-  return best ? best.rss.frontEndPeakFileKiB : undefined;
+  return best;
 }
 
 /** Per target: RSS at start, the peak under load, the largest after a scenario, after the run. */
@@ -173,11 +173,12 @@ function memorySummary(started, results, snapshots) {
   for (const { target, handle } of started) {
     const mine = results.filter((r) => r.target === target.id);
     const end = rssNow((handle.rssPids ?? handle.pids)());
+    const peak = highestPeak(mine);
     memory[target.id] = {
       frontEndName: snapshots[target.id]?.frontEnd.name ?? target.id,
       startKiB: handle.startRss.frontEndKiB,
-      peakKiB: Math.max(0, ...mine.map((r) => r.rss.frontEndPeakKiB)),
-      peakFileKiB: fileAtPeak(mine),
+      peakKiB: peak ? peak.rss.frontEndPeakKiB : 0,
+      peakFileKiB: peak?.rss.frontEndPeakFileKiB,
       afterMaxKiB: Math.max(0, ...mine.map((r) => r.rss.frontEndAfterKiB)),
       afterKiB: end.frontEndKiB,
       phpPeakKiB: Math.max(0, ...mine.map((r) => r.rss.phpPeakKiB)),

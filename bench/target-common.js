@@ -22,6 +22,7 @@ function phpIni(phpCgi) {
   return { ini: ini || null, scanDir: scanDir || null };
 }
 
+/** procs.memory() summed over `list` (pids or process-table rows); fileKiB: the file-backed part of rssKiB. */
 function sumMemory(list) {
   const pids = list.map((p) => p.pid ?? p);
   const mem = pids.map((pid) => procs.memory(pid));
@@ -29,6 +30,7 @@ function sumMemory(list) {
     processes: pids.length,
     rssKiB: mem.reduce((sum, m) => sum + m.rssKiB, 0),
     peakKiB: mem.reduce((sum, m) => sum + m.peakKiB, 0),
+    fileKiB: mem.reduce((sum, m) => sum + m.fileKiB, 0),
   };
 }
 

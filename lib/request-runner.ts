@@ -12,8 +12,6 @@ import { SlowRequestTimer, type SlowListener } from './ops/slow-request-timer';
 import { isIdempotent, mayMove } from './cgi/move-rule';
 import type { RunRequestOptions } from './request-run-options';
 
-export type { RequestHost, RunRequestOptions } from './request-run-options';
-
 const debug = createDebug('iis-fastcgi:request');
 
 /**
