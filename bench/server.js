@@ -6,7 +6,7 @@
 const http = require('node:http');
 const path = require('node:path');
 
-const { fastCgi } = require(path.join(__dirname, '..', 'dist'));
+const { fastCgi, expressServerOptions } = require(path.join(__dirname, '..', 'dist'));
 const php = fastCgi(JSON.parse(process.env.BENCH_FASTCGI_CONFIG));
 
 function notFound(req, res) {
@@ -14,10 +14,11 @@ function notFound(req, res) {
   res.end();
 }
 
-// BENCH_FRONT=express: app.use(php) in an Express app; otherwise the
+// BENCH_FRONT=express: app.use(php) in an Express app (express-options: the
+// same app, its server made with expressServerOptions(app)); otherwise the
 // middleware called straight from a node:http server.
 function requestListener() {
-  if (process.env.BENCH_FRONT !== 'express') {
+  if (!process.env.BENCH_FRONT?.startsWith('express')) {
     return (req, res) =>
       php(req, res, (err) =>
         err ? ((res.statusCode = err.status || 500), res.end()) : notFound(req, res),
@@ -33,7 +34,11 @@ function requestListener() {
   return app;
 }
 
-const server = http.createServer(requestListener());
+const listener = requestListener();
+const server =
+  process.env.BENCH_FRONT === 'express-options'
+    ? http.createServer(expressServerOptions(listener), listener)
+    : http.createServer(listener);
 server.listen(0, '127.0.0.1', () => {
   process.send({ type: 'listening', port: server.address().port });
 });

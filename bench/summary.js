@@ -14,6 +14,7 @@ const FLOOR_OF = {
   'iis-fastcgi': 'node-floor',
   'node-floor': 'node-floor',
   'iis-fastcgi-express': 'node-floor-express',
+  'iis-fastcgi-express-options': 'node-floor-express',
   'node-floor-express': 'node-floor-express',
 };
 

@@ -54,13 +54,15 @@ function localConfig(workers, phpCgi) {
   };
 }
 
-// Two front ends: the middleware on node:http alone, and under Express (what
-// most applications run), so Express's own cost per request is visible.
+// Three front ends: the middleware on node:http alone, under Express (what
+// most applications run), so Express's own cost per request is visible, and
+// under Express with the server from expressServerOptions(app) (the README's way).
 function iisFastCgi({ workers, phpCgi, profileDir }, front) {
-  const express = front === 'express';
+  const express = front.startsWith('express');
+  const options = front === 'express-options';
   return {
-    id: express ? 'iis-fastcgi-express' : 'iis-fastcgi',
-    label: `iis-fastcgi${express ? ' + express' : ''} (${workers} php-cgi)`,
+    id: express ? `iis-fastcgi-${front}` : 'iis-fastcgi',
+    label: `iis-fastcgi${express ? ' + express' : ''}${options ? ', expressServerOptions' : ''} (${workers} php-cgi)`,
     async start() {
       const config = localConfig(workers, phpCgi);
       const execArgv = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
@@ -576,6 +578,7 @@ function availableTargets(options) {
     iisFastCgiGarden({ ...options, phpCgi }),
     iisFastCgi({ ...options, phpCgi }, 'http'),
     iisFastCgi({ ...options, phpCgi }, 'express'),
+    iisFastCgi({ ...options, phpCgi }, 'express-options'),
   ];
   if (options.floor) {
     all.push(nodeFloor({ ...options, phpCgi }, false), nodeFloor({ ...options, phpCgi }, true));
@@ -598,6 +601,7 @@ const TARGET_IDS = [
   'iis-fastcgi-garden',
   'iis-fastcgi',
   'iis-fastcgi-express',
+  'iis-fastcgi-express-options',
   'nginx-php-cgi',
   'nginx-php-fpm',
   'lighttpd-php-cgi',

@@ -44,8 +44,9 @@ if (cluster.isPrimary) {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 } else {
+  const http = require('node:http');
   const express = require('express');
-  const { fastCgi } = require('iis-fastcgi');
+  const { fastCgi, expressServerOptions } = require('iis-fastcgi');
   const php = fastCgi({
     physicalPath: root,
     fastCgi: { application: [{ fullPath: 'php-cgi', maxInstances: 2 }] },
@@ -64,7 +65,7 @@ if (cluster.isPrimary) {
   app.get('/worker', (req, res) => res.json({ pid: process.pid, pools: php.stats() }));
   app.use(php);
   app.use(express.static(root));
-  const server = app.listen(port, host);
+  const server = http.createServer(expressServerOptions(app), app).listen(port, host);
   process.on('SIGINT', () => {}); // the primary relays a SIGTERM
   process.once('SIGTERM', () => {
     server.close();

@@ -1,8 +1,9 @@
 // The quick start from the README, runnable: PHP under /, Express routes and
 // static files beside it. `node examples/express-app.js` after `npm run build`.
+const http = require('node:http');
 const path = require('node:path');
 const express = require('express');
-const { fastCgi } = require('iis-fastcgi');
+const { fastCgi, expressServerOptions } = require('iis-fastcgi');
 
 const root = path.join(__dirname, 'site');
 const php = fastCgi({
@@ -27,7 +28,9 @@ app.use(express.static(root));
 
 function start(port = 8080, host = '127.0.0.1') {
   return new Promise((resolve) => {
-    const server = app.listen(port, host, () => resolve(server));
+    // Like app.listen(port, host), with requests born as Express's own objects (see the README).
+    const server = http.createServer(expressServerOptions(app), app);
+    server.listen(port, host, () => resolve(server));
   });
 }
 

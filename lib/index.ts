@@ -68,6 +68,8 @@ export {
 } from './errors';
 export type { ConfigProblem, FastCgiErrorCode } from './errors';
 export { VERSION } from './version';
+export { expressServerOptions } from './express-server-options';
+export type { ExpressLikeApp, ExpressServerOptions } from './express-server-options';
 export { importConfig, listIisSites } from './config/import-config';
 export type { ImportResult, ConfigFormat, IisSiteSummary } from './config/import-config';
 export type { ImportWarning, ImportWarningCode } from './config/import-warnings';

@@ -31,6 +31,7 @@ const LAYERS = [
       'middleware',
       'middleware-types',
       'middleware-request',
+      'express-server-options',
       'http-error',
     ],
   ],

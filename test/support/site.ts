@@ -48,6 +48,7 @@ export async function startSite(
   config: FastCgiConfig,
   setup?: (app: express.Express) => void,
   options: FastCgiOptions = {},
+  serverOptions: (app: express.Express) => http.ServerOptions = () => ({}),
 ): Promise<TestSite> {
   const php = fastCgi(config, options);
   const app = express();
@@ -70,7 +71,7 @@ export async function startSite(
         .send(err.message);
     },
   );
-  const server = http.createServer(app);
+  const server = http.createServer(serverOptions(app), app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | null = null;
