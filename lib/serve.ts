@@ -6,6 +6,7 @@ import { ConnectionDrain } from './connection-drain';
 import { createSiteHandler, type SiteHandler } from './site-handler';
 import { opsRoutes, type OpsPaths, type OpsSource } from './ops/ops-routes';
 import { hostHeaderProblem } from './cgi/host-header';
+import { HTTP_HIGH_WATER_MARK } from './http-high-water-mark';
 
 /** serveSite()'s options: the middleware's, and the operations paths (`--health-path` …). */
 export interface ServeOptions extends FastCgiOptions {
@@ -68,7 +69,7 @@ export async function serveSite(
     : null;
   const retired = new Set<Promise<void>>();
   const listeners: Array<(req: http.IncomingMessage, res: http.ServerResponse) => void> = [];
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ highWaterMark: HTTP_HIGH_WATER_MARK }, (req, res) => {
     drain.track(res);
     for (const listener of listeners) listener(req, res);
     // Answered before request filtering and the handlers: never PHP's, never a file.

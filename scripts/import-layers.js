@@ -32,6 +32,7 @@ const LAYERS = [
       'middleware-types',
       'middleware-request',
       'express-server-options',
+      'http-high-water-mark',
       'http-error',
     ],
   ],
