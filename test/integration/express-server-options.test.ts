@@ -7,18 +7,15 @@
  * prototypes of its own, Express's req/res helpers) goes to both, real
  * php-cgi behind each, and the responses are compared field by field.
  */
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import express from 'express';
 import { expressServerOptions } from '../../lib';
 import { optionsOver } from '../../lib/express-server-options';
 import { fastCgi } from '../../lib/middleware';
 import { request, type SimpleResponse } from '../support/http';
 import { phpConfig, startSite, type TestSite } from '../support/site';
+import { httpsGetText, selfSignedCert } from '../support/tls';
 
 interface Probe {
   name: string;
@@ -202,26 +199,10 @@ describe('expressServerOptions(app)', () => {
 
 describe('expressServerOptions(app) with https.createServer', () => {
   test('TLS requests reach PHP with HTTPS on, born with the prototypes', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-tls-options-'));
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert].concat([
-        '-subj',
-        '/CN=localhost',
-        '-days',
-        '1',
-      ]),
-      { stdio: 'ignore' },
-    );
     const php = fastCgi(phpConfig());
     const app = express();
     app.use(php);
-    const server = https.createServer(
-      { key: fs.readFileSync(key), cert: fs.readFileSync(cert), ...expressServerOptions(app) },
-      app,
-    );
+    const server = https.createServer({ ...selfSignedCert(), ...expressServerOptions(app) }, app);
     const born: boolean[] = [];
     server.prependListener('request', (req) =>
       born.push(Object.getPrototypeOf(req) === app.request),
@@ -229,20 +210,7 @@ describe('expressServerOptions(app) with https.createServer', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as { port: number };
-      const text = await new Promise<string>((resolve, reject) => {
-        https
-          .get(
-            { host: '127.0.0.1', port, path: '/vars.php', rejectUnauthorized: false, agent: false },
-            (res) => {
-              let body = '';
-              res.setEncoding('utf8');
-              res.on('data', (chunk: string) => (body += chunk));
-              res.on('end', () => resolve(body));
-            },
-          )
-          .on('error', reject);
-      });
-      const vars = JSON.parse(text) as Record<string, string>;
+      const vars = JSON.parse(await httpsGetText(port, '/vars.php')) as Record<string, string>;
       expect(vars.HTTPS).toBe('on');
       expect(vars.SERVER_PORT_SECURE).toBe('1');
       expect(born).toEqual([true]);
@@ -250,7 +218,6 @@ describe('expressServerOptions(app) with https.createServer', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await php.close();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

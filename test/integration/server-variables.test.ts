@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { startSite, phpConfig, type TestSite } from '../support/site';
 import { request } from '../support/http';
 import { WWW } from '../support/php';
+import { httpsGetText, selfSignedCert } from '../support/tls';
 
 describe('server variables', () => {
   let site: TestSite;
@@ -118,57 +119,17 @@ describe('server variables that depend on the connection and the mount', () => {
   });
 
   it('HTTPS is on and SERVER_PORT_SECURE 1 over TLS', async () => {
-    const { execFileSync } = await import('node:child_process');
-    const fs = await import('node:fs');
-    const os = await import('node:os');
     const https = await import('node:https');
     const express = (await import('express')).default;
     const { fastCgi } = await import('../../lib/middleware');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iis-fastcgi-tls-'));
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-subj',
-        '/CN=localhost',
-        '-days',
-        '1',
-      ],
-      { stdio: 'ignore' },
-    );
     const php = fastCgi(phpConfig());
     const app = express();
     app.use(php);
-    const server = https.createServer(
-      { key: fs.readFileSync(key), cert: fs.readFileSync(cert) },
-      app,
-    );
+    const server = https.createServer(selfSignedCert(), app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as { port: number }).port;
-      const body = await new Promise<string>((resolve, reject) => {
-        https
-          .get(
-            { host: '127.0.0.1', port, path: '/vars.php', rejectUnauthorized: false, agent: false },
-            (res) => {
-              let text = '';
-              res.setEncoding('utf8');
-              res.on('data', (chunk: string) => (text += chunk));
-              res.on('end', () => resolve(text));
-            },
-          )
-          .on('error', reject);
-      });
+      const body = await httpsGetText(port, '/vars.php');
       const vars = JSON.parse(body);
       expect(vars.HTTPS).toBe('on');
       expect(vars.SERVER_PORT_SECURE).toBe('1');
@@ -177,7 +138,6 @@ describe('server variables that depend on the connection and the mount', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await php.close();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
