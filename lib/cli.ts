@@ -29,6 +29,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const run = COMMANDS[command];
+  if (command === 'node') {
+    // bin/iis-fastcgi execs Node for it before this file runs: here it was started some other way.
+    throw new UsageError(
+      '"node" is run by the installed command (bin/iis-fastcgi, node_modules/.bin/iis-fastcgi), which starts Node with its options: iis-fastcgi node app.js',
+      MAIN_USAGE,
+    );
+  }
   if (!run) throw new UsageError(`unknown command "${command}"`, MAIN_USAGE);
   return run(rest);
 }

@@ -30,6 +30,7 @@ Usage:
                        [import options]
   iis-fastcgi migrate  <file> [--site NAME] [--path-map 'C:\\PHP=/usr/bin'] [import options] > site.json
   iis-fastcgi validate <file> [import options]
+  iis-fastcgi node     [node options] app.js [args]
   iis-fastcgi <command> --help
   iis-fastcgi --help | --version
 
@@ -40,6 +41,8 @@ Commands:
              SIGINT/SIGTERM, reloads the config on SIGHUP, recycles PHP on SIGUSR2.
   migrate    Convert an IIS config to a validated JSON config (stdout); warnings on stderr.
   validate   Check a config; prints every problem.
+  node       Run your own script (an Express app with the middleware) in Node with the
+             V8 heap options and malloc trim threshold serve runs with (bin/iis-fastcgi).
 
 ${IMPORT_OPTIONS_HELP}
 ${EXIT_CODES}`;

@@ -176,4 +176,74 @@ describe('the iis-fastcgi command (bin/iis-fastcgi)', () => {
       await exited(child);
     }
   });
+
+  describe('iis-fastcgi node: your own script with the same settings', () => {
+    const report =
+      'console.log(JSON.stringify({ execArgv: process.execArgv, tunables: process.env.GLIBC_TUNABLES, args: process.argv.slice(1) }))';
+
+    it('runs the script in Node with both heap options and the trim threshold, its arguments passed on', () => {
+      const out = spawnSync(linked, ['node', '-e', report, 'a', '--b'], {
+        env: env(),
+        encoding: 'utf8',
+      });
+      expect(out.status).toBe(0);
+      expect(JSON.parse(out.stdout)).toEqual({
+        execArgv: ['--max-semi-space-size=8', '--heap-growing-percent=300', '-e', report],
+        tunables: TRIM,
+        args: ['a', '--b'],
+      });
+    });
+
+    it("keeps the script's exit status and leaves to NODE_OPTIONS what it chooses", () => {
+      const exit = spawnSync(BIN, ['node', '-e', 'process.exit(7)'], { env: env() });
+      expect(exit.status).toBe(7);
+      const chosen = spawnSync(BIN, ['node', '-e', report], {
+        env: env({ NODE_OPTIONS: '--max-semi-space-size=4' }),
+        encoding: 'utf8',
+      });
+      expect(JSON.parse(chosen.stdout).execArgv).toEqual([
+        '--heap-growing-percent=300',
+        '-e',
+        report,
+      ]);
+    });
+
+    it('node:cluster workers inherit the settings', () => {
+      const script = path.join(project, 'cluster-report.js');
+      fs.writeFileSync(
+        script,
+        [
+          "const cluster = require('node:cluster');",
+          'if (cluster.isPrimary) {',
+          '  const worker = cluster.fork();',
+          '  worker.on("message", (m) => { console.log(JSON.stringify(m)); worker.kill(); });',
+          '} else {',
+          '  process.send({ execArgv: process.execArgv, tunables: process.env.GLIBC_TUNABLES });',
+          '}',
+        ].join('\n'),
+      );
+      const out = spawnSync(BIN, ['node', script], {
+        env: env(),
+        encoding: 'utf8',
+        timeout: 15000,
+      });
+      expect(JSON.parse(out.stdout)).toEqual({
+        execArgv: ['--max-semi-space-size=8', '--heap-growing-percent=300'],
+        tunables: TRIM,
+      });
+    });
+
+    it('dist/cli.js started some other way says what the command is', () => {
+      const out = spawnSync(
+        process.execPath,
+        [path.join(ROOT, 'dist', 'cli.js'), 'node', 'app.js'],
+        {
+          env: env(),
+          encoding: 'utf8',
+        },
+      );
+      expect(out.status).toBe(2);
+      expect(out.stderr).toContain('iis-fastcgi node app.js');
+    });
+  });
 });
