@@ -52,8 +52,18 @@ function scenarioRows(rows, labelOf) {
   return { header, body, right: header.map((_, i) => i >= 2) };
 }
 
+/**
+ * A goal's ratio with two decimals, or three where two would print the bound
+ * itself (97.12 against 97.32 req/s is 0.998×, not "1.00× ✗").
+ */
+function fmtGoalRatio(v, bound) {
+  const two = v.toFixed(2);
+  return `${bound !== undefined && v !== bound && two === bound.toFixed(2) ? v.toFixed(3) : two}×`;
+}
+
 function goalRows(goals) {
-  const value = (g, v) => (v === null ? '–' : g.unit === 'KiB' ? fmtMiB(v) : `${v.toFixed(2)}×`);
+  const value = (g, v) =>
+    v === null ? '–' : g.unit === 'KiB' ? fmtMiB(v) : fmtGoalRatio(v, g.bound);
   return {
     header: [
       'goal',
@@ -195,6 +205,7 @@ module.exports = {
   markdown,
   scenarioRows,
   goalRows,
+  fmtGoalRatio,
   memoryTable,
   machineLine,
   markdownReport,

@@ -181,6 +181,7 @@ function evaluateGoals(rows, memory) {
         ? `${goal.op === '>=' ? '≥' : '≤'} ${goal.bound / MIB} MiB`
         : `${goal.op === '>=' ? '≥' : '≤'} ${goal.bound.toFixed(2)} × ${goal.against}`,
       unit: goal.memory ? 'KiB' : 'ratio',
+      bound: goal.bound,
       value,
       ok: meets(value),
       middleware,

@@ -339,3 +339,39 @@ describe('memory table (bench/report.js)', () => {
     expect(table.right).toHaveLength(table.header.length);
   });
 });
+
+describe('goal ratios (bench/report.js)', () => {
+  const report = require('../../bench/report.js');
+
+  test.each([
+    [0.9979, 1.0, '0.998×'],
+    [1.0021, 1.0, '1.002×'],
+    [1.0, 1.0, '1.00×'],
+    [0.9149, 0.9, '0.91×'],
+    [0.8951, 0.9, '0.895×'],
+    [1.4951, 1.5, '1.495×'],
+    [1.4949, 1.5, '1.49×'],
+    [0.77, 0.95, '0.77×'],
+  ])('%d against %d prints %s', (value, bound, text) => {
+    expect(report.fmtGoalRatio(value, bound)).toBe(text);
+  });
+
+  test('the goals table uses it, so a miss never reads as the bound', () => {
+    const rows = report.goalRows([
+      {
+        label: 'sleep@64 req/s',
+        subject: 'iis-fastcgi-serve',
+        target: '≥ 1.00 × nginx-php-fpm',
+        unit: 'ratio',
+        bound: 1.0,
+        value: 97.12 / 97.32,
+        ok: false,
+        middleware: null,
+        middlewareOk: null,
+        garden: null,
+        gardenOk: null,
+      },
+    ]);
+    expect(rows.body[0][2]).toBe('0.998×');
+  });
+});
