@@ -14,6 +14,7 @@ import { expressServerOptions } from '../../lib';
 import { optionsOver } from '../../lib/express-server-options';
 import { fastCgi } from '../../lib/middleware';
 import { request, type SimpleResponse } from '../support/http';
+import { parseResponses, rawRequest } from '../support/raw-http';
 import { phpConfig, startSite, type TestSite } from '../support/site';
 import { httpsGetText, selfSignedCert } from '../support/tls';
 
@@ -182,6 +183,19 @@ describe('expressServerOptions(app)', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  test('pipelined requests on one connection: every answer, in order', async () => {
+    const get = (path: string, last = false): string =>
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${last ? 'Connection: close\r\n' : ''}\r\n`;
+    const payload =
+      get('/vars.php?n=1') + get('/static/style.css') + get('/route?n=3') + get('/hello.php', true);
+    const exchange = await rawRequest(born.url, payload);
+    const { responses } = parseResponses(exchange.bytes);
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(JSON.parse(responses[0]!.body.toString('utf8')).QUERY_STRING).toBe('n=1');
+    expect(JSON.parse(responses[2]!.body.toString('utf8')).query).toEqual({ n: '3' });
+    expect(responses[3]!.body.toString('utf8')).toContain('Hello');
   });
 
   test.each([
