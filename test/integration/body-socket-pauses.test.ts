@@ -4,9 +4,9 @@
  * once that buffer passes the server's highWaterMark (then starts again a
  * tick later: two epoll_ctl calls a request). `serve` and the servers made
  * with expressServerOptions(app) use 64 KiB, the most one socket read holds,
- * so no body size pauses the client's socket. Each body is written with its
- * head in one write, as wrk and browsers send small uploads; real php-cgi
- * answers with the length it read.
+ * so no body size pauses the client's socket, with a Content-Length or
+ * chunked. Each body is written with its head in one write, as wrk and
+ * browsers send small uploads; real php-cgi answers with the length it read.
  */
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
@@ -33,11 +33,29 @@ const SIZES = [
   256 * KIB,
 ];
 
-function post(size: number): Buffer {
+/** Each body framed both ways: Content-Length, and chunked in 4 KiB chunks (spooled by the middleware). */
+const FRAMINGS = ['length', 'chunked'] as const;
+type Framing = (typeof FRAMINGS)[number];
+
+function post(size: number, framing: Framing): Buffer {
+  const framingHeader =
+    framing === 'length' ? `Content-Length: ${size}` : 'Transfer-Encoding: chunked';
   const head =
     `POST /echo.php HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\n` +
-    `Content-Length: ${size}\r\nConnection: close\r\n\r\n`;
-  return Buffer.concat([Buffer.from(head, 'latin1'), Buffer.alloc(size, 'p')]);
+    `${framingHeader}\r\nConnection: close\r\n\r\n`;
+  const body = Buffer.alloc(size, 'p');
+  if (framing === 'length') return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  const parts = [Buffer.from(head, 'latin1')];
+  for (let at = 0; at < size; at += 4096) {
+    const chunk = body.subarray(at, Math.min(size, at + 4096));
+    parts.push(
+      Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'),
+      chunk,
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from('0\r\n\r\n', 'latin1'));
+  return Buffer.concat(parts);
 }
 
 /** Counts 'pause' on every connection the server accepts from now on. */
@@ -47,10 +65,10 @@ function countPauses(server: http.Server): { count: number } {
   return counter;
 }
 
-async function lengthsRead(url: string): Promise<number[]> {
+async function lengthsRead(url: string, framing: Framing): Promise<number[]> {
   const lengths: number[] = [];
   for (const size of SIZES) {
-    const exchange = await rawRequest(url, post(size));
+    const exchange = await rawRequest(url, post(size, framing));
     const [response] = parseResponses(exchange.bytes).responses;
     expect(response?.status).toBe(200);
     lengths.push(JSON.parse(response!.body.toString('utf8')).length as number);
@@ -73,21 +91,24 @@ describe('POST bodies never pause the client socket', () => {
     await usual?.close();
   });
 
-  test('serve: every size arrives whole, no pause', async () => {
+  test.each(FRAMINGS)('serve, %s bodies: every size arrives whole, no pause', async (framing) => {
     const pauses = countPauses(serve.server);
-    expect(await lengthsRead(serve.url)).toEqual(SIZES);
+    expect(await lengthsRead(serve.url, framing)).toEqual(SIZES);
     expect(pauses.count).toBe(0);
   });
 
-  test('an Express app on expressServerOptions(app): every size arrives whole, no pause', async () => {
-    const pauses = countPauses(born.server);
-    expect(await lengthsRead(born.url)).toEqual(SIZES);
-    expect(pauses.count).toBe(0);
-  });
+  test.each(FRAMINGS)(
+    'an Express app on expressServerOptions(app), %s bodies: every size arrives whole, no pause',
+    async (framing) => {
+      const pauses = countPauses(born.server);
+      expect(await lengthsRead(born.url, framing)).toEqual(SIZES);
+      expect(pauses.count).toBe(0);
+    },
+  );
 
   test("what the mark prevents: Node's default server pauses for bodies over 16 KiB", async () => {
     const pauses = countPauses(usual.server);
-    expect(await lengthsRead(usual.url)).toEqual(SIZES);
+    expect(await lengthsRead(usual.url, 'length')).toEqual(SIZES);
     expect(pauses.count).toBeGreaterThan(0);
   });
 
