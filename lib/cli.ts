@@ -28,7 +28,6 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const run = COMMANDS[command];
   if (command === 'node') {
     // bin/iis-fastcgi execs Node for it before this file runs: here it was started some other way.
     throw new UsageError(
@@ -36,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
       MAIN_USAGE,
     );
   }
+  const run = COMMANDS[command];
   if (!run) throw new UsageError(`unknown command "${command}"`, MAIN_USAGE);
   return run(rest);
 }
