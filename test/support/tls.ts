@@ -17,12 +17,21 @@ export function selfSignedCert(): SelfSigned {
     const cert = path.join(dir, 'cert.pem');
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert].concat([
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
         '-subj',
         '/CN=localhost',
         '-days',
         '1',
-      ]),
+      ],
       { stdio: 'ignore' },
     );
     return { key: fs.readFileSync(key), cert: fs.readFileSync(cert) };
